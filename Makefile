@@ -1,0 +1,30 @@
+# Every target creates .venv when missing and installs the project with its test extras.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test contract bench load clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/piktid-mock serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+contract: $(STAMP)
+	$(BIN)/python -m pytest -q contract_tests --hypothesis-profile=thorough
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+load: $(STAMP)
+	$(BIN)/python -m benchmarks.load
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,44 @@
+"""``EditChatRequest``: a payload read with its defaults applied, as the service would act on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from piktid_spec.params import EDIT_CHAT
+from piktid_spec.validate import read_params, validate_edit_chat
+
+
+@dataclass(frozen=True, slots=True)
+class EditChatRequest:
+    prompt: str | None
+    image_ids: tuple[str, ...]
+    identity_codes: tuple[str, ...]
+    model: str
+    size: str
+    num_variations: int
+    output_mode: str
+    aspect_ratio: str | None
+    width: int | None
+    height: int | None
+    conversation_id: str | None
+
+    @classmethod
+    def from_payload(cls, payload: object) -> EditChatRequest:
+        """Read ``payload`` as the service does. Raises ``ValueError`` naming the field if it has errors."""
+        errors = [v for v in validate_edit_chat(payload) if v.is_error]
+        if errors:
+            raise ValueError("; ".join(v.message for v in errors))
+        assert isinstance(payload, dict)
+        usable, _ = read_params(payload)
+        values: dict[str, Any] = {p.name: usable.get(p.name, p.default) for p in EDIT_CHAT.params}
+        values["image_ids"] = values["image_ids"] or ()
+        values["identity_codes"] = values["identity_codes"] or ()
+        return cls(**values)
+
+    @property
+    def effective_mode(self) -> str:
+        """auto behaves as match; ratio without aspect_ratio falls back to match (inferred)."""
+        if self.output_mode == "auto" or (self.output_mode == "ratio" and not self.aspect_ratio):
+            return "match"
+        return self.output_mode

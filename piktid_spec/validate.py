@@ -1,0 +1,203 @@
+"""``validate_edit_chat``: every 4xx decision of ``POST /edit-chat`` that needs no server state.
+
+The validator never raises: whatever it is given (None, a list, nested junk, objects that are not
+JSON at all) it answers a list of ``Violation``. An empty list means the service accepts it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from piktid_spec._provenance import Provenance
+from piktid_spec.catalogue import CATALOGUE, Severity
+from piktid_spec.params import EDIT_CHAT, MAX_CUSTOM_RATIO, Param
+from piktid_spec.plans import OUTPUT_CUSTOM_DIMENSIONS, Account
+
+_INPUTS = ("prompt", "image_ids", "identity_codes")
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule. ``status`` is 400 or 403; a ``"warning"`` is accepted unless strict."""
+
+    status: int
+    code: str
+    field: str | None
+    message: str
+    severity: Severity
+    provenance: Provenance
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def as_detail(self) -> dict[str, Any]:
+        """The entry of the v2 400 body's ``detail`` list."""
+        return {"field": self.field, "message": self.message, "position": "body", "code": self.code}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.as_detail(), "status": self.status, "severity": self.severity,
+                "provenance": {"kind": self.provenance.kind, "text": self.provenance.text}}
+
+
+def violation(code: str, field: str | None, message: str | None = None) -> Violation:
+    spec = CATALOGUE[code]
+    text = message or spec.message
+    if field and not text.startswith(field):
+        text = f"{field}: {text}"
+    return Violation(spec.status, code, field, text, spec.severity, spec.provenance)
+
+
+def _as_int(p: Param, value: Any, out: list[Violation]) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        out.append(violation("invalid_type", p.name, "Wrong type: integer expected."))
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            out.append(violation("invalid_type", p.name, "Wrong type: integer expected."))
+            return None
+        out.append(violation("float_for_integer", p.name))
+        value = int(value)
+    return value
+
+
+def _check_int(p: Param, value: Any, out: list[Violation]) -> int | None:
+    number = _as_int(p, value, out)
+    if number is None:
+        return None
+    if (p.minimum is not None and number < p.minimum) or (p.maximum is not None and number > p.maximum):
+        out.append(violation(p.range_code or "invalid_parameter", p.name))
+        return None
+    if p.multiple_of and number % p.multiple_of:
+        out.append(violation(p.multiple_code or "invalid_parameter", p.name))
+        return None
+    return number
+
+
+def _check_string(p: Param, value: Any, out: list[Violation]) -> str | None:
+    if not isinstance(value, str):
+        out.append(violation("invalid_type", p.name, "Wrong type: string expected."))
+        return None
+    if value == "":
+        out.append(violation("empty_value", p.name))
+        return None
+    if p.enum and value not in p.enum:
+        out.append(violation(p.enum_code or "invalid_parameter", p.name))
+        return None
+    return value
+
+
+def _check_list(p: Param, value: Any, out: list[Violation]) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        out.append(violation("invalid_type", p.name, "Wrong type: list of strings expected."))
+        return None
+    if not value:
+        out.append(violation("empty_value", p.name))
+        return None
+    if not all(isinstance(item, str) for item in value):
+        out.append(violation("invalid_type", p.name, "Wrong type: every item must be a string."))
+        return None
+    if not all(value):
+        out.append(violation(p.items_code or "invalid_parameter", p.name))
+        return None
+    if p.max_items is not None and len(value) > p.max_items:
+        out.append(violation(p.max_items_code or "invalid_parameter", p.name))
+        return None
+    return tuple(value)
+
+
+_CHECKERS = {"integer": _check_int, "string": _check_string, "string[]": _check_list}
+
+
+def read_params(payload: dict[Any, Any]) -> tuple[dict[str, Any], list[Violation]]:
+    """Each declared field's usable value (absent, null, empty or invalid -> missing) and the violations."""
+    usable: dict[str, Any] = {}
+    out: list[Violation] = []
+    for p in EDIT_CHAT.params:
+        value = payload.get(p.name)
+        if value is None:
+            continue
+        checked = _CHECKERS[p.type](p, value, out)
+        if checked is not None:
+            usable[p.name] = checked
+    return usable, out
+
+
+def _unknown_fields(payload: dict[Any, Any]) -> list[Violation]:
+    names = set(EDIT_CHAT.names)
+    return [violation("unknown_field", key if isinstance(key, str) else f"<{type(key).__name__} key>")
+            for key in payload if key not in names]
+
+
+def _given(value: object) -> bool:
+    """Present and not blank: null, "" and [] count as absent (see ``empty_value``)."""
+    return value is not None and not (isinstance(value, str | list) and len(value) == 0)
+
+
+def _has_input(payload: dict[Any, Any]) -> bool:
+    return any(_given(payload.get(name)) for name in _INPUTS)
+
+
+def _mode_rules(payload: dict[Any, Any], usable: dict[str, Any], out: list[Violation]) -> None:
+    if "output_mode" in payload and payload["output_mode"] is not None and "output_mode" not in usable:
+        return
+    mode = usable.get("output_mode", EDIT_CHAT.param("output_mode").default)
+    has_ratio = _given(payload.get("aspect_ratio"))
+    if mode == "ratio" and not has_ratio:
+        out.append(violation("aspect_ratio_missing", "aspect_ratio"))
+    if mode != "ratio" and has_ratio:
+        out.append(violation("aspect_ratio_ignored", "aspect_ratio"))
+    dims = [name for name in ("width", "height") if payload.get(name) is not None]
+    if mode != "custom":
+        out.extend(violation("dimensions_ignored", name) for name in dims)
+        return
+    if len(dims) < 2:
+        missing = next(name for name in ("width", "height") if name not in dims)
+        out.append(violation("custom_dimensions_missing", missing))
+    elif "width" in usable and "height" in usable:
+        w, h = usable["width"], usable["height"]
+        if max(w, h) > MAX_CUSTOM_RATIO * min(w, h):
+            out.append(violation("custom_ratio_out_of_range", "width"))
+
+
+def _plan_rules(usable: dict[str, Any], account: Account, out: list[Violation]) -> None:
+    size = usable.get("size", EDIT_CHAT.param("size").default)
+    if size not in account.sizes:
+        out.append(violation("size_not_in_plan", "size",
+                             f"size: {size} needs a paid plan (the {account.plan} plan allows "
+                             f"{', '.join(sorted(account.sizes))})."))
+    if usable.get("output_mode") == "custom" and not account.entitled(OUTPUT_CUSTOM_DIMENSIONS):
+        out.append(violation("custom_dimensions_not_entitled", "output_mode"))
+
+
+def validate_edit_chat(payload: object, *, account: Account | None = None) -> list[Violation]:
+    """All violations of ``payload``; structural rules always, plan rules (403) when ``account`` is given.
+
+    Errors come first in table order, then warnings. Never raises.
+    """
+    if not isinstance(payload, dict):
+        return [violation("invalid_body", None)]
+    out = _unknown_fields(payload)
+    usable, checked = read_params(payload)
+    out.extend(checked)
+    if not _has_input(payload):
+        out.append(violation("missing_input", None))
+    _mode_rules(payload, usable, out)
+    if account is not None:
+        _plan_rules(usable, account, out)
+    return sorted(out, key=lambda v: (not v.is_error, v.status))
+
+
+def rejection(violations: list[Violation], *, strict: bool = False) -> tuple[int, list[Violation]] | None:
+    """The status and violations a request is rejected with, or None when it is accepted.
+
+    400 wins over 403 (the request is read before the plan is checked). In strict mode warnings
+    reject like errors, with 400.
+    """
+    blocking = [v for v in violations if v.is_error or strict]
+    if not blocking:
+        return None
+    status = min(v.status for v in blocking)
+    return status, [v for v in blocking if v.status == status]
