@@ -1,0 +1,83 @@
+"""Users: who a token is, its plan, credits and entitlements. Open mode creates users on first use."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from piktid_spec import PLANS, Account
+
+from mock_server.backend.errors import ApiError
+
+
+@dataclass(slots=True)
+class User:
+    token: str
+    plan: str
+    credits: float
+    entitlements: frozenset[str] | None = None
+    in_progress: float = 0.0
+    """Credits reserved by variations still running."""
+    charged: float = 0.0
+    """Credits charged since the user was created or last set (for conservation checks)."""
+
+    def account(self) -> Account:
+        return Account(self.plan, self.credits, self.entitlements)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"token": self.token, "plan": self.plan, "credits": self.credits,
+                "in_progress_credits": self.in_progress, "charged_credits": self.charged,
+                "entitlements": sorted(self.account().entitlements or ())}
+
+
+def check_plan(plan: str) -> str:
+    if plan not in PLANS:
+        raise ApiError("invalid_parameter", f"plan: unknown plan {plan!r}; use one of {', '.join(PLANS)}",
+                       field="plan")
+    return plan
+
+
+@dataclass(slots=True)
+class Accounts:
+    open_mode: bool = True
+    open_plan: str = "pro"
+    open_credits: float = 1000
+    users: dict[str, User] = field(default_factory=dict)
+
+    def authenticate(self, token: str | None) -> User:
+        """The user of ``token``; 401 when missing, or unknown in strict mode."""
+        if not token:
+            raise ApiError("unauthorized")
+        user = self.users.get(token)
+        if user is None:
+            if not self.open_mode:
+                raise ApiError("unauthorized", "Unknown API token (the mock runs in strict mode).")
+            user = self.add(token, self.open_plan, self.open_credits)
+        return user
+
+    def add(self, token: str, plan: str, credits: float, entitlements: frozenset[str] | None = None) -> User:
+        user = User(token, check_plan(plan), float(credits), entitlements)
+        self.users[token] = user
+        return user
+
+    def get(self, token: str) -> User | None:
+        return self.users.get(token)
+
+
+def load_users_file(path: str | Path) -> list[dict[str, Any]]:
+    """Entries of ``{"users": [{"token", "plan", "credits", "identities"?}]}``; ValueError names the problem."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read users file {path}: {exc}") from exc
+    users = data.get("users") if isinstance(data, dict) else None
+    if not isinstance(users, list):
+        raise ValueError(f'{path}: expected {{"users": [...]}}')
+    for i, entry in enumerate(users):
+        if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+            raise ValueError(f"{path}: users[{i}] needs a string token")
+        if entry.get("plan", "pro") not in PLANS:
+            raise ValueError(f"{path}: users[{i}].plan must be one of {', '.join(PLANS)}")
+    return users

@@ -1,0 +1,111 @@
+"""Fault rules: make the next N matching requests (or a seeded fraction of them) misbehave.
+
+Kinds: ``status`` (answer that status with its documented body), ``latency`` (add real seconds
+before answering), ``fail_variation`` / ``refusal`` (the variations of a matching /edit-chat fail
+or are refused by the engine), ``drop_stream`` (an SSE stream closes after its next live frame),
+``webhook_timeout`` (a delivery attempt times out). A rule matches on method, path prefix and user.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from mock_server.backend.errors import ApiError
+
+FaultKind = Literal["status", "latency", "fail_variation", "refusal", "drop_stream", "webhook_timeout"]
+KINDS: tuple[str, ...] = ("status", "latency", "fail_variation", "refusal", "drop_stream", "webhook_timeout")
+STATUS_CODES = {400: "invalid_parameter", 401: "unauthorized", 402: "insufficient_credits", 403: "content_blocked",
+                404: "not_found", 413: "body_too_large", 429: "rate_limited", 500: "internal_error",
+                503: "service_unavailable"}
+
+
+@dataclass(slots=True)
+class FaultRule:
+    id: int
+    kind: str
+    method: str | None = None
+    path: str | None = None
+    token: str | None = None
+    status: int | None = None
+    delay: float = 0.0
+    times: int | None = 1
+    """How many matching requests it still applies to; None: every one (see ``probability``)."""
+    probability: float = 1.0
+    hits: int = 0
+
+    def matches(self, method: str | None, path: str | None, token: str | None) -> bool:
+        return ((self.method is None or method is None or self.method.upper() == method.upper())
+                and (self.path is None or path is None or path.startswith(self.path))
+                and (self.token is None or self.token == token))
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_rule(kind: object, status: object, times: object, probability: object) -> None:
+    if kind not in KINDS:
+        raise ApiError("invalid_parameter", f"kind: one of {', '.join(KINDS)}.", field="kind")
+    if kind == "status" and status not in STATUS_CODES:
+        raise ApiError("invalid_parameter", f"status: one of {sorted(STATUS_CODES)}.", field="status")
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        raise ApiError("invalid_parameter", "times: a positive integer or null.", field="times")
+    if not isinstance(probability, int | float) or not 0 <= probability <= 1:
+        raise ApiError("invalid_parameter", "probability: a number from 0 to 1.", field="probability")
+
+
+class Faults:
+    def __init__(self, seed: int | None) -> None:
+        self.rules: list[FaultRule] = []
+        self._random = random.Random(seed)
+        self._ids = 0
+
+    def add(self, kind: str, *, method: str | None = None, path: str | None = None, token: str | None = None,
+            status: int | None = None, delay: float = 0.0, times: int | None = 1,
+            probability: float = 1.0) -> FaultRule:
+        check_rule(kind, status, times, probability)
+        self._ids += 1
+        rule = FaultRule(self._ids, kind, method, path, token, status, float(delay), times, float(probability))
+        self.rules.append(rule)
+        return rule
+
+    def take(self, kind: str, *, method: str | None = None, path: str | None = None,
+             token: str | None = None) -> FaultRule | None:
+        """The first live rule of ``kind`` matching this request, consuming one of its ``times``."""
+        for rule in self.rules:
+            if rule.kind != kind or not rule.matches(method, path, token):
+                continue
+            if rule.probability < 1 and self._random.random() >= rule.probability:
+                continue
+            rule.hits += 1
+            if rule.times is not None:
+                rule.times -= 1
+                if rule.times == 0:
+                    self.rules.remove(rule)
+            return rule
+        return None
+
+    def drop_stream(self, token: str) -> bool:
+        return self.take("drop_stream", token=token) is not None
+
+    def outcome(self, token: str) -> str | None:
+        """A forced variation outcome for this user's next /edit-chat, if a rule says so."""
+        if self.take("fail_variation", method="POST", path="/edit-chat", token=token):
+            return "failed"
+        if self.take("refusal", method="POST", path="/edit-chat", token=token):
+            return "refused"
+        return None
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+
+def fault_error(rule: FaultRule) -> ApiError:
+    """The documented body of an injected status."""
+    code = STATUS_CODES[rule.status or 500]
+    if code == "insufficient_credits":
+        return ApiError(code, required_credits=0.0, in_progress_credits=0.0, user_credits=0.0)
+    if code == "rate_limited":
+        return ApiError(code, headers={"Retry-After": "60"}, retry_after=60)
+    return ApiError(code, f"{ApiError(code).message} (injected by a mock fault rule)")

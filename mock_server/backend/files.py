@@ -1,0 +1,116 @@
+"""Uploads: pre-signed PUT URLs that behave like S3's, and the files they receive.
+
+``POST /upload`` answers a URL whose query carries a date, a lifetime and an HMAC over the file
+id, Content-Type, date and lifetime. A PUT with a tampered query or another Content-Type is 403
+(S3's SignatureDoesNotMatch), after its lifetime 403 (expired), with an Authorization header 400
+(S3 allows one auth mechanism). Any bytes are accepted; undecodable ones fail when referenced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import urlencode
+
+from mock_server.backend.clock import Clock
+from mock_server.backend.errors import ApiError
+from mock_server.backend.ids import IdSource
+from mock_server.backend.signing import Signer, amz_date, parse_amz_date
+
+CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+@dataclass(slots=True)
+class StoredFile:
+    file_id: str
+    owner: str
+    filename: str
+    content_type: str
+    project_name: str | None
+    created_at: float
+    data: bytes | None = None
+    image_size: tuple[int, int] | None = None
+
+    @property
+    def uploaded(self) -> bool:
+        return self.data is not None
+
+
+def content_type_for(filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()
+    if not suffix:
+        return "image/jpeg"
+    if suffix not in CONTENT_TYPES:
+        raise ApiError("unsupported_file_type", f"filename: unsupported extension {suffix!r}; use "
+                       ".jpg, .jpeg, .png or .webp.", field="filename")
+    return CONTENT_TYPES[suffix]
+
+
+class Files:
+    def __init__(self, clock: Clock, ids: IdSource, signer: Signer, ttl: float, max_bytes: int) -> None:
+        self.clock, self.ids, self.signer = clock, ids, signer
+        self.ttl, self.max_bytes = ttl, max_bytes
+        self.files: dict[str, StoredFile] = {}
+
+    def create_upload(self, owner: str, filename: str | None, project_name: str | None, base_url: str) -> dict:
+        file_id = self.ids.new("file")
+        name = filename or f"{self.ids.hex(16)}"
+        stored = StoredFile(file_id, owner, name, content_type_for(name), project_name, self.clock.now())
+        self.files[file_id] = stored
+        return {"upload_url": self.upload_url(stored, base_url), "download_url": self.download_url(stored, base_url),
+                "file_id": file_id, "filename": name, "content_type": stored.content_type,
+                "project_name": project_name}
+
+    def upload_url(self, stored: StoredFile, base_url: str) -> str:
+        date, expires = amz_date(self.clock.now()), str(int(self.ttl))
+        signature = self.signer.sign("PUT", stored.file_id, stored.content_type, date, expires)
+        query = urlencode({"X-Amz-Date": date, "X-Amz-Expires": expires,
+                           "X-Amz-SignedHeaders": "content-type", "X-Amz-Signature": signature})
+        return f"{base_url}/storage/uploads/{stored.file_id}?{query}"
+
+    def download_url(self, stored: StoredFile, base_url: str) -> str:
+        signature = self.signer.token("GET", "uploads", stored.file_id)
+        return f"{base_url}/storage/files/uploads/{stored.file_id}/{signature}{EXTENSIONS[stored.content_type]}"
+
+    def check_put(self, file_id: str, query: Mapping[str, str], content_type: str | None,
+                  has_authorization: bool, length: int | None) -> StoredFile:
+        """Everything S3 checks before it reads the body."""
+        if has_authorization:
+            raise ApiError("upload_auth_conflict")
+        stored = self.files.get(file_id)
+        date, expires = query.get("X-Amz-Date", ""), query.get("X-Amz-Expires", "")
+        if stored is None or not self.signer.check(query.get("X-Amz-Signature", ""), "PUT", file_id,
+                                                   content_type or "", date, expires):
+            raise ApiError("upload_signature_mismatch")
+        signed_at = parse_amz_date(date)
+        if signed_at is None or not expires.isdigit() or self.clock.now() > signed_at + int(expires):
+            raise ApiError("upload_expired")
+        if length is not None and length > self.max_bytes:
+            raise self.too_large()
+        return stored
+
+    def too_large(self) -> ApiError:
+        return ApiError("body_too_large", f"The upload is larger than {math.floor(self.max_bytes / 1e6)} MB "
+                        f"({self.max_bytes} bytes).", max_bytes=self.max_bytes)
+
+    def complete_upload(self, stored: StoredFile, data: bytes, image_size: tuple[int, int] | None) -> None:
+        stored.data, stored.image_size = data, image_size
+
+    def referenced(self, owner: str, file_id: str) -> StoredFile:
+        """A file an /edit-chat names: 404 unknown, another user's or never PUT; 400 undecodable."""
+        stored = self.files.get(file_id)
+        if stored is None or stored.owner != owner or not stored.uploaded:
+            raise ApiError("file_not_found", f"image_ids: file {file_id!r} not found (or never uploaded).")
+        if stored.image_size is None:
+            raise ApiError("undecodable_image", f"image_ids: file {file_id!r} is not a decodable image.",
+                           field="image_ids")
+        return stored
+
+    def downloadable(self, file_id: str, signature: str) -> StoredFile | None:
+        stored = self.files.get(file_id)
+        if stored is None or not stored.uploaded:
+            return None
+        return stored if self.signer.check_token(signature, "GET", "uploads", file_id) else None

@@ -1,0 +1,124 @@
+"""Identities: platform defaults by tier (codes like ``default-pro-xxxxxxxx``) and the user's own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from piktid_spec import PLANS
+
+from mock_server.backend.errors import ApiError
+from mock_server.backend.ids import IdSource
+from mock_server.backend.signing import iso
+
+TIER_ORDER = tuple(PLANS)
+DEFAULT_NAMES = ("Ava", "Noah", "Mia")
+SORT_KEYS = ("created_at", "name")
+ORDERS = ("desc", "asc")
+OWNERSHIPS = ("mine", "shared", "default")
+
+
+@dataclass(slots=True)
+class Identity:
+    identity_code: str
+    name: str
+    tier: str | None
+    owner: str | None
+    created_at: float
+    tag: str | None = None
+    original_filename: str | None = None
+    image: bytes | None = None
+
+    def as_json(self, *, locked: bool = False) -> dict[str, Any]:
+        return {"identity_code": self.identity_code, "name": self.name, "preprocessing_status": "completed",
+                "visibility": "default" if self.owner is None else "private", "link": None,
+                "created_at": iso(self.created_at), "updated_at": iso(self.created_at), "locked": locked,
+                "tier": self.tier, "groups": [], "original_filename": self.original_filename,
+                "created_by": self.owner and "you", "image_description": None, "tag": self.tag}
+
+
+def _tiers_up_to(plan: str) -> tuple[str, ...]:
+    return TIER_ORDER[: TIER_ORDER.index(plan) + 1]
+
+
+@dataclass(slots=True)
+class Identities:
+    ids: IdSource
+    created_at: float
+    defaults: dict[str, list[Identity]] = field(default_factory=dict)
+    own: dict[str, Identity] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.defaults = {tier: [Identity(f"default-{tier}-{self.ids.hex(4)}", f"{name} ({tier})", tier, None,
+                                         self.created_at) for name in DEFAULT_NAMES] for tier in TIER_ORDER}
+
+    def create(self, owner: str, name: str, now: float, *, tag: str | None = None,
+               filename: str | None = None, image: bytes | None = None) -> Identity:
+        identity = Identity(self.ids.hex(6), name, None, owner, now, tag, filename, image)
+        self.own[identity.identity_code] = identity
+        return identity
+
+    def visible(self, owner: str, plan: str, *, include_locked: bool = False) -> list[tuple[Identity, bool]]:
+        """(identity, locked) pairs: the user's own, then the defaults of its tier (and above, locked)."""
+        mine = [(i, False) for i in self.own.values() if i.owner == owner]
+        unlocked = _tiers_up_to(plan)
+        defaults = [(i, tier not in unlocked) for tier in TIER_ORDER for i in self.defaults[tier]
+                    if include_locked or tier in unlocked]
+        return mine + defaults
+
+    def get(self, owner: str, plan: str, code: str) -> Identity:
+        """An identity the user may use; 404 for unknown, another user's, or a locked tier's."""
+        for identity, locked in self.visible(owner, plan):
+            if identity.identity_code == code and not locked:
+                return identity
+        raise ApiError("identity_not_found", f"identity {code!r} not found.")
+
+    def listing(self, owner: str, plan: str, query: Mapping[str, str]) -> dict[str, Any]:
+        q = parse_listing_query(query)
+        items = self.visible(owner, plan, include_locked=q["include_locked"])
+        if q["ownership"]:
+            items = [(i, lk) for i, lk in items if _ownership(i) == q["ownership"]]
+        if q["search"]:
+            items = [(i, lk) for i, lk in items if q["search"].lower() in i.name.lower()]
+        items.sort(key=lambda pair: getattr(pair[0], q["sort_by"]), reverse=q["order"] == "desc")
+        page, per_page, total = q["page"], q["per_page"], len(items)
+        pages = max(1, -(-total // per_page))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        return {"identities": [i.as_json(locked=lk) for i, lk in chunk],
+                "pagination": {"page": page, "per_page": per_page, "total": total, "pages": pages,
+                               "has_next": page < pages, "has_prev": page > 1}}
+
+
+def _ownership(identity: Identity) -> str:
+    return "default" if identity.owner is None else "mine"
+
+
+def _query_error(name: str, message: str) -> ApiError:
+    return ApiError("invalid_parameter", f"{name}: {message}",
+                    detail=[{"field": name, "message": message, "position": "query", "code": "invalid_parameter"}])
+
+
+def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise _query_error(name, f"must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def _choice(query: Mapping[str, str], name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    raw = query.get(name, default)
+    if raw is not None and raw not in choices:
+        raise _query_error(name, f"must be one of {', '.join(choices)}")
+    return raw
+
+
+def parse_listing_query(query: Mapping[str, str]) -> dict[str, Any]:
+    """The v2 identity-list query, with 400 (position "query") naming the bad parameter."""
+    locked = _choice(query, "include_locked", ("true", "false", "1", "0"), "false")
+    return {"page": _int(query, "page", 1, 1, 1_000_000), "per_page": _int(query, "per_page", 20, 1, 100),
+            "search": query.get("search", ""), "sort_by": _choice(query, "sort_by", SORT_KEYS, "created_at"),
+            "order": _choice(query, "order", ORDERS, "desc"), "ownership": _choice(query, "ownership", OWNERSHIPS, None),
+            "include_locked": locked in ("true", "1")}

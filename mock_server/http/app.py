@@ -1,0 +1,62 @@
+"""``create_app``: the route table, middleware and error handlers around one ``Backend``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+
+from mock_server.backend.errors import ApiError
+from mock_server.backend.service import Backend
+from mock_server.http import endpoints, identities, notifications, storage, webhooks
+from mock_server.http.control import control_routes
+from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
+from mock_server.http.render import api_error, http_error, server_error
+from mock_server.settings import Settings
+
+ROUTES: list[BaseRoute] = [
+    Route("/upload", endpoints.upload, methods=["POST"]),
+    Route("/edit-chat", endpoints.edit_chat, methods=["POST"]),
+    Route("/jobs/{job_id}/status", endpoints.job_status, methods=["GET"]),
+    Route("/jobs/{job_id}/results", endpoints.job_results, methods=["GET"]),
+    Route("/identity", identities.list_identities, methods=["GET"]),
+    Route("/identity/upload", identities.upload_identity, methods=["POST"]),
+    Route("/identity/{identity_code}", identities.get_identity, methods=["GET"]),
+    Route("/notifications/events", notifications.events, methods=["GET"]),
+    Route("/notifications", notifications.list_notifications, methods=["POST"]),
+    Route("/notifications/{notification_id}", notifications.delete_notification, methods=["DELETE"]),
+    Route("/webhooks", webhooks.webhook, methods=["PUT", "GET", "DELETE"]),
+    Route("/webhooks/test", webhooks.webhook_test, methods=["POST"]),
+    Route("/storage/uploads/{file_id}", storage.put_upload, methods=["PUT"]),
+    Route("/storage/files/{kind}/{item_id}/{name}", storage.download, methods=["GET"]),
+]
+
+
+def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> Starlette:
+    """A fresh app with its own state (nothing is created at import time).
+
+    ``app.state.backend`` is the ``Backend``; pass ``backend`` to share one between apps.
+    """
+    backend = backend or Backend(settings)
+    settings = backend.settings
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        backend.scheduler.loop = asyncio.get_running_loop()
+        backend.scheduler.run_due()
+        yield
+        backend.webhooks.cancel()
+
+    routes = [*ROUTES, Mount("/_mock", routes=control_routes())] if settings.control else list(ROUTES)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(JournalMiddleware, backend=backend),
+                                Middleware(FaultMiddleware, backend=backend)],
+                    exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error})
+    app.state.backend = backend
+    app.state.renders = storage.RenderCache(settings.render_cache_size)
+    return app

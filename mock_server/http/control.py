@@ -1,0 +1,139 @@
+"""The control API under ``/_mock/``: reset, accounts, clock, faults, journal, events, deliveries.
+
+For tests and non-Python clients; ``MockControl`` offers the same operations in-process. Off with
+``--no-control``; guarded by ``X-Mock-Control-Token`` when ``control_token`` is set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mock_server.backend.errors import ApiError
+from mock_server.http.parsing import backend_of, read_json
+from mock_server.http.render import json_response
+
+
+def _guard(request: Request) -> None:
+    expected = backend_of(request).settings.control_token
+    if expected is not None and request.headers.get("x-mock-control-token") != expected:
+        raise ApiError("unauthorized", "The control API needs X-Mock-Control-Token.")
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    body = await read_json(request, optional=True)
+    if not isinstance(body, dict):
+        raise ApiError("invalid_body")
+    return body
+
+
+def _number(body: dict[str, Any], name: str, *, required: bool = False) -> float | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ApiError("invalid_parameter", f"{name}: a non-negative number.", field=name)
+    return float(value)
+
+
+async def reset(request: Request) -> Response:
+    _guard(request)
+    body = await _body(request)
+    seed = body.get("seed", backend_of(request).settings.seed)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ApiError("invalid_parameter", "seed: an integer or null.", field="seed")
+    backend_of(request).reset(seed)
+    return json_response({"reset": True, "seed": seed})
+
+
+async def account(request: Request) -> Response:
+    _guard(request)
+    backend, token = backend_of(request), request.path_params["token"]
+    if request.method == "GET":
+        user = backend.accounts.get(token)
+        if user is None:
+            raise ApiError("not_found", f"No user with token {token!r}.")
+        return json_response(user.as_dict())
+    body = await _body(request)
+    plan, entitlements = body.get("plan"), body.get("entitlements")
+    if plan is not None and not isinstance(plan, str):
+        raise ApiError("invalid_parameter", "plan: a string.", field="plan")
+    if entitlements is not None and not (isinstance(entitlements, list) and all(isinstance(e, str) for e in entitlements)):
+        raise ApiError("invalid_parameter", "entitlements: a list of strings.", field="entitlements")
+    user = backend.set_account(token, plan=plan, credits=_number(body, "credits"), entitlements=entitlements)
+    return json_response(user.as_dict())
+
+
+async def clock(request: Request) -> Response:
+    _guard(request)
+    backend = backend_of(request)
+    if request.method == "PUT":
+        mode = (await _body(request)).get("mode")
+        if mode not in ("real", "manual"):
+            raise ApiError("invalid_parameter", "mode: real or manual.", field="mode")
+        backend.clock.set_mode(mode)
+        backend.scheduler.run_due()
+    return json_response({"mode": backend.clock.mode, "now": backend.clock.now(),
+                          "pending": backend.scheduler.pending()})
+
+
+async def advance(request: Request) -> Response:
+    _guard(request)
+    seconds = _number(await _body(request), "seconds", required=True)
+    return json_response(backend_of(request).advance(seconds or 0.0))
+
+
+async def faults(request: Request) -> Response:
+    _guard(request)
+    backend = backend_of(request)
+    if request.method == "POST":
+        body = await _body(request)
+        allowed = {"kind", "method", "path", "token", "status", "delay", "times", "probability"}
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise ApiError("invalid_parameter", f"unknown fields: {', '.join(unknown)}.", field=unknown[0])
+        kind = body.pop("kind", None)
+        return json_response(backend.faults.add(str(kind), **body).as_json(), 201)
+    if request.method == "DELETE":
+        backend.faults.clear()
+    return json_response([rule.as_json() for rule in backend.faults.rules])
+
+
+async def journal(request: Request) -> Response:
+    _guard(request)
+    backend, q = backend_of(request), request.query_params
+    if request.method == "DELETE":
+        backend.journal.clear()
+        return json_response([])
+    since = q.get("since", "0")
+    if not since.isdigit():
+        raise ApiError("invalid_parameter", "since: a non-negative integer.", field="since")
+    return json_response(backend.journal.query(user=q.get("user"), path=q.get("path"), since=int(since)))
+
+
+async def notifications(request: Request) -> Response:
+    _guard(request)
+    user = request.query_params.get("user")
+    items = backend_of(request).notifications.all(None if user is None else [user])
+    return json_response([{**n.as_json(), "user": n.owner, "deleted": n.deleted} for n in items])
+
+
+async def deliveries(request: Request) -> Response:
+    _guard(request)
+    return json_response(backend_of(request).webhooks.log(request.query_params.get("user")))
+
+
+def control_routes() -> list[Route]:
+    return [
+        Route("/reset", reset, methods=["POST"]),
+        Route("/accounts/{token}", account, methods=["GET", "PUT"]),
+        Route("/clock", clock, methods=["GET", "PUT"]),
+        Route("/clock/advance", advance, methods=["POST"]),
+        Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/journal", journal, methods=["GET", "DELETE"]),
+        Route("/notifications", notifications, methods=["GET"]),
+        Route("/deliveries", deliveries, methods=["GET"]),
+    ]

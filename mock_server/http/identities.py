@@ -1,0 +1,50 @@
+"""``/identity`` endpoints: list, one, and create from a face image (multipart)."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from piktid_spec import LIMITS
+
+from mock_server.backend.errors import ApiError
+from mock_server.backend.images import probe_image
+from mock_server.http.endpoints import user_of
+from mock_server.http.parsing import backend_of, read_body, replay
+from mock_server.http.render import json_response
+
+MAX_IDENTITY_BYTES = int(LIMITS["identity_max_bytes"].value)
+
+
+async def list_identities(request: Request) -> Response:
+    user = user_of(request)
+    return json_response(backend_of(request).identities.listing(user.token, user.plan, request.query_params))
+
+
+async def get_identity(request: Request) -> Response:
+    user = user_of(request)
+    identity = backend_of(request).identities.get(user.token, user.plan, request.path_params["identity_code"])
+    return json_response(identity.as_json())
+
+
+async def upload_identity(request: Request) -> Response:
+    """Multipart ``image`` (+ ``name``, ``tag``): 400 when the image is missing or not decodable."""
+    user = user_of(request)
+    body = await read_body(request, MAX_IDENTITY_BYTES)
+    form = await replay(request, body).form(max_files=1, max_fields=10)
+    image, name, tag = form.get("image"), form.get("name"), form.get("tag")
+    if not isinstance(image, UploadFile):
+        raise ApiError("invalid_parameter", "image: a multipart file part named 'image' is required.",
+                       field="image")
+    data = await image.read()
+    if await to_thread.run_sync(probe_image, data) is None:
+        raise ApiError("undecodable_image", "image: the file is not a decodable image.", field="image")
+    backend = backend_of(request)
+    label = name if isinstance(name, str) and name.strip() else f"Identity {len(backend.identities.own) + 1}"
+    identity = backend.identities.create(user.token, label, backend.clock.now(),
+                                         tag=tag if isinstance(tag, str) else None, filename=image.filename,
+                                         image=data)
+    return json_response({"identity_code": identity.identity_code, "success": True, "face_detected": True,
+                          "name": identity.name})

@@ -1,0 +1,81 @@
+"""Plain ASGI middleware: the request journal and injected faults (status, latency)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.backend.errors import ApiError
+from mock_server.backend.faults import fault_error
+from mock_server.backend.service import Backend
+from mock_server.http.render import error_response
+
+CONTROL_PREFIX = "/_mock"
+
+
+def _token(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() or None if scheme.lower() == "bearer" else None
+    return None
+
+
+def _violations(state: dict[str, Any]) -> list[dict[str, Any]]:
+    error = state.get("error")
+    found = error.violations if isinstance(error, ApiError) else state.get("warnings", [])
+    return [v.as_dict() for v in found]
+
+
+class JournalMiddleware:
+    """Records every API request (not the control API) with its status and spec violations."""
+
+    def __init__(self, app: ASGIApp, backend: Backend) -> None:
+        self.app, self.backend = app, backend
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                self._record(scope, status, started)
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+
+    def _record(self, scope: Scope, status: int, started: float) -> None:
+        state = scope.get("state", {})
+        error = state.get("error")
+        self.backend.journal.record(
+            at=self.backend.clock.now(), method=scope["method"], path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"), user=state.get("user") or _token(scope),
+            status=status, code=error.code if isinstance(error, ApiError) else None,
+            violations=_violations(state), duration=round(time.perf_counter() - started, 6))
+
+
+class FaultMiddleware:
+    """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
+
+    def __init__(self, app: ASGIApp, backend: Backend) -> None:
+        self.app, self.backend = app, backend
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or not self.backend.faults.rules:
+            return await self.app(scope, receive, send)
+        where = {"method": scope["method"], "path": scope["path"], "token": _token(scope)}
+        delay = self.backend.faults.take("latency", **where)
+        if delay is not None:
+            await anyio.sleep(delay.delay)
+        injected = self.backend.faults.take("status", **where)
+        if injected is None:
+            return await self.app(scope, receive, send)
+        error = fault_error(injected)
+        scope.setdefault("state", {})["error"] = error
+        await error_response(error)(scope, receive, send)

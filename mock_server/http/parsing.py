@@ -1,0 +1,64 @@
+"""Reading requests safely: bearer tokens, bounded bodies, JSON that may be anything."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+
+from mock_server.backend.errors import ApiError
+from mock_server.backend.service import Backend
+
+
+def backend_of(request: Request) -> Backend:
+    return request.app.state.backend
+
+
+def bearer(request: Request, *, allow_query: bool = False) -> str | None:
+    """The token of ``Authorization: Bearer <token>`` (or ``?token=`` where the API allows it)."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return request.query_params.get("token") if allow_query else None
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def read_body(request: Request, limit: int, too_large: Callable[[], ApiError] | None = None) -> bytes:
+    """The body, refused with 413 as soon as it passes ``limit`` (by Content-Length or while streaming)."""
+    error = too_large or (lambda: ApiError("body_too_large", f"The request body is larger than {limit} bytes.",
+                                           max_bytes=limit))
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise error()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise error()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, *, optional: bool = False) -> Any:
+    """Parsed JSON of any shape; 400 ``invalid_json`` for bytes that are not JSON, 413 past the limit."""
+    raw = await read_body(request, backend_of(request).settings.request_max_bytes)
+    if optional and not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError("invalid_json", f"The request body is not valid JSON ({type(exc).__name__}).") from None
+
+
+def replay(request: Request, body: bytes) -> Request:
+    """A copy of ``request`` whose body is ``body`` (already read, e.g. to enforce a size limit)."""
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)

@@ -1,0 +1,41 @@
+"""The one renderer: JSON bodies and the v2 error body for every ``ApiError``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mock_server.backend.errors import ApiError
+
+logger = logging.getLogger("mock_server")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    return json_response(error.body(), error.status, error.headers)
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    request.state.error = exc
+    return error_response(exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (unknown path, wrong method, bad multipart) in the same error body."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code, "invalid_parameter")
+    message = f"No route for {request.method} {request.url.path}." if code == "not_found" else str(exc.detail)
+    return error_response(ApiError(code, message))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(ApiError("internal_error", "Internal server error in piktid-mock (a bug: please report it)."))

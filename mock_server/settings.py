@@ -1,0 +1,50 @@
+"""``Settings``: every knob of the mock, with defaults taken from ``piktid_spec.LIMITS``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from piktid_spec import LIMITS
+
+
+def _limit(name: str) -> float:
+    return LIMITS[name].value
+
+
+@dataclass(slots=True)
+class Settings:
+    """Everything the mock can be told. ``create_app(Settings(...))``; the CLI maps flags onto these."""
+
+    public_url: str | None = None
+    """Base of absolute URLs (uploads, outputs). None: the base URL of the request that made them."""
+    latency: float = 0.0
+    """Seconds until each variation completes (variation i at (i+1) x latency). `serve` uses 2."""
+    seed: int | None = None
+    """Seeds ids, secrets and signing keys so runs are reproducible. None: random."""
+    clock: Literal["real", "manual"] = "real"
+    strict: bool = False
+    """Only users from ``users_file`` are accepted, and spec warnings reject requests (400)."""
+    users_file: str | None = None
+    open_plan: str = "pro"
+    open_credits: float = 1000
+    rate_limit: int = int(_limit("edit_chat_per_minute"))
+    rate_window: float = _limit("rate_window")
+    upload_ttl: float = _limit("upload_url_ttl")
+    upload_max_bytes: int = int(_limit("upload_max_bytes"))
+    request_max_bytes: int = int(_limit("request_max_bytes"))
+    blocklist: tuple[str, ...] = ("blocked-subject",)
+    """Prompt terms the content filter blocks (403 content_blocked), matched case-insensitively."""
+    refusal_terms: tuple[str, ...] = ("engine-refusal",)
+    """Prompt terms the engine refuses: auto falls back to ``fallback_engine``, an explicit model fails."""
+    fallback_engine: str = "seedream"
+    backfill_horizon: float = _limit("backfill_horizon")
+    keepalive: float = _limit("keepalive")
+    webhook_attempts: int = 5
+    webhook_backoff: float = 1.0
+    webhook_timeout: float = 5.0
+    control: bool = True
+    control_token: str | None = None
+    render_cache_size: int = 32
+    extra_users: list[dict[str, object]] = field(default_factory=list)
+    """Users to pre-create, shaped like the entries of a users file."""
