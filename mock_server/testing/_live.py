@@ -1,0 +1,60 @@
+"""``LiveServer``: the mock on uvicorn in a thread, on a free loopback port, for any HTTP client."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from mock_server.backend.service import Backend
+from mock_server.http.app import create_app
+from mock_server.settings import Settings
+from mock_server.testing._control import MockControl
+
+START_TIMEOUT = 10.0
+
+
+class LiveServer:
+    """``with LiveServer() as server: requests.get(server.url + ...)``; ``server.control`` drives it."""
+
+    def __init__(self, settings: Settings | None = None, *, host: str = "127.0.0.1") -> None:
+        self.backend = Backend(settings)
+        self.app = create_app(backend=self.backend)
+        self.control = MockControl(self.backend)
+        self.host = host
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, 0))
+        self.port: int = self._socket.getsockname()[1]
+        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on"))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LiveServer:
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name="piktid-mock-live", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"piktid-mock did not start on {self.url}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(START_TIMEOUT)
+        self._socket.close()
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
