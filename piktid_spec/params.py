@@ -47,6 +47,18 @@ class Param:
             return " | ".join(f'"{v}"' for v in self.enum)
         return self.type
 
+    @property
+    def bounds(self) -> str:
+        """The declared bounds in words (for tables and messages)."""
+        parts = []
+        if self.minimum is not None and self.maximum is not None:
+            parts.append(f"{self.minimum}–{self.maximum}")
+        if self.multiple_of:
+            parts.append(f"multiple of {self.multiple_of}")
+        if self.max_items is not None:
+            parts.append(f"at most {self.max_items} items")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
@@ -65,10 +77,11 @@ class Endpoint:
 
     def markdown_table(self) -> str:
         """The README's parameter table, generated so it cannot drift from the declaration."""
-        rows = ["| Field | Type | Default | Description |", "| --- | --- | --- | --- |"]
+        rows = ["| Field | Type | Default | Bounds | Description |", "| --- | --- | --- | --- | --- |"]
         for p in self.params:
             default = "null" if p.default is None else f"`{p.default!r}`".replace("'", '"')
-            rows.append(f"| `{p.name}` | {p.type_label} | {default} | {p.description} |")
+            kind = p.type_label.replace(" | ", " \\| ")
+            rows.append(f"| `{p.name}` | {kind} | {default} | {p.bounds} | {p.description} |")
         return "\n".join(rows)
 
 
