@@ -92,7 +92,7 @@ EDIT_CHAT = Endpoint(
     params=(
         Param("prompt", "string", None,
               "The generation or edit instruction (or a from-scratch text-to-image prompt).",
-              documented("prompt string null The generation or edit instruction.")),
+              documented("The generation or edit instruction (or a from-scratch text-to-image prompt).")),
         Param("image_ids", "string[]", None,
               "file_ids of uploaded images; the first is the image being edited, the rest are references.",
               documented("The first is the image being edited; the rest are references."),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from piktid_spec.params import EDIT_CHAT
-from piktid_spec.validate import read_params, validate_edit_chat
+from piktid_spec.validate import Violation, read_params, validate_edit_chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +24,14 @@ class EditChatRequest:
     conversation_id: str | None
 
     @classmethod
-    def from_payload(cls, payload: object) -> EditChatRequest:
-        """Read ``payload`` as the service does. Raises ``ValueError`` naming the field if it has errors."""
-        errors = [v for v in validate_edit_chat(payload) if v.is_error]
+    def from_payload(cls, payload: object, violations: list[Violation] | None = None) -> EditChatRequest:
+        """Read ``payload`` as the service does. Raises ``ValueError`` naming the field if it has errors.
+
+        ``violations``: what ``validate_edit_chat(payload)`` already answered, so a caller that has
+        validated (the server, once per request) does not pay for validation twice.
+        """
+        found = validate_edit_chat(payload) if violations is None else violations
+        errors = [v for v in found if v.is_error]
         if errors:
             raise ValueError("; ".join(v.message for v in errors))
         assert isinstance(payload, dict)

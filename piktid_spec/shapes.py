@@ -50,11 +50,10 @@ def param_schema(p: Param) -> Schema:
                 schema[key] = value
     else:
         schema = {"type": "string", "enum": list(p.enum)} if p.enum else {"type": "string"}
-    schema["description"] = p.description
-    if p.default is None:
-        return {**nullable({k: v for k, v in schema.items() if k != "description"}),
-                "description": p.description, "default": None}
-    return {**schema, "default": p.default}
+    return {**nullable(schema), "description": p.description + _NULL_MEANS_DEFAULT, "default": p.default}
+
+
+_NULL_MEANS_DEFAULT = " null means the default (inferred: the service treats a null field as absent)."
 
 
 def _edit_chat_request() -> Schema:

@@ -15,7 +15,8 @@ import json
 import math
 import string
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -79,11 +80,17 @@ def _ids() -> SearchStrategy[str]:
     return st.text(_ID_ALPHABET, min_size=1, max_size=24)
 
 
+def _bounds(p: Param) -> tuple[int, int, int]:
+    """``(minimum, maximum, step)`` of an integer field declared with bounds."""
+    if p.minimum is None or p.maximum is None:
+        raise ValueError(f"{p.name} declares no bounds")
+    return p.minimum, p.maximum, p.multiple_of or 1
+
+
 def _stepped(p: Param) -> SearchStrategy[int]:
     """Integers within ``p``'s bounds and on its ``multiple_of`` grid."""
-    step = p.multiple_of or 1
-    assert p.minimum is not None and p.maximum is not None
-    return st.integers(math.ceil(p.minimum / step), p.maximum // step).map(lambda k: k * step)
+    low, high, step = _bounds(p)
+    return st.integers(math.ceil(low / step), high // step).map(lambda k: k * step)
 
 
 def _valid_value(p: Param, account: Account | None = None) -> SearchStrategy[Any]:
@@ -99,13 +106,11 @@ def _valid_value(p: Param, account: Account | None = None) -> SearchStrategy[Any
 
 def _custom_dims() -> SearchStrategy[tuple[int, int]]:
     """``(width, height)`` each in range and on the grid, with long/short <= ``MAX_CUSTOM_RATIO``."""
-    height = _param("height")
-    step = height.multiple_of or 1
-    assert height.minimum is not None and height.maximum is not None
+    h_min, h_max, step = _bounds(_param("height"))
 
     def heights(w: int) -> SearchStrategy[tuple[int, int]]:
-        low = max(height.minimum, math.ceil(w / MAX_CUSTOM_RATIO))
-        high = min(height.maximum, w * MAX_CUSTOM_RATIO)
+        low = max(h_min, math.ceil(w / MAX_CUSTOM_RATIO))
+        high = min(h_max, w * MAX_CUSTOM_RATIO)
         return st.integers(math.ceil(low / step), high // step).map(lambda k: (w, k * step))
 
     return _stepped(_param("width")).flatmap(heights)
@@ -154,8 +159,8 @@ def _plain_mode() -> SearchStrategy[Payload]:
 
 def _ratio_mode() -> SearchStrategy[Payload]:
     """output_mode "ratio" with its required aspect_ratio."""
-    return st.fixed_dictionaries({"output_mode": st.just("ratio"), "aspect_ratio": _valid_value(_param("aspect_ratio"))},
-                                 optional=_nulls(["width", "height"]))
+    required = {"output_mode": st.just("ratio"), "aspect_ratio": _valid_value(_param("aspect_ratio"))}
+    return st.fixed_dictionaries(required, optional=_nulls(["width", "height"]))
 
 
 def _custom_mode() -> SearchStrategy[Payload]:
@@ -194,16 +199,14 @@ def _outside(values: tuple[str, ...]) -> SearchStrategy[str]:
 
 
 def _out_of_range(p: Param) -> SearchStrategy[int]:
-    assert p.minimum is not None and p.maximum is not None
-    return st.integers(max_value=p.minimum - 1) | st.integers(min_value=p.maximum + 1)
+    low, high, _ = _bounds(p)
+    return st.integers(max_value=low - 1) | st.integers(min_value=high + 1)
 
 
 def _off_grid(p: Param) -> SearchStrategy[int]:
     """In range but not a multiple of ``p.multiple_of``."""
-    step = p.multiple_of or 1
-    assert p.minimum is not None and p.maximum is not None
-    return _stepped(p).flatmap(
-        lambda v: st.integers(1, step - 1).map(lambda r: v + r if v + r <= p.maximum else v - r))
+    _, high, step = _bounds(p)
+    return _stepped(p).flatmap(lambda v: st.integers(1, step - 1).map(lambda r: v + r if v + r <= high else v - r))
 
 
 def _too_many(p: Param) -> SearchStrategy[list[str]]:
@@ -243,17 +246,16 @@ def _context(name: str, account: Account | None) -> SearchStrategy[Payload] | No
     """Valid requests in which a broken ``name`` is the only fault, or None if there are none.
 
     aspect_ratio is read under "ratio" and width/height under "custom" (elsewhere they also draw
-    an ``*_ignored`` warning); a broken size falls back to the default, which the plan must allow.
+    an ``*_ignored`` warning).
     """
-    if name == _PLAN_FIELD and not _default_ok(_param(name), account):
-        return None
     mode = _READ_UNDER.get(name)
     if mode == "custom" and not _custom_ok(account):
         return None
     return _requests(account, (mode,) if mode else _modes(account))
 
 
-def _declared_cases() -> dict[str, list[tuple[str, SearchStrategy[Any]]]]:
+@lru_cache(maxsize=1)
+def _declared_cases() -> Mapping[str, list[tuple[str, SearchStrategy[Any]]]]:
     """``code -> [(field, bad values)]`` for every rule a ``Param`` declaration names."""
     cases: dict[str, list[tuple[str, SearchStrategy[Any]]]] = defaultdict(list)
     for p in EDIT_CHAT.params:
@@ -370,8 +372,12 @@ def _dimensions_ignored(account: Account | None) -> SearchStrategy[Payload]:
     """Valid width and/or height sent with an output_mode other than custom."""
     base = _requests(account, tuple(m for m in _modes(account) if m != "custom"))
     which = st.sampled_from([("width",), ("height",), ("width", "height")])
-    return st.tuples(base, which, _custom_dims()).map(
-        lambda t: {**t[0], **{name: value for name, value in zip(("width", "height"), t[2]) if name in t[1]}})
+
+    def add(t: tuple[Payload, tuple[str, ...], tuple[int, int]]) -> Payload:
+        base_payload, names, (width, height) = t
+        dims = {"width": width, "height": height}
+        return {**base_payload, **{name: dims[name] for name in names}}
+    return st.tuples(base, which, _custom_dims()).map(add)
 
 
 def _custom_dimensions_missing(account: Account | None) -> SearchStrategy[Payload] | None:
@@ -387,15 +393,14 @@ def _custom_dimensions_missing(account: Account | None) -> SearchStrategy[Payloa
 
 def _skewed_dims() -> SearchStrategy[tuple[int, int]]:
     """In-range, on-grid ``(width, height)`` whose long side exceeds ``MAX_CUSTOM_RATIO`` x the short."""
-    width = _param("width")
-    step = width.multiple_of or 1
-    assert width.minimum is not None and width.maximum is not None
-    top = width.maximum // step
+    (w_min, w_max, w_step), (h_min, h_max, h_step) = _bounds(_param("width")), _bounds(_param("height"))
+    step = math.lcm(w_step, h_step)
+    top = min(w_max, h_max) // step
 
     def longer(short: int) -> SearchStrategy[int]:
         return st.integers(short * MAX_CUSTOM_RATIO + 1, top)
 
-    shorts = st.integers(math.ceil(width.minimum / step), (top - 1) // MAX_CUSTOM_RATIO)
+    shorts = st.integers(math.ceil(max(w_min, h_min) / step), (top - 1) // MAX_CUSTOM_RATIO)
     pairs = shorts.flatmap(lambda s: longer(s).map(lambda lg: (s * step, lg * step)))
     return st.tuples(pairs, st.booleans()).map(lambda t: t[0] if t[1] else (t[0][1], t[0][0]))
 
@@ -450,12 +455,13 @@ def _breaker(code: str) -> Breaker:
     return _BREAKERS.get(code) or _declared(code)
 
 
-def _cases(account: Account | None) -> dict[str, SearchStrategy[Any]]:
+@lru_cache(maxsize=32)
+def _cases(account: Account | None) -> Mapping[str, SearchStrategy[Any]]:
     """``code -> strategy`` for each rule of ``EDIT_CHAT.rules`` that can be broken alone for ``account``.
 
     Without an account only the 400 rules apply. With one, the custom-only rules (dimension_*,
-    custom_*) need the entitlement, and invalid_size needs a plan that allows the default size
-    (a broken size falls back to the default, which is then also checked against the plan).
+    custom_*) need the entitlement.
+    Cached per account: building the strategies is what costs, and hypothesis reuses them.
     """
     cases: dict[str, SearchStrategy[Any]] = {}
     for code in EDIT_CHAT.rules:
@@ -486,5 +492,8 @@ def invalid_edit_chat_requests_for(code: str, account: Account | None = None) ->
 
 def invalid_edit_chat_requests(account: Account | None = None) -> SearchStrategy[tuple[object, str]]:
     """``(payload, code)``: a valid request with exactly one rule broken, and that rule's code."""
-    return st.one_of([strategy.map(lambda payload, code=code: (payload, code))
-                      for code, strategy in _cases(account).items()])
+    return st.one_of([_tagged(strategy, code) for code, strategy in _cases(account).items()])
+
+
+def _tagged(strategy: SearchStrategy[Any], code: str) -> SearchStrategy[tuple[object, str]]:
+    return strategy.map(lambda payload: (payload, code))

@@ -162,9 +162,11 @@ def _mode_rules(payload: dict[Any, Any], usable: dict[str, Any], out: list[Viola
             out.append(violation("custom_ratio_out_of_range", "width"))
 
 
-def _plan_rules(usable: dict[str, Any], account: Account, out: list[Violation]) -> None:
+def _plan_rules(payload: dict[Any, Any], usable: dict[str, Any], account: Account, out: list[Violation]) -> None:
+    """Plan gates on what will really run: an unusable size is already an error, never re-judged as 2K."""
     size = usable.get("size", EDIT_CHAT.param("size").default)
-    if size not in account.sizes:
+    size_given_but_unusable = payload.get("size") is not None and "size" not in usable
+    if not size_given_but_unusable and size not in account.sizes:
         out.append(violation("size_not_in_plan", "size",
                              f"size: {size} needs a paid plan (the {account.plan} plan allows "
                              f"{', '.join(sorted(account.sizes))})."))
@@ -186,7 +188,7 @@ def validate_edit_chat(payload: object, *, account: Account | None = None) -> li
         out.append(violation("missing_input", None))
     _mode_rules(payload, usable, out)
     if account is not None:
-        _plan_rules(usable, account, out)
+        _plan_rules(payload, usable, account, out)
     return sorted(out, key=lambda v: (not v.is_error, v.status))
 
 
