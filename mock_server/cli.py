@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 
 import click
@@ -22,6 +23,14 @@ def _banner(base: str, token: str, settings: Settings) -> str:
     ])
 
 
+def _default_token(users: list[dict[str, object]], seed: int | None) -> str:
+    """The first user's token in strict mode; otherwise a fresh one, the same for the same ``--seed``."""
+    if users:
+        return str(users[0]["token"])
+    source = random.Random(seed) if seed is not None else secrets.SystemRandom()
+    return f"mock-{source.getrandbits(64):016x}"
+
+
 @click.group()
 def main() -> None:
     """piktid-mock: an offline fake of PiktID's Image Playground API (v2)."""
@@ -35,10 +44,14 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Only users from --users; spec warnings reject requests.")
 @click.option("--users", "users_file", type=click.Path(exists=True, dir_okay=False), help="users.json to load.")
 @click.option("--public-url", default=None, help="Base of absolute upload/output URLs (default: request host).")
-@click.option("--keepalive", default=15.0, show_default=True, type=float, help="SSE keepalive interval (s).")
-@click.option("--webhook-backoff", default=1.0, show_default=True, type=float, help="First retry delay (s), doubling.")
-@click.option("--webhook-attempts", default=5, show_default=True, type=int, help="Delivery attempts in all.")
-@click.option("--webhook-timeout", default=5.0, show_default=True, type=float, help="Per-attempt timeout (s).")
+@click.option("--keepalive", default=15.0, show_default=True, type=click.FloatRange(min=0),
+              help="SSE keepalive interval (s); 0: none.")
+@click.option("--webhook-backoff", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="First retry delay (s), doubling.")
+@click.option("--webhook-attempts", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Delivery attempts in all.")
+@click.option("--webhook-timeout", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Per-attempt timeout (s).")
 @click.option("--no-control", is_flag=True, help="Disable the /_mock/ control API.")
 @click.option("--control-token", default=None, help="Require X-Mock-Control-Token on the control API.")
 @click.option("--token", default=None, help="The token to print (default: a fresh one).")
@@ -61,7 +74,9 @@ def serve(host: str, port: int, latency: float, seed: int | None, strict: bool, 
                         strict=strict, users_file=users_file, keepalive=keepalive, webhook_backoff=webhook_backoff,
                         webhook_attempts=webhook_attempts, webhook_timeout=webhook_timeout,
                         control=not no_control, control_token=control_token)
-    shown = token or (str(users[0]["token"]) if strict else f"mock-{secrets.token_hex(8)}")
+    if strict and not users:
+        raise click.BadParameter("strict mode needs at least one user in the file", param_hint="--users")
+    shown = token or _default_token(users if strict else [], seed)
     base = settings.public_url or f"http://{host}:{port}"
     click.echo(_banner(base, shown, settings))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

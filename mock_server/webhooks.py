@@ -18,5 +18,10 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """True when ``header`` is the signature of the raw ``body`` under ``secret`` (constant time)."""
-    return hmac.compare_digest(sign(secret, body), header or "")
+    """True when ``header`` is the signature of the raw ``body`` under ``secret`` (constant time).
+
+    Any header, even a missing or non-ASCII one, gives False rather than an exception (the docs'
+    ``verify_signature`` compares str and raises TypeError on non-ASCII input).
+    """
+    given = (header or "").encode("utf-8", "replace")
+    return hmac.compare_digest(sign(secret, body).encode("ascii"), given)

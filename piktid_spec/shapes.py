@@ -83,7 +83,7 @@ _WEBHOOK_FIELDS: dict[str, Schema] = {
 
 SHAPES: dict[str, Schema] = {
     "ErrorDetail": obj({"field": nullable(STRING), "message": STRING,
-                        "position": {"type": "string", "enum": ["body", "query", "path"]}, "code": STRING},
+                        "position": {"type": "string", "enum": ["body", "query", "path", "header"]}, "code": STRING},
                        ("field", "message", "position")),
     "Error": obj({"error": STRING, "code": STRING, "detail": array(ref("ErrorDetail"))}, ("error", "code")),
     "InsufficientCredits": obj({"error": STRING, "code": STRING, "required_credits": NUMBER,

@@ -64,6 +64,7 @@ class Scheduler:
         self._heap: list[_Entry] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def at(self, due: float, callback: Callable[[], None]) -> _Entry:
@@ -107,10 +108,16 @@ class Scheduler:
         loop = self.loop or _running_loop()
         if loop is None:
             return
+        when = loop.time() + max(0.0, self._heap[0].due - self.clock.now())
         if self._timer is not None:
+            if self._timer_loop is loop and not self._timer.cancelled() and self._timer.when() <= when:
+                return  # already armed early enough: re-arming would postpone due callbacks under load
             self._timer.cancel()
-        delay = max(0.0, self._heap[0].due - self.clock.now())
-        self._timer = loop.call_later(delay, self.run_due)
+        self._timer, self._timer_loop = loop.call_at(when, self._fire), loop
+
+    def _fire(self) -> None:
+        self._timer = None
+        self.run_due()
 
 
 def _run_logged(callback: Callable[[], None]) -> None:

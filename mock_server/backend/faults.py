@@ -101,11 +101,21 @@ class Faults:
         self.rules.clear()
 
 
-def fault_error(rule: FaultRule) -> ApiError:
-    """The documented body of an injected status."""
+def fault_error(rule: FaultRule, credits: tuple[float, float] = (0.0, 0.0)) -> ApiError:
+    """The documented body of an injected status (a 400 has the v2 ``detail`` list, as validation errors do).
+
+    ``credits`` is the user's (balance, in progress): an injected 402 reports them truthfully and asks
+    for one more credit than is free, so the figures obey the documented 402 rule.
+    """
     code = STATUS_CODES[rule.status or 500]
     if code == "insufficient_credits":
-        return ApiError(code, required_credits=0.0, in_progress_credits=0.0, user_credits=0.0)
+        balance, in_progress = credits
+        return ApiError(code, required_credits=float(max(0.0, balance - in_progress) + 1),
+                        in_progress_credits=float(in_progress), user_credits=float(balance))
     if code == "rate_limited":
         return ApiError(code, headers={"Retry-After": "60"}, retry_after=60)
+    if code == "invalid_parameter":
+        return ApiError(code, "Invalid request", detail=[{
+            "field": None, "message": "Invalid parameter (injected by a mock fault rule).", "position": "body",
+            "code": code}])
     return ApiError(code, f"{ApiError(code).message} (injected by a mock fault rule)")

@@ -8,7 +8,6 @@ id, Content-Type, date and lifetime. A PUT with a tampered query or another Cont
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -93,8 +92,9 @@ class Files:
         return stored
 
     def too_large(self) -> ApiError:
-        return ApiError("body_too_large", f"The upload is larger than {math.floor(self.max_bytes / 1e6)} MB "
-                        f"({self.max_bytes} bytes).", max_bytes=self.max_bytes)
+        mib = self.max_bytes / 2**20
+        size = f"{mib:g} MiB ({self.max_bytes} bytes)" if mib >= 1 else f"{self.max_bytes} bytes"
+        return ApiError("body_too_large", f"The upload is larger than {size}.", max_bytes=self.max_bytes)
 
     def complete_upload(self, stored: StoredFile, data: bytes, image_size: tuple[int, int] | None) -> None:
         stored.data, stored.image_size = data, image_size

@@ -14,6 +14,8 @@ class IdSource:
         self._counter = itertools.count(1)
 
     def hex(self, nbytes: int = 8) -> str:
+        if self.seed is None:
+            return secrets.token_hex(nbytes)  # one urandom read, not one per byte (on every request's path)
         return "".join(f"{self._random.randrange(256):02x}" for _ in range(nbytes))
 
     def new(self, prefix: str, nbytes: int = 8) -> str:

@@ -48,9 +48,11 @@ class Filters:
 
 @dataclass(eq=False, slots=True)
 class Subscription:
+    """One open stream: its matching notifications in publication order; ``None`` means "end now"."""
+
     owner: str
     filters: Filters
-    queue: asyncio.Queue[Notification] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Notification | None] = field(default_factory=asyncio.Queue)
 
 
 class Notifications:
@@ -77,6 +79,11 @@ class Notifications:
 
     def unsubscribe(self, sub: Subscription) -> None:
         self.subscriptions.discard(sub)
+
+    def close(self) -> None:
+        """End every open stream (on reset), so clients reconnect to the new state instead of hanging."""
+        for sub in self.subscriptions:
+            sub.queue.put_nowait(None)
 
     def live(self, owner: str, filters: Filters, *, after: int = 0) -> list[Notification]:
         return [n for n in self.log.get(owner, ()) if not n.deleted and n.id > after and filters.match(n)]

@@ -51,6 +51,9 @@ class Backend:
         """Forget everything (users, files, jobs, notifications, webhooks, pending callbacks)."""
         s = self.settings
         self.scheduler.clear()
+        if hasattr(self, "notifications"):  # the previous state: end its streams and deliveries
+            self.notifications.close()
+            self.webhooks.cancel()
         self.ids = IdSource(seed)
         self.signer = Signer(self.ids.secret())
         self.accounts = Accounts(not s.strict, s.open_plan, s.open_credits)
@@ -84,7 +87,7 @@ class Backend:
         if project is not None and not (isinstance(project, str) and 1 <= len(project) <= 128):
             raise ApiError("invalid_parameter", "project_name: a string of 1 to 128 characters.",
                            field="project_name")
-        return self.files.create_upload(user.token, filename or None, project, base_url)
+        return self.files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
 
     # --- /edit-chat ----------------------------------------------------------------------------
     def edit_chat(self, user: User, payload: object, base_url: str, *, outcome: str | None = None) -> Accepted:
@@ -93,7 +96,7 @@ class Backend:
         rejected = rejection(violations, strict=self.settings.strict)
         if rejected:
             raise ApiError.from_violations(*rejected)
-        request = EditChatRequest.from_payload(payload)
+        request = EditChatRequest.from_payload(payload, violations)
         self.rate.hit(user.token)
         job = self._conversation(user, request.conversation_id)
         working, references, identities = self._resolve(user, request, job)

@@ -40,7 +40,8 @@ ROUTES: list[BaseRoute] = [
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> Starlette:
     """A fresh app with its own state (nothing is created at import time).
 
-    ``app.state.backend`` is the ``Backend``; pass ``backend`` to share one between apps.
+    ``app.state.backend`` is the ``Backend``; pass ``backend`` to share one between apps. A path
+    with a trailing slash is 404 like any unknown path (no redirect that would hide a client's typo).
     """
     backend = backend or Backend(settings)
     settings = backend.settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
                     middleware=[Middleware(JournalMiddleware, backend=backend),
                                 Middleware(FaultMiddleware, backend=backend)],
                     exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error})
+    app.router.redirect_slashes = False
     app.state.backend = backend
     app.state.renders = storage.RenderCache(settings.render_cache_size)
     return app

@@ -76,6 +76,7 @@ class FaultMiddleware:
         injected = self.backend.faults.take("status", **where)
         if injected is None:
             return await self.app(scope, receive, send)
-        error = fault_error(injected)
+        user = self.backend.accounts.get(where["token"] or "")
+        error = fault_error(injected, (user.credits, user.in_progress) if user else (0.0, 0.0))
         scope.setdefault("state", {})["error"] = error
         await error_response(error)(scope, receive, send)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.backend.errors import ApiError
-from mock_server.backend.notifications import Filters, Notification, Subscription
+from mock_server.backend.notifications import Filters, Notification
 from mock_server.backend.service import Backend
 from mock_server.http.endpoints import user_of
 from mock_server.http.parsing import backend_of, read_json
@@ -35,6 +35,10 @@ def _names(value: object, field: str) -> frozenset[str]:
     raise ApiError("invalid_parameter", f"{field}: a string or a list of strings.", field=field)
 
 
+def _query_names(request: Request, field: str) -> frozenset[str]:
+    return frozenset(name for value in request.query_params.getlist(field) for name in _names(value, field))
+
+
 def _frame(n: Notification, event: str | None = None) -> ServerSentEvent:
     return ServerSentEvent(json.dumps(n.as_json()), event=event, id=str(n.id), sep="\n")
 
@@ -44,35 +48,46 @@ def _last_event_id(request: Request) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-async def _frames(backend: Backend, sub: Subscription, backlog: list[Notification],
-                  last_id: int) -> AsyncIterator[ServerSentEvent]:
+async def _frames(backend: Backend, owner: str, filters: Filters, last_id: int) -> AsyncIterator[ServerSentEvent]:
+    """Backlog and subscription are taken together, so every notification is sent exactly once: the
+    queue holds only what was published after the backlog was read (newer than any ``Last-Event-ID``
+    of this state, even one a client kept from before a reset).
+
+    Subscribing here rather than in the endpoint means a response that never starts streaming
+    (HEAD, a client gone before the first byte) never holds a subscription; ``finally`` frees it
+    the moment the client disconnects.
+    """
+    notifications = backend.notifications
+    sub = notifications.subscribe(owner, filters)
     try:
-        for n in backlog:
+        for n in notifications.backfill(owner, filters, backend.settings.backfill_horizon, after=last_id):
+            last_id = n.id
             yield _frame(n, "backfill")
-        last_id = backlog[-1].id if backlog else last_id
         yield ServerSentEvent("{}", event="backfill_complete", id=str(last_id), sep="\n")
         while True:
             n = await sub.queue.get()
-            if n.id > last_id and not n.deleted:
+            if n is None:
+                return
+            if not n.deleted:
                 yield _frame(n)
             if backend.faults.drop_stream(sub.owner):
                 return
     finally:
-        backend.notifications.unsubscribe(sub)
+        notifications.unsubscribe(sub)
 
 
 async def events(request: Request) -> Response:
-    """``event: backfill`` frames, one ``backfill_complete`` (``data: {}``), then live ``data:`` frames."""
+    """``event: backfill`` frames, one ``backfill_complete`` (``data: {}``), then live ``data:`` frames.
+
+    Every frame has an ``id:`` line; ``Last-Event-ID`` resumes after that id. Query filters may be
+    repeated or comma-separated.
+    """
     user = user_of(request, allow_query=True)
     backend = backend_of(request)
-    q = request.query_params
-    filters = Filters(_names(q.get("id_task"), "id_task"), _names(q.get("name_list"), "name_list"),
-                      _names(q.get("id_image"), "id_image"))
-    last_id = _last_event_id(request)
-    sub = backend.notifications.subscribe(user.token, filters)
-    backlog = backend.notifications.backfill(user.token, filters, backend.settings.backfill_horizon, after=last_id)
-    return EventSourceResponse(_frames(backend, sub, backlog, last_id), ping=backend.settings.keepalive,
-                               ping_message_factory=Keepalive, sep="\n",
+    filters = Filters(_query_names(request, "id_task"), _query_names(request, "name_list"),
+                      _query_names(request, "id_image"))
+    return EventSourceResponse(_frames(backend, user.token, filters, _last_event_id(request)),
+                               ping=backend.settings.keepalive, ping_message_factory=Keepalive, sep="\n",
                                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

@@ -11,6 +11,9 @@ from starlette.requests import Request
 from mock_server.backend.errors import ApiError
 from mock_server.backend.service import Backend
 
+MAX_LENGTH_DIGITS = 18
+"""A longer Content-Length counts as larger than any limit (``int()`` refuses numbers past 4300 digits)."""
+
 
 def backend_of(request: Request) -> Backend:
     return request.app.state.backend
@@ -29,12 +32,20 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def declared_length(request: Request) -> int | None:
+    """The Content-Length header as a number; None when absent or not plain ASCII digits (e.g. ``²``)."""
+    declared = request.headers.get("content-length", "")
+    if not (declared.isascii() and declared.isdigit()):
+        return None
+    return int(declared) if len(declared) <= MAX_LENGTH_DIGITS else 10 ** MAX_LENGTH_DIGITS
+
+
 async def read_body(request: Request, limit: int, too_large: Callable[[], ApiError] | None = None) -> bytes:
     """The body, refused with 413 as soon as it passes ``limit`` (by Content-Length or while streaming)."""
     error = too_large or (lambda: ApiError("body_too_large", f"The request body is larger than {limit} bytes.",
                                            max_bytes=limit))
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = declared_length(request)
+    if declared is not None and declared > limit:
         raise error()
     chunks, size = [], 0
     async for chunk in request.stream():

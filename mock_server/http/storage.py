@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.images import RenderSpec, probe_image, render_png
-from mock_server.http.parsing import backend_of, read_body
+from mock_server.http.parsing import backend_of, declared_length, read_body
 
 
 class RenderCache:
@@ -34,10 +34,9 @@ class RenderCache:
 
 async def put_upload(request: Request) -> Response:
     backend = backend_of(request)
-    declared = request.headers.get("content-length", "")
     stored = backend.files.check_put(request.path_params["file_id"], request.query_params,
                                      request.headers.get("content-type"), "authorization" in request.headers,
-                                     int(declared) if declared.isdigit() else None)
+                                     declared_length(request))
     data = await read_body(request, backend.settings.upload_max_bytes, backend.files.too_large)
     size = await to_thread.run_sync(probe_image, data)
     backend.files.complete_upload(stored, data, size)

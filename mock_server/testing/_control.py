@@ -85,6 +85,11 @@ class MockControl:
     def deliveries(self, user: str | None = None) -> list[dict[str, Any]]:
         return self._run(lambda: self.backend.webhooks.log(user))
 
+    def open_streams(self, user: str | None = None) -> int:
+        """SSE streams open now (of ``user``): a client that closes its stream frees it at once."""
+        return self._run(lambda: sum(1 for sub in self.backend.notifications.subscriptions
+                                     if user is None or sub.owner == user))
+
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
     try:

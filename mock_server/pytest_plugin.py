@@ -1,0 +1,92 @@
+"""pytest plugin of piktid-mock (entry point ``pytest11``), loaded by every pytest run once installed.
+
+Fixtures:
+
+- ``piktid_mock``: an in-process mock behind ``https://v2.api.piktid.com`` for ``httpx.Client`` and
+  ``httpx.AsyncClient`` (via respx, see ``mock_server.testing.mock_piktid``); yields its
+  ``MockControl``; fresh state every test. ``@pytest.mark.piktid_mock(clock="manual", latency=5)``
+  passes its keyword arguments to ``mock_piktid``.
+- ``piktid_server``: the mock on uvicorn at ``piktid_server.url`` for any HTTP client (requests,
+  a subprocess, Node); ``piktid_server.control`` is its ``MockControl``. One server per session,
+  reset (state, faults, journal, real clock) before every test.
+- ``piktid_client_factory``: the ``factory(base_url, token)`` named by ``--piktid-client
+  package.module:factory``, or None when the option is not given.
+
+Only pytest is imported at module level, so installing piktid-mock slows no test run's start.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from mock_server.testing import LiveServer, MockControl
+
+CLIENT_OPTION = "--piktid-client"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("piktid-mock")
+    group.addoption(CLIENT_OPTION, default=None, metavar="MODULE:FACTORY",
+                    help="Client under test for piktid contract tests: factory(base_url, token) -> client.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "piktid_mock(**kwargs): keyword arguments of mock_piktid() for the "
+                                       "piktid_mock fixture (clock, latency, seed, settings, ...)")
+
+
+@pytest.fixture
+def piktid_mock(request: pytest.FixtureRequest) -> Iterator[MockControl]:
+    """A fresh in-process mock for httpx clients; yields its ``MockControl``."""
+    from mock_server.testing import mock_piktid
+
+    marker = request.node.get_closest_marker("piktid_mock")
+    with mock_piktid(**(marker.kwargs if marker else {})) as control:
+        yield control
+
+
+@pytest.fixture(scope="session")
+def _piktid_live_server() -> Iterator[LiveServer]:
+    from mock_server.testing import LiveServer
+
+    with LiveServer() as server:
+        yield server
+
+
+@pytest.fixture
+def piktid_server(_piktid_live_server: LiveServer) -> LiveServer:
+    """The session's live mock, reset for this test: ``.url`` (base URL) and ``.control``."""
+    control = _piktid_live_server.control
+    control.reset()
+    control.set_clock(_piktid_live_server.backend.settings.clock)
+    return _piktid_live_server
+
+
+@pytest.fixture
+def piktid_client_factory(pytestconfig: pytest.Config) -> Callable[..., Any] | None:
+    """The callable ``--piktid-client package.module:factory`` names; None without the option."""
+    spec = pytestconfig.getoption(CLIENT_OPTION)
+    return None if spec is None else resolve_factory(spec)
+
+
+def resolve_factory(spec: str) -> Callable[..., Any]:
+    """``"package.module:attr.path"`` -> that callable; a usage error that says what is wrong otherwise."""
+    import importlib
+
+    module_name, _, attr_path = spec.partition(":")
+    if not module_name or not attr_path:
+        raise pytest.UsageError(f"{CLIENT_OPTION}: expected package.module:factory, got {spec!r}")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attr_path.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as exc:
+        raise pytest.UsageError(f"{CLIENT_OPTION}: cannot load {spec!r}: {exc}") from exc
+    if not callable(target):
+        raise pytest.UsageError(f"{CLIENT_OPTION}: {spec!r} is not callable")
+    return target

@@ -1,0 +1,404 @@
+"""``mock_piktid``: httpx (sync and async) routed to an in-process mock through respx, streaming.
+
+respx's own ASGI handler is async-only and httpx's ``ASGITransport`` buffers whole bodies, so
+neither serves a sync ``httpx.Client`` nor streams SSE. Here one background thread runs an event
+loop that owns the app (its lifespan, scheduler and state). A respx side effect hands each request
+to that loop and returns the response as soon as its headers are sent, with a body stream fed chunk
+by chunk: ``image_result`` frames reach the client while the stream is open, as over a socket.
+Closing the response tells the app the client went away (``http.disconnect``), which frees the
+SSE stream's subscription at once.
+
+Hosts: ``base_url`` goes to the mock (the API, and the upload and output links, which use the same
+base). Loopback hosts (127.0.0.1, localhost, ::1) pass through to the network, so webhook
+deliveries reach a local receiver and a test's own local servers stay reachable. Any other host
+fails as under ``respx.mock`` (``AllMockedAssertionError``), unless ``assert_all_mocked=False``.
+Async clients must run on asyncio. A read timeout set on the client applies to the response start
+and to each body chunk, as it would over a socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import dataclasses
+import functools
+import inspect
+import logging
+import queue
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+import anyio
+import httpx
+import respx
+from starlette.applications import Starlette
+from starlette.types import Message
+
+from mock_server.backend.service import Backend
+from mock_server.http.app import create_app
+from mock_server.settings import Settings
+from mock_server.testing._control import MockControl
+
+DEFAULT_BASE_URL = "https://v2.api.piktid.com"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOOP_TIMEOUT = 10.0
+"""Seconds to wait for the loop to start, run the lifespan, or shut down."""
+CLOSE_TIMEOUT = 2.0
+"""Seconds ``close()`` waits for the app to finish a request whose client went away."""
+
+logger = logging.getLogger("mock_server")
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+Event = tuple[int, list[tuple[bytes, bytes]]] | bytes | BaseException | None
+"""What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end)."""
+
+_ASYNC_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("piktid_mock_async_call", default=False)
+
+
+def _scope(request: httpx.Request) -> dict[str, Any]:
+    url = request.url
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": request.method, "scheme": url.scheme, "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0], "query_string": url.query, "root_path": "",
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "server": (url.host, url.port or _default_port(url.scheme)), "client": ("127.0.0.1", 50000)}
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    return request.extensions.get("timeout", {}).get("read")
+
+
+def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("piktid-mock: no response within the client's read timeout", request=request)
+
+
+class _Exchange:
+    """One request on the app's loop: the ASGI call, and its response events sent to ``deliver``."""
+
+    def __init__(self, request: httpx.Request, deliver: Callable[[Event], None], loop: asyncio.AbstractEventLoop,
+                 app: Starlette) -> None:
+        self.scope = _scope(request)
+        self.body = request.content
+        self.deliver, self.loop = deliver, loop
+        self.head = request.method == "HEAD"
+        self.started = self.ended = self._body_sent = False
+        self._gone = asyncio.Event()
+        self.done = asyncio.run_coroutine_threadsafe(self.run(app), loop)
+
+    async def run(self, app: Starlette) -> None:
+        try:
+            await app(self.scope, self._receive, self._send)
+        except Exception as exc:
+            if self.started:
+                logger.debug("piktid-mock app raised after its response started", exc_info=True)
+            else:
+                self._finish(exc)
+        finally:
+            self._finish(None)
+
+    def hang_up(self) -> None:
+        """The client went away: the app's next ``receive()`` is ``http.disconnect``."""
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self._gone.set)
+
+    def close(self) -> None:
+        """Hang up and wait (bounded) for the app to finish, so an SSE stream's cleanup has run."""
+        self.hang_up()
+        with contextlib.suppress(Exception):
+            self.done.result(CLOSE_TIMEOUT)
+
+    async def aclose(self) -> None:
+        """As ``close``; the wait is shielded, so a reader cancelled mid-stream still cleans up."""
+        self.hang_up()
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait([asyncio.wrap_future(self.done)], timeout=CLOSE_TIMEOUT)
+
+    async def _receive(self) -> Message:
+        if not self._body_sent:
+            self._body_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        await self._gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def _send(self, message: Message) -> None:
+        if self.ended or self._gone.is_set():
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.deliver((message["status"], [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]))
+        elif message["type"] == "http.response.body":
+            chunk = bytes(message.get("body", b""))
+            if chunk and not self.head:
+                self.deliver(chunk)
+            if not message.get("more_body", False):
+                self._finish(None)
+
+    def _finish(self, event: Event) -> None:
+        if not self.ended:
+            self.ended = True
+            self.deliver(event)
+
+
+def _chunk(event: Event) -> bytes | None:
+    """A body chunk, or None at the end; an error from the app is raised here, in the caller."""
+    if isinstance(event, BaseException):
+        raise event
+    if isinstance(event, tuple):
+        raise RuntimeError("piktid-mock bridge: a second response start")
+    return event
+
+
+def _start(event: Event) -> tuple[int, list[tuple[bytes, bytes]]]:
+    if isinstance(event, BaseException):
+        raise event
+    if not isinstance(event, tuple):
+        raise RuntimeError("piktid-mock: the app ended the request without a response")
+    return event
+
+
+class _SyncBody(httpx.SyncByteStream):
+    """A response body for ``httpx.Client``, read from a thread-safe queue as the app sends it."""
+
+    def __init__(self, inbox: queue.Queue[Event], request: httpx.Request, exchange: _Exchange) -> None:
+        self.inbox, self.request, self.exchange = inbox, request, exchange
+
+    def __iter__(self) -> Iterator[bytes]:
+        while (chunk := _chunk(_get(self.inbox, self.request))) is not None:
+            yield chunk
+
+    def close(self) -> None:
+        self.exchange.close()
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    """A response body for ``httpx.AsyncClient``, read from a queue on the client's own loop."""
+
+    def __init__(self, inbox: asyncio.Queue[Event], request: httpx.Request, exchange: _Exchange) -> None:
+        self.inbox, self.request, self.exchange = inbox, request, exchange
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (chunk := _chunk(await _aget(self.inbox, self.request))) is not None:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.exchange.aclose()
+
+
+def _get(inbox: queue.Queue[Event], request: httpx.Request) -> Event:
+    try:
+        return inbox.get(timeout=_read_timeout(request))
+    except queue.Empty:
+        raise _timed_out(request) from None
+
+
+async def _aget(inbox: asyncio.Queue[Event], request: httpx.Request) -> Event:
+    try:
+        return await asyncio.wait_for(inbox.get(), _read_timeout(request))
+    except TimeoutError:
+        raise _timed_out(request) from None
+
+
+class Bridge:
+    """An event loop in a thread that owns ``app``: its lifespan, its state and every exchange.
+
+    ``respond`` is the respx side effect: it serves a sync client by blocking its thread, an async
+    one by awaiting on its loop; either way the app itself only ever runs on the bridge's loop.
+    """
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="piktid-mock-bridge", daemon=True)
+        self._lifespan = contextlib.AsyncExitStack()
+
+    def start(self) -> Bridge:
+        self._thread.start()
+        self._call(self._lifespan.enter_async_context(self.app.router.lifespan_context(self.app)))
+        return self
+
+    def stop(self) -> None:
+        """Cancel what still runs (open streams, webhook attempts), run the lifespan's shutdown, join."""
+        if not self._thread.is_alive():
+            return
+        try:
+            self._call(self._shutdown())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(LOOP_TIMEOUT)
+
+    def respond(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
+        return self.arespond(request) if _ASYNC_CALL.get() else self.sync_respond(request)
+
+    def sync_respond(self, request: httpx.Request) -> httpx.Response:
+        """Blocks until the response starts; its body then streams from a thread-safe queue."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("piktid-mock: a sync httpx.Client cannot call the mock from the mock's own loop")
+        inbox: queue.Queue[Event] = queue.Queue()
+        exchange = _Exchange(request, inbox.put, self.loop, self.app)
+        try:
+            status, headers = _start(_get(inbox, request))
+        except BaseException:
+            exchange.hang_up()
+            raise
+        return httpx.Response(status, headers=headers, stream=_SyncBody(inbox, request, exchange), request=request)
+
+    async def arespond(self, request: httpx.Request) -> httpx.Response:
+        """Awaits the response start on the caller's loop; the body streams from a queue on that loop."""
+        caller = asyncio.get_running_loop()
+        inbox: asyncio.Queue[Event] = asyncio.Queue()
+
+        def deliver(event: Event) -> None:
+            with contextlib.suppress(RuntimeError):
+                caller.call_soon_threadsafe(inbox.put_nowait, event)
+
+        exchange = _Exchange(request, deliver, self.loop, self.app)
+        try:
+            status, headers = _start(await _aget(inbox, request))
+        except BaseException:
+            exchange.hang_up()
+            raise
+        return httpx.Response(status, headers=headers, stream=_AsyncBody(inbox, request, exchange), request=request)
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(LOOP_TIMEOUT)
+
+    async def _shutdown(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=LOOP_TIMEOUT)
+        await self._lifespan.aclose()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+
+class _Router(respx.MockRouter):
+    """Marks calls from async clients, so one route answers both kinds (respx calls one side effect)."""
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        token = _ASYNC_CALL.set(True)
+        try:
+            return await super().async_handler(request)
+        finally:
+            _ASYNC_CALL.reset(token)
+
+
+def _router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> respx.MockRouter:
+    router = _Router(assert_all_called=False, assert_all_mocked=assert_all_mocked)
+    router.route(scheme=base_url.scheme, host=base_url.host,
+                 port=base_url.port or _default_port(base_url.scheme), name="piktid-mock").mock(
+        side_effect=bridge.respond)
+    router.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
+    return router
+
+
+class MockPiktid:
+    """What ``mock_piktid(...)`` returns: a context manager (``with`` or ``async with``) and a decorator.
+
+    Each entry builds a fresh mock (new state, new loop thread) and yields its ``MockControl``.
+    """
+
+    def __init__(self, settings: Settings, base_url: httpx.URL, assert_all_mocked: bool) -> None:
+        self.settings, self.base_url, self.assert_all_mocked = settings, base_url, assert_all_mocked
+        self._active: tuple[Bridge, respx.MockRouter] | None = None
+
+    def __enter__(self) -> MockControl:
+        if self._active is not None:
+            raise RuntimeError("this mock_piktid() is already active; call mock_piktid() again for another")
+        backend = Backend(dataclasses.replace(self.settings))
+        bridge = Bridge(create_app(backend=backend)).start()
+        try:
+            router = _router(bridge, self.base_url, self.assert_all_mocked)
+            router.start()
+        except BaseException:
+            bridge.stop()
+            raise
+        self._active = (bridge, router)
+        return MockControl(backend)
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        if self._active is None:
+            return
+        bridge, router = self._active
+        self._active = None
+        try:
+            router.stop(quiet=True)
+        finally:
+            bridge.stop()
+
+    async def __aenter__(self) -> MockControl:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.__exit__(*exc)
+
+    def __call__(self, func: F) -> F:
+        """Decorate a sync or async function; a parameter named ``piktid_mock`` receives the control."""
+        inject = "piktid_mock" in inspect.signature(func).parameters
+        fresh = functools.partial(MockPiktid, self.settings, self.base_url, self.assert_all_mocked)
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                async with fresh() as control:
+                    return await func(*args, **_with_control(kwargs, inject, control))
+            wrapper: Callable[..., Any] = async_wrapper
+        else:
+            @functools.wraps(func)
+            def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with fresh() as control:
+                    return func(*args, **_with_control(kwargs, inject, control))
+            wrapper = sync_wrapper
+        if inject:
+            wrapper.__signature__ = _without(inspect.signature(func), "piktid_mock")  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+
+def _with_control(kwargs: dict[str, Any], inject: bool, control: MockControl) -> dict[str, Any]:
+    return {**kwargs, "piktid_mock": control} if inject else kwargs
+
+
+def _without(signature: inspect.Signature, name: str) -> inspect.Signature:
+    """The signature pytest sees: the injected parameter is not a fixture to look up."""
+    return signature.replace(parameters=[p for p in signature.parameters.values() if p.name != name])
+
+
+def _base(base_url: str) -> httpx.URL:
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host or url.path not in ("", "/") or url.query:
+        raise ValueError(f"base_url must be scheme://host[:port] with no path or query, not {base_url!r}")
+    return url
+
+
+def mock_piktid(*, latency: float | None = None, clock: Literal["real", "manual"] | None = None,
+                seed: int | None = None, settings: Settings | None = None, base_url: str = DEFAULT_BASE_URL,
+                assert_all_mocked: bool = True) -> MockPiktid:
+    """Route ``base_url`` (default ``https://v2.api.piktid.com``) to a fresh in-process mock.
+
+    ``with mock_piktid() as control:`` (or ``async with``, or ``@mock_piktid()`` on a sync or async
+    function) makes every ``httpx.Client`` and ``httpx.AsyncClient`` request to ``base_url`` reach
+    the mock; ``control`` is its ``MockControl``. By default (real clock, latency 0) a job completes
+    as soon as it is accepted; ``clock="manual"`` holds every job until ``control.advance(seconds)``.
+    ``latency``, ``clock`` and ``seed``, when given, override ``settings`` (default ``Settings()``);
+    ``settings.public_url`` is set to ``base_url`` so upload and output links are routed too.
+    Loopback hosts pass through to the network; any other host is refused unless
+    ``assert_all_mocked=False``.
+    """
+    overrides = {k: v for k, v in (("latency", latency), ("clock", clock), ("seed", seed)) if v is not None}
+    url = _base(base_url)
+    chosen = dataclasses.replace(settings or Settings(), public_url=str(url).rstrip("/"), **overrides)
+    return MockPiktid(chosen, url, assert_all_mocked)

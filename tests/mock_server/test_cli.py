@@ -1,0 +1,129 @@
+"""``piktid-mock serve``: flags become Settings, the banner gives a token and a working curl line."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+from starlette.applications import Starlette
+
+from mock_server import cli
+from mock_support import REPO, USERS_FILE
+
+START_TIMEOUT = 30.0
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What ``serve`` hands to uvicorn, captured instead of serving."""
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(app=app, **kwargs))
+    return seen
+
+
+def serve(*args: str) -> Any:
+    return CliRunner().invoke(cli.main, ["serve", *args])
+
+
+def test_flags_become_settings_and_the_banner_names_base_token_and_curl(served: dict[str, Any]) -> None:
+    result = serve("--port", "8123", "--latency", "0.5", "--seed", "7", "--public-url", "http://mock.test/")
+    assert result.exit_code == 0, result.output
+    app: Starlette = served["app"]
+    settings = app.state.backend.settings
+    assert (settings.latency, settings.seed, settings.public_url, settings.strict) == (0.5, 7, "http://mock.test",
+                                                                                       False)
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
+    token = re.search(r"token: (\S+)", result.output).group(1)
+    assert f"curl -s -X POST http://mock.test/edit-chat -H 'Authorization: Bearer {token}'" in result.output
+
+
+def test_the_same_seed_prints_the_same_token(served: dict[str, Any]) -> None:
+    tokens = [re.search(r"token: (\S+)", serve("--seed", seed).output).group(1) for seed in ("3", "3", "4")]
+    assert tokens[0] == tokens[1] != tokens[2]
+
+
+def test_strict_mode_prints_the_first_token_of_the_users_file(served: dict[str, Any]) -> None:
+    result = serve("--strict", "--users", str(USERS_FILE))
+    assert result.exit_code == 0, result.output
+    assert "token: tok_free_0123456789abcdef" in result.output
+    assert served["app"].state.backend.settings.strict
+
+
+def test_bad_usage_is_a_clear_cli_error(served: dict[str, Any], tmp_path: Path) -> None:
+    empty, broken = tmp_path / "empty.json", tmp_path / "broken.json"
+    empty.write_text(json.dumps({"users": []}))
+    broken.write_text("{")
+    for args, words in ((["--strict"], "--strict needs --users"), (["--strict", "--users", str(empty)], "at least one"),
+                        (["--users", str(broken)], "cannot read users file")):
+        result = serve(*args)
+        assert result.exit_code == 2 and words in result.output, result.output
+    assert "app" not in served
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            assert process.poll() is None, "piktid-mock serve exited before it listened"
+            assert time.monotonic() < deadline, f"piktid-mock serve did not listen on {port}"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """``python -m mock_server serve`` on a free port; its stdout goes to a file."""
+    port, out = free_port(), tmp_path / "stdout.txt"
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    with out.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port),
+                                    "--latency", "0", "--seed", "1"], stdout=sink, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_until_listening(port, process)
+        yield port, out
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_serve_as_a_subprocess_prints_a_token_and_a_curl_line_that_work(server_process: tuple[int, Path]) -> None:
+    port, out = server_process
+    banner = out.read_text()
+    token = re.search(r"token: (\S+)", banner).group(1)
+    curl = next(line.strip() for line in banner.splitlines() if line.strip().startswith("curl "))
+    assert f"http://127.0.0.1:{port}/edit-chat" in curl and f"Bearer {token}" in curl
+    if shutil.which("curl"):
+        accepted = json.loads(subprocess.run(curl, shell=True, capture_output=True, timeout=10, check=True).stdout)
+        assert accepted["status"] == "processing"
+    response = requests.post(f"http://127.0.0.1:{port}/edit-chat", headers={"Authorization": f"Bearer {token}"},
+                             json={"prompt": "a red bicycle", "size": "1K"})
+    assert response.status_code == 202
+    status = requests.get(f"http://127.0.0.1:{port}/jobs/{response.json()['job_id']}/status",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert status.json()["status"] == "completed"

@@ -1,0 +1,70 @@
+"""``Backend`` used directly (no HTTP): what tests and the control API rely on."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mock_server import ApiError, Backend, Settings
+from mock_server.backend.accounts import load_users_file
+from mock_support import USERS_FILE
+
+BASE = "http://mock.test"
+
+
+@pytest.fixture
+def backend() -> Backend:
+    return Backend(Settings(clock="manual", seed=1, latency=1))
+
+
+def test_open_mode_accepts_spec_warnings_and_reports_them(backend: Backend) -> None:
+    user = backend.authenticate("tok")
+    accepted = backend.edit_chat(user, {"prompt": "x", "size": "1K", "colour": "red"}, BASE)
+    assert accepted.body["status"] == "processing"
+    assert [(w.code, w.field) for w in accepted.warnings] == [("unknown_field", "colour")]
+
+
+def test_advance_runs_due_completions_and_reports_what_is_left(backend: Backend) -> None:
+    user = backend.authenticate("tok")
+    job_id = backend.edit_chat(user, {"prompt": "x", "size": "1K", "num_variations": 3}, BASE).body["job_id"]
+    report = backend.advance(2)
+    assert (report["ran"], report["pending"]) == (2, 1)
+    assert [r["status"] for r in backend.results(user, job_id)["results"]] == ["completed", "completed", "processing"]
+
+
+def test_finishing_a_variation_twice_charges_it_once(backend: Backend) -> None:
+    user = backend.authenticate("tok")
+    job = backend.jobs[backend.edit_chat(user, {"prompt": "x", "size": "2K"}, BASE).body["job_id"]]
+    generation = job.generations[0]
+    for _ in range(2):
+        backend.finish(job, generation, generation.variations[0])
+    assert (user.credits, user.in_progress) == (995, 0)
+
+
+def test_reset_forgets_jobs_and_users(backend: Backend) -> None:
+    user = backend.authenticate("tok")
+    job_id = backend.edit_chat(user, {"prompt": "x", "size": "1K"}, BASE).body["job_id"]
+    backend.reset(1)
+    with pytest.raises(ApiError) as missing:
+        backend.results(backend.authenticate("tok"), job_id)
+    assert missing.value.status == 404
+    assert backend.scheduler.pending() == 0
+
+
+def test_set_account_refuses_an_unknown_plan(backend: Backend) -> None:
+    with pytest.raises(ApiError) as refused:
+        backend.set_account("tok", plan="platinum")
+    assert (refused.value.status, refused.value.body()["detail"][0]["field"]) == (400, "plan")
+
+
+def test_a_users_file_is_checked_with_errors_that_name_the_entry(tmp_path: Path) -> None:
+    assert [u["plan"] for u in load_users_file(USERS_FILE)] == ["free", "paid", "pro", "paid"]
+    for content, words in (({"users": [{"plan": "pro"}]}, "users[0] needs a string token"),
+                           ({"users": [{"token": "t", "plan": "gold"}]}, "users[0].plan"), ([], "expected")):
+        path = tmp_path / "users.json"
+        path.write_text(json.dumps(content))
+        with pytest.raises(ValueError, match=re.escape(words)):
+            load_users_file(path)
