@@ -25,7 +25,7 @@ from hypothesis.strategies import SearchStrategy
 from piktid_spec.catalogue import CATALOGUE
 from piktid_spec.params import EDIT_CHAT, MAX_CUSTOM_RATIO, Param
 from piktid_spec.plans import OUTPUT_CUSTOM_DIMENSIONS, Account
-from piktid_spec.validate import _INPUTS
+from piktid_spec.validate import INPUT_FIELDS
 
 __all__ = ["RULE_CODES", "edit_chat_requests", "invalid_edit_chat_requests", "invalid_edit_chat_requests_for",
            "rule_codes"]
@@ -129,10 +129,10 @@ def _nulls(names: tuple[str, ...] | list[str]) -> dict[str, SearchStrategy[None]
 def _inputs() -> SearchStrategy[Payload]:
     """At least one of prompt / image_ids / identity_codes; the others absent or null."""
     def pick(chosen: frozenset[str]) -> SearchStrategy[Payload]:
-        names = [n for n in _INPUTS if n in chosen]
+        names = [n for n in INPUT_FIELDS if n in chosen]
         return st.fixed_dictionaries({n: _valid_value(_param(n)) for n in names},
-                                     optional=_nulls([n for n in _INPUTS if n not in chosen]))
-    return st.frozensets(st.sampled_from(_INPUTS), min_size=1).flatmap(pick)
+                                     optional=_nulls([n for n in INPUT_FIELDS if n not in chosen]))
+    return st.frozensets(st.sampled_from(INPUT_FIELDS), min_size=1).flatmap(pick)
 
 
 def _options(account: Account | None) -> SearchStrategy[Payload]:
@@ -141,7 +141,7 @@ def _options(account: Account | None) -> SearchStrategy[Payload]:
     required: dict[str, SearchStrategy[Any]] = {}
     optional: dict[str, SearchStrategy[Any]] = {}
     for p in EDIT_CHAT.params:
-        if p.name in _INPUTS or p.name in _READ_UNDER or p.name == "output_mode":
+        if p.name in INPUT_FIELDS or p.name in _READ_UNDER or p.name == "output_mode":
             continue
         if _default_ok(p, account):
             optional[p.name] = st.none() | _valid_value(p, account)
@@ -297,8 +297,8 @@ def _invalid_body(account: Account | None) -> SearchStrategy[Any]:
 def _missing_input(account: Account | None) -> SearchStrategy[Payload]:
     """No prompt, image_ids or identity_codes: removed, or sent as null."""
     def strip(bn: tuple[Payload, bool]) -> Payload:
-        kept = {k: v for k, v in bn[0].items() if k not in _INPUTS}
-        return {**kept, **({n: None for n in _INPUTS} if bn[1] else {})}
+        kept = {k: v for k, v in bn[0].items() if k not in INPUT_FIELDS}
+        return {**kept, **({n: None for n in INPUT_FIELDS} if bn[1] else {})}
     return st.tuples(edit_chat_requests(account), st.booleans()).map(strip)
 
 
@@ -316,7 +316,7 @@ def _unknown_field(account: Account | None) -> SearchStrategy[Payload]:
 def _empty_input(name: str, account: Account | None) -> SearchStrategy[Payload]:
     """``name`` blank while another input is still given, so missing_input does not fire too."""
     p = _param(name)
-    others = [n for n in _INPUTS if n != name]
+    others = [n for n in INPUT_FIELDS if n != name]
     backup = st.one_of(*(st.tuples(st.just(n), _valid_value(_param(n))) for n in others))
 
     def blank(t: tuple[Payload, tuple[str, Any]]) -> Payload:
@@ -334,7 +334,7 @@ def _empty_value(account: Account | None) -> SearchStrategy[Payload] | None:
     for p in EDIT_CHAT.params:
         if p.type == "integer":
             continue
-        if p.name in _INPUTS:
+        if p.name in INPUT_FIELDS:
             cases.append(_empty_input(p.name, account))
         elif p.name == "aspect_ratio":
             modes = tuple(m for m in _modes(account) if m != "ratio")

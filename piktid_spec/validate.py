@@ -15,7 +15,8 @@ from piktid_spec.catalogue import CATALOGUE, Severity
 from piktid_spec.params import EDIT_CHAT, MAX_CUSTOM_RATIO, Param
 from piktid_spec.plans import OUTPUT_CUSTOM_DIMENSIONS, Account
 
-_INPUTS = ("prompt", "image_ids", "identity_codes")
+INPUT_FIELDS = ("prompt", "image_ids", "identity_codes")
+"""A request needs at least one of these (documented: see ``missing_input``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ def _given(value: object) -> bool:
 
 
 def _has_input(payload: dict[Any, Any]) -> bool:
-    return any(_given(payload.get(name)) for name in _INPUTS)
+    return any(_given(payload.get(name)) for name in INPUT_FIELDS)
 
 
 def _mode_rules(payload: dict[Any, Any], usable: dict[str, Any], out: list[Violation]) -> None:
