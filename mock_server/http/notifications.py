@@ -43,9 +43,14 @@ def _frame(n: Notification, event: str | None = None) -> ServerSentEvent:
     return ServerSentEvent(json.dumps(n.as_json()), event=event, id=str(n.id), sep="\n")
 
 
+def _number(raw: str) -> int | None:
+    """A notification id as sent by clients: ASCII digits only (``"²".isdigit()`` is True, yet no int)."""
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
 def _last_event_id(request: Request) -> int:
-    raw = request.headers.get("last-event-id", "")
-    return int(raw) if raw.isdigit() else 0
+    """The id to resume after; a header that is no id means from the start (as with none)."""
+    return _number(request.headers.get("last-event-id", "")) or 0
 
 
 async def _frames(backend: Backend, owner: str, filters: Filters, last_id: int) -> AsyncIterator[ServerSentEvent]:
@@ -102,9 +107,11 @@ async def list_notifications(request: Request) -> Response:
 
 
 async def delete_notification(request: Request) -> Response:
+    """``DELETE /notifications/{id}`` consumes one: never replayed again; 404 if unknown or another user's."""
     user = user_of(request)
     raw = request.path_params["notification_id"]
-    if not raw.isdigit():
+    number = _number(raw)
+    if number is None:
         raise ApiError("notification_not_found", f"notification {raw!r} not found.")
-    n = backend_of(request).notifications.delete(user.token, int(raw))
+    n = backend_of(request).notifications.delete(user.token, number)
     return json_response({"deleted": True, "id": n.id})
