@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,7 +27,8 @@ class Entry:
 
 class Journal:
     def __init__(self, limit: int = 100_000) -> None:
-        self.entries: list[Entry] = []
+        self.entries: deque[Entry] = deque(maxlen=limit)
+        """The newest ``limit`` entries; a deque, so dropping the oldest is O(1) on every request."""
         self.limit = limit
         self._seq = 0
 
@@ -34,8 +36,6 @@ class Journal:
         self._seq += 1
         entry = Entry(seq=self._seq, **fields)
         self.entries.append(entry)
-        if len(self.entries) > self.limit:
-            del self.entries[: len(self.entries) - self.limit]
         return entry
 
     def query(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[dict[str, Any]]:

@@ -1,0 +1,61 @@
+"""``python -m benchmarks [--only NAME ...] [--smoke] [--generator auto|wrk|python] [--output FILE]``.
+
+Prints the table and writes the JSON; exits 1 if a benchmark crashed (a missed target is reported,
+not fatal: the figures are the deliverable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from benchmarks._figures import Figure, machine, table, write_results
+from benchmarks._suite import SUITE
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--only", nargs="+", choices=[b.name for b in SUITE], help="run only these benchmarks")
+    parser.add_argument("--smoke", action="store_true",
+                        help="smallest sizes: checks the suite runs; the figures mean nothing")
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto",
+                        help="HTTP load generator (auto: wrk, installed with apt-get as root, else Python)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    info = machine()
+    print(f"piktid-mock benchmarks on {info['nproc']} cores, Python {info['python']}, {info['cpu']}", flush=True)
+    figures: list[Figure] = []
+    errors: dict[str, str] = {}
+    timings: dict[str, float] = {}
+    for bench in SUITE:
+        if args.only and bench.name not in args.only:
+            continue
+        kwargs = dict(bench.smoke if args.smoke else bench.full)
+        if bench.name == "http" and not args.smoke:
+            kwargs["generator"] = args.generator
+        print(f"-- {bench.name}", flush=True)
+        started = time.perf_counter()
+        try:
+            figures += bench.run(**kwargs, say=lambda text: print(f"   {text}", flush=True))
+        except Exception:
+            errors[bench.name] = traceback.format_exc()
+            print(f"   FAILED:\n{errors[bench.name]}", flush=True)
+        timings[bench.name] = round(time.perf_counter() - started, 1)
+    print()
+    print(table(figures))
+    write_results(args.output, figures, {"smoke": args.smoke, "seconds": timings, "errors": errors})
+    print(f"\nwrote {args.output}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Servers to measure, each in its own process: the mock built from ``Settings``, or a bare ceiling.
+
+Run as ``python -m benchmarks._serve mock|bare --port P [...]``. The mock gets a rate limit and
+open credits too large to matter, so a benchmark measures the request path, not the 429 path.
+``bare`` is the stack's ceiling: plain Starlette on the same uvicorn, answering canned JSON bodies
+of the mock's own size and shape. ``ServerProcess`` starts either and waits for it to answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 30.0
+BENCH_RATE_LIMIT = 10**9
+BENCH_CREDITS = 1e12
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_kib(pid: int | None = None) -> int:
+    """Resident set size of a process (this one by default), from /proc; 0 where /proc is missing."""
+    try:
+        status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
+    return int(line.split()[1])
+
+
+def mock_app(latency: float = 0.0, webhook_backoff: float = 1.0, webhook_attempts: int = 5,
+             rate_limit: int = BENCH_RATE_LIMIT, stats: bool = False) -> Any:
+    """The mock as ``serve`` builds it, with benchmark limits; ``stats`` adds ``GET /_bench/stats``."""
+    from starlette.routing import Route
+
+    from mock_server import Settings, create_app
+
+    settings = Settings(latency=latency, rate_limit=rate_limit, open_credits=BENCH_CREDITS,
+                        webhook_backoff=webhook_backoff, webhook_attempts=webhook_attempts)
+    app = create_app(settings)
+    if stats:
+        app.router.routes.append(Route("/_bench/stats", _stats_endpoint(app.state.backend), methods=["GET"]))
+    return app
+
+
+class GcTimer:
+    """Counts the cyclic garbage collector's runs per generation and the time they stop the world."""
+
+    def __init__(self) -> None:
+        self.runs = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took, generation = time.perf_counter() - self._started, info["generation"]
+        self.runs[generation] += 1
+        self.seconds[generation] += took
+        self.longest = max(self.longest, took)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"runs": self.runs, "seconds": [round(s, 4) for s in self.seconds], "longest": round(self.longest, 4)}
+
+
+def _stats_endpoint(backend: Any) -> Any:
+    from starlette.responses import JSONResponse
+
+    collector = GcTimer()
+
+    async def stats(_: Any) -> JSONResponse:
+        return JSONResponse({
+            "rss_kib": rss_kib(), "tasks": len(asyncio.all_tasks()), "webhook_tasks": len(backend.webhooks.tasks),
+            "subscriptions": len(backend.notifications.subscriptions), "jobs": len(backend.jobs),
+            "deliveries": len(backend.webhooks.deliveries), "journal": len(backend.journal.entries),
+            "scheduled": backend.scheduler.pending(), "gc": collector.as_json(),
+            "cpu_seconds": round(time.process_time(), 3)})
+
+    return stats
+
+
+def bare_app(post_body: Any, get_body: Any) -> Any:
+    """Plain Starlette answering the given bodies: the ceiling of Starlette + uvicorn on this machine.
+
+    Its POST reads and parses the JSON body, as any JSON endpoint must; nothing else is done.
+    """
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def post(request: Request) -> JSONResponse:
+        json.loads(await request.body())
+        return JSONResponse(post_body, status_code=202)
+
+    async def get(_: Request) -> JSONResponse:
+        return JSONResponse(get_body)
+
+    return Starlette(routes=[Route("/edit-chat", post, methods=["POST"]),
+                             Route("/jobs/{job_id}/results", get, methods=["GET"]),
+                             Route("/identity", get, methods=["GET"])])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks._serve")
+    parser.add_argument("kind", choices=["mock", "bare"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--webhook-backoff", type=float, default=1.0)
+    parser.add_argument("--webhook-attempts", type=int, default=5)
+    parser.add_argument("--rate-limit", type=int, default=BENCH_RATE_LIMIT)
+    parser.add_argument("--stats", action="store_true")
+    parser.add_argument("--profile", type=Path, help="run under cProfile; stats written here on shutdown")
+    parser.add_argument("--post-body", type=Path, help="bare: JSON file answered by POST /edit-chat")
+    parser.add_argument("--get-body", type=Path, help="bare: JSON file answered by GET /jobs/{id}/results")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    args = _parser().parse_args(argv)
+    if args.kind == "mock":
+        app = mock_app(args.latency, args.webhook_backoff, args.webhook_attempts, args.rate_limit, args.stats)
+    else:
+        read = lambda p: json.loads(p.read_text()) if p else {}  # noqa: E731
+        app = bare_app(read(args.post_body), read(args.get_body))
+    if args.profile is None:
+        return uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
+    import cProfile
+    import signal
+
+    signal.signal(signal.SIGTERM, _exit)
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
+    finally:
+        profile.disable()
+        profile.dump_stats(args.profile)
+
+
+def _exit(*_: object) -> None:
+    """uvicorn re-raises SIGTERM after its graceful shutdown: end with SystemExit so ``finally`` runs."""
+    raise SystemExit(0)
+
+
+class ServerProcess:
+    """``with ServerProcess(["mock"]) as server: server.url``: a subprocess that answers before entry returns.
+
+    ``command`` replaces the whole argv when given (e.g. ``python -m mock_server serve``);
+    ``startup`` is the seconds from spawn to the first answer to ``ready_path``.
+    """
+
+    def __init__(self, args: list[str], *, command: list[str] | None = None, ready_path: str = "/identity",
+                 port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.argv = command or [sys.executable, "-m", "benchmarks._serve", *args, "--port", str(self.port)]
+        self.ready_path = ready_path
+        self.startup = 0.0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()
+
+    def start(self) -> ServerProcess:
+        started = time.perf_counter()
+        self.process = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=self._log,
+                                        cwd=Path(__file__).resolve().parent.parent, env=child_env())
+        try:
+            self.startup = wait_ready(self.url + self.ready_path, self.process, started)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}; server log: {self.log()[-2000:]}") from None
+        return self
+
+    def log(self) -> str:
+        """What the server wrote to stderr so far (tracebacks of unhandled errors land here)."""
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+        self._log.close()
+
+
+def child_env() -> dict[str, str]:
+    """This environment, with the repository importable (a fresh clone need not be installed)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], started: float, timeout: float = START_TIMEOUT) -> float:
+    """Poll ``url`` until it answers 200; the seconds since ``started``. Raises if the process dies."""
+    headers = {"Authorization": "Bearer bench-ready"}
+    with httpx.Client(timeout=1.0) as client:
+        while time.perf_counter() - started < timeout:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}")
+            try:
+                if client.get(url, headers=headers).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.002)
+    raise RuntimeError(f"no 200 from {url} within {timeout} s")

@@ -1,0 +1,110 @@
+"""Render cost of a 4K output (time and peak memory, vs 1K) and memory held per 10 000 finished jobs.
+
+Pillow allocates pixels outside Python's allocator, where ``tracemalloc`` cannot see them, so a
+render's peak memory is the peak RSS (``ru_maxrss``) of a fresh process that rendered it, with its
+growth over that process before the render and ``tracemalloc``'s Python-heap peak beside it. Job state is
+plain Python objects, so ``tracemalloc`` measures it exactly.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks._figures import Figure
+from benchmarks._servers import BENCH_CREDITS, BENCH_RATE_LIMIT, child_env
+
+MIB = 1024 * 1024
+_RENDER_PROBE = "from benchmarks.memory import render_probe; render_probe({size!r}, {repeats})"
+
+
+def render_probe(size_label: str, repeats: int) -> None:
+    """Run in a fresh process: prints the JSON of one render's time and memory at ``size_label``."""
+    import resource
+    import time
+
+    from mock_server.backend.images import RenderSpec, render_png
+    from piktid_spec import SIZE_BASE
+
+    side = SIZE_BASE[size_label]
+    spec = RenderSpec("job_bench", 0, 0, "a red bicycle leaning on a wall", "nano_banana_2", size_label, side, side)
+    render_png(spec, (64, 64))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        data = render_png(spec, (side, side))
+        times.append(time.perf_counter() - started)
+    heap_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": min(times), "rss_peak_kib": peak, "rss_grown_kib": peak - before,
+                      "heap_peak": heap_peak, "png_bytes": len(data)}))
+
+
+def _render(size_label: str, repeats: int) -> dict[str, Any]:
+    code = _RENDER_PROBE.format(size=size_label, repeats=repeats)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=child_env(),
+                         timeout=300).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def render_4k(*, repeats: int = 3, say: Callable[[str], None] = print) -> list[Figure]:
+    big, small = _render("4K", repeats), _render("1K", repeats)
+    say(f"4K render {big['seconds'] * 1000:.0f} ms, {big['png_bytes'] / MIB:.1f} MiB PNG")
+    return [
+        Figure("4K render time", big["seconds"] * 1000, "ms", small["seconds"] * 1000, "1K render",
+               higher_is_better=False, note=f"best of {repeats}; drawn at <= 1536 px and scaled, PNG level 1"),
+        Figure("4K render peak memory", big["rss_peak_kib"] / 1024, "MiB", small["rss_peak_kib"] / 1024, "1K render",
+               higher_is_better=False,
+               note=f"peak RSS of a fresh process that rendered it: +{big['rss_grown_kib'] / 1024:.0f} MiB over "
+                    f"the same process before (1K: +{small['rss_grown_kib'] / 1024:.0f} MiB); Python heap peak "
+                    f"{big['heap_peak'] / MIB:.1f} MiB (1K: {small['heap_peak'] / MIB:.1f} MiB)"),
+    ]
+
+
+def _finished_jobs(count: int) -> Any:
+    """A Backend on a manual clock holding ``count`` finished one-variation 1K jobs of one user."""
+    from mock_server import Backend, Settings
+
+    backend = Backend(Settings(clock="manual", latency=1.0, rate_limit=BENCH_RATE_LIMIT, open_credits=BENCH_CREDITS))
+    user = backend.authenticate("bench-memory")
+    payload = {"prompt": "a red bicycle leaning on a wall", "size": "1K"}
+    for i in range(count):
+        backend.edit_chat(user, payload, "http://127.0.0.1:8000")
+        if i % 1000 == 999:
+            backend.advance(2.0)
+    backend.advance(2.0)
+    if len(backend.jobs) != count or backend.scheduler.pending():
+        raise RuntimeError("the memory benchmark's jobs did not all finish")
+    return backend
+
+
+def _traced(build: Callable[[], Any]) -> tuple[int, Any]:
+    gc.collect()
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    kept = build()
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    return held, kept
+
+
+def jobs_memory(*, jobs: int = 10_000, say: Callable[[str], None] = print) -> list[Figure]:
+    from mock_server import Backend, Settings
+
+    empty, _ = _traced(lambda: Backend(Settings(clock="manual")))
+    full, backend = _traced(lambda: _finished_jobs(jobs))
+    notifications = sum(len(v) for v in backend.notifications.log.values())
+    say(f"{jobs} finished jobs hold {full / MIB:.1f} MiB ({full / jobs / 1024:.1f} KiB per job)")
+    return [Figure(f"memory of {jobs:,} finished jobs", full / MIB, "MiB", empty / MIB, "empty backend",
+                   higher_is_better=False,
+                   note=f"{full / jobs / 1024:.2f} KiB per job incl. its {notifications // jobs} notifications "
+                        "(tracemalloc; kept until reset)")]
