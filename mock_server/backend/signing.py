@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 
 class Signer:
     def __init__(self, key: str) -> None:
-        self._key = key.encode()
+        self._keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)
+        """Keyed once: each signature copies it instead of redoing the key schedule (hot path)."""
 
     def sign(self, *parts: object) -> str:
-        message = "\n".join(str(part) for part in parts).encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update("\n".join(str(part) for part in parts).encode())
+        return mac.hexdigest()
 
     def check(self, signature: str, *parts: object) -> bool:
         return hmac.compare_digest(self.sign(*parts), signature)

@@ -29,7 +29,13 @@ def bearer(request: Request, *, allow_query: bool = False) -> str | None:
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """``scheme://host[:port][root_path]`` from the scope; ``request.base_url`` costs a URL parse per request."""
+    scope = request.scope
+    host = request.headers.get("host")
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}".rstrip("/")
 
 
 def declared_length(request: Request) -> int | None:
