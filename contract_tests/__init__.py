@@ -1,0 +1,37 @@
+"""piktid-mock's contract kit: does the mock follow the spec, and does *your* client?
+
+``pytest --pyargs contract_tests --piktid-client=package.module:factory`` runs both suites; the
+pieces are importable for your own tests: the checks (``contract_tests.checks``), the findings they
+report, the server checks (``contract_tests.server``) and the client scenarios
+(``contract_tests.clients``).
+"""
+
+from contract_tests.calls import Call
+from contract_tests.checks import (Check, credits_conserved, no_server_errors, no_unexpected_client_errors,
+                                   notifications_consumed, one_notification_per_variation, rejected_as_documented,
+                                   requests_valid, reservations_settled, results_agree_with_notifications,
+                                   results_conform, surfaced_status, waited_for_final_results,
+                                   waited_on_results_not_status, webhook_signature_verified)
+from contract_tests.findings import ContractViolation, Finding, raise_findings
+
+__all__ = [
+    "Call",
+    "Check",
+    "ContractViolation",
+    "Finding",
+    "credits_conserved",
+    "no_server_errors",
+    "no_unexpected_client_errors",
+    "notifications_consumed",
+    "one_notification_per_variation",
+    "raise_findings",
+    "rejected_as_documented",
+    "requests_valid",
+    "reservations_settled",
+    "results_agree_with_notifications",
+    "results_conform",
+    "surfaced_status",
+    "waited_for_final_results",
+    "waited_on_results_not_status",
+    "webhook_signature_verified",
+]

@@ -1,0 +1,166 @@
+"""Driving a client under test against a live mock: one ``Session`` per scenario.
+
+A session is a fresh user (token) on a ``LiveServer`` with the real clock and a small latency, so
+clients that poll, stream or use webhooks all work as in production. The kit observes the client
+only through the mock (its journal, notifications and state), never by peeking inside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PIL import Image
+
+from mock_server.settings import Settings
+from mock_server.testing import LiveServer
+
+from contract_tests.calls import Call, bounded, short
+from contract_tests import checks
+from contract_tests.checks import FINAL_STATUSES, waited_for_final_results
+from contract_tests.clients.protocol import ClientFactory, close
+from contract_tests.findings import Finding
+
+T = TypeVar("T")
+LATENCY = 0.1
+"""Seconds per variation: long enough that a client connects before the first result is final."""
+CALL_TIMEOUT = 20.0
+WAIT_TIMEOUT = 10.0
+SETTLE_TIMEOUT = 5.0
+
+
+def suite_settings(**overrides: Any) -> Settings:
+    """The live mock of the client suite: real clock, ``LATENCY`` per variation."""
+    return replace(Settings(latency=LATENCY), **overrides)
+
+
+def on_loop(server: LiveServer, fn: Callable[[], T]) -> T:
+    """Run ``fn`` on the server's event loop, where its state lives, and return its answer."""
+    loop = server.backend.scheduler.loop
+    assert loop is not None, "the live server is not running"
+
+    async def call() -> T:
+        return fn()
+
+    return asyncio.run_coroutine_threadsafe(call(), loop).result(CALL_TIMEOUT)
+
+
+def png_file(directory: Path, size: tuple[int, int], name: str = "product.png") -> Path:
+    path = directory / name
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (180, 90, 30)).save(buffer, "PNG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+class Session:
+    """A fresh user and a fresh client; records what the scenario provoked on purpose."""
+
+    def __init__(self, server: LiveServer, factory: ClientFactory, token: str, workdir: Path) -> None:
+        self.server, self.token, self.workdir = server, token, workdir
+        self.control = server.control
+        self.control.set_account(token, plan="pro", credits=1000)
+        self.client = factory(server.url, token)
+        self.allowed: set[int] = set()
+        """4xx statuses the scenario provoked."""
+        self.invalid_on_purpose = False
+        self.jobs: set[str] = set()
+
+    # --- calls into the client ---------------------------------------------------------------------
+    def generate(self, request: dict[str, Any]) -> Call:
+        return bounded(f"generate({short(request)})", self.client.generate, request, timeout=CALL_TIMEOUT)
+
+    def wait(self, job_id: str) -> Call:
+        return bounded(f"wait({job_id!r}, timeout={WAIT_TIMEOUT:g})", self.client.wait, job_id, WAIT_TIMEOUT,
+                       timeout=WAIT_TIMEOUT + 5)
+
+    def upload(self, size: tuple[int, int]) -> tuple[Call, Path]:
+        path = png_file(self.workdir, size)
+        return bounded(f"upload({path.name!r})", self.client.upload, path, timeout=CALL_TIMEOUT), path
+
+    # --- what the mock saw ------------------------------------------------------------------------
+    def journal(self) -> list[dict[str, Any]]:
+        return self.control.journal(user=self.token)
+
+    def notifications(self) -> list[dict[str, Any]]:
+        return self.control.notifications(self.token)
+
+    def owns_job(self, job_id: object) -> bool:
+        backend = self.server.backend
+        return isinstance(job_id, str) and on_loop(
+            self.server, lambda: job_id in backend.jobs and backend.jobs[job_id].owner == self.token)
+
+    def final_results(self, job_id: str) -> list[dict[str, Any]]:
+        """The server's results of the job's latest generation, once final (bounded wait)."""
+        backend = self.server.backend
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while True:
+            body = on_loop(self.server, lambda: backend.results(backend.accounts.users[self.token], job_id))
+            results = body["results"]
+            last = max((r["image_index"] for r in results), default=0)
+            latest = [r for r in results if r["image_index"] == last]
+            if all(r["status"] in FINAL_STATUSES for r in latest) or time.monotonic() > deadline:
+                return latest
+            time.sleep(0.01)
+
+    # --- composite steps --------------------------------------------------------------------------
+    def generate_and_wait(self, request: dict[str, Any], *, same_job: str | None = None) -> list[Finding]:
+        """generate, then wait; the results must be the final ones of this very generation."""
+        started = self.generate(request)
+        job_id = started.value
+        if not started.returned or not self.owns_job(job_id):
+            return [Finding("generate_returned_job_id", started.what, "a job_id of a job this user owns",
+                            started.outcome(), str(checks.JOB_ID))]
+        self.jobs.add(job_id)
+        found = []
+        if same_job is not None and job_id != same_job:
+            found.append(Finding("generate_returned_job_id", started.what, f"the continued job_id {same_job!r}",
+                                 started.outcome(), str(checks.SAME_JOB)))
+        return found + waited_for_final_results.find(self.wait(job_id), self.final_results(job_id))
+
+    def close(self) -> None:
+        close(self.client)
+
+
+class Receiver:
+    """A webhook receiver on a free loopback port that keeps each delivery's raw body and headers."""
+
+    def __init__(self) -> None:
+        self.deliveries: queue.Queue[tuple[bytes, dict[str, str]]] = queue.Queue()
+        received = self.deliveries
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                received.put((body, {k.lower(): v for k, v in self.headers.items()}))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="contract-webhooks", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/webhooks/piktid"
+
+    def next(self, timeout: float) -> tuple[bytes, dict[str, str]] | None:
+        try:
+            return self.deliveries.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

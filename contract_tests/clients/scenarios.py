@@ -1,0 +1,173 @@
+"""The client suite: each scenario drives one documented path, then every general check runs.
+
+A scenario returns its own findings (or None when it does not apply, e.g. no ``verify_webhook``).
+``run_scenario`` adds the checks that hold for *every* scenario, read from the mock's journal:
+valid requests, no self-inflicted 4xx, no ``/status`` polling, processed notifications deleted.
+That is what lets the suite catch mistakes nobody listed: it checks documented behaviour, not bugs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from mock_server.testing import LiveServer
+
+from contract_tests import checks
+from contract_tests.calls import Call, short
+from contract_tests.clients.harness import CALL_TIMEOUT, Receiver, Session, on_loop
+from contract_tests.clients.protocol import ClientFactory
+from contract_tests.findings import Finding, spec_of
+
+Scenario = Callable[[Session], "list[Finding] | None"]
+PROMPT = "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic."
+UNKNOWN_FILE = "file_0000000000000000"
+
+
+def text_to_image(s: Session) -> list[Finding]:
+    """A prompt alone, four variations: wait returns all four, each final."""
+    return s.generate_and_wait({"prompt": PROMPT, "size": "1K", "num_variations": 4})
+
+
+def edit_uploaded_image(s: Session) -> list[Finding]:
+    """Upload (POST /upload, PUT the bytes), then edit the upload."""
+    upload, path = s.upload((320, 240))
+    backend = s.server.backend
+    stored = on_loop(s.server, lambda: backend.files.files.get(upload.value) if isinstance(upload.value, str) else None)
+    if not upload.returned or stored is None or stored.image_size != (320, 240):
+        return [Finding("upload_returned_file_id", upload.what, "the file_id of the uploaded bytes",
+                        upload.outcome() + ("" if stored is None else f"; stored size {stored.image_size}"),
+                        str(checks.UPLOAD))]
+    return s.generate_and_wait({"prompt": "Place this sneaker on a wet city street at night.",
+                                "image_ids": [upload.value], "size": "1K"})
+
+
+def continue_conversation(s: Session) -> list[Finding]:
+    """A second turn with conversation_id: same job_id, and wait returns the new generation only."""
+    first = s.generate({"prompt": PROMPT, "size": "1K"})
+    if not first.returned or not s.owns_job(first.value):
+        return [Finding("generate_returned_job_id", first.what, "a job_id", first.outcome(), str(checks.JOB_ID))]
+    s.jobs.add(first.value)
+    found = checks.waited_for_final_results.find(s.wait(first.value), s.final_results(first.value))
+    return found + s.generate_and_wait({"prompt": "Warm the lighting and add a soft rim light on the left.",
+                                        "conversation_id": first.value, "size": "1K", "num_variations": 2},
+                                       same_job=first.value)
+
+
+def two_identities(s: Session) -> list[Finding]:
+    """The most identities a request may name (two)."""
+    backend = s.server.backend
+    codes = on_loop(s.server, lambda: [i.identity_code for i, locked in
+                                       backend.identities.visible(s.token, "pro") if not locked][:2])
+    return s.generate_and_wait({"prompt": "Full-body editorial shot of the model in a beige trench coat.",
+                                "identity_codes": codes, "size": "1K"})
+
+
+def failed_variations(s: Session) -> list[Finding]:
+    """Every variation fails: wait still returns, with each result failed (and nothing charged)."""
+    s.control.fail_next(kind="fail_variation", token=s.token)
+    return s.generate_and_wait({"prompt": PROMPT, "size": "1K", "num_variations": 2})
+
+
+def _expect_status(s: Session, request: dict[str, object], status: int) -> list[Finding]:
+    s.allowed.add(status)
+    return checks.surfaced_status.find(s.generate(request), status)
+
+
+def bad_request_400(s: Session) -> list[Finding]:
+    """Requests it is asked to send that break a rule: the 400 surfaces as status_code 400."""
+    s.invalid_on_purpose = True
+    return (_expect_status(s, {"size": "1K"}, 400)
+            + _expect_status(s, {"prompt": PROMPT, "size": "1K", "num_variations": 5}, 400))
+
+
+def insufficient_credits_402(s: Session) -> list[Finding]:
+    s.control.set_account(s.token, credits=0)
+    return _expect_status(s, {"prompt": PROMPT, "size": "1K"}, 402)
+
+
+def size_not_in_plan_403(s: Session) -> list[Finding]:
+    s.invalid_on_purpose = True
+    s.control.set_account(s.token, plan="free")
+    return _expect_status(s, {"prompt": PROMPT, "size": "2K"}, 403)
+
+
+def unknown_image_404(s: Session) -> list[Finding]:
+    return _expect_status(s, {"prompt": PROMPT, "image_ids": [UNKNOWN_FILE], "size": "1K"}, 404)
+
+
+def rate_limited_429(s: Session) -> list[Finding]:
+    """The next /edit-chat answers 429: raise it (status_code 429) or retry until a job starts."""
+    s.control.fail_next(429, token=s.token)
+    s.allowed.add(429)
+    call = s.generate({"prompt": PROMPT, "size": "1K"})
+    if call.error is not None or call.timed_out:
+        return checks.surfaced_status.find(call, 429)
+    if not s.owns_job(call.value):
+        return [Finding("surfaced_status", call.what, "status_code 429 raised, or a job_id after a retry",
+                        call.outcome(), spec_of("rate_limited"))]
+    s.jobs.add(call.value)
+    return checks.waited_for_final_results.find(s.wait(call.value), s.final_results(call.value))
+
+
+def webhook_signature(s: Session) -> list[Finding] | None:
+    """A real signed delivery is accepted; tampered bodies, signatures and secrets are rejected."""
+    verify = getattr(s.client, "verify_webhook", None)
+    if not callable(verify):
+        return None
+    receiver = Receiver()
+    try:
+        answer = httpx.put(f"{s.server.url}/webhooks", json={"url": receiver.url},
+                           headers={"Authorization": f"Bearer {s.token}"}, timeout=CALL_TIMEOUT)
+        delivery = receiver.next(CALL_TIMEOUT)
+    finally:
+        receiver.close()
+    if answer.status_code != 200 or delivery is None:
+        return [Finding("webhook_signature_verified", "PUT /webhooks", "a signed ping delivery",
+                        f"{answer.status_code} {short(answer.text)}; delivery {delivery is not None}", "")]
+    body, headers = delivery
+    return checks.webhook_signature_verified.find(verify, answer.json()["secret"], body,
+                                                  headers.get("x-webhook-signature", ""))
+
+
+SCENARIOS: dict[str, Scenario] = {f.__name__: f for f in (
+    text_to_image, edit_uploaded_image, continue_conversation, two_identities, failed_variations,
+    bad_request_400, insufficient_credits_402, size_not_in_plan_403, unknown_image_404, rate_limited_429,
+    webhook_signature)}
+
+
+def general_findings(s: Session) -> list[Finding]:
+    """What holds for every scenario, from the mock's journal of this user's requests."""
+    journal = s.journal()
+    found = checks.no_server_errors.find(journal)
+    found += checks.waited_on_results_not_status.find(journal)
+    found += checks.no_unexpected_client_errors.find(journal, s.allowed)
+    found += checks.notifications_consumed.find(journal, s.notifications(), s.jobs)
+    if not s.invalid_on_purpose:
+        found += checks.requests_valid.find(journal)
+    return found
+
+
+def run_scenario(name: str, factory: ClientFactory, server: LiveServer, workdir: Path,
+                 token: str | None = None) -> list[Finding] | None:
+    """Run one scenario with a fresh client and user; its findings plus the general ones (None: n/a)."""
+    session = Session(server, factory, token or f"client-{name}-{uuid.uuid4().hex[:8]}", workdir)
+    try:
+        found = _guarded(SCENARIOS[name], session)
+        if found is None:
+            return None
+        return found + general_findings(session)
+    finally:
+        session.close()
+
+
+def _guarded(scenario: Scenario, session: Session) -> list[Finding] | None:
+    """A client that raises where the kit did not expect it is a finding, not a crash of the suite."""
+    try:
+        return scenario(session)
+    except Exception as exc:  # the client under test may raise anything
+        return [Finding(scenario.__name__, "the scenario's client calls", "no exception outside the protocol",
+                        Call("", error=exc).outcome(), "")]

@@ -1,0 +1,17 @@
+"""Shared fixtures of the contract-kit tests: one live mock for the client scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mock_server.testing import LiveServer
+
+from contract_tests.clients.harness import suite_settings
+
+
+@pytest.fixture(scope="module")
+def live_mock() -> Iterator[LiveServer]:
+    with LiveServer(suite_settings()) as server:
+        yield server
