@@ -23,8 +23,8 @@ from PIL import Image
 from mock_server.settings import Settings
 from mock_server.testing import LiveServer
 
-from contract_tests.calls import Call, bounded, short
 from contract_tests import checks
+from contract_tests.calls import Call, bounded, short
 from contract_tests.checks import FINAL_STATUSES, waited_for_final_results
 from contract_tests.clients.protocol import ClientFactory, close
 from contract_tests.findings import Finding
@@ -54,6 +54,7 @@ def on_loop(server: LiveServer, fn: Callable[[], T]) -> T:
 
 
 def png_file(directory: Path, size: tuple[int, int], name: str = "product.png") -> Path:
+    """A real PNG of ``size`` written to ``directory`` (the file the client is asked to upload)."""
     path = directory / name
     buffer = io.BytesIO()
     Image.new("RGB", size, (180, 90, 30)).save(buffer, "PNG")

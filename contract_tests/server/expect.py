@@ -61,7 +61,11 @@ def _refused(request: EditChatRequest, outcome: str, settings: Settings) -> bool
 
 
 def variation_outcome(request: EditChatRequest, outcome: str, settings: Settings) -> tuple[str, str | None]:
-    """Final status and model_used of each variation: auto falls back to another engine on a refusal; an explicit model fails (documented)."""
+    """Final status and model_used of each variation.
+
+    Documented: "auto runs the default engine with a safety fallback; specifying an engine disables
+    the fallback", so on a refusal auto completes with another engine and an explicit model fails.
+    """
     if outcome == "failed":
         return "failed", None
     if _refused(request, outcome, settings):
