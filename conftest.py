@@ -1,9 +1,7 @@
-"""Hypothesis profiles: ``fast`` (default, for ``make test``) and ``thorough`` (``make contract``)."""
+"""This repository's tests run the kit's ``fast`` hypothesis profile unless ``--hypothesis-profile`` says otherwise."""
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-settings.register_profile("fast", max_examples=60, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=1000, stateful_step_count=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+import contract_tests.profiles  # noqa: F401  (registers "fast" and "thorough")
+
 settings.load_profile("fast")

@@ -81,7 +81,8 @@ def request_line(entry: Json) -> str:
     """``POST /edit-chat -> 400 num_variations_out_of_range`` for a journal entry."""
     query = f"?{entry['query']}" if entry.get("query") else ""
     code = f" {entry['code']}" if entry.get("code") else ""
-    return f"{entry['method']} {entry['path']}{query} -> {entry['status']}{code}"
+    body = f" body={short(entry['body'])}" if entry.get("body") is not None else ""
+    return f"{entry['method']} {entry['path']}{query}{body} -> {entry['status']}{code}"
 
 
 def _provenance(violation: Json) -> str:

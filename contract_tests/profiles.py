@@ -1,8 +1,8 @@
 """The kit's hypothesis profiles: ``fast`` (default) and ``thorough`` (1000 examples, 200 steps).
 
-``pytest --pyargs contract_tests`` loads this package's conftest too late for
-``--hypothesis-profile`` to see profiles it registers; load this module as a plugin first:
-``pytest -p contract_tests.profiles --pyargs contract_tests --hypothesis-profile=thorough``.
+``contract_tests._plugin`` (a pytest11 entry point) imports this module before hypothesis reads
+``--hypothesis-profile``, so ``pytest --pyargs contract_tests --hypothesis-profile=thorough`` works
+from any project.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ class Entry:
     violations: list[dict[str, Any]] = field(default_factory=list)
     """``piktid_spec`` violations (errors and warnings) of the request, as dicts."""
     duration: float = 0.0
+    body: Any = None
+    """The parsed JSON body of a ``POST /edit-chat`` (what was sent, for readable findings)."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

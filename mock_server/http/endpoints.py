@@ -45,6 +45,7 @@ async def edit_chat(request: Request) -> Response:
     user = user_of(request)
     outcome = requested_outcome(request)
     payload = await read_json(request)
+    request.state.payload = payload
     accepted = backend_of(request).edit_chat(user, payload, base_url(request), outcome=outcome)
     request.state.warnings = accepted.warnings
     return json_response(accepted.body, 202)

@@ -57,7 +57,8 @@ class JournalMiddleware:
             at=self.backend.clock.now(), method=scope["method"], path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"), user=state.get("user") or _token(scope),
             status=status, code=error.code if isinstance(error, ApiError) else None,
-            violations=_violations(state), duration=round(time.perf_counter() - started, 6))
+            violations=_violations(state), duration=round(time.perf_counter() - started, 6),
+            body=state.get("payload"))
 
 
 class FaultMiddleware:

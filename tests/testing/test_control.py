@@ -56,6 +56,7 @@ def test_the_journal_lists_the_violations_of_a_rejected_request(piktid_mock, api
     errors = {v["field"] for v in entry["violations"] if v["severity"] == "error"}
     assert errors == {"num_variations", "size"}
     assert all(v["provenance"]["text"] for v in entry["violations"])
+    assert entry["body"] == {"prompt": "x", "num_variations": 7, "size": "8K"}
     assert piktid_mock.journal() == api.get("/_mock/journal").json()
 
 
