@@ -29,3 +29,14 @@ def test_readme_usage_example_holds() -> None:
     assert codes == ["num_variations_out_of_range", "size_not_in_plan"]
     assert credits_for({"prompt": "A red bicycle", "size": "4K", "num_variations": 3}) == 30
     assert output_size({"prompt": "x", "output_mode": "ratio", "aspect_ratio": "16:9"}) == (2048, 1152)
+
+
+def test_every_setting_is_documented() -> None:
+    import dataclasses
+
+    from mock_server.settings import Settings
+
+    text = README.read_text()
+    table = text.split("<!-- settings table start -->")[1].split("<!-- settings table end -->")[0]
+    documented = set(re.findall(r"^\| `(\w+)` \|", table, re.M))
+    assert documented == {f.name for f in dataclasses.fields(Settings)}
