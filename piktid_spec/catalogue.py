@@ -90,8 +90,9 @@ _ENTRIES = [
        inferred("the v2 reference answers bad query and body values with 400 and a detail list")),
     _e("unsupported_file_type", 400, "Unsupported file type: use .jpg, .jpeg, .png or .webp.",
        inferred("the upload answers a content_type for images only; other types cannot be edited")),
-    _e("undecodable_image", 400, "The uploaded file is not a decodable image.",
-       inferred("S3 accepts any bytes; the service fails when it opens them, so /edit-chat answers 400")),
+    _e("undecodable_image", 400, "The uploaded file is not a decodable image (or is over 7000 x 7000 pixels).",
+       inferred("S3 accepts any bytes; the service fails when it opens them, so /edit-chat answers 400; "
+                "match would deliver an input's size as is, so inputs stay within the largest custom size")),
     _e("unauthorized", 401, "Missing or invalid API token: send Authorization: Bearer <token>.",
        documented("You will need an API token to send HTTP requests.")),
     _e("insufficient_credits", 402, "Insufficient credits",
@@ -136,9 +137,11 @@ CATALOGUE: dict[str, ErrorSpec] = {entry.code: entry for entry in _ENTRIES}
 
 def error_body(code: str, message: str | None = None, *, detail: list[dict[str, Any]] | None = None,
                **extra: Any) -> dict[str, Any]:
-    """The v2 error body: ``{"error", "code"}``, plus ``detail`` for 400s and any extra top-level keys."""
+    """The v2 error body: ``{"error", "code"}``, plus ``detail`` on every 400 and any extra top-level keys."""
     spec = CATALOGUE[code]
     body: dict[str, Any] = {"error": message or spec.message, "code": code}
+    if detail is None and spec.status == 400:
+        detail = [{"field": None, "message": body["error"], "position": "body", "code": code}]
     if detail is not None:
         body["detail"] = detail
     body.update(extra)

@@ -76,9 +76,10 @@ def _paths() -> dict[str, Any]:
         "/storage/uploads/{file_id}": {"put": _op(
             "Pre-signed upload (no Authorization header)", 200, None, errors=(400, 403, 413), public=True,
             params=[_param("file_id", "path", {"type": "string"}), *_UPLOAD_QUERY])},
-        "/storage/files/{key}": {"get": _op("Download an uploaded or generated image (no Authorization)", 200,
-                                            None, errors=(404,), public=True, content=_IMAGE,
-                                            params=[_param("key", "path", {"type": "string"})])},
+        "/storage/files/{kind}/{item_id}/{name}": {"get": _op(
+            "Download an uploaded or generated image (no Authorization; links are signed)", 200, None,
+            errors=(404,), public=True, content=_IMAGE,
+            params=[_param(n, "path", {"type": "string"}) for n in ("kind", "item_id", "name")])},
         EDIT_CHAT.path: {"post": _op(EDIT_CHAT.summary, 202, ref("EditChatAccepted"), errors=errors_all,
                                      request=ref("EditChatRequest"))},
         "/jobs/{job_id}/status": {"get": _op("Job status (always completed for Image Playground)", 200,

@@ -75,9 +75,22 @@ def load_users_file(path: str | Path) -> list[dict[str, Any]]:
     users = data.get("users") if isinstance(data, dict) else None
     if not isinstance(users, list):
         raise ValueError(f'{path}: expected {{"users": [...]}}')
+    return check_users(users, str(path))
+
+
+def check_users(users: list[Any], source: str) -> list[dict[str, Any]]:
+    """Each entry has a string token, a known plan, credits >= 0 and identities ``[{"name"}]``."""
     for i, entry in enumerate(users):
-        if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
-            raise ValueError(f"{path}: users[{i}] needs a string token")
+        where = f"{source}: users[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("token"), str) or not entry["token"]:
+            raise ValueError(f"{where} needs a non-empty string token")
         if entry.get("plan", "pro") not in PLANS:
-            raise ValueError(f"{path}: users[{i}].plan must be one of {', '.join(PLANS)}")
+            raise ValueError(f"{where}.plan must be one of {', '.join(PLANS)}")
+        credits = entry.get("credits", 0)
+        if isinstance(credits, bool) or not isinstance(credits, int | float) or not 0 <= credits < float("inf"):
+            raise ValueError(f"{where}.credits must be a number >= 0")
+        identities = entry.get("identities") or []
+        if not isinstance(identities, list) or not all(
+                isinstance(i, dict) and isinstance(i.get("name", ""), str) for i in identities):
+            raise ValueError(f'{where}.identities must be a list of {{"name": "..."}}')
     return users

@@ -78,8 +78,8 @@ class Scheduler:
 
     def advance(self, seconds: float) -> int:
         """Move the clock by ``seconds`` and run what fell due; returns how many callbacks ran."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not 0 <= seconds < float("inf"):
+            raise ValueError("the clock only moves forward, by a finite number of seconds")
         self.clock.shift(seconds)
         return self.run_due()
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 from mock_server.backend.errors import ApiError
 
-FaultKind = Literal["status", "latency", "fail_variation", "refusal", "drop_stream", "webhook_timeout"]
 KINDS: tuple[str, ...] = ("status", "latency", "fail_variation", "refusal", "drop_stream", "webhook_timeout")
 STATUS_CODES = {400: "invalid_parameter", 401: "unauthorized", 402: "insufficient_credits", 403: "content_blocked",
                 404: "not_found", 413: "body_too_large", 429: "rate_limited", 500: "internal_error",
@@ -44,7 +43,18 @@ class FaultRule:
         return asdict(self)
 
 
-def check_rule(kind: object, status: object, times: object, probability: object) -> None:
+def _optional_text(value: object, name: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ApiError("invalid_parameter", f"{name}: a string or null.", field=name)
+
+
+def check_rule(kind: object, status: object, times: object, probability: object, delay: object = 0.0,
+               **matchers: object) -> None:
+    """Every field of a rule, so a bad rule is a 400 when added, never a 500 on later requests."""
+    for name, value in matchers.items():
+        _optional_text(value, name)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
+        raise ApiError("invalid_parameter", "delay: seconds from 0 to 600.", field="delay")
     if kind not in KINDS:
         raise ApiError("invalid_parameter", f"kind: one of {', '.join(KINDS)}.", field="kind")
     if kind == "status" and status not in STATUS_CODES:
@@ -64,7 +74,7 @@ class Faults:
     def add(self, kind: str, *, method: str | None = None, path: str | None = None, token: str | None = None,
             status: int | None = None, delay: float = 0.0, times: int | None = 1,
             probability: float = 1.0) -> FaultRule:
-        check_rule(kind, status, times, probability)
+        check_rule(kind, status, times, probability, delay, method=method, path=path, token=token)
         self._ids += 1
         rule = FaultRule(self._ids, kind, method, path, token, status, float(delay), times, float(probability))
         self.rules.append(rule)

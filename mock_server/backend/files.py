@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 from mock_server.backend.ids import IdSource
+from mock_server.backend.numbers import ascii_int
 from mock_server.backend.signing import Signer, amz_date, parse_amz_date
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
@@ -84,8 +85,8 @@ class Files:
         if stored is None or not self.signer.check(query.get("X-Amz-Signature", ""), "PUT", file_id,
                                                    content_type or "", date, expires):
             raise ApiError("upload_signature_mismatch")
-        signed_at = parse_amz_date(date)
-        if signed_at is None or not expires.isdigit() or self.clock.now() > signed_at + int(expires):
+        signed_at, lifetime = parse_amz_date(date), ascii_int(expires)
+        if signed_at is None or lifetime is None or self.clock.now() > signed_at + lifetime:
             raise ApiError("upload_expired")
         if length is not None and length > self.max_bytes:
             raise self.too_large()

@@ -10,6 +10,7 @@ from piktid_spec import PLANS
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.ids import IdSource
+from mock_server.backend.numbers import ascii_int
 from mock_server.backend.signing import iso
 
 TIER_ORDER = tuple(PLANS)
@@ -62,8 +63,11 @@ class Identities:
         drawn = f"default-{tier}-{self.ids.hex(4)}"
         return DOCS_IDENTITY_CODE if (tier, index) == ("pro", 0) else drawn
 
-    def create(self, owner: str, name: str, now: float, *, tag: str | None = None,
+    def create(self, owner: str, name: str | None, now: float, *, tag: str | None = None,
                filename: str | None = None, image: bytes | None = None) -> Identity:
+        """A user's own identity; without a name it is "Identity N", counting only that user's."""
+        if not (name and name.strip()):
+            name = f"Identity {sum(i.owner == owner for i in self.own.values()) + 1}"
         identity = Identity(self.ids.hex(6), name, None, owner, now, tag, filename, image)
         self.own[identity.identity_code] = identity
         return identity
@@ -112,7 +116,7 @@ def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int)
     raw = query.get(name)
     if raw is None:
         return default
-    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= MAX_QUERY_DIGITS else None
+    value = ascii_int(raw, MAX_QUERY_DIGITS)
     if value is None or not low <= value <= high:
         raise _query_error(name, f"must be an integer from {low} to {high}")
     return value

@@ -65,10 +65,19 @@ def render_png(spec: RenderSpec, size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
+MAX_INPUT_PIXELS = 7000 * 7000
+"""Inputs above the largest custom output are refused (inferred): match would deliver them as is."""
+
+
 def probe_image(data: bytes) -> tuple[int, int] | None:
-    """The size of an image Pillow can decode, or None for junk bytes."""
+    """The size of an image Pillow can decode, or None for junk bytes and for inputs over ``MAX_INPUT_PIXELS``.
+
+    The header is read first, so an oversized image is refused before its pixels are decoded.
+    """
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_INPUT_PIXELS:
+                return None
             image.load()
             return image.size
     except Exception:

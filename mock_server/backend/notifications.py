@@ -59,11 +59,14 @@ class Notifications:
     def __init__(self, clock: Clock, ids: IdSource) -> None:
         self.clock, self.ids = clock, ids
         self.log: dict[str, list[Notification]] = {}
+        self.newest_id = 0
+        """The id of the latest notification of this state (ids restart at a reset)."""
         self.subscriptions: set[Subscription] = set()
         self.listeners: list[Callable[[Notification], None]] = []
 
     def publish(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
         notification = Notification(self.ids.number(), owner, name, self.clock.now(), data)
+        self.newest_id = notification.id
         self.log.setdefault(owner, []).append(notification)
         for sub in self.subscriptions:
             if sub.owner == owner and sub.filters.match(notification):

@@ -29,6 +29,3 @@ class RateLimiter:
                            f"{self.window:g} s. Retry after {retry} s.", headers={"Retry-After": str(retry)},
                            retry_after=retry)
         hits.append(now)
-
-    def clear(self) -> None:
-        self._hits.clear()

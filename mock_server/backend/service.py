@@ -14,7 +14,7 @@ from piktid_spec import (CREDITS_PER_IMAGE, DEFAULT_ENGINE, EditChatRequest, Vio
                          thumbnail_size, validate_edit_chat)
 
 from mock_server.backend import credits
-from mock_server.backend.accounts import Accounts, User, check_plan, load_users_file
+from mock_server.backend.accounts import Accounts, User, check_plan, check_users, load_users_file
 from mock_server.backend.clock import Clock, Scheduler
 from mock_server.backend.errors import ApiError
 from mock_server.backend.faults import Faults
@@ -25,6 +25,7 @@ from mock_server.backend.images import RenderSpec
 from mock_server.backend.journal import Journal
 from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
 from mock_server.backend.notifications import Notifications
+from mock_server.backend.numbers import ascii_int
 from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import job_results, job_status
 from mock_server.backend.signing import Signer
@@ -45,6 +46,9 @@ class Backend:
         self.settings = settings or Settings()
         self.clock = Clock(self.settings.clock)
         self.scheduler = Scheduler(self.clock)
+        users = load_users_file(self.settings.users_file) if self.settings.users_file else []
+        self._preset_users = [*users, *check_users(self.settings.extra_users, "extra_users")]
+        """Read once: a reset restores them even if the file has changed or gone since."""
         self.reset(self.settings.seed)
 
     def reset(self, seed: int | None = None) -> None:
@@ -66,15 +70,15 @@ class Backend:
         self.faults = Faults(seed)
         self.journal = Journal()
         self.notifications.listeners.append(self.webhooks.on_notification)
-        users = load_users_file(s.users_file) if s.users_file else []
-        for entry in [*users, *s.extra_users]:
+        for entry in self._preset_users:
             self.add_user(entry)
 
     def add_user(self, entry: dict[str, Any]) -> User:
-        user = self.accounts.add(str(entry["token"]), str(entry.get("plan", "pro")),
-                                 float(entry.get("credits", self.settings.open_credits)))  # type: ignore[arg-type]
-        for identity in entry.get("identities") or ():  # type: ignore[union-attr]
-            self.identities.create(user.token, str(identity.get("name", "Identity")), self.clock.now())
+        """A user from a checked users-file entry (see ``check_users``)."""
+        user = self.accounts.add(entry["token"], entry.get("plan", "pro"),
+                                 float(entry.get("credits", self.settings.open_credits)))
+        for identity in entry.get("identities") or ():
+            self.identities.create(user.token, identity.get("name") or None, self.clock.now())
         return user
 
     # --- uploads -------------------------------------------------------------------------------
@@ -226,12 +230,13 @@ class Backend:
         """What to render for an output link's last path segment, or None (404) if not a live link."""
         parts = name.removesuffix(".png").split("-")
         job = self.jobs.get(job_id)
-        if job is None or len(parts) != 4 or not all(p.isdigit() for p in parts[:2]):
+        indexes = [ascii_int(p, 4) for p in parts[:2]]
+        if job is None or len(parts) != 4 or None in indexes:
             return None
         key = "-".join(parts[:3])
         if not self.signer.check_token(parts[3], "GET", "outputs", job_id, key):
             return None
-        image_index, group_index, variant = int(parts[0]), int(parts[1]), parts[2]
+        image_index, group_index, variant = indexes[0] or 0, indexes[1] or 0, parts[2]
         generation = job.generations[image_index] if image_index < len(job.generations) else None
         variation = generation.variations[group_index] if generation and group_index < len(
             generation.variations) else None
@@ -246,8 +251,13 @@ class Backend:
         return self.accounts.authenticate(token)
 
     def set_account(self, token: str, *, plan: str | None = None, credits: float | None = None,
-                    entitlements: list[str] | None = None) -> User:
-        """Create or change a user; setting credits restarts its conservation count (``charged``)."""
+                    entitlements: list[str] | None = None, identities: list[str] | None = None) -> User:
+        """Create or change a user; ``identities`` names new identities to give it.
+
+        Setting credits sets the balance and restarts its conservation count (``charged``); variations
+        already reserved are still charged on completion, so a balance set below them goes negative,
+        as an account charged on completion would.
+        """
         user = self.accounts.get(token) or self.accounts.add(token, plan or self.settings.open_plan,
                                                              self.settings.open_credits)
         if plan is not None:
@@ -256,7 +266,15 @@ class Backend:
             user.credits, user.charged = float(credits), 0.0
         if entitlements is not None:
             user.entitlements = frozenset(entitlements)
+        for name in identities or ():
+            self.identities.create(token, name, self.clock.now())
         return user
+
+    def account_view(self, user: User) -> dict[str, Any]:
+        """The control API's view of a user: balance, reservations, charges and own identities."""
+        own = [{"identity_code": i.identity_code, "name": i.name} for i in self.identities.own.values()
+               if i.owner == user.token]
+        return {**user.as_dict(), "identities": own}
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the clock; every job completion, webhook retry and expiry that falls due runs now."""

@@ -18,14 +18,14 @@ class Signer:
         return mac.hexdigest()
 
     def check(self, signature: str, *parts: object) -> bool:
-        return hmac.compare_digest(self.sign(*parts), signature)
+        return hmac.compare_digest(self.sign(*parts).encode(), signature.encode())
 
     def token(self, *parts: object) -> str:
         """A short signature for links: 128 bits, not guessable."""
         return self.sign(*parts)[:32]
 
     def check_token(self, token: str, *parts: object) -> bool:
-        return hmac.compare_digest(self.token(*parts), token)
+        return hmac.compare_digest(self.token(*parts).encode(), token.encode())
 
 
 def iso(timestamp: float) -> str:

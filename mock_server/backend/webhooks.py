@@ -102,7 +102,7 @@ def check_url(url: object) -> str:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, ValueError):
             parsed = None
-        if parsed and parsed.scheme in ("http", "https") and parsed.host and 0 < (parsed.port or 80) < 65536:
+        if parsed and parsed.scheme in ("http", "https") and parsed.host and (parsed.port is None or 0 < parsed.port < 65536):
             return url
     raise ApiError("invalid_parameter", "url: an absolute http(s) URL is required.", field="url")
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.backend.errors import ApiError
+from mock_server.backend.numbers import ascii_int
 from mock_server.http.parsing import backend_of, read_json
 from mock_server.http.render import json_response
 
@@ -30,12 +31,16 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+MAX_NUMBER = 10 * 365 * 24 * 3600
+"""Ten years (in seconds, or credits): past it a clock leaves the calendar and nothing is testable."""
+
+
 def _number(body: dict[str, Any], name: str, *, required: bool = False) -> float | None:
     value = body.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ApiError("invalid_parameter", f"{name}: a non-negative number.", field=name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_NUMBER:
+        raise ApiError("invalid_parameter", f"{name}: a number from 0 to {MAX_NUMBER}.", field=name)
     return float(value)
 
 
@@ -56,15 +61,30 @@ async def account(request: Request) -> Response:
         user = backend.accounts.get(token)
         if user is None:
             raise ApiError("not_found", f"No user with token {token!r}.")
-        return json_response(user.as_dict())
-    body = await _body(request)
-    plan, entitlements = body.get("plan"), body.get("entitlements")
+        return json_response(backend.account_view(user))
+    body = _known(await _body(request), {"plan", "credits", "entitlements", "identities"})
+    plan = body.get("plan")
     if plan is not None and not isinstance(plan, str):
         raise ApiError("invalid_parameter", "plan: a string.", field="plan")
-    if entitlements is not None and not (isinstance(entitlements, list) and all(isinstance(e, str) for e in entitlements)):
-        raise ApiError("invalid_parameter", "entitlements: a list of strings.", field="entitlements")
-    user = backend.set_account(token, plan=plan, credits=_number(body, "credits"), entitlements=entitlements)
-    return json_response(user.as_dict())
+    user = backend.set_account(token, plan=plan, credits=_number(body, "credits"),
+                               entitlements=_strings(body, "entitlements"), identities=_strings(body, "identities"))
+    return json_response(backend.account_view(user))
+
+
+def _known(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    """A typo (``"credit"``) is a 400 naming it, not a silent no-op."""
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ApiError("invalid_parameter", f"unknown fields: {', '.join(unknown)}; use {', '.join(sorted(allowed))}.",
+                       field=unknown[0])
+    return body
+
+
+def _strings(body: dict[str, Any], name: str) -> list[str] | None:
+    value = body.get(name)
+    if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ApiError("invalid_parameter", f"{name}: a list of strings.", field=name)
+    return value
 
 
 async def clock(request: Request) -> Response:
@@ -90,11 +110,8 @@ async def faults(request: Request) -> Response:
     _guard(request)
     backend = backend_of(request)
     if request.method == "POST":
-        body = await _body(request)
-        allowed = {"kind", "method", "path", "token", "status", "delay", "times", "probability"}
-        unknown = sorted(set(body) - allowed)
-        if unknown:
-            raise ApiError("invalid_parameter", f"unknown fields: {', '.join(unknown)}.", field=unknown[0])
+        body = _known(await _body(request), {"kind", "method", "path", "token", "status", "delay", "times",
+                                             "probability"})
         kind = body.pop("kind", None)
         return json_response(backend.faults.add(str(kind), **body).as_json(), 201)
     if request.method == "DELETE":
@@ -108,10 +125,10 @@ async def journal(request: Request) -> Response:
     if request.method == "DELETE":
         backend.journal.clear()
         return json_response([])
-    since = q.get("since", "0")
-    if not since.isdigit():
+    since = ascii_int(q.get("since", "0"))
+    if since is None:
         raise ApiError("invalid_parameter", "since: a non-negative integer.", field="since")
-    return json_response(backend.journal.query(user=q.get("user"), path=q.get("path"), since=int(since)))
+    return json_response(backend.journal.query(user=q.get("user"), path=q.get("path"), since=since))
 
 
 async def notifications(request: Request) -> Response:

@@ -42,9 +42,7 @@ async def upload_identity(request: Request) -> Response:
     if await to_thread.run_sync(probe_image, data) is None:
         raise ApiError("undecodable_image", "image: the file is not a decodable image.", field="image")
     backend = backend_of(request)
-    owned = sum(identity.owner == user.token for identity in backend.identities.own.values())
-    label = name if isinstance(name, str) and name.strip() else f"Identity {owned + 1}"
-    identity = backend.identities.create(user.token, label, backend.clock.now(),
+    identity = backend.identities.create(user.token, name if isinstance(name, str) else None, backend.clock.now(),
                                          tag=tag if isinstance(tag, str) else None, filename=image.filename,
                                          image=data)
     return json_response({"identity_code": identity.identity_code, "success": True, "face_detected": True,

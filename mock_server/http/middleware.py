@@ -6,22 +6,21 @@ import time
 from typing import Any
 
 import anyio
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.faults import fault_error
 from mock_server.backend.service import Backend
+from mock_server.http.parsing import bearer
 from mock_server.http.render import error_response
 
 CONTROL_PREFIX = "/_mock"
 
 
 def _token(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() or None if scheme.lower() == "bearer" else None
-    return None
+    """The caller's token as the endpoints read it (header, or ``?token=`` on the SSE stream)."""
+    return bearer(Request(scope), allow_query=scope["path"] == "/notifications/events")
 
 
 def _violations(state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -39,16 +38,23 @@ class JournalMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             return await self.app(scope, receive, send)
-        started, status = time.perf_counter(), 500
+        started, recorded = time.perf_counter(), False
 
         async def send_and_note(message: Message) -> None:
-            nonlocal status
+            nonlocal recorded
             if message["type"] == "http.response.start":
-                status = message["status"]
-                self._record(scope, status, started)
+                recorded = True
+                self._record(scope, message["status"], started)
             await send(message)
 
-        await self.app(scope, receive, send_and_note)
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception:
+            if not recorded:  # the 500 is sent further out, by ServerErrorMiddleware: journal it here
+                scope.setdefault("state", {})["error"] = ApiError("internal_error", "Internal server error in "
+                                                                  "piktid-mock (a bug)")
+                self._record(scope, 500, started)
+            raise
 
     def _record(self, scope: Scope, status: int, started: float) -> None:
         state = scope.get("state", {})

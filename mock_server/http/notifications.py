@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.backend.errors import ApiError
+from mock_server.backend.numbers import ascii_int
 from mock_server.backend.notifications import Filters, Notification
 from mock_server.backend.service import Backend
 from mock_server.http.endpoints import user_of
@@ -43,26 +44,23 @@ def _frame(n: Notification, event: str | None = None) -> ServerSentEvent:
     return ServerSentEvent(json.dumps(n.as_json()), event=event, id=str(n.id), sep="\n")
 
 
-def _number(raw: str) -> int | None:
-    """A notification id as sent by clients: ASCII digits only (``"²".isdigit()`` is True, yet no int)."""
-    return int(raw) if raw.isascii() and raw.isdigit() else None
-
-
 def _last_event_id(request: Request) -> int:
     """The id to resume after; a header that is no id means from the start (as with none)."""
-    return _number(request.headers.get("last-event-id", "")) or 0
+    return ascii_int(request.headers.get("last-event-id", "")) or 0
 
 
 async def _frames(backend: Backend, owner: str, filters: Filters, last_id: int) -> AsyncIterator[ServerSentEvent]:
     """Backlog and subscription are taken together, so every notification is sent exactly once: the
-    queue holds only what was published after the backlog was read (newer than any ``Last-Event-ID``
-    of this state, even one a client kept from before a reset).
+    queue holds only what was published after the backlog was read. A ``Last-Event-ID`` beyond the
+    newest id of this state (kept by a client from before a reset) resumes from the start.
 
     Subscribing here rather than in the endpoint means a response that never starts streaming
     (HEAD, a client gone before the first byte) never holds a subscription; ``finally`` frees it
     the moment the client disconnects.
     """
     notifications = backend.notifications
+    if last_id > notifications.newest_id:
+        last_id = 0  # an id from before a reset: this state has not reached it, so replay it all
     sub = notifications.subscribe(owner, filters)
     try:
         for n in notifications.backfill(owner, filters, backend.settings.backfill_horizon, after=last_id):
@@ -110,7 +108,7 @@ async def delete_notification(request: Request) -> Response:
     """``DELETE /notifications/{id}`` consumes one: never replayed again; 404 if unknown or another user's."""
     user = user_of(request)
     raw = request.path_params["notification_id"]
-    number = _number(raw)
+    number = ascii_int(raw)
     if number is None:
         raise ApiError("notification_not_found", f"notification {raw!r} not found.")
     n = backend_of(request).notifications.delete(user.token, number)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 
 from mock_server.backend.errors import ApiError
+from mock_server.backend.numbers import ascii_int
 from mock_server.backend.service import Backend
 
-MAX_LENGTH_DIGITS = 18
 """A longer Content-Length counts as larger than any limit (``int()`` refuses numbers past 4300 digits)."""
 
 
@@ -39,11 +40,8 @@ def base_url(request: Request) -> str:
 
 
 def declared_length(request: Request) -> int | None:
-    """The Content-Length header as a number; None when absent or not plain ASCII digits (e.g. ``²``)."""
-    declared = request.headers.get("content-length", "")
-    if not (declared.isascii() and declared.isdigit()):
-        return None
-    return int(declared) if len(declared) <= MAX_LENGTH_DIGITS else 10 ** MAX_LENGTH_DIGITS
+    """The Content-Length header as a number; None when absent or not a number (the stream is then counted)."""
+    return ascii_int(request.headers.get("content-length"))
 
 
 async def read_body(request: Request, limit: int, too_large: Callable[[], ApiError] | None = None) -> bytes:
@@ -68,9 +66,21 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
     if optional and not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         raise ApiError("invalid_json", f"The request body is not valid JSON ({type(exc).__name__}).") from None
+
+
+def _no_constant(name: str) -> float:
+    """JSON has no NaN or Infinity; Python's parser accepts them, and no response could carry them back."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} overflows a double")
+    return value
 
 
 def replay(request: Request, body: bytes) -> Request:

@@ -38,13 +38,19 @@ class MockControl:
         self._run(lambda: self.backend.reset(seed if seed is not None else self.backend.settings.seed))
 
     def set_account(self, token: str, *, plan: str | None = None, credits: float | None = None,
-                    entitlements: list[str] | None = None) -> dict[str, Any]:
-        return self._run(lambda: self.backend.set_account(token, plan=plan, credits=credits,
-                                                          entitlements=entitlements).as_dict())
+                    entitlements: list[str] | None = None, identities: list[str] | None = None) -> dict[str, Any]:
+        """Create or change a user (``identities``: names of new identities to give it); returns its view."""
+        def apply() -> dict[str, Any]:
+            user = self.backend.set_account(token, plan=plan, credits=credits, entitlements=entitlements,
+                                            identities=identities)
+            return self.backend.account_view(user)
+        return self._run(apply)
 
     def account(self, token: str) -> dict[str, Any] | None:
-        user = self._run(lambda: self.backend.accounts.get(token))
-        return None if user is None else user.as_dict()
+        def view() -> dict[str, Any] | None:
+            user = self.backend.accounts.get(token)
+            return None if user is None else self.backend.account_view(user)
+        return self._run(view)
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the mock's clock; due completions, retries and expiries run before this returns."""

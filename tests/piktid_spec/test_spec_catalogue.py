@@ -68,7 +68,13 @@ def test_provenance_renders_its_kind() -> None:
 
 
 def test_error_body_has_error_and_code() -> None:
-    assert error_body("missing_input") == {"error": CATALOGUE["missing_input"].message, "code": "missing_input"}
+    assert error_body("unauthorized") == {"error": CATALOGUE["unauthorized"].message, "code": "unauthorized"}
+
+
+def test_every_400_body_has_a_detail_list() -> None:
+    message = CATALOGUE["missing_input"].message
+    assert error_body("missing_input") == {"error": message, "code": "missing_input", "detail": [
+        {"field": None, "message": message, "position": "body", "code": "missing_input"}]}
 
 
 def test_error_body_message_detail_and_extra_keys() -> None:
