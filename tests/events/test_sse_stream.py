@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from collections.abc import Callable
 
 import pytest
@@ -180,15 +182,19 @@ def test_head_never_holds_a_subscription(server: LiveServer) -> None:
 
 
 def test_keepalive_comment_lines_at_the_configured_interval(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(keepalive=0.05)
+    server = make_server(keepalive=0.2)
     seen: list[str] = []
+    arrivals: list[float] = []
     with requests.get(server.url + "/notifications/events", headers=auth(TOKEN), stream=True, timeout=5) as r:
         for line in r.iter_lines(decode_unicode=True):
             seen.append(line)
-            if seen.count(":keepalive") == 2:
+            if line == ":keepalive":
+                arrivals.append(time.monotonic())
+            if len(arrivals) == 3:
                 break
     assert seen[seen.index("event: backfill_complete") + 1] == "data: {}"
-    assert seen.count(":keepalive") == 2
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    assert all(gap >= 0.1 for gap in gaps), f"keepalives closer than the 0.2 s interval allows: {gaps}"
 
 
 def test_a_dropped_stream_fault_ends_the_stream_and_frees_it(server: LiveServer, open_stream: Open) -> None:
