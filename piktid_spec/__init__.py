@@ -3,7 +3,7 @@
 Pure Python and no I/O; ``piktid_spec.strategies`` (hypothesis) is imported only on demand.
 """
 
-from piktid_spec._provenance import Provenance
+from piktid_spec._provenance import Provenance, quoted_in
 from piktid_spec.catalogue import CATALOGUE, ErrorSpec, error_body
 from piktid_spec.credits import CREDITS_PER_IMAGE, credits_for
 from piktid_spec.limits import LIMITS, Limit
@@ -44,6 +44,7 @@ __all__ = [
     "error_body",
     "openapi",
     "output_size",
+    "quoted_in",
     "rejection",
     "thumbnail_size",
     "validate_edit_chat",

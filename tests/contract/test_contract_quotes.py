@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from piktid_spec import Provenance
+from piktid_spec import Provenance, quoted_in
 
 import contract_tests
 
@@ -20,19 +20,6 @@ MODULES = sorted("contract_tests." + ".".join(p.relative_to(KIT).with_suffix("")
                  and not p.name.startswith("test_"))
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def quoted_in(quote: str, page: str) -> bool:
-    """``quote`` is on ``page`` (whitespace ignored), ``...`` standing for elided text."""
-    haystack, start = squash(page), 0
-    for fragment in map(squash, quote.split("...")):
-        found = haystack.find(fragment, start)
-        if found < 0:
-            return False
-        start = found + len(fragment)
-    return True
 
 
 @pytest.fixture(scope="module")

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from piktid_spec import quoted_in
 from piktid_spec._provenance import PLAYGROUND_PAGE
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS_CANDIDATES = (REPO / "docs" / PLAYGROUND_PAGE, REPO.parent / "shared" / "docs" / PLAYGROUND_PAGE)
-
-
-def squash(text: str) -> str:
-    """Whitespace removed: the docs page is a text scrape whose table cells are joined with none."""
-    return re.sub(r"\s+", "", text)
-
-
-def quoted_in(quote: str, page: str) -> bool:
-    """``quote`` appears in ``page``, ignoring whitespace, with ``...`` standing for elided text."""
-    haystack, start = squash(page), 0
-    for fragment in (squash(part) for part in quote.split("...")):
-        found = haystack.find(fragment, start)
-        if found < 0:
-            return False
-        start = found + len(fragment)
-    return True
 
 
 @pytest.fixture(scope="session")
