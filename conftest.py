@@ -2,6 +2,6 @@
 
 from hypothesis import settings
 
-import contract_tests.profiles  # noqa: F401  (registers "fast" and "thorough")
+import contract_tests.profiles  # noqa: F401 - imported for its side effect: registers "fast" and "thorough"
 
 settings.load_profile("fast")

@@ -21,10 +21,15 @@ RESULTS = Path(__file__).with_name("results.json")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", nargs="+", choices=[b.name for b in SUITE], help="run only these benchmarks")
-    parser.add_argument("--smoke", action="store_true",
-                        help="smallest sizes: checks the suite runs; the figures mean nothing")
-    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto",
-                        help="HTTP load generator (auto: wrk, installed with apt-get as root, else Python)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest sizes: checks the suite runs; the figures mean nothing"
+    )
+    parser.add_argument(
+        "--generator",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="HTTP load generator (auto: wrk, installed with apt-get as root, else Python)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     return parser
 

@@ -42,9 +42,18 @@ class Figure:
         return self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "unit": self.unit, "baseline": self.baseline,
-                "baseline_name": self.baseline_name, "ratio": self.ratio, "target": self.target,
-                "higher_is_better": self.higher_is_better, "meets_target": self.meets_target, "note": self.note}
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "baseline": self.baseline,
+            "baseline_name": self.baseline_name,
+            "ratio": self.ratio,
+            "target": self.target,
+            "higher_is_better": self.higher_is_better,
+            "meets_target": self.meets_target,
+            "note": self.note,
+        }
 
 
 def number(value: float | None) -> str:
@@ -79,9 +88,14 @@ def table(figures: list[Figure]) -> str:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on (they only compare within one run on one machine)."""
-    return {"nproc": os.cpu_count(), "python": platform.python_version(),
-            "implementation": platform.python_implementation(), "platform": platform.platform(),
-            "cpu": _cpu_model(), "executable": sys.executable}
+    return {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "executable": sys.executable,
+    }
 
 
 def _cpu_model() -> str:

@@ -40,8 +40,14 @@ def results_problems(user: User, results: dict[Key, str]) -> list[str]:
     expected = user.expected()
     wrong = [k for k in expected if results.get(k) != expected[k]]
     extra = [k for k in results if k not in expected]
-    out = [f"{user.token}: {len(wrong)} variations not as expected, e.g. {wrong[0]} is "
-           f"{results.get(wrong[0])!r}, want {expected[wrong[0]]!r}"] if wrong else []
+    out = (
+        [
+            f"{user.token}: {len(wrong)} variations not as expected, e.g. {wrong[0]} is "
+            f"{results.get(wrong[0])!r}, want {expected[wrong[0]]!r}"
+        ]
+        if wrong
+        else []
+    )
     return out + ([f"{user.token}: {len(extra)} results nobody asked for"] if extra else [])
 
 
@@ -67,8 +73,10 @@ def stream_problems(user: User) -> list[str]:
         wrong = [k for k in expected if stream.seen.get(k, 0) != 1]
         extra = [k for k in stream.seen if k not in expected]
         if wrong:
-            out.append(f"{user.token} stream {n}: {len(wrong)} variations not seen exactly once, "
-                       f"e.g. {wrong[0]} seen {stream.seen.get(wrong[0], 0)} times")
+            out.append(
+                f"{user.token} stream {n}: {len(wrong)} variations not seen exactly once, "
+                f"e.g. {wrong[0]} seen {stream.seen.get(wrong[0], 0)} times"
+            )
         if extra:
             out.append(f"{user.token} stream {n}: {len(extra)} image_results of unknown variations")
         bad = [k for k in expected if k in stream.statuses and stream.statuses[k] != expected[k]]
@@ -87,8 +95,10 @@ def webhook_problems(user: User, receipts: list[Receipt], deliveries: list[dict[
             ok_ids[(d["id_task"], d["image_index"], d["group_index"])].add(r.delivery)
     wrong = [k for k in expected if len(ok_ids.get(k, ())) != 1]
     if wrong:
-        out.append(f"{user.token}: {len(wrong)} variations without exactly one successful webhook delivery, "
-                   f"e.g. {wrong[0]} has {len(ok_ids.get(wrong[0], ()))}")
+        out.append(
+            f"{user.token}: {len(wrong)} variations without exactly one successful webhook delivery, "
+            f"e.g. {wrong[0]} has {len(ok_ids.get(wrong[0], ()))}"
+        )
     unsigned = sum(not verify(user.secret, r.body, r.signature) for r in receipts if r.event != "ping")
     if unsigned:
         out.append(f"{user.token}: {unsigned} webhook requests with a bad signature")
@@ -110,8 +120,9 @@ def _steady_growth(samples: list[dict[str, Any]]) -> tuple[float, int] | None:
     return ((last["rss_kib"] - mid["rss_kib"]) / requests if requests else 0.0), requests
 
 
-def growth_problems(before: dict[str, Any], idle_start: dict[str, Any], idle: dict[str, Any],
-                    load_samples: list[dict[str, Any]]) -> list[str]:
+def growth_problems(
+    before: dict[str, Any], idle_start: dict[str, Any], idle: dict[str, Any], load_samples: list[dict[str, Any]]
+) -> list[str]:
     """Tasks and subscriptions back to where they were; RSS per request bounded once warm; flat when idle."""
     out = []
     if idle["tasks"] > before["tasks"] + TASK_SLACK:
@@ -122,6 +133,7 @@ def growth_problems(before: dict[str, Any], idle_start: dict[str, Any], idle: di
         out.append(f"RSS still grew {(idle['rss_kib'] - idle_start['rss_kib']) // 1024} MiB while idle")
     steady = _steady_growth(load_samples)
     if steady is not None and steady[0] > KIB_PER_REQUEST:
-        out.append(f"RSS grew {steady[0]:.1f} KiB per request over the last {steady[1]} requests "
-                   f"(bound {KIB_PER_REQUEST})")
+        out.append(
+            f"RSS grew {steady[0]:.1f} KiB per request over the last {steady[1]} requests (bound {KIB_PER_REQUEST})"
+        )
     return out

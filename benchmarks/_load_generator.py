@@ -50,7 +50,7 @@ def skip_missing_sniffio() -> None:
     measured server keeps whatever cost its users' processes have.
     """
     if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
+        sys.modules["sniffio"] = None  # type: ignore[assignment]  # None is how sys.modules marks "not importable"
 
 
 def ensure_wrk(*, install: bool = True, say: Callable[[str], None] = print) -> str | None:
@@ -71,23 +71,55 @@ def ensure_wrk(*, install: bool = True, say: Callable[[str], None] = print) -> s
     return shutil.which("wrk")
 
 
-def run_wrk(wrk: str, url: str, method: str, body_file: Path | None, token: str, *, seconds: float,
-            connections: int, threads: int = 1) -> Load:
+def run_wrk(
+    wrk: str,
+    url: str,
+    method: str,
+    body_file: Path | None,
+    token: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int = 1,
+) -> Load:
     """One ``wrk`` run against ``url`` with ``request.lua`` (the POST body read from ``body_file``)."""
-    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-           "-s", str(LUA_SCRIPT), url, "--", method, str(body_file) if body_file else "-", token]
+    cmd = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA_SCRIPT),
+        url,
+        "--",
+        method,
+        str(body_file) if body_file else "-",
+        token,
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=seconds + 60).stdout
     line = next((x for x in out.splitlines() if x.startswith("WRK_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no summary: {out[-1000:]}")
     data = json.loads(line.removeprefix("WRK_JSON "))
     errors = sum(data["errors"].values())
-    return Load("wrk", data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000, data["p99_us"] / 1000,
-                errors)
+    return Load(
+        "wrk", data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000, data["p99_us"] / 1000, errors
+    )
 
 
-def run_python(url: str, method: str, body: bytes | None, token: str, *, seconds: float | None = None,
-               requests: int | None = None, connections: int = 32, processes: int = 1) -> Load:
+def run_python(
+    url: str,
+    method: str,
+    body: bytes | None,
+    token: str,
+    *,
+    seconds: float | None = None,
+    requests: int | None = None,
+    connections: int = 32,
+    processes: int = 1,
+) -> Load:
     """Load from ``processes`` worker processes, each with ``connections`` concurrent httpx requests.
 
     Stops after ``seconds`` or once ``requests`` in all were sent, whichever is given (both: first hit).
@@ -102,8 +134,14 @@ def run_python(url: str, method: str, body: bytes | None, token: str, *, seconds
             parts = pool.starmap(_worker, jobs)
     elapsed = max(p[2] for p in parts) if parts else time.perf_counter() - started
     latencies = sorted(x for p in parts for x in p[0])
-    return Load("python-httpx", len(latencies), elapsed, _percentile(latencies, 50), _percentile(latencies, 99),
-                sum(p[1] for p in parts))
+    return Load(
+        "python-httpx",
+        len(latencies),
+        elapsed,
+        _percentile(latencies, 50),
+        _percentile(latencies, 99),
+        sum(p[1] for p in parts),
+    )
 
 
 def _percentile(sorted_values: list[float], pct: float) -> float:
@@ -113,14 +151,16 @@ def _percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[index]
 
 
-def _worker(url: str, method: str, body: bytes | None, token: str, seconds: float | None,
-            requests: int | None, connections: int) -> tuple[list[float], int, float]:
+def _worker(
+    url: str, method: str, body: bytes | None, token: str, seconds: float | None, requests: int | None, connections: int
+) -> tuple[list[float], int, float]:
     skip_missing_sniffio()
     return asyncio.run(_drive(url, method, body, token, seconds, requests, connections))
 
 
-async def _drive(url: str, method: str, body: bytes | None, token: str, seconds: float | None,
-                 requests: int | None, connections: int) -> tuple[list[float], int, float]:
+async def _drive(
+    url: str, method: str, body: bytes | None, token: str, seconds: float | None, requests: int | None, connections: int
+) -> tuple[list[float], int, float]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     deadline = time.perf_counter() + (seconds if seconds is not None else 3600.0)
     budget = [requests if requests is not None else 1 << 62]

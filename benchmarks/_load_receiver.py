@@ -63,9 +63,17 @@ class Receiver:
         attempt = int(request.headers.get("x-webhook-attempt", "0") or 0)
         fail = user in self.flaky and attempt <= FLAKY_ATTEMPTS and self.rng.random() < self.failure_rate
         status = 500 if fail else 204
-        self.receipts.append(Receipt(user, request.headers.get("x-webhook-delivery", ""), attempt,
-                                     request.headers.get("x-webhook-event", ""), status, body,
-                                     request.headers.get("x-webhook-signature", "")))
+        self.receipts.append(
+            Receipt(
+                user,
+                request.headers.get("x-webhook-delivery", ""),
+                attempt,
+                request.headers.get("x-webhook-event", ""),
+                status,
+                body,
+                request.headers.get("x-webhook-signature", ""),
+            )
+        )
         return Response(status_code=status)
 
     async def start(self) -> None:

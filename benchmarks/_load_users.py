@@ -91,8 +91,12 @@ class User:
 
     def expected(self) -> dict[Key, str]:
         """Every variation this user started, and the status it must end with."""
-        return {(job, index, group): "failed" if g.failed else "completed"
-                for job, gens in self.jobs.items() for index, g in enumerate(gens) for group in range(g.count)}
+        return {
+            (job, index, group): "failed" if g.failed else "completed"
+            for job, gens in self.jobs.items()
+            for index, g in enumerate(gens)
+            for group in range(g.count)
+        }
 
 
 async def _timed(traffic: Traffic, what: str, call: Any) -> httpx.Response | None:
@@ -111,16 +115,22 @@ async def upload(api: httpx.AsyncClient, user: User, traffic: Traffic) -> None:
     if r is None or not traffic.expect("POST /upload", r, 200):
         return
     body = r.json()
-    put = await _timed(traffic, "PUT upload_url", api.put(body["upload_url"], content=UPLOAD.read_bytes(),
-                                                          headers={"Content-Type": body["content_type"]}))
+    put = await _timed(
+        traffic,
+        "PUT upload_url",
+        api.put(body["upload_url"], content=UPLOAD.read_bytes(), headers={"Content-Type": body["content_type"]}),
+    )
     if put is not None and traffic.expect("PUT upload_url", put, 200):
         user.files.append(body["file_id"])
 
 
 async def generate(api: httpx.AsyncClient, user: User, traffic: Traffic, rng: random.Random, own: list[str]) -> None:
     gen = Generation(rng.choice(SIZES), rng.randint(1, 4), rng.random() < 0.15)
-    payload: dict[str, Any] = {"prompt": f"load test image for {user.token}", "size": gen.size,
-                               "num_variations": gen.count}
+    payload: dict[str, Any] = {
+        "prompt": f"load test image for {user.token}",
+        "size": gen.size,
+        "num_variations": gen.count,
+    }
     if user.files and rng.random() < 0.3:
         payload["image_ids"] = [rng.choice(user.files)]
     continued = rng.choice(own) if own and rng.random() < 0.15 else None
@@ -189,8 +199,9 @@ async def listen(client: httpx.AsyncClient, user: User, stream: Stream) -> None:
         stream.ready.set()
 
 
-async def work(api: httpx.AsyncClient, user: User, traffic: Traffic, rng: random.Random, deadline: float,
-               max_requests: int) -> None:
+async def work(
+    api: httpx.AsyncClient, user: User, traffic: Traffic, rng: random.Random, deadline: float, max_requests: int
+) -> None:
     """One worker of ``user``: weighted random actions until the deadline or the request budget."""
     own: list[str] = []
     while time.monotonic() < deadline and traffic.requests < max_requests:

@@ -30,6 +30,10 @@ BENCH_RATE_LIMIT = 10**9
 BENCH_CREDITS = 1e12
 
 
+def _read_json(path: Path | None) -> Any:
+    return json.loads(path.read_text()) if path else {}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -46,15 +50,25 @@ def rss_kib(pid: int | None = None) -> int:
     return int(line.split()[1])
 
 
-def mock_app(latency: float = 0.0, webhook_backoff: float = 1.0, webhook_attempts: int = 5,
-             rate_limit: int = BENCH_RATE_LIMIT, stats: bool = False) -> Any:
+def mock_app(
+    latency: float = 0.0,
+    webhook_backoff: float = 1.0,
+    webhook_attempts: int = 5,
+    rate_limit: int = BENCH_RATE_LIMIT,
+    stats: bool = False,
+) -> Any:
     """The mock as ``serve`` builds it, with benchmark limits; ``stats`` adds ``GET /_bench/stats``."""
     from starlette.routing import Route
 
     from mock_server import Settings, create_app
 
-    settings = Settings(latency=latency, rate_limit=rate_limit, open_credits=BENCH_CREDITS,
-                        webhook_backoff=webhook_backoff, webhook_attempts=webhook_attempts)
+    settings = Settings(
+        latency=latency,
+        rate_limit=rate_limit,
+        open_credits=BENCH_CREDITS,
+        webhook_backoff=webhook_backoff,
+        webhook_attempts=webhook_attempts,
+    )
     app = create_app(settings)
     if stats:
         app.router.routes.append(Route("/_bench/stats", _stats_endpoint(app.state.backend), methods=["GET"]))
@@ -90,12 +104,20 @@ def _stats_endpoint(backend: Any) -> Any:
     collector = GcTimer()
 
     async def stats(_: Any) -> JSONResponse:
-        return JSONResponse({
-            "rss_kib": rss_kib(), "tasks": len(asyncio.all_tasks()), "webhook_tasks": len(backend.webhooks.tasks),
-            "subscriptions": len(backend.notifications.subscriptions), "jobs": len(backend.jobs),
-            "deliveries": len(backend.webhooks.deliveries), "journal": len(backend.journal.entries),
-            "scheduled": backend.scheduler.pending(), "gc": collector.as_json(),
-            "cpu_seconds": round(time.process_time(), 3)})
+        return JSONResponse(
+            {
+                "rss_kib": rss_kib(),
+                "tasks": len(asyncio.all_tasks()),
+                "webhook_tasks": len(backend.webhooks.tasks),
+                "subscriptions": len(backend.notifications.subscriptions),
+                "jobs": len(backend.jobs),
+                "deliveries": len(backend.webhooks.deliveries),
+                "journal": len(backend.journal.entries),
+                "scheduled": backend.scheduler.pending(),
+                "gc": collector.as_json(),
+                "cpu_seconds": round(time.process_time(), 3),
+            }
+        )
 
     return stats
 
@@ -117,9 +139,13 @@ def bare_app(post_body: Any, get_body: Any) -> Any:
     async def get(_: Request) -> JSONResponse:
         return JSONResponse(get_body)
 
-    return Starlette(routes=[Route("/edit-chat", post, methods=["POST"]),
-                             Route("/jobs/{job_id}/results", get, methods=["GET"]),
-                             Route("/identity", get, methods=["GET"])])
+    return Starlette(
+        routes=[
+            Route("/edit-chat", post, methods=["POST"]),
+            Route("/jobs/{job_id}/results", get, methods=["GET"]),
+            Route("/identity", get, methods=["GET"]),
+        ]
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,8 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.kind == "mock":
         app = mock_app(args.latency, args.webhook_backoff, args.webhook_attempts, args.rate_limit, args.stats)
     else:
-        read = lambda p: json.loads(p.read_text()) if p else {}  # noqa: E731
-        app = bare_app(read(args.post_body), read(args.get_body))
+        app = bare_app(_read_json(args.post_body), _read_json(args.get_body))
     if args.profile is None:
         return uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
     import cProfile
@@ -173,20 +198,31 @@ class ServerProcess:
     ``startup`` is the seconds from spawn to the first answer to ``ready_path``.
     """
 
-    def __init__(self, args: list[str], *, command: list[str] | None = None, ready_path: str = "/identity",
-                 port: int | None = None) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        *,
+        command: list[str] | None = None,
+        ready_path: str = "/identity",
+        port: int | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.argv = command or [sys.executable, "-m", "benchmarks._serve", *args, "--port", str(self.port)]
         self.ready_path = ready_path
         self.startup = 0.0
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this call; closed in stop()
 
     def start(self) -> ServerProcess:
         started = time.perf_counter()
-        self.process = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=self._log,
-                                        cwd=Path(__file__).resolve().parent.parent, env=child_env())
+        self.process = subprocess.Popen(
+            self.argv,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            cwd=Path(__file__).resolve().parent.parent,
+            env=child_env(),
+        )
         try:
             self.startup = wait_ready(self.url + self.ready_path, self.process, started)
         except RuntimeError as exc:

@@ -27,8 +27,12 @@ class Benchmark:
 
 
 SUITE: list[Benchmark] = [
-    Benchmark("http", http_throughput, {"seconds": 5.0, "rounds": 3},
-              {"seconds": 1.0, "rounds": 1, "requests": 20, "connections": 4, "generator": "python"}),
+    Benchmark(
+        "http",
+        http_throughput,
+        {"seconds": 5.0, "rounds": 3},
+        {"seconds": 1.0, "rounds": 1, "requests": 20, "connections": 4, "generator": "python"},
+    ),
     Benchmark("asgi", asgi_cost, {"requests": 5000}, {"requests": 20}),
     Benchmark("bridge", respx_bridge, {"calls": 2000}, {"calls": 20}),
     Benchmark("cold-start", cold_start, {"repeats": 3}, {"repeats": 1}),

@@ -23,11 +23,26 @@ ACCEPTED = {"job_id": "job_0123456789abcdef", "conversation_id": "job_0123456789
 
 
 def _scope() -> dict[str, Any]:
-    headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", b"Bearer bench-asgi"),
-               (b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-            "path": "/edit-chat", "raw_path": b"/edit-chat", "query_string": b"", "root_path": "", "headers": headers,
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    headers = [
+        (b"host", b"127.0.0.1:8000"),
+        (b"authorization", b"Bearer bench-asgi"),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(BODY)).encode()),
+    ]
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/edit-chat",
+        "raw_path": b"/edit-chat",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
 
 
 async def drive(app: Any, requests: int) -> float:
@@ -64,5 +79,14 @@ def asgi_cost(*, requests: int = 5000, say: Callable[[str], None] = print) -> li
     mock = _per_request_us(mock_app, requests)
     bare = _per_request_us(lambda: bare_app(ACCEPTED, {}), requests)
     say(f"in-process POST /edit-chat: mock {mock:.0f} us, bare {bare:.0f} us per request")
-    return [Figure("POST /edit-chat in-process (ASGI)", mock, "us/req", bare, "bare Starlette", higher_is_better=False,
-                   note=f"best of 3 x {requests} requests, no server: the app's own cost, completion included")]
+    return [
+        Figure(
+            "POST /edit-chat in-process (ASGI)",
+            mock,
+            "us/req",
+            bare,
+            "bare Starlette",
+            higher_is_better=False,
+            note=f"best of 3 x {requests} requests, no server: the app's own cost, completion included",
+        )
+    ]

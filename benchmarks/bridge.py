@@ -47,5 +47,13 @@ def respx_bridge(*, calls: int = 2000, say: Callable[[str], None] = print) -> li
     with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
         router.post(f"{BASE}/edit-chat").mock(return_value=httpx.Response(202, json=body))
         static, _ = _rate(client, calls)
-    return [Figure("respx bridge POST /edit-chat (sync httpx)", bridged, "calls/s", static, "plain respx route",
-                   note=f"{calls} sequential calls each; the bridge runs the whole mock on its own loop thread")]
+    return [
+        Figure(
+            "respx bridge POST /edit-chat (sync httpx)",
+            bridged,
+            "calls/s",
+            static,
+            "plain respx route",
+            note=f"{calls} sequential calls each; the bridge runs the whole mock on its own loop thread",
+        )
+    ]

@@ -22,8 +22,14 @@ print(time.perf_counter() - t, "hypothesis" in sys.modules)
 
 def import_seconds(module: str) -> tuple[float, bool]:
     """Seconds to import ``module`` in a fresh interpreter, and whether hypothesis came with it."""
-    out = subprocess.run([sys.executable, "-c", _IMPORT_PROBE.format(module=module)], check=True,
-                         capture_output=True, text=True, env=child_env(), timeout=60).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE.format(module=module)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=60,
+    ).stdout.split()
     return float(out[0]), out[1] == "True"
 
 
@@ -51,8 +57,22 @@ def cold_start(*, repeats: int = 3, say: Callable[[str], None] = print) -> list[
     json_ = statistics.median(import_seconds("json")[0] for _ in range(repeats))
     say(f"cold start: serve {serve * 1000:.0f} ms, import piktid_spec {spec * 1000:.1f} ms (hypothesis not imported)")
     return [
-        Figure("piktid-mock serve to first 200", serve * 1000, "ms", bare * 1000, "bare Starlette on uvicorn",
-               higher_is_better=False, note=f"median of {repeats} fresh processes, interpreter start included"),
-        Figure("import piktid_spec", spec * 1000, "ms", json_ * 1000, "import json", higher_is_better=False,
-               note="fresh interpreter; checked that hypothesis is not imported"),
+        Figure(
+            "piktid-mock serve to first 200",
+            serve * 1000,
+            "ms",
+            bare * 1000,
+            "bare Starlette on uvicorn",
+            higher_is_better=False,
+            note=f"median of {repeats} fresh processes, interpreter start included",
+        ),
+        Figure(
+            "import piktid_spec",
+            spec * 1000,
+            "ms",
+            json_ * 1000,
+            "import json",
+            higher_is_better=False,
+            note="fresh interpreter; checked that hypothesis is not imported",
+        ),
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import sys
 import time
@@ -25,8 +26,14 @@ from typing import Any
 
 import httpx
 
-from benchmarks._load_checks import (credit_problems, growth_problems, results_problems, stream_problems,
-                                     traffic_problems, webhook_problems)
+from benchmarks._load_checks import (
+    credit_problems,
+    growth_problems,
+    results_problems,
+    stream_problems,
+    traffic_problems,
+    webhook_problems,
+)
 from benchmarks._load_generator import skip_missing_sniffio
 from benchmarks._load_receiver import Receiver
 from benchmarks._load_users import Key, Stream, Traffic, User, listen, upload, work
@@ -78,19 +85,22 @@ async def _stats(api: httpx.AsyncClient) -> dict[str, Any]:
     return (await api.get("/_bench/stats")).raise_for_status().json()
 
 
-async def _sample(api: httpx.AsyncClient, traffic: Traffic, samples: list[dict[str, Any]],
-                  stop: asyncio.Event) -> None:
+async def _sample(api: httpx.AsyncClient, traffic: Traffic, samples: list[dict[str, Any]], stop: asyncio.Event) -> None:
     """The server's stats once a second, with how many requests the load had made by then."""
     while not stop.is_set():
         samples.append({"at": time.monotonic(), "requests": traffic.requests, **await _stats(api)})
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
-        except TimeoutError:
-            pass
 
 
-async def _setup(api: httpx.AsyncClient, streams: httpx.AsyncClient, user: User, receiver: Receiver,
-                 count: int, tasks: list[asyncio.Task[None]]) -> None:
+async def _setup(
+    api: httpx.AsyncClient,
+    streams: httpx.AsyncClient,
+    user: User,
+    receiver: Receiver,
+    count: int,
+    tasks: list[asyncio.Task[None]],
+) -> None:
     (await api.put(f"/_mock/accounts/{user.token}", json={"credits": START_CREDITS, "plan": "pro"})).raise_for_status()
     hook = await api.put("/webhooks", json={"url": receiver.url_for(user.token)}, headers=user.auth)
     user.secret = hook.raise_for_status().json()["secret"]
@@ -126,8 +136,12 @@ async def _check_user(api: httpx.AsyncClient, user: User, receiver: Receiver) ->
     account = (await api.get(f"/_mock/accounts/{user.token}")).raise_for_status().json()
     deliveries = (await api.get("/_mock/deliveries", params={"user": user.token})).raise_for_status().json()
     receipts = [r for r in receiver.receipts if r.user == user.token]
-    return (results_problems(user, await _results(api, user)) + credit_problems(user, account, START_CREDITS)
-            + stream_problems(user) + webhook_problems(user, receipts, deliveries))
+    return (
+        results_problems(user, await _results(api, user))
+        + credit_problems(user, account, START_CREDITS)
+        + stream_problems(user)
+        + webhook_problems(user, receipts, deliveries)
+    )
 
 
 async def _load(api: httpx.AsyncClient, users: list[User], traffic: Traffic, opts: Options) -> tuple[float, str]:
@@ -135,25 +149,42 @@ async def _load(api: httpx.AsyncClient, users: list[User], traffic: Traffic, opt
     rng = random.Random(opts.seed)
     deadline = time.monotonic() + opts.seconds
     started, server_cpu, client_cpu = time.perf_counter(), (await _stats(api))["cpu_seconds"], time.process_time()
-    await asyncio.gather(*(work(api, u, traffic, random.Random(rng.random()), deadline, opts.max_requests)
-                           for u in users for _ in range(opts.workers)))
+    await asyncio.gather(
+        *(
+            work(api, u, traffic, random.Random(rng.random()), deadline, opts.max_requests)
+            for u in users
+            for _ in range(opts.workers)
+        )
+    )
     elapsed = time.perf_counter() - started
     server_cpu = (await _stats(api))["cpu_seconds"] - server_cpu
-    busy = (f"CPU busy during the load: server {100 * server_cpu / elapsed:.0f} %, load client and webhook "
-            f"receivers {100 * (time.process_time() - client_cpu) / elapsed:.0f} % (of one core each)")
+    busy = (
+        f"CPU busy during the load: server {100 * server_cpu / elapsed:.0f} %, load client and webhook "
+        f"receivers {100 * (time.process_time() - client_cpu) / elapsed:.0f} % (of one core each)"
+    )
     return elapsed, busy
 
 
 def _rate_line(opts: Options) -> str:
     if opts.rate_limit <= 15:
-        return (f"rate limit: {opts.rate_limit}/min per user, respected: a 429 is an expected answer "
-                "and its generation is simply not made")
-    return (f"rate limit: raised to {opts.rate_limit}/min per user for this load (the documented 15/min would "
-            f"cap {opts.users} users at {opts.users * 15 / 60:.1f} generations/s); not respected on purpose")
+        return (
+            f"rate limit: {opts.rate_limit}/min per user, respected: a 429 is an expected answer "
+            "and its generation is simply not made"
+        )
+    return (
+        f"rate limit: raised to {opts.rate_limit}/min per user for this load (the documented 15/min would "
+        f"cap {opts.users} users at {opts.users * 15 / 60:.1f} generations/s); not respected on purpose"
+    )
 
 
-def _summary(users: list[User], traffic: Traffic, receiver: Receiver, elapsed: float,
-             samples: list[dict[str, Any]], opts: Options) -> list[str]:
+def _summary(
+    users: list[User],
+    traffic: Traffic,
+    receiver: Receiver,
+    elapsed: float,
+    samples: list[dict[str, Any]],
+    opts: Options,
+) -> list[str]:
     variations = sum(len(u.expected()) for u in users)
     failed = sum(s == "failed" for u in users for s in u.expected().values())
     lat = sorted(traffic.latencies) or [0.0]
@@ -166,7 +197,8 @@ def _summary(users: list[User], traffic: Traffic, receiver: Receiver, elapsed: f
         f"variations: {variations} ({failed} failed on purpose) in {sum(len(u.jobs) for u in users)} jobs; "
         f"streams: {sum(len(u.streams) for u in users)}; webhook requests: {len(receiver.receipts)} "
         f"({retries} answered 500 by flaky receivers)",
-        "server: RSS " + " -> ".join(f"{s['rss_kib'] // 1024}" for s in samples[:: max(1, len(samples) // 8)])
+        "server: RSS "
+        + " -> ".join(f"{s['rss_kib'] // 1024}" for s in samples[:: max(1, len(samples) // 8)])
         + f" MiB; asyncio tasks max {max(s['tasks'] for s in samples)} (idle {samples[-1]['tasks']}), "
         f"scheduled callbacks max {max(s['scheduled'] for s in samples)}; holds {samples[-1]['jobs']} jobs, "
         f"{samples[-1]['deliveries']} deliveries, {samples[-1]['journal']} journal entries",
@@ -216,11 +248,16 @@ class _Session:
 
 def _clients(opts: Options, url: str) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
     """The API client (keep-alive under the server's) and the streams' client (no read timeout)."""
-    limits = httpx.Limits(max_connections=opts.users * opts.workers + 32, max_keepalive_connections=None,
-                          keepalive_expiry=KEEPALIVE_EXPIRY)
+    limits = httpx.Limits(
+        max_connections=opts.users * opts.workers + 32,
+        max_keepalive_connections=None,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+    )
     stream_limits = httpx.Limits(max_connections=opts.users * 2 + 8, max_keepalive_connections=None)
-    return (httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0),
-            httpx.AsyncClient(base_url=url, limits=stream_limits, timeout=httpx.Timeout(30.0, read=None)))
+    return (
+        httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0),
+        httpx.AsyncClient(base_url=url, limits=stream_limits, timeout=httpx.Timeout(30.0, read=None)),
+    )
 
 
 async def _run(opts: Options, server: ServerProcess) -> Outcome:
@@ -251,26 +288,45 @@ async def _quiet(api: httpx.AsyncClient) -> bool:
 
 
 def _outcome(problems: list[str], lines: list[str], users: list[User], traffic: Traffic, opts: Options) -> Outcome:
-    head = (f"{opts.users} users, {opts.seconds:g} s, {traffic.requests} requests, "
-            f"{sum(len(u.expected()) for u in users)} variations, rate limit {opts.rate_limit}/min")
+    head = (
+        f"{opts.users} users, {opts.seconds:g} s, {traffic.requests} requests, "
+        f"{sum(len(u.expected()) for u in users)} variations, rate limit {opts.rate_limit}/min"
+    )
     if problems:
         return Outcome(False, f"LOAD FAIL {head}: {len(problems)} problems; first: {problems[0]}", problems, lines)
-    return Outcome(True, f"LOAD PASS {head}: no 5xx, credits exact, every image_result once per stream, "
-                         "one successful webhook per variation, tasks and memory bounded", problems, lines)
+    return Outcome(
+        True,
+        f"LOAD PASS {head}: no 5xx, credits exact, every image_result once per stream, "
+        "one successful webhook per variation, tasks and memory bounded",
+        problems,
+        lines,
+    )
 
 
 def run(opts: Options, say: Callable[[str], None] = print) -> Outcome:
     """Start the server, run the load, check; the ``Outcome`` has the verdict line and every problem."""
-    args = ["mock", "--stats", "--latency", str(opts.latency), "--webhook-backoff", str(opts.backoff),
-            "--webhook-attempts", str(opts.attempts), "--rate-limit", str(opts.rate_limit),
-            *(["--profile", opts.profile] if opts.profile else [])]
+    args = [
+        "mock",
+        "--stats",
+        "--latency",
+        str(opts.latency),
+        "--webhook-backoff",
+        str(opts.backoff),
+        "--webhook-attempts",
+        str(opts.attempts),
+        "--rate-limit",
+        str(opts.rate_limit),
+        *(["--profile", opts.profile] if opts.profile else []),
+    ]
     with ServerProcess(args) as server:
-        say(f"load: {opts.users} users x {opts.workers} workers for {opts.seconds:g} s against {server.url} "
-            f"(latency {opts.latency:g} s, webhook backoff {opts.backoff:g} s x {opts.attempts} attempts)")
+        say(
+            f"load: {opts.users} users x {opts.workers} workers for {opts.seconds:g} s against {server.url} "
+            f"(latency {opts.latency:g} s, webhook backoff {opts.backoff:g} s x {opts.attempts} attempts)"
+        )
         outcome = asyncio.run(_run(opts, server))
         log = server.log()
     if "Traceback" in log:
-        outcome.problems.append("the server logged a traceback: " + log[log.index("Traceback"):][:500])
+        outcome.problems.append("the server logged a traceback: " + log[log.index("Traceback") :][:500])
         outcome.passed = False
         outcome.verdict = outcome.verdict.replace("LOAD PASS", "LOAD FAIL", 1)
     return outcome
@@ -285,8 +341,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency", type=float, default=defaults.latency, help="seconds per variation")
     parser.add_argument("--max-requests", type=int, default=defaults.max_requests, help="stop after this many")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--rate-limit", type=int, default=defaults.rate_limit,
-                        help="generations per minute per user in the load server (documented: 15)")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=defaults.rate_limit,
+        help="generations per minute per user in the load server (documented: 15)",
+    )
     parser.add_argument("--profile", help="write the server's cProfile stats to this file")
     return parser
 
@@ -294,8 +354,18 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     skip_missing_sniffio()
-    outcome = run(Options(seconds=a.seconds, users=a.users, workers=a.workers, latency=a.latency,
-                          max_requests=a.max_requests, seed=a.seed, rate_limit=a.rate_limit, profile=a.profile))
+    outcome = run(
+        Options(
+            seconds=a.seconds,
+            users=a.users,
+            workers=a.workers,
+            latency=a.latency,
+            max_requests=a.max_requests,
+            seed=a.seed,
+            rate_limit=a.rate_limit,
+            profile=a.profile,
+        )
+    )
     for line in outcome.lines:
         print(line)
     for problem in outcome.problems[:30]:

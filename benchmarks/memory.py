@@ -44,14 +44,24 @@ def render_probe(size_label: str, repeats: int) -> None:
     heap_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": min(times), "rss_peak_kib": peak, "rss_grown_kib": peak - before,
-                      "heap_peak": heap_peak, "png_bytes": len(data)}))
+    print(
+        json.dumps(
+            {
+                "seconds": min(times),
+                "rss_peak_kib": peak,
+                "rss_grown_kib": peak - before,
+                "heap_peak": heap_peak,
+                "png_bytes": len(data),
+            }
+        )
+    )
 
 
 def _render(size_label: str, repeats: int) -> dict[str, Any]:
     code = _RENDER_PROBE.format(size=size_label, repeats=repeats)
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=child_env(),
-                         timeout=300).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=child_env(), timeout=300
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -59,13 +69,26 @@ def render_4k(*, repeats: int = 3, say: Callable[[str], None] = print) -> list[F
     big, small = _render("4K", repeats), _render("1K", repeats)
     say(f"4K render {big['seconds'] * 1000:.0f} ms, {big['png_bytes'] / MIB:.1f} MiB PNG")
     return [
-        Figure("4K render time", big["seconds"] * 1000, "ms", small["seconds"] * 1000, "1K render",
-               higher_is_better=False, note=f"best of {repeats}; drawn at <= 1536 px and scaled, PNG level 1"),
-        Figure("4K render peak memory", big["rss_peak_kib"] / 1024, "MiB", small["rss_peak_kib"] / 1024, "1K render",
-               higher_is_better=False,
-               note=f"peak RSS of a fresh process that rendered it: +{big['rss_grown_kib'] / 1024:.0f} MiB over "
-                    f"the same process before (1K: +{small['rss_grown_kib'] / 1024:.0f} MiB); Python heap peak "
-                    f"{big['heap_peak'] / MIB:.1f} MiB (1K: {small['heap_peak'] / MIB:.1f} MiB)"),
+        Figure(
+            "4K render time",
+            big["seconds"] * 1000,
+            "ms",
+            small["seconds"] * 1000,
+            "1K render",
+            higher_is_better=False,
+            note=f"best of {repeats}; drawn at <= 1536 px and scaled, PNG level 1",
+        ),
+        Figure(
+            "4K render peak memory",
+            big["rss_peak_kib"] / 1024,
+            "MiB",
+            small["rss_peak_kib"] / 1024,
+            "1K render",
+            higher_is_better=False,
+            note=f"peak RSS of a fresh process that rendered it: +{big['rss_grown_kib'] / 1024:.0f} MiB over "
+            f"the same process before (1K: +{small['rss_grown_kib'] / 1024:.0f} MiB); Python heap peak "
+            f"{big['heap_peak'] / MIB:.1f} MiB (1K: {small['heap_peak'] / MIB:.1f} MiB)",
+        ),
     ]
 
 
@@ -104,7 +127,15 @@ def jobs_memory(*, jobs: int = 10_000, say: Callable[[str], None] = print) -> li
     full, backend = _traced(lambda: _finished_jobs(jobs))
     notifications = sum(len(v) for v in backend.notifications.log.values())
     say(f"{jobs} finished jobs hold {full / MIB:.1f} MiB ({full / jobs / 1024:.1f} KiB per job)")
-    return [Figure(f"memory of {jobs:,} finished jobs", full / MIB, "MiB", empty / MIB, "empty backend",
-                   higher_is_better=False,
-                   note=f"{full / jobs / 1024:.2f} KiB per job incl. its {notifications // jobs} notifications "
-                        "(tracemalloc; kept until reset)")]
+    return [
+        Figure(
+            f"memory of {jobs:,} finished jobs",
+            full / MIB,
+            "MiB",
+            empty / MIB,
+            "empty backend",
+            higher_is_better=False,
+            note=f"{full / jobs / 1024:.2f} KiB per job incl. its {notifications // jobs} notifications "
+            "(tracemalloc; kept until reset)",
+        )
+    ]

@@ -27,7 +27,7 @@ def _package(filename: str) -> str:
 
 def _shares(stats: pstats.Stats) -> list[str]:
     own: dict[str, float] = defaultdict(float)
-    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]  # pstats keeps its table undeclared
         own[_package(filename)] += tottime
     total = sum(own.values())
     return [f"  {name:14} {100 * t / total:5.1f} %" for name, t in sorted(own.items(), key=lambda x: -x[1])]
@@ -35,9 +35,11 @@ def _shares(stats: pstats.Stats) -> list[str]:
 
 def _steps(stats: pstats.Stats, requests: int, top: int) -> list[str]:
     """The mock's and the spec's functions by cumulative time, in microseconds per request."""
-    rows = [(cumtime, f"{filename.rsplit('/', 2)[-2]}/{filename.rsplit('/', 1)[-1]}:{line}({name})")
-            for (filename, line, name), (_, _, _, cumtime, _) in stats.stats.items()  # type: ignore[attr-defined]
-            if "/mock_server/" in filename or "/piktid_spec/" in filename]
+    rows = [
+        (cumtime, f"{filename.rsplit('/', 2)[-2]}/{filename.rsplit('/', 1)[-1]}:{line}({name})")
+        for (filename, line, name), (_, _, _, cumtime, _) in stats.stats.items()  # type: ignore[attr-defined]  # pstats keeps its table undeclared
+        if "/mock_server/" in filename or "/piktid_spec/" in filename
+    ]
     rows.sort(reverse=True)
     return [f"  {1e6 * t / requests:7.1f} us  {where}" for t, where in rows[:top]]
 
@@ -51,14 +53,21 @@ def profile(requests: int, top: int) -> str:
     stats = pstats.Stats(profiler)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
-    return "\n".join([f"{requests} POST /edit-chat in-process under cProfile; own time by package:",
-                      *_shares(stats), "mock_server and piktid_spec steps, cumulative (profiled) time per request:",
-                      *_steps(stats, requests, top), out.getvalue()])
+    return "\n".join(
+        [
+            f"{requests} POST /edit-chat in-process under cProfile; own time by package:",
+            *_shares(stats),
+            "mock_server and piktid_spec steps, cumulative (profiled) time per request:",
+            *_steps(stats, requests, top),
+            out.getvalue(),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_edit_chat",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.profile_edit_chat", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)

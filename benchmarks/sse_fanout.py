@@ -8,16 +8,21 @@ server runs in a thread of this process (as tests use it), so clients and server
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import statistics
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
 from httpx_sse import aconnect_sse
 
 from benchmarks._figures import Figure
 from benchmarks._servers import BENCH_CREDITS, BENCH_RATE_LIMIT
+
+if TYPE_CHECKING:
+    from mock_server.testing import LiveServer
 
 TOKEN = "bench-sse"
 LATENCY = 1.0
@@ -45,12 +50,15 @@ class _Fanout:
                         self.arrived[job] = self.arrived.get(job, 0) + 1
                     self.changed.notify_all()
 
+    def has_all(self, job: str, streams: int) -> bool:
+        return self.arrived.get(job, 0) == streams
+
     async def wait(self, predicate: Callable[[], bool]) -> None:
         async with self.changed:
             await asyncio.wait_for(self.changed.wait_for(predicate), WAIT_TIMEOUT)
 
 
-async def _rounds(server: object, streams: int, rounds: int) -> list[float]:
+async def _rounds(server: LiveServer, streams: int, rounds: int) -> list[float]:
     """Seconds from ``advance`` to the last stream's frame, for each round."""
     fan, times = _Fanout(streams), []
     limits = httpx.Limits(max_connections=streams + 4, max_keepalive_connections=streams + 4)
@@ -59,12 +67,13 @@ async def _rounds(server: object, streams: int, rounds: int) -> list[float]:
         try:
             await fan.wait(lambda: fan.ready == streams)
             for _ in range(rounds):
-                accepted = await client.post("/edit-chat", json={"prompt": "fan-out", "size": "1K"},
-                                             headers={"Authorization": f"Bearer {TOKEN}"})
+                accepted = await client.post(
+                    "/edit-chat", json={"prompt": "fan-out", "size": "1K"}, headers={"Authorization": f"Bearer {TOKEN}"}
+                )
                 job = accepted.raise_for_status().json()["job_id"]
                 started = time.perf_counter()
                 await asyncio.to_thread(server.control.advance, LATENCY)
-                await fan.wait(lambda: fan.arrived.get(job, 0) == streams)
+                await fan.wait(functools.partial(fan.has_all, job, streams))
                 times.append(time.perf_counter() - started)
         finally:
             for task in tasks:
@@ -85,6 +94,15 @@ def _median_ms(streams: int, rounds: int) -> float:
 def sse_fanout(*, streams: int = 100, rounds: int = 5, say: Callable[[str], None] = print) -> list[Figure]:
     many, one = _median_ms(streams, rounds), _median_ms(1, rounds)
     say(f"SSE fan-out: {streams} streams {many:.1f} ms, 1 stream {one:.1f} ms")
-    return [Figure(f"image_result to {streams} SSE streams", many, "ms", one, "1 stream", higher_is_better=False,
-                   note=f"median of {rounds} variations; from clock advance to the last stream's frame, "
-                        "LiveServer thread and clients in one process")]
+    return [
+        Figure(
+            f"image_result to {streams} SSE streams",
+            many,
+            "ms",
+            one,
+            "1 stream",
+            higher_is_better=False,
+            note=f"median of {rounds} variations; from clock advance to the last stream's frame, "
+            "LiveServer thread and clients in one process",
+        )
+    ]

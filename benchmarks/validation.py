@@ -24,8 +24,14 @@ def _drawn(count: int) -> list[Any]:
 
     sample: list[Any] = []
 
-    @settings(max_examples=count, derandomize=True, database=None, phases=[Phase.generate], deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(edit_chat_requests())
     def collect(payload: Any) -> None:
         sample.append(payload)
@@ -70,6 +76,14 @@ def validation(*, calls: int = 50_000, sample_size: int = 200, say: Callable[[st
     rejected = sum(any(v.is_error for v in validate_edit_chat(p, account=account)) for p in sample)
     rate, base = _rate(validate_edit_chat, sample, account, calls), _rate(_trivial, sample, account, calls)
     say(f"validate_edit_chat: {rate:,.0f} calls/s on {len(sample)} payloads from {source}")
-    return [Figure("validate_edit_chat", rate, "calls/s", base, "trivial dict check",
-                   note=f"best of 3 x {calls} calls over {len(sample)} payloads from {source}; "
-                        f"{rejected} of them rejected for a pro account")]
+    return [
+        Figure(
+            "validate_edit_chat",
+            rate,
+            "calls/s",
+            base,
+            "trivial dict check",
+            note=f"best of 3 x {calls} calls over {len(sample)} payloads from {source}; "
+            f"{rejected} of them rejected for a pro account",
+        )
+    ]

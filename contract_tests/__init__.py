@@ -7,11 +7,23 @@ report, the server checks (``contract_tests.server``) and the client scenarios
 """
 
 from contract_tests.calls import Call
-from contract_tests.checks import (Check, credits_conserved, no_server_errors, no_unexpected_client_errors,
-                                   notifications_consumed, one_notification_per_variation, rejected_as_documented,
-                                   requests_valid, reservations_settled, results_agree_with_notifications,
-                                   results_conform, surfaced_status, waited_for_final_results,
-                                   waited_on_results_not_status, webhook_signature_verified)
+from contract_tests.checks import (
+    Check,
+    credits_conserved,
+    no_server_errors,
+    no_unexpected_client_errors,
+    notifications_consumed,
+    one_notification_per_variation,
+    rejected_as_documented,
+    requests_valid,
+    reservations_settled,
+    results_agree_with_notifications,
+    results_conform,
+    surfaced_status,
+    waited_for_final_results,
+    waited_on_results_not_status,
+    webhook_signature_verified,
+)
 from contract_tests.findings import ContractViolation, Finding, raise_findings
 
 __all__ = [

@@ -14,4 +14,4 @@ KIT_PROFILES = ("fast", "thorough")
 def pytest_configure(config: pytest.Config) -> None:
     """Register the kit's profiles before hypothesis's own plugin loads the one named on the command line."""
     if config.getoption("--hypothesis-profile", default=None) in KIT_PROFILES:
-        import contract_tests.profiles  # noqa: F401
+        import contract_tests.profiles  # noqa: F401 - imported for its side effect: registers the profiles

@@ -15,43 +15,68 @@ from typing import Any, Generic, ParamSpec
 
 from jsonschema import Draft202012Validator
 
+from contract_tests.calls import Call, short
+from contract_tests.findings import Finding, raise_findings, spec_of
 from piktid_spec import CATALOGUE, Provenance
 from piktid_spec.credits import CREDITS_PROVENANCE
 from piktid_spec.shapes import resolved
 
-from contract_tests.calls import Call, short
-from contract_tests.findings import Finding, raise_findings, spec_of
-
 P = ParamSpec("P")
 Json = Mapping[str, Any]
 
-STATUS_IS_NOT_READINESS = Provenance("documented", (
-    'GET /jobs/{job_id}/status always reports completed and is not a readiness signal. Track the per-image '
-    'result instead: watch for the image_result notification below, or poll GET /jobs/{job_id}/results '
-    "and check each result's own status."))
-TRACK_RESULTS = Provenance("documented", (
-    "Track the per-image result instead: watch for the image_result notification below, or poll "
-    "GET /jobs/{job_id}/results and check each result's own status."))
-DELETE_AFTER_PROCESSING = Provenance("documented", (
-    "Use DELETE /notifications/{id} after processing events so they are not replayed on reconnect."))
-ONE_EVENT_PER_IMAGE = Provenance("documented", (
-    "watch for an image_result event whose status is completed (or failed). The notification carries the "
-    "output URL directly."))
-LATEST_GENERATION = Provenance("documented", (
-    "The same job_id accumulates each generation as a new result (keyed by image_index). ... "
-    "image_index identifies the generation and group_index the variation."))
-SIGNATURE = Provenance("documented", (
-    'expected = "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest() ... '
-    "if not verify_signature(webhook_secret, body, signature): abort(401)"))
+STATUS_IS_NOT_READINESS = Provenance(
+    "documented",
+    (
+        "GET /jobs/{job_id}/status always reports completed and is not a readiness signal. Track the per-image "
+        "result instead: watch for the image_result notification below, or poll GET /jobs/{job_id}/results "
+        "and check each result's own status."
+    ),
+)
+TRACK_RESULTS = Provenance(
+    "documented",
+    (
+        "Track the per-image result instead: watch for the image_result notification below, or poll "
+        "GET /jobs/{job_id}/results and check each result's own status."
+    ),
+)
+DELETE_AFTER_PROCESSING = Provenance(
+    "documented", ("Use DELETE /notifications/{id} after processing events so they are not replayed on reconnect.")
+)
+ONE_EVENT_PER_IMAGE = Provenance(
+    "documented",
+    (
+        "watch for an image_result event whose status is completed (or failed). The notification carries the "
+        "output URL directly."
+    ),
+)
+LATEST_GENERATION = Provenance(
+    "documented",
+    (
+        "The same job_id accumulates each generation as a new result (keyed by image_index). ... "
+        "image_index identifies the generation and group_index the variation."
+    ),
+)
+SIGNATURE = Provenance(
+    "documented",
+    (
+        'expected = "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest() ... '
+        "if not verify_signature(webhook_secret, body, signature): abort(401)"
+    ),
+)
 JOB_ID = Provenance("documented", "The response returns a job_id.")
 SAME_JOB = Provenance("documented", "Use the job_id (which equals conversation_id) returned by an earlier call.")
 PROMPT_ALONE = Provenance("documented", "A prompt on its own is a valid request.")
-UPLOAD = Provenance("documented", (
-    "request a pre-signed URL, then PUT the bytes. The returned file_id is what you pass in image_ids."))
+UPLOAD = Provenance(
+    "documented", ("request a pre-signed URL, then PUT the bytes. The returned file_id is what you pass in image_ids.")
+)
 STANDARD_RESULT = Provenance("documented", "Each output is a standard image result")
-DIMENSIONS = Provenance("documented", (
-    "match keeps the input image's size; ratio uses aspect_ratio; custom uses exact width / height. "
-    "On this endpoint auto behaves as match."))
+DIMENSIONS = Provenance(
+    "documented",
+    (
+        "match keeps the input image's size; ratio uses aspect_ratio; custom uses exact width / height. "
+        "On this endpoint auto behaves as match."
+    ),
+)
 FINAL_STATUSES = ("completed", "failed")
 _STATUS_PATH = re.compile(r"^/jobs/[^/]+/status/?$")
 
@@ -92,60 +117,101 @@ def _provenance(violation: Json) -> str:
 
 # --- the journal: what a client sent --------------------------------------------------------------
 
+
 @check
 def no_server_errors(journal: Iterable[Json]) -> list[Finding]:
     """No request was answered with a 5xx (the mock never answers one unless a fault rule says so)."""
-    return [Finding("no_server_errors", request_line(e), "a 2xx or a documented 4xx", f"status {e['status']}",
-                    spec_of("internal_error")) for e in journal if e["status"] >= 500]
+    return [
+        Finding(
+            "no_server_errors",
+            request_line(e),
+            "a 2xx or a documented 4xx",
+            f"status {e['status']}",
+            spec_of("internal_error"),
+        )
+        for e in journal
+        if e["status"] >= 500
+    ]
 
 
 @check
 def requests_valid(journal: Iterable[Json]) -> list[Finding]:
     """Every ``POST /edit-chat`` broke no rule of the spec, warnings (rules the service may not enforce) included."""
-    return [Finding("requests_valid", f"{request_line(e)} (field {v.get('field')!r})",
-                    "a request with no spec violation (warnings included)",
-                    f"{v['code']} ({v.get('severity', 'error')}): {v['message']}", _provenance(v))
-            for e in journal if e["method"] == "POST" and e["path"] == "/edit-chat"
-            for v in e.get("violations") or ()]
+    return [
+        Finding(
+            "requests_valid",
+            f"{request_line(e)} (field {v.get('field')!r})",
+            "a request with no spec violation (warnings included)",
+            f"{v['code']} ({v.get('severity', 'error')}): {v['message']}",
+            _provenance(v),
+        )
+        for e in journal
+        if e["method"] == "POST" and e["path"] == "/edit-chat"
+        for v in e.get("violations") or ()
+    ]
 
 
 @check
 def waited_on_results_not_status(journal: Iterable[Json]) -> list[Finding]:
     """The client never read ``GET /jobs/{id}/status``: for Image Playground it is not a readiness signal."""
-    return [Finding("waited_on_results_not_status", request_line(e),
-                    "wait on GET /jobs/{id}/results or the image_result notification",
-                    "the client read /status, which always reports completed", str(STATUS_IS_NOT_READINESS))
-            for e in journal if e["method"] == "GET" and _STATUS_PATH.match(e["path"])]
+    return [
+        Finding(
+            "waited_on_results_not_status",
+            request_line(e),
+            "wait on GET /jobs/{id}/results or the image_result notification",
+            "the client read /status, which always reports completed",
+            str(STATUS_IS_NOT_READINESS),
+        )
+        for e in journal
+        if e["method"] == "GET" and _STATUS_PATH.match(e["path"])
+    ]
 
 
 @check
 def no_unexpected_client_errors(journal: Iterable[Json], allowed: Collection[int] = ()) -> list[Finding]:
     """Every 4xx the client got is one the scenario provoked (``allowed``): no self-inflicted errors."""
-    return [Finding("no_unexpected_client_errors", request_line(e),
-                    f"no 4xx{' other than ' + ', '.join(map(str, sorted(allowed))) if allowed else ''}",
-                    f"{e['status']} {e.get('code') or ''}".strip(), spec_of(e.get("code") or ""))
-            for e in journal if 400 <= e["status"] < 500 and e["status"] not in allowed]
+    return [
+        Finding(
+            "no_unexpected_client_errors",
+            request_line(e),
+            f"no 4xx{' other than ' + ', '.join(map(str, sorted(allowed))) if allowed else ''}",
+            f"{e['status']} {e.get('code') or ''}".strip(),
+            spec_of(e.get("code") or ""),
+        )
+        for e in journal
+        if 400 <= e["status"] < 500 and e["status"] not in allowed
+    ]
 
 
 def _listened(journal: Iterable[Json]) -> bool:
-    return any(e["path"] == "/notifications/events" or (e["method"] == "POST" and e["path"] == "/notifications")
-               for e in journal)
+    return any(
+        e["path"] == "/notifications/events" or (e["method"] == "POST" and e["path"] == "/notifications")
+        for e in journal
+    )
 
 
 @check
-def notifications_consumed(journal: Iterable[Json], notifications: Iterable[Json],
-                           job_ids: Collection[str]) -> list[Finding]:
+def notifications_consumed(
+    journal: Iterable[Json], notifications: Iterable[Json], job_ids: Collection[str]
+) -> list[Finding]:
     """A client that read notifications deleted each ``image_result`` of its jobs, so none is replayed."""
     if not _listened(journal):
         return []
-    return [Finding("notifications_consumed", f"notification {n['id']} (image_result of {n['data'].get('id_task')})",
-                    "DELETE /notifications/{id} once the event is processed", "still not deleted after wait()",
-                    str(DELETE_AFTER_PROCESSING))
-            for n in notifications if n["name"] == "image_result" and not n.get("deleted")
-            and n["data"].get("id_task") in job_ids]
+    return [
+        Finding(
+            "notifications_consumed",
+            f"notification {n['id']} (image_result of {n['data'].get('id_task')})",
+            "DELETE /notifications/{id} once the event is processed",
+            "still not deleted after wait()",
+            str(DELETE_AFTER_PROCESSING),
+        )
+        for n in notifications
+        if n["name"] == "image_result" and not n.get("deleted") and n["data"].get("id_task") in job_ids
+    ]
 
 
 # --- the server's state: credits, notifications, results --------------------------------------------
+
 
 @check
 def credits_conserved(account: Json, *, start: float, charged: float) -> list[Finding]:
@@ -153,11 +219,25 @@ def credits_conserved(account: Json, *, start: float, charged: float) -> list[Fi
     found = []
     who = f"account {account.get('token')!r}"
     if abs(account["credits"] - (start - charged)) > 1e-9:
-        found.append(Finding("credits_conserved", who, f"credits = {start:g} - {charged:g} = {start - charged:g}",
-                             f"credits = {account['credits']:g}", str(CREDITS_PROVENANCE)))
+        found.append(
+            Finding(
+                "credits_conserved",
+                who,
+                f"credits = {start:g} - {charged:g} = {start - charged:g}",
+                f"credits = {account['credits']:g}",
+                str(CREDITS_PROVENANCE),
+            )
+        )
     if abs(account.get("charged_credits", charged) - charged) > 1e-9:
-        found.append(Finding("credits_conserved", who, f"charged_credits = {charged:g}",
-                             f"charged_credits = {account['charged_credits']:g}", str(CREDITS_PROVENANCE)))
+        found.append(
+            Finding(
+                "credits_conserved",
+                who,
+                f"charged_credits = {charged:g}",
+                f"charged_credits = {account['charged_credits']:g}",
+                str(CREDITS_PROVENANCE),
+            )
+        )
     return found
 
 
@@ -167,9 +247,15 @@ def reservations_settled(account: Json, *, reserved: float) -> list[Finding]:
     held = account["in_progress_credits"]
     if held >= 0 and abs(held - reserved) <= 1e-9:
         return []
-    return [Finding("reservations_settled", f"account {account.get('token')!r}",
-                    f"in_progress_credits = {reserved:g} (prices of variations still running)",
-                    f"in_progress_credits = {held:g}", spec_of("insufficient_credits"))]
+    return [
+        Finding(
+            "reservations_settled",
+            f"account {account.get('token')!r}",
+            f"in_progress_credits = {reserved:g} (prices of variations still running)",
+            f"in_progress_credits = {held:g}",
+            spec_of("insufficient_credits"),
+        )
+    ]
 
 
 def _key(item: Json) -> tuple[Any, Any, Any]:
@@ -188,12 +274,27 @@ def one_notification_per_variation(results: Sequence[Json], notifications: Itera
     for item in results:
         want, got = (1 if item["status"] in FINAL_STATUSES else 0), counts.pop(_key(item), 0)
         if got != want:
-            found.append(Finding("one_notification_per_variation", f"variation {_key(item)} ({item['status']})",
-                                 f"{want} image_result notification(s)", f"{got}", str(ONE_EVENT_PER_IMAGE)))
+            found.append(
+                Finding(
+                    "one_notification_per_variation",
+                    f"variation {_key(item)} ({item['status']})",
+                    f"{want} image_result notification(s)",
+                    f"{got}",
+                    str(ONE_EVENT_PER_IMAGE),
+                )
+            )
     jobs = {_key(r)[0] for r in results}
-    found.extend(Finding("one_notification_per_variation", f"image_result for {key}", "a matching result",
-                         f"{n} notification(s) for a variation GET /results does not list", str(ONE_EVENT_PER_IMAGE))
-                 for key, n in counts.items() if key[0] in jobs)
+    found.extend(
+        Finding(
+            "one_notification_per_variation",
+            f"image_result for {key}",
+            "a matching result",
+            f"{n} notification(s) for a variation GET /results does not list",
+            str(ONE_EVENT_PER_IMAGE),
+        )
+        for key, n in counts.items()
+        if key[0] in jobs
+    )
     return found
 
 
@@ -214,8 +315,15 @@ def results_agree_with_notifications(results: Sequence[Json], notifications: Ite
             continue
         theirs, ours = (event["status"], output_link(event)), (item["status"], output_link(item))
         if theirs != ours:
-            found.append(Finding("results_agree_with_notifications", f"variation {_key(item)}",
-                                 f"image_result says {theirs}", f"GET /results says {ours}", str(ONE_EVENT_PER_IMAGE)))
+            found.append(
+                Finding(
+                    "results_agree_with_notifications",
+                    f"variation {_key(item)}",
+                    f"image_result says {theirs}",
+                    f"GET /results says {ours}",
+                    str(ONE_EVENT_PER_IMAGE),
+                )
+            )
     return found
 
 
@@ -223,10 +331,16 @@ def results_agree_with_notifications(results: Sequence[Json], notifications: Ite
 def results_conform(body: object) -> list[Finding]:
     """A ``GET /jobs/{id}/results`` body matches the documented ``JobResults`` shape."""
     validator = Draft202012Validator(resolved("JobResults"))
-    return [Finding("results_conform", "GET /jobs/{job_id}/results", "a body of the JobResults shape",
-                    f"{'/'.join(map(str, e.absolute_path)) or '<body>'}: {e.message}",
-                    str(STANDARD_RESULT))
-            for e in validator.iter_errors(body)]
+    return [
+        Finding(
+            "results_conform",
+            "GET /jobs/{job_id}/results",
+            "a body of the JobResults shape",
+            f"{'/'.join(map(str, e.absolute_path)) or '<body>'}: {e.message}",
+            str(STANDARD_RESULT),
+        )
+        for e in validator.iter_errors(body)
+    ]
 
 
 @check
@@ -236,11 +350,19 @@ def rejected_as_documented(sent: str, status: int, body: object, code: str) -> l
     got = body.get("code") if isinstance(body, Mapping) else None
     if status == spec.status and got == code:
         return []
-    return [Finding("rejected_as_documented", sent, f"{spec.status} with code {code!r}",
-                    f"{status} with code {got!r}: {short(body)}", str(spec.provenance))]
+    return [
+        Finding(
+            "rejected_as_documented",
+            sent,
+            f"{spec.status} with code {code!r}",
+            f"{status} with code {got!r}: {short(body)}",
+            str(spec.provenance),
+        )
+    ]
 
 
 # --- a client's answers -------------------------------------------------------------------------------
+
 
 @check
 def surfaced_status(call: Call, status: int) -> list[Finding]:
@@ -248,13 +370,19 @@ def surfaced_status(call: Call, status: int) -> list[Finding]:
     if call.error is not None and call.status_code == status:
         return []
     code = next((c for c, s in CATALOGUE.items() if s.status == status), "")
-    return [Finding("surfaced_status", call.what, f"an exception with status_code == {status}", call.outcome(),
-                    spec_of(code))]
+    return [
+        Finding(
+            "surfaced_status", call.what, f"an exception with status_code == {status}", call.outcome(), spec_of(code)
+        )
+    ]
 
 
 def _final_items(returned: object) -> list[Json] | None:
-    if isinstance(returned, Sequence) and not isinstance(returned, str | bytes) and all(
-            isinstance(i, Mapping) for i in returned):
+    if (
+        isinstance(returned, Sequence)
+        and not isinstance(returned, str | bytes)
+        and all(isinstance(i, Mapping) for i in returned)
+    ):
         return list(returned)
     return None
 
@@ -262,13 +390,25 @@ def _final_items(returned: object) -> list[Json] | None:
 def _compare_item(call: Call, mine: Json, theirs: Json) -> list[Finding]:
     found = []
     if mine.get("status") not in FINAL_STATUSES:
-        found.append(Finding("waited_for_final_results", call.what, "every returned result completed or failed",
-                             f"variation {mine.get('group_index')} returned with status {mine.get('status')!r}",
-                             str(STATUS_IS_NOT_READINESS)))
+        found.append(
+            Finding(
+                "waited_for_final_results",
+                call.what,
+                "every returned result completed or failed",
+                f"variation {mine.get('group_index')} returned with status {mine.get('status')!r}",
+                str(STATUS_IS_NOT_READINESS),
+            )
+        )
     elif (mine.get("status"), output_link(mine)) != (theirs["status"], output_link(theirs)):
-        found.append(Finding("waited_for_final_results", call.what,
-                             f"variation {theirs['group_index']}: {theirs['status']} {output_link(theirs)}",
-                             f"{mine.get('status')} {output_link(mine)}", str(LATEST_GENERATION)))
+        found.append(
+            Finding(
+                "waited_for_final_results",
+                call.what,
+                f"variation {theirs['group_index']}: {theirs['status']} {output_link(theirs)}",
+                f"{mine.get('status')} {output_link(mine)}",
+                str(LATEST_GENERATION),
+            )
+        )
     return found
 
 
@@ -276,18 +416,34 @@ def _compare_item(call: Call, mine: Json, theirs: Json) -> list[Finding]:
 def waited_for_final_results(call: Call, expected: Sequence[Json]) -> list[Finding]:
     """``wait`` returned one final result per variation of the generation it started last, as the server has it."""
     if not call.returned:
-        return [Finding("waited_for_final_results", call.what, "the final results of the last generation",
-                        call.outcome(), str(TRACK_RESULTS))]
+        return [
+            Finding(
+                "waited_for_final_results",
+                call.what,
+                "the final results of the last generation",
+                call.outcome(),
+                str(TRACK_RESULTS),
+            )
+        ]
     items = _final_items(call.value)
     if items is None:
-        return [Finding("waited_for_final_results", call.what, "a list of result dicts", call.outcome(),
-                        str(LATEST_GENERATION))]
+        return [
+            Finding(
+                "waited_for_final_results", call.what, "a list of result dicts", call.outcome(), str(LATEST_GENERATION)
+            )
+        ]
     by_key = {(i.get("image_index", _default_index(expected)), i.get("group_index")): i for i in items}
     want = {(t["image_index"], t["group_index"]): t for t in expected}
     if set(by_key) != set(want) or len(items) != len(expected):
-        return [Finding("waited_for_final_results", call.what,
-                        f"results for (image_index, group_index) {sorted(want)}",
-                        f"results for {sorted(map(_sortable, by_key))} ({len(items)} items)", str(LATEST_GENERATION))]
+        return [
+            Finding(
+                "waited_for_final_results",
+                call.what,
+                f"results for (image_index, group_index) {sorted(want)}",
+                f"results for {sorted(map(_sortable, by_key))} ({len(items)} items)",
+                str(LATEST_GENERATION),
+            )
+        ]
     return [f for key, theirs in want.items() for f in _compare_item(call, by_key[key], theirs)]
 
 
@@ -308,20 +464,30 @@ def _verdict(verify: Callable[[str, bytes, str], Any], secret: str, body: bytes,
 
 
 @check
-def webhook_signature_verified(verify: Callable[[str, bytes, str], Any], secret: str, body: bytes,
-                               header: str) -> list[Finding]:
+def webhook_signature_verified(
+    verify: Callable[[str, bytes, str], Any], secret: str, body: bytes, header: str
+) -> list[Finding]:
     """``verify_webhook`` accepts a real delivery and rejects a tampered body, header or secret."""
     tampered_body = body.replace(b"}", b" }", 1) if b"}" in body else body + b" "
     flipped = header[:-1] + ("0" if header[-1:] != "0" else "1")
-    cases = [("the real delivery", secret, body, header, True),
-             ("a tampered body", secret, tampered_body, header, False),
-             ("a tampered signature", secret, body, flipped, False),
-             ("another secret", secret + "x", body, header, False),
-             ("a missing signature", secret, body, "", False)]
+    cases = [
+        ("the real delivery", secret, body, header, True),
+        ("a tampered body", secret, tampered_body, header, False),
+        ("a tampered signature", secret, body, flipped, False),
+        ("another secret", secret + "x", body, header, False),
+        ("a missing signature", secret, body, "", False),
+    ]
     found = []
     for label, key, raw, sig, accept in cases:
         verdict = _verdict(verify, key, raw, sig)
         if (verdict is True) != accept:
-            found.append(Finding("webhook_signature_verified", f"verify_webhook(...) on {label}",
-                                 "True" if accept else "False (reject it)", short(repr(verdict)), str(SIGNATURE)))
+            found.append(
+                Finding(
+                    "webhook_signature_verified",
+                    f"verify_webhook(...) on {label}",
+                    "True" if accept else "False (reject it)",
+                    short(repr(verdict)),
+                    str(SIGNATURE),
+                )
+            )
     return found

@@ -12,13 +12,12 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from mock_server.pytest_plugin import CLIENT_OPTION, resolve_factory
-from mock_server.testing import LiveServer
-
 from contract_tests.clients.harness import suite_settings
 from contract_tests.clients.protocol import ClientFactory
 from contract_tests.clients.reference import REFERENCE_FACTORIES
 from contract_tests.profiles import register_profiles
+from mock_server.pytest_plugin import CLIENT_OPTION, resolve_factory
+from mock_server.testing import LiveServer
 
 
 def pytest_configure(config: pytest.Config) -> None:

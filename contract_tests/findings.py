@@ -24,8 +24,12 @@ class Finding:
     documented: str = ""
 
     def __str__(self) -> str:
-        lines = [f"[{self.check}]", f"  sent:     {self.sent}", f"  expected: {self.expected}",
-                 f"  observed: {self.observed}"]
+        lines = [
+            f"[{self.check}]",
+            f"  sent:     {self.sent}",
+            f"  expected: {self.expected}",
+            f"  observed: {self.observed}",
+        ]
         if self.documented:
             lines.append(f"  spec:     {self.documented}")
         return "\n".join(lines)

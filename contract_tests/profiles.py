@@ -14,8 +14,12 @@ from hypothesis.errors import InvalidArgument
 
 PROFILES: dict[str, dict[str, Any]] = {
     "fast": {"max_examples": 60, "deadline": None, "suppress_health_check": [HealthCheck.too_slow]},
-    "thorough": {"max_examples": 1000, "stateful_step_count": 200, "deadline": None,
-                 "suppress_health_check": [HealthCheck.too_slow]},
+    "thorough": {
+        "max_examples": 1000,
+        "stateful_step_count": 200,
+        "deadline": None,
+        "suppress_health_check": [HealthCheck.too_slow],
+    },
 }
 
 

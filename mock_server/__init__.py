@@ -15,8 +15,12 @@ if TYPE_CHECKING:
     from mock_server.http.app import create_app
     from mock_server.settings import Settings
 
-_HOMES = {"ApiError": "mock_server.backend.errors", "Backend": "mock_server.backend.service",
-          "Settings": "mock_server.settings", "create_app": "mock_server.http.app"}
+_HOMES = {
+    "ApiError": "mock_server.backend.errors",
+    "Backend": "mock_server.backend.service",
+    "Settings": "mock_server.settings",
+    "create_app": "mock_server.http.app",
+}
 
 __all__ = ["ApiError", "Backend", "Settings", "create_app"]
 

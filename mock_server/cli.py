@@ -12,15 +12,17 @@ from mock_server.settings import Settings
 
 def _banner(base: str, token: str, settings: Settings) -> str:
     mode = "strict (users file only)" if settings.strict else "open (any token is its own pro user)"
-    return "\n".join([
-        f"piktid-mock serving the Image Playground API at {base}",
-        f"  auth: {mode}; latency {settings.latency:g} s per variation; seed {settings.seed}",
-        f"  token: {token}",
-        "  try:",
-        f"    curl -s -X POST {base}/edit-chat -H 'Authorization: Bearer {token}' "
-        "-H 'Content-Type: application/json' -d '{\"prompt\": \"a red bicycle\", \"size\": \"1K\"}'",
-        f"  control API: {base}/_mock/ (see README)" if settings.control else "  control API: off",
-    ])
+    return "\n".join(
+        [
+            f"piktid-mock serving the Image Playground API at {base}",
+            f"  auth: {mode}; latency {settings.latency:g} s per variation; seed {settings.seed}",
+            f"  token: {token}",
+            "  try:",
+            f"    curl -s -X POST {base}/edit-chat -H 'Authorization: Bearer {token}' "
+            '-H \'Content-Type: application/json\' -d \'{"prompt": "a red bicycle", "size": "1K"}\'',
+            f"  control API: {base}/_mock/ (see README)" if settings.control else "  control API: off",
+        ]
+    )
 
 
 def _default_token(users: list[dict[str, object]], seed: int | None) -> str:
@@ -44,20 +46,49 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Only users from --users; spec warnings reject requests.")
 @click.option("--users", "users_file", type=click.Path(exists=True, dir_okay=False), help="users.json to load.")
 @click.option("--public-url", default=None, help="Base of absolute upload/output URLs (default: request host).")
-@click.option("--keepalive", default=15.0, show_default=True, type=click.FloatRange(min=0),
-              help="SSE keepalive interval (s); 0: none.")
-@click.option("--webhook-backoff", default=1.0, show_default=True, type=click.FloatRange(min=0),
-              help="First retry delay (s), doubling.")
-@click.option("--webhook-attempts", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Delivery attempts in all.")
-@click.option("--webhook-timeout", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Per-attempt timeout (s).")
+@click.option(
+    "--keepalive",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="SSE keepalive interval (s); 0: none.",
+)
+@click.option(
+    "--webhook-backoff",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="First retry delay (s), doubling.",
+)
+@click.option(
+    "--webhook-attempts", default=5, show_default=True, type=click.IntRange(min=1), help="Delivery attempts in all."
+)
+@click.option(
+    "--webhook-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Per-attempt timeout (s).",
+)
 @click.option("--no-control", is_flag=True, help="Disable the /_mock/ control API.")
 @click.option("--control-token", default=None, help="Require X-Mock-Control-Token on the control API.")
 @click.option("--token", default=None, help="The token to print (default: a fresh one).")
-def serve(host: str, port: int, latency: float, seed: int | None, strict: bool, users_file: str | None,
-          public_url: str | None, keepalive: float, webhook_backoff: float, webhook_attempts: int,
-          webhook_timeout: float, no_control: bool, control_token: str | None, token: str | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    latency: float,
+    seed: int | None,
+    strict: bool,
+    users_file: str | None,
+    public_url: str | None,
+    keepalive: float,
+    webhook_backoff: float,
+    webhook_attempts: int,
+    webhook_timeout: float,
+    no_control: bool,
+    control_token: str | None,
+    token: str | None,
+) -> None:
     """Run the mock on uvicorn."""
     import uvicorn
 
@@ -70,10 +101,19 @@ def serve(host: str, port: int, latency: float, seed: int | None, strict: bool, 
         users = load_users_file(users_file) if users_file else []
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--users") from None
-    settings = Settings(public_url=public_url.rstrip("/") if public_url else None, latency=latency, seed=seed,
-                        strict=strict, users_file=users_file, keepalive=keepalive, webhook_backoff=webhook_backoff,
-                        webhook_attempts=webhook_attempts, webhook_timeout=webhook_timeout,
-                        control=not no_control, control_token=control_token)
+    settings = Settings(
+        public_url=public_url.rstrip("/") if public_url else None,
+        latency=latency,
+        seed=seed,
+        strict=strict,
+        users_file=users_file,
+        keepalive=keepalive,
+        webhook_backoff=webhook_backoff,
+        webhook_attempts=webhook_attempts,
+        webhook_timeout=webhook_timeout,
+        control=not no_control,
+        control_token=control_token,
+    )
     if strict and not users:
         raise click.BadParameter("strict mode needs at least one user in the file", param_hint="--users")
     shown = token or _default_token(users if strict else [], seed)

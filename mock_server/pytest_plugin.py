@@ -31,13 +31,20 @@ CLIENT_OPTION = "--piktid-client"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("piktid-mock")
-    group.addoption(CLIENT_OPTION, default=None, metavar="MODULE:FACTORY",
-                    help="Client under test for piktid contract tests: factory(base_url, token) -> client.")
+    group.addoption(
+        CLIENT_OPTION,
+        default=None,
+        metavar="MODULE:FACTORY",
+        help="Client under test for piktid contract tests: factory(base_url, token) -> client.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "piktid_mock(**kwargs): keyword arguments of mock_piktid() for the "
-                                       "piktid_mock fixture (clock, latency, seed, settings, ...)")
+    config.addinivalue_line(
+        "markers",
+        "piktid_mock(**kwargs): keyword arguments of mock_piktid() for the "
+        "piktid_mock fixture (clock, latency, seed, settings, ...)",
+    )
 
 
 @pytest.fixture
@@ -89,4 +96,5 @@ def resolve_factory(spec: str) -> Callable[..., Any]:
         raise pytest.UsageError(f"{CLIENT_OPTION}: cannot load {spec!r}: {exc}") from exc
     if not callable(target):
         raise pytest.UsageError(f"{CLIENT_OPTION}: {spec!r} is not callable")
-    return target
+    loaded: Callable[..., Any] = target
+    return loaded

@@ -8,8 +8,17 @@ from piktid_spec.catalogue import CATALOGUE, ErrorSpec, error_body
 from piktid_spec.credits import CREDITS_PER_IMAGE, credits_for
 from piktid_spec.limits import LIMITS, Limit
 from piktid_spec.openapi import openapi
-from piktid_spec.params import (ASPECT_RATIOS, DEFAULT_ENGINE, EDIT_CHAT, ENGINES, MODELS, OUTPUT_MODES, SIZES,
-                                Endpoint, Param)
+from piktid_spec.params import (
+    ASPECT_RATIOS,
+    DEFAULT_ENGINE,
+    EDIT_CHAT,
+    ENGINES,
+    MODELS,
+    OUTPUT_MODES,
+    SIZES,
+    Endpoint,
+    Param,
+)
 from piktid_spec.plans import OUTPUT_CUSTOM_DIMENSIONS, PLANS, Account, Plan
 from piktid_spec.request import EditChatRequest
 from piktid_spec.shapes import SHAPES

@@ -7,8 +7,7 @@ from piktid_spec.request import EditChatRequest
 
 CREDITS_PER_IMAGE: dict[str, int] = {"1K": 3, "2K": 5, "4K": 10}
 CREDITS_PROVENANCE = documented(
-    "Total cost is the per-image cost times num_variations, charged on completion. "
-    "Failed variations are not charged."
+    "Total cost is the per-image cost times num_variations, charged on completion. Failed variations are not charged."
 )
 
 

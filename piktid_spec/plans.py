@@ -19,10 +19,13 @@ class Plan:
 
 PLANS: dict[str, Plan] = {
     "free": Plan("free", frozenset({"1K"}), frozenset(), documented("2K and 4K require a paid plan.")),
-    "paid": Plan("paid", frozenset({"1K", "2K", "4K"}), frozenset(),
-                 documented("2K and 4K require a paid plan.")),
-    "pro": Plan("pro", frozenset({"1K", "2K", "4K"}), frozenset({OUTPUT_CUSTOM_DIMENSIONS}),
-                documented("Requires the custom-dimensions entitlement (Pro).")),
+    "paid": Plan("paid", frozenset({"1K", "2K", "4K"}), frozenset(), documented("2K and 4K require a paid plan.")),
+    "pro": Plan(
+        "pro",
+        frozenset({"1K", "2K", "4K"}),
+        frozenset({OUTPUT_CUSTOM_DIMENSIONS}),
+        documented("Requires the custom-dimensions entitlement (Pro)."),
+    ),
 }
 
 ENTITLEMENTS_PROVENANCE = inferred(

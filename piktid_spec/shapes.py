@@ -57,85 +57,178 @@ _NULL_MEANS_DEFAULT = " null means the default (inferred: the service treats a n
 
 
 def _edit_chat_request() -> Schema:
-    return {"type": "object", "properties": {p.name: param_schema(p) for p in EDIT_CHAT.params},
-            "description": "At least one of prompt, image_ids or identity_codes."}
+    return {
+        "type": "object",
+        "properties": {p.name: param_schema(p) for p in EDIT_CHAT.params},
+        "description": "At least one of prompt, image_ids or identity_codes.",
+    }
 
 
 _LINKS = obj({"full_size": nullable(URL), "thumbnail": nullable(URL)}, ("full_size", "thumbnail"))
 _JOB_FIELDS: dict[str, Schema] = {
-    "job_id": STRING, "job_type": {"type": "string", "const": "edit_chat"},
-    "status": {"type": "string", "const": "completed",
-               "description": "Always completed for Image Playground: not a readiness signal."},
-    "progress": NUMBER, "total_images": INTEGER, "processed_images": INTEGER,
-    "error_message": nullable(STRING), "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
+    "job_id": STRING,
+    "job_type": {"type": "string", "const": "edit_chat"},
+    "status": {
+        "type": "string",
+        "const": "completed",
+        "description": "Always completed for Image Playground: not a readiness signal.",
+    },
+    "progress": NUMBER,
+    "total_images": INTEGER,
+    "processed_images": INTEGER,
+    "error_message": nullable(STRING),
+    "created_at": TIMESTAMP,
+    "updated_at": TIMESTAMP,
 }
 _RESULT_STATUS: Schema = {"type": "string", "enum": ["processing", "completed", "failed"]}
 _IDENTITY_FIELDS: dict[str, Schema] = {
-    "identity_code": STRING, "name": STRING, "preprocessing_status": STRING, "visibility": STRING,
-    "link": nullable(URL), "created_at": TIMESTAMP, "locked": BOOLEAN, "tier": nullable(STRING),
-    "groups": array(STRING), "original_filename": nullable(STRING), "created_by": nullable(STRING),
+    "identity_code": STRING,
+    "name": STRING,
+    "preprocessing_status": STRING,
+    "visibility": STRING,
+    "link": nullable(URL),
+    "created_at": TIMESTAMP,
+    "locked": BOOLEAN,
+    "tier": nullable(STRING),
+    "groups": array(STRING),
+    "original_filename": nullable(STRING),
+    "created_by": nullable(STRING),
     "image_description": nullable(STRING),
 }
 _WEBHOOK_FIELDS: dict[str, Schema] = {
-    "id": STRING, "url": URL, "is_active": BOOLEAN, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
-    "last_response_status": nullable(INTEGER), "last_response_at": nullable(TIMESTAMP),
+    "id": STRING,
+    "url": URL,
+    "is_active": BOOLEAN,
+    "created_at": TIMESTAMP,
+    "updated_at": TIMESTAMP,
+    "last_response_status": nullable(INTEGER),
+    "last_response_at": nullable(TIMESTAMP),
 }
 
 SHAPES: dict[str, Schema] = {
-    "ErrorDetail": obj({"field": nullable(STRING), "message": STRING,
-                        "position": {"type": "string", "enum": ["body", "query", "path", "header"]}, "code": STRING},
-                       ("field", "message", "position")),
+    "ErrorDetail": obj(
+        {
+            "field": nullable(STRING),
+            "message": STRING,
+            "position": {"type": "string", "enum": ["body", "query", "path", "header"]},
+            "code": STRING,
+        },
+        ("field", "message", "position"),
+    ),
     "Error": obj({"error": STRING, "code": STRING, "detail": array(ref("ErrorDetail"))}, ("error", "code")),
-    "InsufficientCredits": obj({"error": STRING, "code": STRING, "required_credits": NUMBER,
-                                "in_progress_credits": NUMBER, "user_credits": NUMBER},
-                               ("error", "code", "required_credits", "in_progress_credits", "user_credits")),
+    "InsufficientCredits": obj(
+        {
+            "error": STRING,
+            "code": STRING,
+            "required_credits": NUMBER,
+            "in_progress_credits": NUMBER,
+            "user_credits": NUMBER,
+        },
+        ("error", "code", "required_credits", "in_progress_credits", "user_credits"),
+    ),
     "UploadRequest": obj({"filename": STRING, "project_name": {"type": "string", "minLength": 1, "maxLength": 128}}),
-    "UploadResponse": obj({"upload_url": URL, "download_url": URL, "file_id": STRING, "filename": STRING,
-                           "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/webp"]},
-                           "project_name": nullable(STRING)},
-                          ("upload_url", "download_url", "file_id", "filename", "content_type")),
+    "UploadResponse": obj(
+        {
+            "upload_url": URL,
+            "download_url": URL,
+            "file_id": STRING,
+            "filename": STRING,
+            "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/webp"]},
+            "project_name": nullable(STRING),
+        },
+        ("upload_url", "download_url", "file_id", "filename", "content_type"),
+    ),
     "EditChatRequest": _edit_chat_request(),
-    "EditChatAccepted": obj({"job_id": STRING, "conversation_id": STRING,
-                             "status": {"type": "string", "const": "processing"}},
-                            ("job_id", "conversation_id", "status")),
+    "EditChatAccepted": obj(
+        {"job_id": STRING, "conversation_id": STRING, "status": {"type": "string", "const": "processing"}},
+        ("job_id", "conversation_id", "status"),
+    ),
     "JobStatus": obj(_JOB_FIELDS, ("job_id", "job_type", "status", "progress")),
-    "ResultItem": obj({"job_id": STRING, "image_index": INTEGER, "group_index": INTEGER, "version": INTEGER,
-                       "inputs": array(_LINKS), "output": _LINKS, "model_used": nullable(STRING),
-                       "status": _RESULT_STATUS, "processing_time": nullable(NUMBER),
-                       "error_message": nullable(STRING), "created_at": TIMESTAMP,
-                       "width": nullable(INTEGER), "height": nullable(INTEGER)},
-                      ("image_index", "group_index", "version", "output", "model_used", "status")),
-    "Summary": obj({"total_images": INTEGER, "successful": INTEGER, "failed": INTEGER, "processing": INTEGER,
-                    "success_rate": NUMBER, "average_quality_score": nullable(NUMBER)}),
-    "JobResults": obj({**_JOB_FIELDS, "results": array(ref("ResultItem")), "summary": ref("Summary"),
-                       "credits_used": NUMBER, "edit_chat_attachments": array(obj({})),
-                       "edit_chat_identities": array(obj({}))},
-                      ("job_id", "job_type", "status", "results", "summary")),
-    "ImageResultData": obj({"id_task": STRING, "image_index": INTEGER, "group_index": INTEGER,
-                            "status": {"type": "string", "enum": ["completed", "failed"]},
-                            "output_link": nullable(URL), "output_thumbnail_link": nullable(URL),
-                            "error_message": nullable(STRING)},
-                           ("id_task", "image_index", "group_index", "status")),
-    "Notification": obj({"id": INTEGER, "name": STRING, "timestamp": NUMBER, "data": {"type": "object"}},
-                        ("id", "name", "timestamp", "data")),
-    "NotificationsRequest": obj({"id_task": {"anyOf": [STRING, array(STRING)]},
-                                 "name_list": {"anyOf": [STRING, array(STRING)]}}),
+    "ResultItem": obj(
+        {
+            "job_id": STRING,
+            "image_index": INTEGER,
+            "group_index": INTEGER,
+            "version": INTEGER,
+            "inputs": array(_LINKS),
+            "output": _LINKS,
+            "model_used": nullable(STRING),
+            "status": _RESULT_STATUS,
+            "processing_time": nullable(NUMBER),
+            "error_message": nullable(STRING),
+            "created_at": TIMESTAMP,
+            "width": nullable(INTEGER),
+            "height": nullable(INTEGER),
+        },
+        ("image_index", "group_index", "version", "output", "model_used", "status"),
+    ),
+    "Summary": obj(
+        {
+            "total_images": INTEGER,
+            "successful": INTEGER,
+            "failed": INTEGER,
+            "processing": INTEGER,
+            "success_rate": NUMBER,
+            "average_quality_score": nullable(NUMBER),
+        }
+    ),
+    "JobResults": obj(
+        {
+            **_JOB_FIELDS,
+            "results": array(ref("ResultItem")),
+            "summary": ref("Summary"),
+            "credits_used": NUMBER,
+            "edit_chat_attachments": array(obj({})),
+            "edit_chat_identities": array(obj({})),
+        },
+        ("job_id", "job_type", "status", "results", "summary"),
+    ),
+    "ImageResultData": obj(
+        {
+            "id_task": STRING,
+            "image_index": INTEGER,
+            "group_index": INTEGER,
+            "status": {"type": "string", "enum": ["completed", "failed"]},
+            "output_link": nullable(URL),
+            "output_thumbnail_link": nullable(URL),
+            "error_message": nullable(STRING),
+        },
+        ("id_task", "image_index", "group_index", "status"),
+    ),
+    "Notification": obj(
+        {"id": INTEGER, "name": STRING, "timestamp": NUMBER, "data": {"type": "object"}},
+        ("id", "name", "timestamp", "data"),
+    ),
+    "NotificationsRequest": obj(
+        {"id_task": {"anyOf": [STRING, array(STRING)]}, "name_list": {"anyOf": [STRING, array(STRING)]}}
+    ),
     "WebhookRequest": obj({"url": URL}, ("url",)),
     "Webhook": obj(_WEBHOOK_FIELDS, ("id", "url", "is_active")),
     "WebhookWithSecret": obj({**_WEBHOOK_FIELDS, "secret": STRING}, ("id", "url", "is_active", "secret")),
     "Identity": obj(_IDENTITY_FIELDS, ("identity_code", "name")),
-    "Pagination": obj({"page": INTEGER, "per_page": INTEGER, "total": INTEGER, "pages": INTEGER,
-                       "has_next": BOOLEAN, "has_prev": BOOLEAN},
-                      ("page", "per_page", "total", "pages", "has_next", "has_prev")),
-    "IdentityList": obj({"identities": array(ref("Identity")), "pagination": ref("Pagination")},
-                        ("identities", "pagination")),
-    "IdentityUploadResponse": obj({"identity_code": STRING, "success": BOOLEAN, "face_detected": BOOLEAN},
-                                  ("identity_code", "success")),
+    "Pagination": obj(
+        {
+            "page": INTEGER,
+            "per_page": INTEGER,
+            "total": INTEGER,
+            "pages": INTEGER,
+            "has_next": BOOLEAN,
+            "has_prev": BOOLEAN,
+        },
+        ("page", "per_page", "total", "pages", "has_next", "has_prev"),
+    ),
+    "IdentityList": obj(
+        {"identities": array(ref("Identity")), "pagination": ref("Pagination")}, ("identities", "pagination")
+    ),
+    "IdentityUploadResponse": obj(
+        {"identity_code": STRING, "success": BOOLEAN, "face_detected": BOOLEAN}, ("identity_code", "success")
+    ),
 }
 
 
 def resolved(name: str) -> Schema:
     """``SHAPES[name]`` with every ``$ref`` inlined: a standalone schema for any JSON Schema validator."""
+
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
             if "$ref" in node:
@@ -144,4 +237,6 @@ def resolved(name: str) -> Schema:
         if isinstance(node, list):
             return [walk(item) for item in node]
         return node
-    return walk(SHAPES[name])
+
+    shape: dict[str, Any] = walk(SHAPES[name])
+    return shape

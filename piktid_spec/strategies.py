@@ -27,8 +27,12 @@ from piktid_spec.params import EDIT_CHAT, MAX_CUSTOM_RATIO, Param
 from piktid_spec.plans import OUTPUT_CUSTOM_DIMENSIONS, Account
 from piktid_spec.validate import INPUT_FIELDS
 
-__all__ = ["RULE_CODES", "edit_chat_requests", "invalid_edit_chat_requests", "invalid_edit_chat_requests_for",
-           "rule_codes"]
+__all__ = [
+    "edit_chat_requests",
+    "invalid_edit_chat_requests",
+    "invalid_edit_chat_requests_for",
+    "rule_codes",
+]
 
 Payload = dict[str, Any]
 Breaker = Callable[[Account | None], SearchStrategy[Any] | None]
@@ -46,6 +50,7 @@ _ID_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
 # --- reading the declarations -------------------------------------------------------------------
+
 
 def _param(name: str) -> Param:
     return EDIT_CHAT.param(name)
@@ -74,6 +79,7 @@ def _modes(account: Account | None) -> tuple[str, ...]:
 
 
 # --- valid values ---------------------------------------------------------------------------------
+
 
 def _ids() -> SearchStrategy[str]:
     """Id-like strings (file_ids, identity codes, job ids): non-empty, as the service issues them."""
@@ -118,6 +124,7 @@ def _custom_dims() -> SearchStrategy[tuple[int, int]]:
 
 # --- valid requests -------------------------------------------------------------------------------
 
+
 def _merge(parts: tuple[Payload, ...]) -> Payload:
     return {key: value for part in parts for key, value in part.items()}
 
@@ -128,10 +135,13 @@ def _nulls(names: tuple[str, ...] | list[str]) -> dict[str, SearchStrategy[None]
 
 def _inputs() -> SearchStrategy[Payload]:
     """At least one of prompt / image_ids / identity_codes; the others absent or null."""
+
     def pick(chosen: frozenset[str]) -> SearchStrategy[Payload]:
         names = [n for n in INPUT_FIELDS if n in chosen]
-        return st.fixed_dictionaries({n: _valid_value(_param(n)) for n in names},
-                                     optional=_nulls([n for n in INPUT_FIELDS if n not in chosen]))
+        return st.fixed_dictionaries(
+            {n: _valid_value(_param(n)) for n in names}, optional=_nulls([n for n in INPUT_FIELDS if n not in chosen])
+        )
+
     return st.frozensets(st.sampled_from(INPUT_FIELDS), min_size=1).flatmap(pick)
 
 
@@ -153,8 +163,9 @@ def _options(account: Account | None) -> SearchStrategy[Payload]:
 def _plain_mode() -> SearchStrategy[Payload]:
     """output_mode absent, null or one that keeps the input size (auto, match); no companions."""
     keep = [m for m in _param("output_mode").enum or () if m not in _READ_UNDER.values()]
-    return st.fixed_dictionaries({}, optional={"output_mode": st.sampled_from([None, *keep]),
-                                               **_nulls(list(_READ_UNDER))})
+    return st.fixed_dictionaries(
+        {}, optional={"output_mode": st.sampled_from([None, *keep]), **_nulls(list(_READ_UNDER))}
+    )
 
 
 def _ratio_mode() -> SearchStrategy[Payload]:
@@ -170,7 +181,9 @@ def _custom_mode() -> SearchStrategy[Payload]:
 
 
 _MODE_FAMILIES: dict[str, Callable[[], SearchStrategy[Payload]]] = {
-    "plain": _plain_mode, "ratio": _ratio_mode, "custom": _custom_mode,
+    "plain": _plain_mode,
+    "ratio": _ratio_mode,
+    "custom": _custom_mode,
 }
 
 
@@ -185,6 +198,7 @@ def edit_chat_requests(account: Account | None = None) -> SearchStrategy[Payload
 
 
 # --- broken values --------------------------------------------------------------------------------
+
 
 def _avoid(value: str, forbidden: tuple[str, ...]) -> str:
     while value in forbidden:
@@ -217,12 +231,12 @@ def _too_many(p: Param) -> SearchStrategy[list[str]]:
 def _with_empty_item(p: Param) -> SearchStrategy[list[str]]:
     """A list of ids with one "" in it, no longer than ``p.max_items`` allows."""
     others = st.lists(_ids(), max_size=(p.max_items or _MAX_IDS) - 1)
-    return st.tuples(others, st.integers(0, _MAX_IDS)).map(lambda t: [*t[0][:t[1]], "", *t[0][t[1]:]])
+    return st.tuples(others, st.integers(0, _MAX_IDS)).map(lambda t: [*t[0][: t[1]], "", *t[0][t[1] :]])
 
 
 def _wrong_type(p: Param) -> SearchStrategy[Any]:
     """JSON values of another type than ``p.type``; never null, "" or [] (they mean absent)."""
-    numbers = st.integers(-10**6, 10**6)
+    numbers = st.integers(-(10**6), 10**6)
     fractions = numbers.map(lambda i: i + 0.5)
     text = st.text(min_size=1, max_size=10)
     objects = st.dictionaries(st.text(max_size=5), numbers, max_size=2)
@@ -237,6 +251,7 @@ def _wrong_type(p: Param) -> SearchStrategy[Any]:
 
 
 # --- breaking one rule ----------------------------------------------------------------------------
+
 
 def _set(base: SearchStrategy[Payload], name: str, values: SearchStrategy[Any]) -> SearchStrategy[Payload]:
     return st.tuples(base, values).map(lambda bv: {**bv[0], name: bv[1]})
@@ -275,10 +290,15 @@ def _declared_cases() -> Mapping[str, list[tuple[str, SearchStrategy[Any]]]]:
 
 def _declared(code: str) -> Breaker:
     """Set one declared field, in a context where it is read alone, to a value breaking ``code``."""
+
     def build(account: Account | None) -> SearchStrategy[Any] | None:
-        cases = [_set(base, name, values) for name, values in _declared_cases().get(code, [])
-                 if (base := _context(name, account)) is not None]
+        cases = [
+            _set(base, name, values)
+            for name, values in _declared_cases().get(code, [])
+            if (base := _context(name, account)) is not None
+        ]
         return st.one_of(cases) if cases else None
+
     return build
 
 
@@ -290,15 +310,24 @@ def _one_of(cases: list[SearchStrategy[Any] | None]) -> SearchStrategy[Any] | No
 def _invalid_body(account: Account | None) -> SearchStrategy[Any]:
     """Not an object: the request as a list of pairs, wrapped in a list, double-encoded, or a scalar."""
     base = edit_chat_requests(account)
-    return st.one_of(base.map(lambda b: [b]), base.map(lambda b: [list(kv) for kv in b.items()]),
-                     base.map(json.dumps), st.none(), st.booleans(), st.integers(), st.text(max_size=10))
+    return st.one_of(
+        base.map(lambda b: [b]),
+        base.map(lambda b: [list(kv) for kv in b.items()]),
+        base.map(json.dumps),
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=10),
+    )
 
 
 def _missing_input(account: Account | None) -> SearchStrategy[Payload]:
     """No prompt, image_ids or identity_codes: removed, or sent as null."""
+
     def strip(bn: tuple[Payload, bool]) -> Payload:
         kept = {k: v for k, v in bn[0].items() if k not in INPUT_FIELDS}
         return {**kept, **({n: None for n in INPUT_FIELDS} if bn[1] else {})}
+
     return st.tuples(edit_chat_requests(account), st.booleans()).map(strip)
 
 
@@ -325,6 +354,7 @@ def _empty_input(name: str, account: Account | None) -> SearchStrategy[Payload]:
         if not any(payload.get(n) for n in others):
             payload[other] = value
         return payload
+
     return st.tuples(edit_chat_requests(account), backup).map(blank)
 
 
@@ -346,19 +376,25 @@ def _empty_value(account: Account | None) -> SearchStrategy[Payload] | None:
 
 def _float_for_integer(account: Account | None) -> SearchStrategy[Payload] | None:
     """An integer field as the same whole number written as a float (2.0 for 2)."""
+
     def as_float(name: str) -> Callable[[tuple[Payload, int]], Payload]:
         return lambda t: {**t[0], name: float(t[0].get(name) or t[1])}
-    cases = [None if (base := _context(p.name, account)) is None
-             else st.tuples(base, _valid_value(p)).map(as_float(p.name))
-             for p in EDIT_CHAT.params if p.type == "integer"]
+
+    cases = [
+        None if (base := _context(p.name, account)) is None else st.tuples(base, _valid_value(p)).map(as_float(p.name))
+        for p in EDIT_CHAT.params
+        if p.type == "integer"
+    ]
     return _one_of(cases)
 
 
 def _aspect_ratio_missing(account: Account | None) -> SearchStrategy[Payload]:
     """output_mode "ratio" with aspect_ratio removed or null."""
+
     def drop(bn: tuple[Payload, bool]) -> Payload:
         kept = {k: v for k, v in bn[0].items() if k != "aspect_ratio"}
         return {**kept, "aspect_ratio": None} if bn[1] else kept
+
     return st.tuples(_requests(account, ("ratio",)), st.booleans()).map(drop)
 
 
@@ -377,6 +413,7 @@ def _dimensions_ignored(account: Account | None) -> SearchStrategy[Payload]:
         base_payload, names, (width, height) = t
         dims = {"width": width, "height": height}
         return {**base_payload, **{name: dims[name] for name in names}}
+
     return st.tuples(base, which, _custom_dims()).map(add)
 
 
@@ -388,6 +425,7 @@ def _custom_dimensions_missing(account: Account | None) -> SearchStrategy[Payloa
     def drop(t: tuple[Payload, str, bool]) -> Payload:
         kept = {k: v for k, v in t[0].items() if k != t[1]}
         return {**kept, t[1]: None} if t[2] else kept
+
     return st.tuples(_requests(account, ("custom",)), st.sampled_from(["width", "height"]), st.booleans()).map(drop)
 
 
@@ -409,7 +447,8 @@ def _custom_ratio_out_of_range(account: Account | None) -> SearchStrategy[Payloa
     if not _custom_ok(account):
         return None
     return st.tuples(_requests(account, ("custom",)), _skewed_dims()).map(
-        lambda t: {**t[0], "width": t[1][0], "height": t[1][1]})
+        lambda t: {**t[0], "width": t[1][0], "height": t[1][1]}
+    )
 
 
 def _size_not_in_plan(account: Account | None) -> SearchStrategy[Payload] | None:
@@ -476,10 +515,6 @@ def _cases(account: Account | None) -> Mapping[str, SearchStrategy[Any]]:
 def rule_codes(account: Account | None = None) -> frozenset[str]:
     """The codes ``invalid_edit_chat_requests(account)`` draws, so tests can check coverage."""
     return frozenset(_cases(account))
-
-
-RULE_CODES = rule_codes
-"""Alias of ``rule_codes``."""
 
 
 def invalid_edit_chat_requests_for(code: str, account: Account | None = None) -> SearchStrategy[Any]:

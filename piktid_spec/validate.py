@@ -39,8 +39,12 @@ class Violation:
         return {"field": self.field, "message": self.message, "position": "body", "code": self.code}
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.as_detail(), "status": self.status, "severity": self.severity,
-                "provenance": {"kind": self.provenance.kind, "text": self.provenance.text}}
+        return {
+            **self.as_detail(),
+            "status": self.status,
+            "severity": self.severity,
+            "provenance": {"kind": self.provenance.kind, "text": self.provenance.text},
+        }
 
 
 def violation(code: str, field: str | None, message: str | None = None) -> Violation:
@@ -61,7 +65,7 @@ def _as_int(p: Param, value: Any, out: list[Violation]) -> int | None:
             return None
         out.append(violation("float_for_integer", p.name))
         value = int(value)
-    return value
+    return int(value)
 
 
 def _check_int(p: Param, value: Any, out: list[Violation]) -> int | None:
@@ -128,8 +132,11 @@ def read_params(payload: dict[Any, Any]) -> tuple[dict[str, Any], list[Violation
 
 def _unknown_fields(payload: dict[Any, Any]) -> list[Violation]:
     names = set(EDIT_CHAT.names)
-    return [violation("unknown_field", key if isinstance(key, str) else f"<{type(key).__name__} key>")
-            for key in payload if key not in names]
+    return [
+        violation("unknown_field", key if isinstance(key, str) else f"<{type(key).__name__} key>")
+        for key in payload
+        if key not in names
+    ]
 
 
 def _given(value: object) -> bool:
@@ -168,9 +175,13 @@ def _plan_rules(payload: dict[Any, Any], usable: dict[str, Any], account: Accoun
     size = usable.get("size", EDIT_CHAT.param("size").default)
     size_given_but_unusable = payload.get("size") is not None and "size" not in usable
     if not size_given_but_unusable and size not in account.sizes:
-        out.append(violation("size_not_in_plan", "size",
-                             f"size: {size} needs a paid plan (the {account.plan} plan allows "
-                             f"{', '.join(sorted(account.sizes))})."))
+        out.append(
+            violation(
+                "size_not_in_plan",
+                "size",
+                f"size: {size} needs a paid plan (the {account.plan} plan allows {', '.join(sorted(account.sizes))}).",
+            )
+        )
     if usable.get("output_mode") == "custom" and not account.entitled(OUTPUT_CUSTOM_DIMENSIONS):
         out.append(violation("custom_dimensions_not_entitled", "output_mode"))
 

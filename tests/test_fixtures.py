@@ -47,8 +47,10 @@ def load(name: str) -> Any:
 
 def schema_errors(shape: str, instance: Any) -> list[str]:
     validator = Draft202012Validator(resolved(shape), format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-            for e in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    ]
 
 
 def strings(node: Any) -> list[str]:
@@ -70,8 +72,9 @@ def test_index_lists_every_payload() -> None:
 
 
 def test_every_shape_schema_is_valid() -> None:
-    for name in {entry["shape"] for entry in INDEX.values()} | {e["data_shape"] for e in INDEX.values()
-                                                                 if "data_shape" in e}:
+    for name in {entry["shape"] for entry in INDEX.values()} | {
+        e["data_shape"] for e in INDEX.values() if "data_shape" in e
+    }:
         Draft202012Validator.check_schema(resolved(name))
 
 
@@ -146,8 +149,10 @@ def test_payloads_describe_one_job() -> None:
     assert note["name"] == "image_result" and note["data"]["id_task"] == job_id
     first = results["results"][0]
     assert (first["image_index"], first["group_index"]) == (note["data"]["image_index"], note["data"]["group_index"])
-    assert first["output"] == {"full_size": note["data"]["output_link"],
-                               "thumbnail": note["data"]["output_thumbnail_link"]}
+    assert first["output"] == {
+        "full_size": note["data"]["output_link"],
+        "thumbnail": note["data"]["output_thumbnail_link"],
+    }
     upload = load("upload.response.json")
     assert upload["filename"] == load("upload.request.json")["filename"]
     assert load("edit_chat.edit_images.request.json")["image_ids"] == [upload["file_id"]]
@@ -177,9 +182,8 @@ def test_image_decodes(name: str) -> None:
 def test_corrupt_jpeg_looks_like_jpeg_but_does_not_decode() -> None:
     data = (IMAGES / "corrupt.jpg").read_bytes()
     assert data.startswith(b"\xff\xd8\xff")  # the JPEG SOI marker: sniffing by magic bytes says "JPEG"
-    with pytest.raises((OSError, SyntaxError, ValueError)):
-        with Image.open(IMAGES / "corrupt.jpg") as img:
-            img.load()
+    with pytest.raises((OSError, SyntaxError, ValueError)), Image.open(IMAGES / "corrupt.jpg") as img:
+        img.load()
 
 
 # --- users.json ----------------------------------------------------------------------------------

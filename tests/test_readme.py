@@ -13,7 +13,8 @@ def test_parameter_table_is_generated_from_edit_chat() -> None:
     found = re.search(r"<!-- EDIT_CHAT table start -->\n(.*?)\n<!-- EDIT_CHAT table end -->", text, re.S)
     assert found, "README lost its EDIT_CHAT table markers"
     assert found.group(1) == EDIT_CHAT.markdown_table(), (
-        "README's parameter table drifted from piktid_spec.EDIT_CHAT: paste EDIT_CHAT.markdown_table()")
+        "README's parameter table drifted from piktid_spec.EDIT_CHAT: paste EDIT_CHAT.markdown_table()"
+    )
 
 
 def test_readme_shows_the_two_setup_commands() -> None:
@@ -24,8 +25,12 @@ def test_readme_shows_the_two_setup_commands() -> None:
 def test_readme_usage_example_holds() -> None:
     from piktid_spec import Account, credits_for, output_size, validate_edit_chat
 
-    codes = [v.code for v in validate_edit_chat({"prompt": "A red bicycle", "size": "4K", "num_variations": 5},
-                                                account=Account("free", credits=40))]
+    codes = [
+        v.code
+        for v in validate_edit_chat(
+            {"prompt": "A red bicycle", "size": "4K", "num_variations": 5}, account=Account("free", credits=40)
+        )
+    ]
     assert codes == ["num_variations_out_of_range", "size_not_in_plan"]
     assert credits_for({"prompt": "A red bicycle", "size": "4K", "num_variations": 3}) == 30
     assert output_size({"prompt": "x", "output_mode": "ratio", "aspect_ratio": "16:9"}) == (2048, 1152)

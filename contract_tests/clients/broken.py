@@ -66,8 +66,7 @@ class NeverDeletes(PiktidClient):
 
     def wait(self, job_id: str, timeout: float = 60) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
-        with self._api.stream("GET", "/notifications/events", params={"id_task": job_id},
-                              timeout=timeout) as response:
+        with self._api.stream("GET", "/notifications/events", params={"id_task": job_id}, timeout=timeout) as response:
             for line in response.iter_lines():
                 if line.startswith("data: ") and line != "data: {}":
                     note = json.loads(line[6:])
@@ -83,10 +82,12 @@ class DocsSSE(PiktidClient):
 
     def wait(self, job_id: str, timeout: float = 60) -> list[dict[str, Any]]:
         headers = {"Authorization": self._api.headers["Authorization"]}
-        with requests.get(str(self._api.base_url).rstrip("/") + "/notifications/events", headers=headers,
-                          stream=True, timeout=timeout) as response:
+        with requests.get(
+            str(self._api.base_url).rstrip("/") + "/notifications/events", headers=headers, stream=True, timeout=timeout
+        ) as response:
             response.raise_for_status()
-            for raw_line in response.iter_lines(decode_unicode=True):
+            for raw in response.iter_lines(decode_unicode=True):
+                raw_line = raw.decode() if isinstance(raw, bytes) else raw
                 if not raw_line or raw_line.startswith(":"):
                     continue
                 if not raw_line.startswith("data: "):
@@ -112,6 +113,8 @@ class SkipsSignature(PiktidClient):
         return True
 
 
-BROKEN: dict[str, type[PiktidClient]] = {cls.__name__: cls for cls in (
-    StatusPoller, Ignores429, BestOfN, HouseIdentity, NeverDeletes, DocsSSE, SkipsSignature)}
+BROKEN: dict[str, type[PiktidClient]] = {
+    cls.__name__: cls
+    for cls in (StatusPoller, Ignores429, BestOfN, HouseIdentity, NeverDeletes, DocsSSE, SkipsSignature)
+}
 """Name -> class. Each class is its own factory: ``--piktid-client=contract_tests.clients.broken:DocsSSE``."""

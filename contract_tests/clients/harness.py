@@ -20,14 +20,13 @@ from typing import Any, TypeVar
 
 from PIL import Image
 
-from mock_server.settings import Settings
-from mock_server.testing import LiveServer
-
 from contract_tests import checks
 from contract_tests.calls import Call, bounded, short
 from contract_tests.checks import FINAL_STATUSES, waited_for_final_results
 from contract_tests.clients.protocol import ClientFactory, close
 from contract_tests.findings import Finding
+from mock_server.settings import Settings
+from mock_server.testing import LiveServer
 
 T = TypeVar("T")
 LATENCY = 0.1
@@ -80,8 +79,13 @@ class Session:
         return bounded(f"generate({short(request)})", self.client.generate, request, timeout=CALL_TIMEOUT)
 
     def wait(self, job_id: str) -> Call:
-        return bounded(f"wait({job_id!r}, timeout={WAIT_TIMEOUT:g})", self.client.wait, job_id, WAIT_TIMEOUT,
-                       timeout=WAIT_TIMEOUT + 5)
+        return bounded(
+            f"wait({job_id!r}, timeout={WAIT_TIMEOUT:g})",
+            self.client.wait,
+            job_id,
+            WAIT_TIMEOUT,
+            timeout=WAIT_TIMEOUT + 5,
+        )
 
     def upload(self, size: tuple[int, int]) -> tuple[Call, Path]:
         path = png_file(self.workdir, size)
@@ -97,7 +101,8 @@ class Session:
     def owns_job(self, job_id: object) -> bool:
         backend = self.server.backend
         return isinstance(job_id, str) and on_loop(
-            self.server, lambda: job_id in backend.jobs and backend.jobs[job_id].owner == self.token)
+            self.server, lambda: job_id in backend.jobs and backend.jobs[job_id].owner == self.token
+        )
 
     def final_results(self, job_id: str) -> list[dict[str, Any]]:
         """The server's results of the job's latest generation, once final (bounded wait)."""
@@ -118,13 +123,27 @@ class Session:
         started = self.generate(request)
         job_id = started.value
         if not started.returned or not self.owns_job(job_id):
-            return [Finding("generate_returned_job_id", started.what, "a job_id of a job this user owns",
-                            started.outcome(), str(checks.JOB_ID))]
+            return [
+                Finding(
+                    "generate_returned_job_id",
+                    started.what,
+                    "a job_id of a job this user owns",
+                    started.outcome(),
+                    str(checks.JOB_ID),
+                )
+            ]
         self.jobs.add(job_id)
         found = []
         if same_job is not None and job_id != same_job:
-            found.append(Finding("generate_returned_job_id", started.what, f"the continued job_id {same_job!r}",
-                                 started.outcome(), str(checks.SAME_JOB)))
+            found.append(
+                Finding(
+                    "generate_returned_job_id",
+                    started.what,
+                    f"the continued job_id {same_job!r}",
+                    started.outcome(),
+                    str(checks.SAME_JOB),
+                )
+            )
         return found + waited_for_final_results.find(self.wait(job_id), self.final_results(job_id))
 
     def close(self) -> None:
@@ -139,7 +158,7 @@ class Receiver:
         received = self.deliveries
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 received.put((body, {k.lower(): v for k, v in self.headers.items()}))
                 self.send_response(204)

@@ -40,8 +40,7 @@ class PiktidClient(Protocol):
 class WebhookVerifier(Protocol):
     """Optional: how the client's webhook receiver checks ``X-Webhook-Signature``."""
 
-    def verify_webhook(self, secret: str, body: bytes, header: str) -> bool:
-        ...
+    def verify_webhook(self, secret: str, body: bytes, header: str) -> bool: ...
 
 
 ClientFactory = Callable[[str, str], Any]

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import httpx
 
-from mock_server.testing import LiveServer
-
 from contract_tests import checks
 from contract_tests.calls import Call, short
 from contract_tests.clients.harness import CALL_TIMEOUT, Receiver, Session, on_loop
 from contract_tests.clients.protocol import ClientFactory
 from contract_tests.findings import Finding, spec_of
+from mock_server.testing import LiveServer
 
 Scenario = Callable[[Session], "list[Finding] | None"]
 PROMPT = "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic."
@@ -38,11 +37,18 @@ def edit_uploaded_image(s: Session) -> list[Finding]:
     backend = s.server.backend
     stored = on_loop(s.server, lambda: backend.files.files.get(upload.value) if isinstance(upload.value, str) else None)
     if not upload.returned or stored is None or stored.image_size != (320, 240):
-        return [Finding("upload_returned_file_id", upload.what, "the file_id of the uploaded bytes",
-                        upload.outcome() + ("" if stored is None else f"; stored size {stored.image_size}"),
-                        str(checks.UPLOAD))]
-    return s.generate_and_wait({"prompt": "Place this sneaker on a wet city street at night.",
-                                "image_ids": [upload.value], "size": "1K"})
+        return [
+            Finding(
+                "upload_returned_file_id",
+                upload.what,
+                "the file_id of the uploaded bytes",
+                upload.outcome() + ("" if stored is None else f"; stored size {stored.image_size}"),
+                str(checks.UPLOAD),
+            )
+        ]
+    return s.generate_and_wait(
+        {"prompt": "Place this sneaker on a wet city street at night.", "image_ids": [upload.value], "size": "1K"}
+    )
 
 
 def continue_conversation(s: Session) -> list[Finding]:
@@ -52,18 +58,31 @@ def continue_conversation(s: Session) -> list[Finding]:
         return [Finding("generate_returned_job_id", first.what, "a job_id", first.outcome(), str(checks.JOB_ID))]
     s.jobs.add(first.value)
     found = checks.waited_for_final_results.find(s.wait(first.value), s.final_results(first.value))
-    return found + s.generate_and_wait({"prompt": "Warm the lighting and add a soft rim light on the left.",
-                                        "conversation_id": first.value, "size": "1K", "num_variations": 2},
-                                       same_job=first.value)
+    return found + s.generate_and_wait(
+        {
+            "prompt": "Warm the lighting and add a soft rim light on the left.",
+            "conversation_id": first.value,
+            "size": "1K",
+            "num_variations": 2,
+        },
+        same_job=first.value,
+    )
 
 
 def two_identities(s: Session) -> list[Finding]:
     """The most identities a request may name (two)."""
     backend = s.server.backend
-    codes = on_loop(s.server, lambda: [i.identity_code for i, locked in
-                                       backend.identities.visible(s.token, "pro") if not locked][:2])
-    return s.generate_and_wait({"prompt": "Full-body editorial shot of the model in a beige trench coat.",
-                                "identity_codes": codes, "size": "1K"})
+    codes = on_loop(
+        s.server,
+        lambda: [i.identity_code for i, locked in backend.identities.visible(s.token, "pro") if not locked][:2],
+    )
+    return s.generate_and_wait(
+        {
+            "prompt": "Full-body editorial shot of the model in a beige trench coat.",
+            "identity_codes": codes,
+            "size": "1K",
+        }
+    )
 
 
 def failed_variations(s: Session) -> list[Finding]:
@@ -80,8 +99,9 @@ def _expect_status(s: Session, request: dict[str, object], status: int) -> list[
 def bad_request_400(s: Session) -> list[Finding]:
     """Requests it is asked to send that break a rule: the 400 surfaces as status_code 400."""
     s.invalid_on_purpose = True
-    return (_expect_status(s, {"size": "1K"}, 400)
-            + _expect_status(s, {"prompt": PROMPT, "size": "1K", "num_variations": 5}, 400))
+    return _expect_status(s, {"size": "1K"}, 400) + _expect_status(
+        s, {"prompt": PROMPT, "size": "1K", "num_variations": 5}, 400
+    )
 
 
 def insufficient_credits_402(s: Session) -> list[Finding]:
@@ -107,8 +127,15 @@ def rate_limited_429(s: Session) -> list[Finding]:
     if call.error is not None or call.timed_out:
         return checks.surfaced_status.find(call, 429)
     if not s.owns_job(call.value):
-        return [Finding("surfaced_status", call.what, "status_code 429 raised, or a job_id after a retry",
-                        call.outcome(), spec_of("rate_limited"))]
+        return [
+            Finding(
+                "surfaced_status",
+                call.what,
+                "status_code 429 raised, or a job_id after a retry",
+                call.outcome(),
+                spec_of("rate_limited"),
+            )
+        ]
     s.jobs.add(call.value)
     return checks.waited_for_final_results.find(s.wait(call.value), s.final_results(call.value))
 
@@ -120,23 +147,47 @@ def webhook_signature(s: Session) -> list[Finding] | None:
         return None
     receiver = Receiver()
     try:
-        answer = httpx.put(f"{s.server.url}/webhooks", json={"url": receiver.url},
-                           headers={"Authorization": f"Bearer {s.token}"}, timeout=CALL_TIMEOUT)
+        answer = httpx.put(
+            f"{s.server.url}/webhooks",
+            json={"url": receiver.url},
+            headers={"Authorization": f"Bearer {s.token}"},
+            timeout=CALL_TIMEOUT,
+        )
         delivery = receiver.next(CALL_TIMEOUT)
     finally:
         receiver.close()
     if answer.status_code != 200 or delivery is None:
-        return [Finding("webhook_signature_verified", "PUT /webhooks", "a signed ping delivery",
-                        f"{answer.status_code} {short(answer.text)}; delivery {delivery is not None}", "")]
+        return [
+            Finding(
+                "webhook_signature_verified",
+                "PUT /webhooks",
+                "a signed ping delivery",
+                f"{answer.status_code} {short(answer.text)}; delivery {delivery is not None}",
+                "",
+            )
+        ]
     body, headers = delivery
-    return checks.webhook_signature_verified.find(verify, answer.json()["secret"], body,
-                                                  headers.get("x-webhook-signature", ""))
+    return checks.webhook_signature_verified.find(
+        verify, answer.json()["secret"], body, headers.get("x-webhook-signature", "")
+    )
 
 
-SCENARIOS: dict[str, Scenario] = {f.__name__: f for f in (
-    text_to_image, edit_uploaded_image, continue_conversation, two_identities, failed_variations,
-    bad_request_400, insufficient_credits_402, size_not_in_plan_403, unknown_image_404, rate_limited_429,
-    webhook_signature)}
+SCENARIOS: dict[str, Scenario] = {
+    f.__name__: f
+    for f in (
+        text_to_image,
+        edit_uploaded_image,
+        continue_conversation,
+        two_identities,
+        failed_variations,
+        bad_request_400,
+        insufficient_credits_402,
+        size_not_in_plan_403,
+        unknown_image_404,
+        rate_limited_429,
+        webhook_signature,
+    )
+}
 
 
 def general_findings(s: Session) -> list[Finding]:
@@ -151,8 +202,9 @@ def general_findings(s: Session) -> list[Finding]:
     return found
 
 
-def run_scenario(name: str, factory: ClientFactory, server: LiveServer, workdir: Path,
-                 token: str | None = None) -> list[Finding] | None:
+def run_scenario(
+    name: str, factory: ClientFactory, server: LiveServer, workdir: Path, token: str | None = None
+) -> list[Finding] | None:
     """Run one scenario with a fresh client and user; its findings plus the general ones (None: n/a)."""
     session = Session(server, factory, token or f"client-{name}-{uuid.uuid4().hex[:8]}", workdir)
     try:
@@ -169,5 +221,12 @@ def _guarded(scenario: Scenario, session: Session) -> list[Finding] | None:
     try:
         return scenario(session)
     except Exception as exc:  # the client under test may raise anything
-        return [Finding(scenario.__name__, "the scenario's client calls", "no exception outside the protocol",
-                        Call("", error=exc).outcome(), "")]
+        return [
+            Finding(
+                scenario.__name__,
+                "the scenario's client calls",
+                "no exception outside the protocol",
+                Call("", error=exc).outcome(),
+                "",
+            )
+        ]

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.testing import LiveServer
-
 from contract_tests.clients.protocol import ClientFactory
 from contract_tests.clients.scenarios import SCENARIOS, run_scenario
 from contract_tests.findings import raise_findings
+from mock_server.testing import LiveServer
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_client_follows_the_contract(scenario: str, client_factory: ClientFactory,
-                                     contract_live_mock: LiveServer, tmp_path: Path) -> None:
+def test_client_follows_the_contract(
+    scenario: str, client_factory: ClientFactory, contract_live_mock: LiveServer, tmp_path: Path
+) -> None:
     findings = run_scenario(scenario, client_factory, contract_live_mock, tmp_path)
     if findings is None:
         pytest.skip(f"{scenario} does not apply: the client has no verify_webhook")

@@ -21,16 +21,15 @@ from hypothesis.strategies import SearchStrategy
 from jsonschema import Draft202012Validator
 from PIL import Image
 
-from piktid_spec import PLANS, Account, thumbnail_size
-from piktid_spec.shapes import resolved
-from piktid_spec.strategies import edit_chat_requests, invalid_edit_chat_requests_for, rule_codes
-
 from contract_tests import checks
 from contract_tests.calls import short
 from contract_tests.findings import Finding, raise_findings, spec_of
 from contract_tests.server.expect import OUTCOMES, Draw, expect, insufficient_body
 from contract_tests.server.targets import Target
 from contract_tests.server.world import World, auth, build_world
+from piktid_spec import PLANS, Account, thumbnail_size
+from piktid_spec.shapes import resolved
+from piktid_spec.strategies import edit_chat_requests, invalid_edit_chat_requests_for, rule_codes
 
 SCENARIO_HEADER = "X-Mock-Scenario"
 
@@ -38,11 +37,11 @@ SCENARIO_HEADER = "X-Mock-Scenario"
 def run_settings(max_examples: int | None = None) -> settings:
     """The loaded profile, with ``max_examples`` if given; never a deadline (requests take real time)."""
     extra: dict[str, Any] = {} if max_examples is None else {"max_examples": max_examples}
-    return settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                    **extra)
+    return settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], **extra)
 
 
 # --- strategies ---------------------------------------------------------------------------------------
+
 
 def _credits() -> SearchStrategy[float]:
     """Plenty, or a small balance that may not cover the request (402)."""
@@ -65,17 +64,21 @@ def _priced(account: Account) -> SearchStrategy[dict[str, Any]]:
     sizes = st.none() | st.sampled_from(sorted(account.sizes))
     counts = st.none() | st.integers(1, 4)
     return st.fixed_dictionaries({"size": sizes, "num_variations": counts}).map(
-        lambda d: {k: v for k, v in d.items() if v is not None})
+        lambda d: {k: v for k, v in d.items() if v is not None}
+    )
 
 
 def valid_draws(blocklist: tuple[str, ...] = ("blocked-subject",)) -> SearchStrategy[Draw]:
     """A plan, a request valid for it, a balance and an outcome; one draw in ten names a blocked subject."""
+
     def for_plan(plan: str) -> SearchStrategy[Draw]:
         account = Account(plan)
         blocked = st.integers(0, 9).map(lambda i: i == 5 and bool(blocklist))
         payloads = st.tuples(edit_chat_requests(account), _priced(account), blocked).map(
-            lambda t: _blocking({**t[0], **t[1]}, t[2], blocklist[0] if blocklist else ""))
+            lambda t: _blocking({**t[0], **t[1]}, t[2], blocklist[0] if blocklist else "")
+        )
         return st.builds(Draw, payloads, st.just(plan), _credits(), st.sampled_from(OUTCOMES))
+
     return st.sampled_from(sorted(PLANS)).flatmap(for_plan)
 
 
@@ -90,10 +93,12 @@ def invalid_draws() -> SearchStrategy[Draw]:
     def for_pair(pair: tuple[str, str]) -> SearchStrategy[Draw]:
         plan, code = pair
         return invalid_edit_chat_requests_for(code, Account(plan)).map(lambda p: Draw(p, plan, 1000.0, code=code))
+
     return st.sampled_from(pairs).flatmap(for_pair)
 
 
 # --- one exchange -------------------------------------------------------------------------------------
+
 
 class Exchange:
     """Send one draw as ``world``'s user and check every documented consequence."""
@@ -103,16 +108,21 @@ class Exchange:
         self.payload = world.bind(draw.payload)
         readable = self.payload if isinstance(self.payload, dict) else {}
         self.expected = expect(draw, target.settings, world.input_size(readable))
-        self.sent = f"POST /edit-chat {short(self.payload)} as {draw.plan} with {draw.credits:g} credits" + (
-            f", outcome {draw.outcome}" if draw.outcome != "completed" else "") + (
-            f" (breaks {draw.code})" if draw.code else "")
+        self.sent = (
+            f"POST /edit-chat {short(self.payload)} as {draw.plan} with {draw.credits:g} credits"
+            + (f", outcome {draw.outcome}" if draw.outcome != "completed" else "")
+            + (f" (breaks {draw.code})" if draw.code else "")
+        )
 
     def run(self) -> None:
         control, token = self.target.control, self.world.token
         control.set_account(token, plan=self.draw.plan, credits=self.draw.credits)
         checks.reservations_settled(control.account(token) or {}, reserved=0)
-        response = self.target.http.post("/edit-chat", content=json.dumps(self.payload).encode(), headers={
-            **auth(token), "Content-Type": "application/json", SCENARIO_HEADER: self.draw.outcome})
+        response = self.target.http.post(
+            "/edit-chat",
+            content=json.dumps(self.payload).encode(),
+            headers={**auth(token), "Content-Type": "application/json", SCENARIO_HEADER: self.draw.outcome},
+        )
         body = _json(response)
         if not self.expected.accepted:
             return self._rejected(response.status_code, body)
@@ -126,22 +136,43 @@ class Exchange:
             want = insufficient_body(self.expected, self.draw.credits)
             got = {k: body.get(k) for k in want}
             if got != want:
-                found.append(Finding("rejected_as_documented", self.sent, f"402 body with {want}", f"{got}",
-                                     spec_of("insufficient_credits")))
+                found.append(
+                    Finding(
+                        "rejected_as_documented",
+                        self.sent,
+                        f"402 body with {want}",
+                        f"{got}",
+                        spec_of("insufficient_credits"),
+                    )
+                )
         self.target.control.advance(self.target.settings.rate_window)
         found += checks.credits_conserved.find(self._account(), start=self.draw.credits, charged=0)
         raise_findings(self._in_context(found))
 
     def _accepted(self, status: int, body: Any) -> list[Finding]:
         if status != 202:
-            return [Finding("accepted_as_documented", self.sent, "202 with a job_id", f"{status}: {short(body)}",
-                            _why_valid(self.draw))]
+            return [
+                Finding(
+                    "accepted_as_documented",
+                    self.sent,
+                    "202 with a job_id",
+                    f"{status}: {short(body)}",
+                    _why_valid(self.draw),
+                )
+            ]
         found = _shape_findings("EditChatAccepted", body, self.sent)
         same = body.get("conversation_id") == body.get("job_id")
         continued = isinstance(self.payload, dict) and self.payload.get("conversation_id") == self.world.conversation
         if not same or (continued and body.get("job_id") != self.world.conversation):
-            found.append(Finding("accepted_as_documented", self.sent, "job_id == conversation_id (the continued one)",
-                                 short(body), str(checks.SAME_JOB)))
+            found.append(
+                Finding(
+                    "accepted_as_documented",
+                    self.sent,
+                    "job_id == conversation_id (the continued one)",
+                    short(body),
+                    str(checks.SAME_JOB),
+                )
+            )
         reserved = self.expected.per_image * self.expected.variations
         return found + checks.reservations_settled.find(self._account(), reserved=reserved)
 
@@ -152,11 +183,13 @@ class Exchange:
         found = checks.results_conform.find(results)
         items = [r for r in results.get("results", []) if r.get("image_index") == _last_index(results)]
         found += self._variations(items)
-        found += checks.credits_conserved.find(self._account(), start=self.draw.credits,
-                                               charged=self.expected.charged)
+        found += checks.credits_conserved.find(self._account(), start=self.draw.credits, charged=self.expected.charged)
         found += checks.reservations_settled.find(self._account(), reserved=0)
-        notes = [n for n in self.target.control.notifications(self.world.token)
-                 if n["data"].get("id_task") == job_id and n["data"].get("image_index") == _last_index(results)]
+        notes = [
+            n
+            for n in self.target.control.notifications(self.world.token)
+            if n["data"].get("id_task") == job_id and n["data"].get("image_index") == _last_index(results)
+        ]
         found += checks.one_notification_per_variation.find(items, notes)
         found += checks.results_agree_with_notifications.find(items, notes)
         found += self._thumbnail(items)
@@ -166,14 +199,25 @@ class Exchange:
 
     def _variations(self, items: list[dict[str, Any]]) -> list[Finding]:
         e = self.expected
-        want = [(i, status, e.model_used if status == "completed" else None, *(e.size or (None, None)))
-                for i, status in enumerate(e.statuses)]
-        got = [(r["group_index"], r["status"], r.get("model_used"), r.get("width"), r.get("height"))
-               for r in sorted(items, key=lambda r: r["group_index"])]
+        want = [
+            (i, status, e.model_used if status == "completed" else None, *(e.size or (None, None)))
+            for i, status in enumerate(e.statuses)
+        ]
+        got = [
+            (r["group_index"], r["status"], r.get("model_used"), r.get("width"), r.get("height"))
+            for r in sorted(items, key=lambda r: r["group_index"])
+        ]
         if got == want:
             return []
-        return [Finding("results_match_request", self.sent,
-                        f"(group_index, status, model_used, width, height) = {want}", f"{got}", str(checks.DIMENSIONS))]
+        return [
+            Finding(
+                "results_match_request",
+                self.sent,
+                f"(group_index, status, model_used, width, height) = {want}",
+                f"{got}",
+                str(checks.DIMENSIONS),
+            )
+        ]
 
     def _thumbnail(self, items: list[dict[str, Any]]) -> list[Finding]:
         done = [r for r in items if r["status"] == "completed"]
@@ -185,13 +229,22 @@ class Exchange:
         want = thumbnail_size(self.expected.size)
         if size == want:
             return []
-        return [Finding("results_match_request", f"GET {url}", f"a {want[0]}x{want[1]} thumbnail",
-                        f"status {response.status_code}, size {size}", str(checks.DIMENSIONS))]
+        return [
+            Finding(
+                "results_match_request",
+                f"GET {url}",
+                f"a {want[0]}x{want[1]} thumbnail",
+                f"status {response.status_code}, size {size}",
+                str(checks.DIMENSIONS),
+            )
+        ]
 
     def _in_context(self, found: list[Finding]) -> list[Finding]:
         """Findings about state (accounts, notifications) name the request that led to them."""
-        return [f if f.sent.startswith("POST /edit-chat") else replace(f, sent=f"{f.sent}, after {self.sent}")
-                for f in found]
+        return [
+            f if f.sent.startswith("POST /edit-chat") else replace(f, sent=f"{f.sent}, after {self.sent}")
+            for f in found
+        ]
 
     def _account(self) -> dict[str, Any]:
         return self.target.control.account(self.world.token) or {}
@@ -209,9 +262,10 @@ def _last_index(results: dict[str, Any]) -> int:
 
 
 def _shape_findings(name: str, body: Any, sent: str) -> list[Finding]:
-    return [Finding("accepted_as_documented", sent, f"a body of the {name} shape", e.message,
-                    str(checks.JOB_ID))
-            for e in Draft202012Validator(resolved(name)).iter_errors(body)]
+    return [
+        Finding("accepted_as_documented", sent, f"a body of the {name} shape", e.message, str(checks.JOB_ID))
+        for e in Draft202012Validator(resolved(name)).iter_errors(body)
+    ]
 
 
 def _why_valid(draw: Draw) -> str:
@@ -221,6 +275,7 @@ def _why_valid(draw: Draw) -> str:
 
 
 # --- the hypothesis runs --------------------------------------------------------------------------------
+
 
 def _drive(target: Target, name: str, draws: SearchStrategy[Draw], max_examples: int | None) -> None:
     worlds = [build_world(target, name)]
@@ -245,4 +300,3 @@ def check_valid_requests(target: Target, *, max_examples: int | None = None) -> 
 def check_invalid_requests(target: Target, *, max_examples: int | None = None) -> None:
     """Every draw with one broken rule gets that rule's status and code (a warning: accepted unless strict)."""
     _drive(target, "conformance-invalid", invalid_draws(), max_examples)
-

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from piktid_spec import CATALOGUE, CREDITS_PER_IMAGE, DEFAULT_ENGINE, EditChatRequest, output_size
-
 from mock_server.settings import Settings
+from piktid_spec import CATALOGUE, CREDITS_PER_IMAGE, DEFAULT_ENGINE, EditChatRequest, output_size
 
 OUTCOMES = ("completed", "failed", "refused")
 """Per-request outcomes the mock can be asked for (``X-Mock-Scenario``): ``refused`` is an engine refusal."""
@@ -84,11 +83,21 @@ def expect(draw: Draw, settings: Settings, input_size: tuple[int, int] | None) -
     if draw.credits < per_image * request.num_variations:
         return Expected(402, "insufficient_credits", per_image, request.num_variations)
     status, model = variation_outcome(request, draw.outcome, settings)
-    return Expected(202, None, per_image, request.num_variations, output_size(request, input_size),
-                    (status,) * request.num_variations, model)
+    return Expected(
+        202,
+        None,
+        per_image,
+        request.num_variations,
+        output_size(request, input_size),
+        (status,) * request.num_variations,
+        model,
+    )
 
 
 def insufficient_body(expected: Expected, credits: float) -> dict[str, Any]:
     """The documented 402 fields: "required_credits, in_progress_credits, user_credits"."""
-    return {"required_credits": float(expected.per_image * expected.variations), "in_progress_credits": 0.0,
-            "user_credits": float(credits)}
+    return {
+        "required_credits": float(expected.per_image * expected.variations),
+        "in_progress_credits": 0.0,
+        "user_credits": float(credits),
+    }

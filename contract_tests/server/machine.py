@@ -13,12 +13,15 @@ from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule,
-                                 run_state_machine_as_test)
-
-from piktid_spec import CATALOGUE, CREDITS_PER_IMAGE, PLANS, Account, EditChatRequest
-from piktid_spec.strategies import edit_chat_requests, invalid_edit_chat_requests
-from piktid_spec.validate import read_params
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 
 from contract_tests import checks
 from contract_tests.calls import short
@@ -28,6 +31,9 @@ from contract_tests.server.model import Model, UserModel
 from contract_tests.server.openapi_run import DEAD_RECEIVER
 from contract_tests.server.targets import Target
 from contract_tests.server.world import auth, upload
+from piktid_spec import CATALOGUE, CREDITS_PER_IMAGE, PLANS, Account, EditChatRequest
+from piktid_spec.strategies import edit_chat_requests, invalid_edit_chat_requests
+from piktid_spec.validate import read_params
 
 USERS = ("alice", "bob")
 MISSING_FILE = "file_never_uploaded"
@@ -108,30 +114,45 @@ class ServerMachine(RuleBasedStateMachine):
             return 402, {"insufficient_credits"}
         return 202, set()
 
-    def _send(self, token: str, drawn: tuple[object, str | None], picked: list[str], outcome: str,
-              conversation: str | None) -> Any:
+    def _send(
+        self, token: str, drawn: tuple[object, str | None], picked: list[str], outcome: str, conversation: str | None
+    ) -> Any:
         payload = self._bind(token, drawn[0], picked, conversation)
         status, codes = self._expect(token, payload, drawn[1], self.control.now())
-        response = self.target.http.post("/edit-chat", content=json.dumps(payload).encode(), headers={
-            **auth(token), "Content-Type": "application/json", "X-Mock-Scenario": outcome})
+        response = self.target.http.post(
+            "/edit-chat",
+            content=json.dumps(payload).encode(),
+            headers={**auth(token), "Content-Type": "application/json", "X-Mock-Scenario": outcome},
+        )
         body = response.json()
         sent = f"POST /edit-chat {short(payload)} as {token}" + (f" (breaks {drawn[1]})" if drawn[1] else "")
         if response.status_code != status or (codes and body.get("code") not in codes):
             code = next(iter(codes), None)
-            raise_findings([Finding("state_machine_answer", sent, f"{status} {sorted(codes) or ''}".strip(),
-                                    f"{response.status_code} {short(body)}",
-                                    spec_of(code) if code else "documented: the request is valid for this account")])
+            raise_findings(
+                [
+                    Finding(
+                        "state_machine_answer",
+                        sent,
+                        f"{status} {sorted(codes) or ''}".strip(),
+                        f"{response.status_code} {short(body)}",
+                        spec_of(code) if code else "documented: the request is valid for this account",
+                    )
+                ]
+            )
         if status != 202:
             return multiple()
         request = EditChatRequest.from_payload(payload)
         final, _ = variation_outcome(request, outcome, self.target.settings)
-        self.model.start(token, body["job_id"], request.num_variations, CREDITS_PER_IMAGE[request.size], final,
-                         self.control.now())
+        self.model.start(
+            token, body["job_id"], request.num_variations, CREDITS_PER_IMAGE[request.size], final, self.control.now()
+        )
         return body["job_id"]
 
     # --- rules -----------------------------------------------------------------------------------
-    @initialize(plans=st.tuples(*(st.sampled_from(sorted(PLANS)) for _ in USERS)),
-                credits=st.tuples(*(_credits() for _ in USERS)))
+    @initialize(
+        plans=st.tuples(*(st.sampled_from(sorted(PLANS)) for _ in USERS)),
+        credits=st.tuples(*(_credits() for _ in USERS)),
+    )
     def accounts(self, plans: tuple[str, ...], credits: tuple[float, ...]) -> None:
         """Each user gets a plan and a balance, and starts one generation (so every run has work)."""
         for token, plan, amount in zip(USERS, plans, credits, strict=True):
@@ -146,16 +167,26 @@ class ServerMachine(RuleBasedStateMachine):
         self.model.files[file_id] = token
         return file_id
 
-    @rule(target=jobs, token=st.sampled_from(USERS), data=st.data(), picked=st.lists(files, max_size=3),
-          outcome=st.sampled_from(OUTCOMES))
+    @rule(
+        target=jobs,
+        token=st.sampled_from(USERS),
+        data=st.data(),
+        picked=st.lists(files, max_size=3),
+        outcome=st.sampled_from(OUTCOMES),
+    )
     def generate(self, token: str, data: st.DataObject, picked: list[str], outcome: str) -> Any:
         drawn = data.draw(_requests(self.model.users[token].plan), label="request")
         return self._send(token, drawn, picked, outcome, None)
 
-    @rule(target=jobs, token=st.sampled_from(USERS), job=jobs, data=st.data(), picked=st.lists(files, max_size=3),
-          outcome=st.sampled_from(OUTCOMES))
-    def continue_conversation(self, token: str, job: str, data: st.DataObject, picked: list[str],
-                              outcome: str) -> Any:
+    @rule(
+        target=jobs,
+        token=st.sampled_from(USERS),
+        job=jobs,
+        data=st.data(),
+        picked=st.lists(files, max_size=3),
+        outcome=st.sampled_from(OUTCOMES),
+    )
+    def continue_conversation(self, token: str, job: str, data: st.DataObject, picked: list[str], outcome: str) -> Any:
         drawn = data.draw(_requests(self.model.users[token].plan), label="request")
         return self._send(token, drawn, picked, outcome, job)
 
@@ -177,18 +208,34 @@ class ServerMachine(RuleBasedStateMachine):
         response = self.target.http.delete(f"/notifications/{nid}", headers=auth(token))
         ok = note is not None and note["user"] == token and not note["deleted"]
         if response.status_code != (200 if ok else 404):
-            raise_findings([Finding("state_machine_answer", f"DELETE /notifications/{nid} as {token}",
-                                    "200 (own, not yet deleted)" if ok else "404 notification_not_found",
-                                    f"{response.status_code} {short(response.json())}",
-                                    spec_of("notification_not_found"))])
+            raise_findings(
+                [
+                    Finding(
+                        "state_machine_answer",
+                        f"DELETE /notifications/{nid} as {token}",
+                        "200 (own, not yet deleted)" if ok else "404 notification_not_found",
+                        f"{response.status_code} {short(response.json())}",
+                        spec_of("notification_not_found"),
+                    )
+                ]
+            )
 
     @rule(token=st.sampled_from(USERS))
     def set_webhook(self, token: str) -> None:
         since = max((n["id"] for n in self.control.notifications()), default=0)
         response = self.target.http.put("/webhooks", json={"url": DEAD_RECEIVER}, headers=auth(token))
         if response.status_code != 200 or "secret" not in response.json():
-            raise_findings([Finding("state_machine_answer", f"PUT /webhooks as {token}", "200 with a secret",
-                                    f"{response.status_code} {short(response.json())}", "")])
+            raise_findings(
+                [
+                    Finding(
+                        "state_machine_answer",
+                        f"PUT /webhooks as {token}",
+                        "200 with a secret",
+                        f"{response.status_code} {short(response.json())}",
+                        "",
+                    )
+                ]
+            )
         user = self.model.users[token]
         user.webhook_since = since if user.webhook_since is None else user.webhook_since
 
@@ -223,8 +270,15 @@ class ServerMachine(RuleBasedStateMachine):
         got = {(r["image_index"], r["group_index"]): r["status"] for r in items}
         if want == got:
             return []
-        return [Finding("results_follow_the_clock", f"GET /jobs/{job_id}/results", f"{want}", f"{got}",
-                        str(checks.TRACK_RESULTS))]
+        return [
+            Finding(
+                "results_follow_the_clock",
+                f"GET /jobs/{job_id}/results",
+                f"{want}",
+                f"{got}",
+                str(checks.TRACK_RESULTS),
+            )
+        ]
 
     @invariant()
     def polling_skips_deleted(self) -> None:
@@ -234,9 +288,15 @@ class ServerMachine(RuleBasedStateMachine):
             listed = self.target.http.post("/notifications", json={}, headers=auth(token)).json()
             want = [n["id"] for n in notes if n["user"] == token and not n["deleted"]]
             if [n["id"] for n in listed] != want:
-                found.append(Finding("notifications_consumed", f"POST /notifications as {token}",
-                                     f"ids {want} (not deleted, oldest first)", f"{[n['id'] for n in listed]}",
-                                     str(checks.DELETE_AFTER_PROCESSING)))
+                found.append(
+                    Finding(
+                        "notifications_consumed",
+                        f"POST /notifications as {token}",
+                        f"ids {want} (not deleted, oldest first)",
+                        f"{[n['id'] for n in listed]}",
+                        str(checks.DELETE_AFTER_PROCESSING),
+                    )
+                )
         raise_findings(found)
 
     @invariant()
@@ -249,10 +309,16 @@ class ServerMachine(RuleBasedStateMachine):
             sent = [d["notification_id"] for d in self.control.deliveries(token) if d["notification_id"] is not None]
             want = [n["id"] for n in notes if n["user"] == token and n["id"] > user.webhook_since]
             if sorted(sent) != want:
-                found.append(Finding("webhook_gets_every_notification", f"webhook of {token}",
-                                     f"one delivery per notification {want}", f"deliveries for {sorted(sent)}",
-                                     'inferred: the v2 reference sends every notification to the webhook '
-                                     '("Deliveries: the notification JSON as body")'))
+                found.append(
+                    Finding(
+                        "webhook_gets_every_notification",
+                        f"webhook of {token}",
+                        f"one delivery per notification {want}",
+                        f"deliveries for {sorted(sent)}",
+                        "inferred: the v2 reference sends every notification to the webhook "
+                        '("Deliveries: the notification JSON as body")',
+                    )
+                )
         raise_findings(found)
 
     @invariant()
@@ -273,8 +339,12 @@ def check_state_machine(target: Target, *, max_examples: int | None = None, step
     Defaults: the profile's step count, and a tenth of its examples as runs (each run is a whole
     sequence of steps, so "thorough" gives 100 runs of 200 steps).
     """
-    extra: dict[str, Any] = {"max_examples": max_examples or max(1, settings.default.max_examples // 10)}
+    extra: dict[str, Any] = {"max_examples": max_examples or max(1, settings().max_examples // 10)}
     if steps is not None:
         extra["stateful_step_count"] = steps
-    run_state_machine_as_test(machine_for(target), settings=settings(
-        deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much], **extra))
+    run_state_machine_as_test(
+        machine_for(target),
+        settings=settings(
+            deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much], **extra
+        ),
+    )

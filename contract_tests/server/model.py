@@ -77,8 +77,10 @@ class Model:
         self.jobs.setdefault(job_id, token)
         index = self.generations.get(job_id, 0)
         self.generations[job_id] = index + 1
-        self.variations.extend(Variation(token, job_id, index, i, per_image, now + self.settings.latency * (i + 1),
-                                         outcome) for i in range(count))
+        self.variations.extend(
+            Variation(token, job_id, index, i, per_image, now + self.settings.latency * (i + 1), outcome)
+            for i in range(count)
+        )
         self.dirty.add(job_id)
 
     def advance(self, now: float) -> None:

@@ -13,12 +13,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from piktid_spec import openapi
-
+from contract_tests.server.draws import run_settings
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
-
-from contract_tests.server.draws import run_settings
+from piktid_spec import openapi
 
 TOKEN = "schemathesis"
 EXCLUDED_PATHS = ("/notifications/events",)
@@ -51,8 +49,12 @@ def check_openapi_conformance(*, max_examples: int | None = None, settings: Sett
     schema = openapi_schema(app)
     checks = [not_a_server_error, response_schema_conformance]
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    strategy = st.one_of(schema.as_strategy(generation_mode=mode, headers=headers)
-                         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE))
+    strategy = st.one_of(
+        [
+            schema.as_strategy(generation_mode=mode, headers=headers)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        ]
+    )
 
     @given(case=strategy)
     @run_settings(max_examples)

@@ -44,8 +44,10 @@ def conformance_settings(**overrides: Any) -> Settings:
 def in_process(settings: Settings | None = None) -> Iterator[Target]:
     """The app in this process behind ``mock_piktid`` (respx): no sockets, one event-loop thread."""
     settings = settings or conformance_settings()
-    with mock_piktid(settings=settings, base_url=IN_PROCESS_URL) as control, \
-            httpx.Client(base_url=IN_PROCESS_URL, timeout=REQUEST_TIMEOUT) as client:
+    with (
+        mock_piktid(settings=settings, base_url=IN_PROCESS_URL) as control,
+        httpx.Client(base_url=IN_PROCESS_URL, timeout=REQUEST_TIMEOUT) as client,
+    ):
         yield Target("in-process", client, control, control.backend.settings)
 
 

@@ -13,9 +13,8 @@ from typing import Any
 
 from PIL import Image
 
-from piktid_spec.validate import read_params
-
 from contract_tests.server.targets import Target
+from piktid_spec.validate import read_params
 
 IMAGE_SIZES = ((320, 240), (200, 360))
 """Input images of distinct shapes, so "match keeps the input image's size" is observable."""
@@ -81,8 +80,9 @@ def build_world(target: Target, token: str) -> World:
     files = [(upload(target, token, size), size) for size in IMAGE_SIZES]
     listing = target.http.get("/identity", params={"per_page": 100}, headers=auth(token)).json()
     codes = [i["identity_code"] for i in listing["identities"] if not i.get("locked")][:2]
-    started = target.http.post("/edit-chat", headers=auth(token),
-                               json={"prompt": "first turn", "image_ids": [files[0][0]], "size": "1K"})
+    started = target.http.post(
+        "/edit-chat", headers=auth(token), json={"prompt": "first turn", "image_ids": [files[0][0]], "size": "1K"}
+    )
     started.raise_for_status()
     target.control.advance(target.settings.latency + target.settings.rate_window)
     return World(token, files, codes, started.json()["job_id"], files[0][1])

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from piktid_spec import PLANS, Account
-
 from mock_server.backend.errors import ApiError
+from piktid_spec import PLANS, Account
 
 
 @dataclass(slots=True)
@@ -27,15 +26,19 @@ class User:
         return Account(self.plan, self.credits, self.entitlements)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"token": self.token, "plan": self.plan, "credits": self.credits,
-                "in_progress_credits": self.in_progress, "charged_credits": self.charged,
-                "entitlements": sorted(self.account().entitlements or ())}
+        return {
+            "token": self.token,
+            "plan": self.plan,
+            "credits": self.credits,
+            "in_progress_credits": self.in_progress,
+            "charged_credits": self.charged,
+            "entitlements": sorted(self.account().entitlements or ()),
+        }
 
 
 def check_plan(plan: str) -> str:
     if plan not in PLANS:
-        raise ApiError("invalid_parameter", f"plan: unknown plan {plan!r}; use one of {', '.join(PLANS)}",
-                       field="plan")
+        raise ApiError("invalid_parameter", f"plan: unknown plan {plan!r}; use one of {', '.join(PLANS)}", field="plan")
     return plan
 
 
@@ -91,6 +94,7 @@ def check_users(users: list[Any], source: str) -> list[dict[str, Any]]:
             raise ValueError(f"{where}.credits must be a number >= 0")
         identities = entry.get("identities") or []
         if not isinstance(identities, list) or not all(
-                isinstance(i, dict) and isinstance(i.get("name", ""), str) for i in identities):
+            isinstance(i, dict) and isinstance(i.get("name", ""), str) for i in identities
+        ):
             raise ValueError(f'{where}.identities must be a list of {{"name": "..."}}')
     return users

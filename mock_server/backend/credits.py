@@ -12,8 +12,12 @@ from mock_server.backend.errors import ApiError
 
 def reserve(user: User, amount: float) -> None:
     if user.credits - user.in_progress < amount:
-        raise ApiError("insufficient_credits", required_credits=float(amount),
-                       in_progress_credits=float(user.in_progress), user_credits=float(user.credits))
+        raise ApiError(
+            "insufficient_credits",
+            required_credits=float(amount),
+            in_progress_credits=float(user.in_progress),
+            user_credits=float(user.credits),
+        )
     user.in_progress += amount
 
 

@@ -10,9 +10,17 @@ from piktid_spec import CATALOGUE, Violation, error_body
 class ApiError(Exception):
     """A catalogue entry plus what this occurrence adds (a message, detail entries, headers)."""
 
-    def __init__(self, code: str, message: str | None = None, *, field: str | None = None,
-                 detail: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
-                 violations: list[Violation] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        detail: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        violations: list[Violation] | None = None,
+        **extra: Any,
+    ) -> None:
         self.spec = CATALOGUE[code]
         self.code = code
         self.message = message or self.spec.message

@@ -15,9 +15,17 @@ from typing import Any
 from mock_server.backend.errors import ApiError
 
 KINDS: tuple[str, ...] = ("status", "latency", "fail_variation", "refusal", "drop_stream", "webhook_timeout")
-STATUS_CODES = {400: "invalid_parameter", 401: "unauthorized", 402: "insufficient_credits", 403: "content_blocked",
-                404: "not_found", 413: "body_too_large", 429: "rate_limited", 500: "internal_error",
-                503: "service_unavailable"}
+STATUS_CODES = {
+    400: "invalid_parameter",
+    401: "unauthorized",
+    402: "insufficient_credits",
+    403: "content_blocked",
+    404: "not_found",
+    413: "body_too_large",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
 
 
 @dataclass(slots=True)
@@ -35,9 +43,11 @@ class FaultRule:
     hits: int = 0
 
     def matches(self, method: str | None, path: str | None, token: str | None) -> bool:
-        return ((self.method is None or method is None or self.method.upper() == method.upper())
-                and (self.path is None or path is None or path.startswith(self.path))
-                and (self.token is None or self.token == token))
+        return (
+            (self.method is None or method is None or self.method.upper() == method.upper())
+            and (self.path is None or path is None or path.startswith(self.path))
+            and (self.token is None or self.token == token)
+        )
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,8 +58,9 @@ def _optional_text(value: object, name: str) -> None:
         raise ApiError("invalid_parameter", f"{name}: a string or null.", field=name)
 
 
-def check_rule(kind: object, status: object, times: object, probability: object, delay: object = 0.0,
-               **matchers: object) -> None:
+def check_rule(
+    kind: object, status: object, times: object, probability: object, delay: object = 0.0, **matchers: object
+) -> None:
     """Every field of a rule, so a bad rule is a 400 when added, never a 500 on later requests."""
     for name, value in matchers.items():
         _optional_text(value, name)
@@ -71,17 +82,27 @@ class Faults:
         self._random = random.Random(seed)
         self._ids = 0
 
-    def add(self, kind: str, *, method: str | None = None, path: str | None = None, token: str | None = None,
-            status: int | None = None, delay: float = 0.0, times: int | None = 1,
-            probability: float = 1.0) -> FaultRule:
+    def add(
+        self,
+        kind: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        token: str | None = None,
+        status: int | None = None,
+        delay: float = 0.0,
+        times: int | None = 1,
+        probability: float = 1.0,
+    ) -> FaultRule:
         check_rule(kind, status, times, probability, delay, method=method, path=path, token=token)
         self._ids += 1
         rule = FaultRule(self._ids, kind, method, path, token, status, float(delay), times, float(probability))
         self.rules.append(rule)
         return rule
 
-    def take(self, kind: str, *, method: str | None = None, path: str | None = None,
-             token: str | None = None) -> FaultRule | None:
+    def take(
+        self, kind: str, *, method: str | None = None, path: str | None = None, token: str | None = None
+    ) -> FaultRule | None:
         """The first live rule of ``kind`` matching this request, consuming one of its ``times``."""
         for rule in self.rules:
             if rule.kind != kind or not rule.matches(method, path, token):
@@ -120,12 +141,25 @@ def fault_error(rule: FaultRule, credits: tuple[float, float] = (0.0, 0.0)) -> A
     code = STATUS_CODES[rule.status or 500]
     if code == "insufficient_credits":
         balance, in_progress = credits
-        return ApiError(code, required_credits=float(max(0.0, balance - in_progress) + 1),
-                        in_progress_credits=float(in_progress), user_credits=float(balance))
+        return ApiError(
+            code,
+            required_credits=float(max(0.0, balance - in_progress) + 1),
+            in_progress_credits=float(in_progress),
+            user_credits=float(balance),
+        )
     if code == "rate_limited":
         return ApiError(code, headers={"Retry-After": "60"}, retry_after=60)
     if code == "invalid_parameter":
-        return ApiError(code, "Invalid request", detail=[{
-            "field": None, "message": "Invalid parameter (injected by a mock fault rule).", "position": "body",
-            "code": code}])
+        return ApiError(
+            code,
+            "Invalid request",
+            detail=[
+                {
+                    "field": None,
+                    "message": "Invalid parameter (injected by a mock fault rule).",
+                    "position": "body",
+                    "code": code,
+                }
+            ],
+        )
     return ApiError(code, f"{ApiError(code).message} (injected by a mock fault rule)")

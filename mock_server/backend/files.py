@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlencode
 
 from mock_server.backend.clock import Clock
@@ -44,8 +45,11 @@ def content_type_for(filename: str) -> str:
     if not suffix:
         return "image/jpeg"
     if suffix not in CONTENT_TYPES:
-        raise ApiError("unsupported_file_type", f"filename: unsupported extension {suffix!r}; use "
-                       ".jpg, .jpeg, .png or .webp.", field="filename")
+        raise ApiError(
+            "unsupported_file_type",
+            f"filename: unsupported extension {suffix!r}; use .jpg, .jpeg, .png or .webp.",
+            field="filename",
+        )
     return CONTENT_TYPES[suffix]
 
 
@@ -55,35 +59,55 @@ class Files:
         self.ttl, self.max_bytes = ttl, max_bytes
         self.files: dict[str, StoredFile] = {}
 
-    def create_upload(self, owner: str, filename: str | None, project_name: str | None, base_url: str) -> dict:
+    def create_upload(
+        self, owner: str, filename: str | None, project_name: str | None, base_url: str
+    ) -> dict[str, Any]:
         file_id = self.ids.new("file")
         name = filename or f"{self.ids.hex(16)}"
         stored = StoredFile(file_id, owner, name, content_type_for(name), project_name, self.clock.now())
         self.files[file_id] = stored
-        return {"upload_url": self.upload_url(stored, base_url), "download_url": self.download_url(stored, base_url),
-                "file_id": file_id, "filename": name, "content_type": stored.content_type,
-                "project_name": project_name}
+        return {
+            "upload_url": self.upload_url(stored, base_url),
+            "download_url": self.download_url(stored, base_url),
+            "file_id": file_id,
+            "filename": name,
+            "content_type": stored.content_type,
+            "project_name": project_name,
+        }
 
     def upload_url(self, stored: StoredFile, base_url: str) -> str:
         date, expires = amz_date(self.clock.now()), str(int(self.ttl))
         signature = self.signer.sign("PUT", stored.file_id, stored.content_type, date, expires)
-        query = urlencode({"X-Amz-Date": date, "X-Amz-Expires": expires,
-                           "X-Amz-SignedHeaders": "content-type", "X-Amz-Signature": signature})
+        query = urlencode(
+            {
+                "X-Amz-Date": date,
+                "X-Amz-Expires": expires,
+                "X-Amz-SignedHeaders": "content-type",
+                "X-Amz-Signature": signature,
+            }
+        )
         return f"{base_url}/storage/uploads/{stored.file_id}?{query}"
 
     def download_url(self, stored: StoredFile, base_url: str) -> str:
         signature = self.signer.token("GET", "uploads", stored.file_id)
         return f"{base_url}/storage/files/uploads/{stored.file_id}/{signature}{EXTENSIONS[stored.content_type]}"
 
-    def check_put(self, file_id: str, query: Mapping[str, str], content_type: str | None,
-                  has_authorization: bool, length: int | None) -> StoredFile:
+    def check_put(
+        self,
+        file_id: str,
+        query: Mapping[str, str],
+        content_type: str | None,
+        has_authorization: bool,
+        length: int | None,
+    ) -> StoredFile:
         """Everything S3 checks before it reads the body."""
         if has_authorization:
             raise ApiError("upload_auth_conflict")
         stored = self.files.get(file_id)
         date, expires = query.get("X-Amz-Date", ""), query.get("X-Amz-Expires", "")
-        if stored is None or not self.signer.check(query.get("X-Amz-Signature", ""), "PUT", file_id,
-                                                   content_type or "", date, expires):
+        if stored is None or not self.signer.check(
+            query.get("X-Amz-Signature", ""), "PUT", file_id, content_type or "", date, expires
+        ):
             raise ApiError("upload_signature_mismatch")
         signed_at, lifetime = parse_amz_date(date), ascii_int(expires)
         if signed_at is None or lifetime is None or self.clock.now() > signed_at + lifetime:
@@ -106,8 +130,9 @@ class Files:
         if stored is None or stored.owner != owner or not stored.uploaded:
             raise ApiError("file_not_found", f"image_ids: file {file_id!r} not found (or never uploaded).")
         if stored.image_size is None:
-            raise ApiError("undecodable_image", f"image_ids: file {file_id!r} is not a decodable image.",
-                           field="image_ids")
+            raise ApiError(
+                "undecodable_image", f"image_ids: file {file_id!r} is not a decodable image.", field="image_ids"
+            )
         return stored
 
     def downloadable(self, file_id: str, signature: str) -> StoredFile | None:

@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from piktid_spec import PLANS
-
 from mock_server.backend.errors import ApiError
 from mock_server.backend.ids import IdSource
 from mock_server.backend.numbers import ascii_int
 from mock_server.backend.signing import iso
+from piktid_spec import PLANS
 
 TIER_ORDER = tuple(PLANS)
 DEFAULT_NAMES = ("Ava", "Noah", "Mia")
@@ -36,11 +35,22 @@ class Identity:
     image: bytes | None = None
 
     def as_json(self, *, locked: bool = False) -> dict[str, Any]:
-        return {"identity_code": self.identity_code, "name": self.name, "preprocessing_status": "completed",
-                "visibility": "default" if self.owner is None else "private", "link": None,
-                "created_at": iso(self.created_at), "updated_at": iso(self.created_at), "locked": locked,
-                "tier": self.tier, "groups": [], "original_filename": self.original_filename,
-                "created_by": self.owner and "you", "image_description": None, "tag": self.tag}
+        return {
+            "identity_code": self.identity_code,
+            "name": self.name,
+            "preprocessing_status": "completed",
+            "visibility": "default" if self.owner is None else "private",
+            "link": None,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.created_at),
+            "locked": locked,
+            "tier": self.tier,
+            "groups": [],
+            "original_filename": self.original_filename,
+            "created_by": self.owner and "you",
+            "image_description": None,
+            "tag": self.tag,
+        }
 
 
 def _tiers_up_to(plan: str) -> tuple[str, ...]:
@@ -55,16 +65,28 @@ class Identities:
     own: dict[str, Identity] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.defaults = {tier: [Identity(self._default_code(tier, index), f"{name} ({tier})", tier, None,
-                                         self.created_at) for index, name in enumerate(DEFAULT_NAMES)]
-                         for tier in TIER_ORDER}
+        self.defaults = {
+            tier: [
+                Identity(self._default_code(tier, index), f"{name} ({tier})", tier, None, self.created_at)
+                for index, name in enumerate(DEFAULT_NAMES)
+            ]
+            for tier in TIER_ORDER
+        }
 
     def _default_code(self, tier: str, index: int) -> str:
         drawn = f"default-{tier}-{self.ids.hex(4)}"
         return DOCS_IDENTITY_CODE if (tier, index) == ("pro", 0) else drawn
 
-    def create(self, owner: str, name: str | None, now: float, *, tag: str | None = None,
-               filename: str | None = None, image: bytes | None = None) -> Identity:
+    def create(
+        self,
+        owner: str,
+        name: str | None,
+        now: float,
+        *,
+        tag: str | None = None,
+        filename: str | None = None,
+        image: bytes | None = None,
+    ) -> Identity:
         """A user's own identity; without a name it is "Identity N", counting only that user's."""
         if not (name and name.strip()):
             name = f"Identity {sum(i.owner == owner for i in self.own.values()) + 1}"
@@ -76,8 +98,12 @@ class Identities:
         """(identity, locked) pairs: the user's own, then the defaults of its tier (and above, locked)."""
         mine = [(i, False) for i in self.own.values() if i.owner == owner]
         unlocked = _tiers_up_to(plan)
-        defaults = [(i, tier not in unlocked) for tier in TIER_ORDER for i in self.defaults[tier]
-                    if include_locked or tier in unlocked]
+        defaults = [
+            (i, tier not in unlocked)
+            for tier in TIER_ORDER
+            for i in self.defaults[tier]
+            if include_locked or tier in unlocked
+        ]
         return mine + defaults
 
     def get(self, owner: str, plan: str, code: str) -> Identity:
@@ -97,10 +123,18 @@ class Identities:
         items.sort(key=lambda pair: getattr(pair[0], q["sort_by"]), reverse=q["order"] == "desc")
         page, per_page, total = q["page"], q["per_page"], len(items)
         pages = max(1, -(-total // per_page))
-        chunk = items[(page - 1) * per_page: page * per_page]
-        return {"identities": [i.as_json(locked=lk) for i, lk in chunk],
-                "pagination": {"page": page, "per_page": per_page, "total": total, "pages": pages,
-                               "has_next": page < pages, "has_prev": page > 1}}
+        chunk = items[(page - 1) * per_page : page * per_page]
+        return {
+            "identities": [i.as_json(locked=lk) for i, lk in chunk],
+            "pagination": {
+                "page": page,
+                "per_page": per_page,
+                "total": total,
+                "pages": pages,
+                "has_next": page < pages,
+                "has_prev": page > 1,
+            },
+        }
 
 
 def _ownership(identity: Identity) -> str:
@@ -108,8 +142,11 @@ def _ownership(identity: Identity) -> str:
 
 
 def _query_error(name: str, message: str) -> ApiError:
-    return ApiError("invalid_parameter", f"{name}: {message}",
-                    detail=[{"field": name, "message": message, "position": "query", "code": "invalid_parameter"}])
+    return ApiError(
+        "invalid_parameter",
+        f"{name}: {message}",
+        detail=[{"field": name, "message": message, "position": "query", "code": "invalid_parameter"}],
+    )
 
 
 def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -132,7 +169,12 @@ def _choice(query: Mapping[str, str], name: str, choices: tuple[str, ...], defau
 def parse_listing_query(query: Mapping[str, str]) -> dict[str, Any]:
     """The v2 identity-list query, with 400 (position "query") naming the bad parameter."""
     locked = _choice(query, "include_locked", ("true", "false", "1", "0"), "false")
-    return {"page": _int(query, "page", 1, 1, 1_000_000), "per_page": _int(query, "per_page", 20, 1, 100),
-            "search": query.get("search", ""), "sort_by": _choice(query, "sort_by", SORT_KEYS, "created_at"),
-            "order": _choice(query, "order", ORDERS, "desc"), "ownership": _choice(query, "ownership", OWNERSHIPS, None),
-            "include_locked": locked in ("true", "1")}
+    return {
+        "page": _int(query, "page", 1, 1, 1_000_000),
+        "per_page": _int(query, "per_page", 20, 1, 100),
+        "search": query.get("search", ""),
+        "sort_by": _choice(query, "sort_by", SORT_KEYS, "created_at"),
+        "order": _choice(query, "order", ORDERS, "desc"),
+        "ownership": _choice(query, "ownership", OWNERSHIPS, None),
+        "include_locked": locked in ("true", "1"),
+    }

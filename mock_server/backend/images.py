@@ -40,9 +40,14 @@ def _colors(spec: RenderSpec) -> tuple[tuple[int, int, int], tuple[int, int, int
 
 def _lines(spec: RenderSpec) -> list[str]:
     prompt = spec.prompt or "(no prompt: restyle of the input)"
-    return [*textwrap.wrap(prompt, 38)[:6], "",
-            f"{spec.width} x {spec.height}  ({spec.size_label})", f"model: {spec.model}",
-            f"image {spec.image_index}.{spec.group_index}", "piktid-mock"]
+    return [
+        *textwrap.wrap(prompt, 38)[:6],
+        "",
+        f"{spec.width} x {spec.height}  ({spec.size_label})",
+        f"model: {spec.model}",
+        f"image {spec.image_index}.{spec.group_index}",
+        "piktid-mock",
+    ]
 
 
 def _draw(spec: RenderSpec, size: tuple[int, int]) -> Image.Image:
@@ -53,8 +58,14 @@ def _draw(spec: RenderSpec, size: tuple[int, int]) -> Image.Image:
     image = ImageOps.colorize(gradient, dark, light)
     font_size = max(6, min(canvas) // 24)
     font = ImageFont.load_default(size=font_size)
-    ImageDraw.Draw(image).multiline_text((font_size, font_size), "\n".join(_lines(spec)), fill=(255, 255, 255),
-                                         font=font, stroke_width=max(1, font_size // 12), stroke_fill=(0, 0, 0))
+    ImageDraw.Draw(image).multiline_text(
+        (font_size, font_size),
+        "\n".join(_lines(spec)),
+        fill=(255, 255, 255),
+        font=font,
+        stroke_width=max(1, font_size // 12),
+        stroke_fill=(0, 0, 0),
+    )
     return image if canvas == size else image.resize(size, Image.Resampling.BILINEAR)
 
 

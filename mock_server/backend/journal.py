@@ -41,8 +41,11 @@ class Journal:
         return entry
 
     def query(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[dict[str, Any]]:
-        return [e.as_json() for e in self.entries
-                if e.seq > since and (user is None or e.user == user) and (path is None or e.path.startswith(path))]
+        return [
+            e.as_json()
+            for e in self.entries
+            if e.seq > since and (user is None or e.user == user) and (path is None or e.path.startswith(path))
+        ]
 
     def clear(self) -> None:
         self.entries.clear()

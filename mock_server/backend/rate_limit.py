@@ -25,7 +25,10 @@ class RateLimiter:
             hits.popleft()
         if len(hits) >= self.limit:
             retry = max(1, math.ceil(hits[0] + self.window - now))
-            raise ApiError("rate_limited", f"Rate limit reached: at most {self.limit} requests per "
-                           f"{self.window:g} s. Retry after {retry} s.", headers={"Retry-After": str(retry)},
-                           retry_after=retry)
+            raise ApiError(
+                "rate_limited",
+                f"Rate limit reached: at most {self.limit} requests per {self.window:g} s. Retry after {retry} s.",
+                headers={"Retry-After": str(retry)},
+                retry_after=retry,
+            )
         hits.append(now)

@@ -24,9 +24,17 @@ def _counts(job: Job) -> tuple[int, int, int]:
 
 def job_status(job: Job) -> dict[str, Any]:
     total, completed, failed = _counts(job)
-    return {"job_id": job.job_id, "job_type": "edit_chat", "status": "completed", "progress": 100.0,
-            "total_images": total, "processed_images": completed + failed, "error_message": None,
-            "created_at": iso(job.created_at), "updated_at": iso(job.updated_at or job.created_at)}
+    return {
+        "job_id": job.job_id,
+        "job_type": "edit_chat",
+        "status": "completed",
+        "progress": 100.0,
+        "total_images": total,
+        "processed_images": completed + failed,
+        "error_message": None,
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at or job.created_at),
+    }
 
 
 def _ref_links(backend: Backend, job: Job, ref: ImageRef) -> dict[str, str | None]:
@@ -35,23 +43,38 @@ def _ref_links(backend: Backend, job: Job, ref: ImageRef) -> dict[str, str | Non
         return {"full_size": url, "thumbnail": url}
     source = job.generations[ref.image_index]
     variation = source.variations[ref.group_index]
-    return {"full_size": backend.output_link(job, source, variation, "full"),
-            "thumbnail": backend.output_link(job, source, variation, "thumb")}
+    return {
+        "full_size": backend.output_link(job, source, variation, "full"),
+        "thumbnail": backend.output_link(job, source, variation, "thumb"),
+    }
 
 
 def _result(backend: Backend, job: Job, g: Generation, v: Variation) -> dict[str, Any]:
     done = v.status == "completed"
     refs = [r for r in (g.working, *g.references) if r is not None]
     return {
-        "job_id": job.job_id, "image_index": g.image_index, "group_index": v.group_index, "version": 0,
+        "job_id": job.job_id,
+        "image_index": g.image_index,
+        "group_index": v.group_index,
+        "version": 0,
         "inputs": [_ref_links(backend, job, r) for r in refs],
-        "output": {"full_size": backend.output_link(job, g, v, "full") if done else None,
-                   "thumbnail": backend.output_link(job, g, v, "thumb") if done else None},
-        "model_used": v.model_used, "status": v.status, "error_message": v.error_message,
+        "output": {
+            "full_size": backend.output_link(job, g, v, "full") if done else None,
+            "thumbnail": backend.output_link(job, g, v, "thumb") if done else None,
+        },
+        "model_used": v.model_used,
+        "status": v.status,
+        "error_message": v.error_message,
         "processing_time": round(v.finished_at - g.created_at, 3) if v.finished_at is not None else None,
-        "created_at": iso(g.created_at), "width": g.size[0], "height": g.size[1],
-        "original_filename": None, "download_filename": f"{job.job_id}_{g.image_index}_{v.group_index}.png",
-        "input_description": g.request.prompt, "quality_score": None, "feedback": None, "feedback_comment": None,
+        "created_at": iso(g.created_at),
+        "width": g.size[0],
+        "height": g.size[1],
+        "original_filename": None,
+        "download_filename": f"{job.job_id}_{g.image_index}_{v.group_index}.png",
+        "input_description": g.request.prompt,
+        "quality_score": None,
+        "feedback": None,
+        "feedback_comment": None,
     }
 
 
@@ -61,31 +84,57 @@ def _attachments(backend: Backend, job: Job) -> list[dict[str, Any]]:
         for role, ref in [("working", g.working), *(("reference", r) for r in g.references)]:
             if ref is not None and ref.kind == "file":
                 stored = backend.files.files[ref.key]
-                out.append({"file_id": ref.key, "filename": stored.filename, "image_index": g.image_index,
-                            "role": role, **_ref_links(backend, job, ref)})
+                out.append(
+                    {
+                        "file_id": ref.key,
+                        "filename": stored.filename,
+                        "image_index": g.image_index,
+                        "role": role,
+                        **_ref_links(backend, job, ref),
+                    }
+                )
     return out
 
 
 def job_results(backend: Backend, job: Job) -> dict[str, Any]:
     total, completed, failed = _counts(job)
     last = job.generations[-1].request if job.generations else None
-    identities = [{"identity_code": code, "name": name, "image_index": g.image_index}
-                  for g in job.generations for code, name in g.identities]
+    identities = [
+        {"identity_code": code, "name": name, "image_index": g.image_index}
+        for g in job.generations
+        for code, name in g.identities
+    ]
     return {
         **job_status(job),
         "results": [_result(backend, job, g, v) for g, v in job.variations()],
-        "summary": {"total_images": total, "successful": completed, "failed": failed,
-                    "processing": total - completed - failed,
-                    "success_rate": round(completed / total, 4) if total else 0.0, "average_quality_score": None},
+        "summary": {
+            "total_images": total,
+            "successful": completed,
+            "failed": failed,
+            "processing": total - completed - failed,
+            "success_rate": round(completed / total, 4) if total else 0.0,
+            "average_quality_score": None,
+        },
         "credits_used": float(sum(v.price for _, v in job.variations() if v.status == "completed")),
         "edit_chat_attachments": _attachments(backend, job),
         "edit_chat_identities": identities,
-        "should_post_process": False, "post_processing_status": None, "post_processing_error": None,
+        "should_post_process": False,
+        "post_processing_status": None,
+        "post_processing_error": None,
         "identity_code": identities[0]["identity_code"] if identities else None,
         "identity_name": identities[0]["name"] if identities else None,
-        "project_id": None, "project_text": None, "project_key": None,
-        "processing_options": None if last is None else {
-            "model": last.model, "size": last.size, "num_variations": last.num_variations,
-            "output_mode": last.output_mode, "aspect_ratio": last.aspect_ratio,
-            "width": last.width, "height": last.height},
+        "project_id": None,
+        "project_text": None,
+        "project_key": None,
+        "processing_options": None
+        if last is None
+        else {
+            "model": last.model,
+            "size": last.size,
+            "num_variations": last.num_variations,
+            "output_mode": last.output_mode,
+            "aspect_ratio": last.aspect_ratio,
+            "width": last.width,
+            "height": last.height,
+        },
     }

@@ -7,11 +7,9 @@ time between awaits, so credits, ids and notifications need no locks.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
-
-from piktid_spec import (CREDITS_PER_IMAGE, DEFAULT_ENGINE, EditChatRequest, Violation, output_size, rejection,
-                         thumbnail_size, validate_edit_chat)
 
 from mock_server.backend import credits
 from mock_server.backend.accounts import Accounts, User, check_plan, check_users, load_users_file
@@ -22,8 +20,8 @@ from mock_server.backend.files import Files
 from mock_server.backend.identities import Identities
 from mock_server.backend.ids import IdSource
 from mock_server.backend.images import RenderSpec
-from mock_server.backend.journal import Journal
 from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
+from mock_server.backend.journal import Journal
 from mock_server.backend.notifications import Notifications
 from mock_server.backend.numbers import ascii_int
 from mock_server.backend.rate_limit import RateLimiter
@@ -31,8 +29,16 @@ from mock_server.backend.results import job_results, job_status
 from mock_server.backend.signing import Signer
 from mock_server.backend.webhooks import Webhooks
 from mock_server.settings import Settings
-
-OUTCOMES = ("completed", "failed", "refused")
+from piktid_spec import (
+    CREDITS_PER_IMAGE,
+    DEFAULT_ENGINE,
+    EditChatRequest,
+    Violation,
+    output_size,
+    rejection,
+    thumbnail_size,
+    validate_edit_chat,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,9 @@ class Accepted:
 
 
 class Backend:
+    notifications: Notifications
+    webhooks: Webhooks
+
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.clock = Clock(self.settings.clock)
@@ -75,8 +84,9 @@ class Backend:
 
     def add_user(self, entry: dict[str, Any]) -> User:
         """A user from a checked users-file entry (see ``check_users``)."""
-        user = self.accounts.add(entry["token"], entry.get("plan", "pro"),
-                                 float(entry.get("credits", self.settings.open_credits)))
+        user = self.accounts.add(
+            entry["token"], entry.get("plan", "pro"), float(entry.get("credits", self.settings.open_credits))
+        )
         for identity in entry.get("identities") or ():
             self.identities.create(user.token, identity.get("name") or None, self.clock.now())
         return user
@@ -89,8 +99,7 @@ class Backend:
         if filename is not None and not isinstance(filename, str):
             raise ApiError("invalid_type", "filename: Wrong type: string expected.", field="filename")
         if project is not None and not (isinstance(project, str) and 1 <= len(project) <= 128):
-            raise ApiError("invalid_parameter", "project_name: a string of 1 to 128 characters.",
-                           field="project_name")
+            raise ApiError("invalid_parameter", "project_name: a string of 1 to 128 characters.", field="project_name")
         return self.files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
 
     # --- /edit-chat ----------------------------------------------------------------------------
@@ -111,8 +120,10 @@ class Backend:
         outcome = outcome or self.faults.outcome(user.token)
         generation = self._start(job, request, working, references, identities, price, outcome)
         self._publish_batch(job, generation)
-        return Accepted({"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
-                        [v for v in violations if not v.is_error])
+        return Accepted(
+            {"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
+            [v for v in violations if not v.is_error],
+        )
 
     def _conversation(self, user: User, conversation_id: str | None) -> Job | None:
         if conversation_id is None:
@@ -122,12 +133,15 @@ class Backend:
             raise ApiError("conversation_not_found", f"conversation_id: {conversation_id!r} not found.")
         return job
 
-    def _resolve(self, user: User, request: EditChatRequest, job: Job | None
-                 ) -> tuple[ImageRef | None, tuple[ImageRef, ...], tuple[tuple[str, str], ...]]:
+    def _resolve(
+        self, user: User, request: EditChatRequest, job: Job | None
+    ) -> tuple[ImageRef | None, tuple[ImageRef, ...], tuple[tuple[str, str], ...]]:
         files = [self.files.referenced(user.token, file_id) for file_id in request.image_ids]
         refs = [ImageRef("file", f.file_id, f.image_size or (0, 0)) for f in files]
-        identities = tuple((i.identity_code, i.name) for i in
-                           (self.identities.get(user.token, user.plan, code) for code in request.identity_codes))
+        identities = tuple(
+            (i.identity_code, i.name)
+            for i in (self.identities.get(user.token, user.plan, code) for code in request.identity_codes)
+        )
         working = job.last_output() if job else None
         if working is None and refs:
             working, refs = refs[0], refs[1:]
@@ -144,8 +158,16 @@ class Backend:
         self.jobs[job.job_id] = job
         return job
 
-    def _start(self, job: Job, request: EditChatRequest, working: ImageRef | None, references: tuple[ImageRef, ...],
-               identities: tuple[tuple[str, str], ...], price: float, outcome: str | None) -> Generation:
+    def _start(
+        self,
+        job: Job,
+        request: EditChatRequest,
+        working: ImageRef | None,
+        references: tuple[ImageRef, ...],
+        identities: tuple[tuple[str, str], ...],
+        price: float,
+        outcome: str | None,
+    ) -> Generation:
         now = self.clock.now()
         size = output_size(request, working.size if working else None)
         generation = Generation(len(job.generations), request, now, size, working, references, identities)
@@ -155,7 +177,7 @@ class Backend:
             due = now + self.settings.latency * (index + 1)
             variation = Variation(index, price, due, forced=outcome if outcome != "completed" else None)
             generation.variations.append(variation)
-            self.scheduler.at(due, lambda g=generation, v=variation: self.finish(job, g, v))
+            self.scheduler.at(due, functools.partial(self.finish, job, generation, variation))
         return generation
 
     # --- completion ----------------------------------------------------------------------------
@@ -168,12 +190,16 @@ class Backend:
         if variation.forced == "failed":
             self._fail(variation, "Generation failed (outcome forced by the mock).")
         elif refused and model != "auto":
-            self._fail(variation, f"The {model} engine refused this request. Specifying an engine disables "
-                                  "the fallback; use model \"auto\" to fall back to another engine.")
+            self._fail(
+                variation,
+                f"The {model} engine refused this request. Specifying an engine disables "
+                'the fallback; use model "auto" to fall back to another engine.',
+            )
         else:
             variation.status = "completed"
-            variation.model_used = self.settings.fallback_engine if refused else (
-                DEFAULT_ENGINE if model == "auto" else model)
+            variation.model_used = (
+                self.settings.fallback_engine if refused else (DEFAULT_ENGINE if model == "auto" else model)
+            )
         variation.finished_at = job.updated_at = self.clock.now()
         user = self.accounts.get(job.owner)
         if user is not None:
@@ -191,9 +217,14 @@ class Backend:
         return any(term.lower() in text for term in self.settings.refusal_terms)
 
     def image_result(self, job: Job, generation: Generation, variation: Variation) -> dict[str, Any]:
-        data: dict[str, Any] = {"id_task": job.job_id, "image_index": generation.image_index,
-                                "group_index": variation.group_index, "status": variation.status,
-                                "output_link": None, "output_thumbnail_link": None}
+        data: dict[str, Any] = {
+            "id_task": job.job_id,
+            "image_index": generation.image_index,
+            "group_index": variation.group_index,
+            "status": variation.status,
+            "output_link": None,
+            "output_thumbnail_link": None,
+        }
         if variation.status == "completed":
             data["output_link"] = self.output_link(job, generation, variation, "full")
             data["output_thumbnail_link"] = self.output_link(job, generation, variation, "thumb")
@@ -203,10 +234,18 @@ class Backend:
         return data
 
     def _publish_batch(self, job: Job, generation: Generation) -> None:
-        self.notifications.publish(job.owner, "batch_edit", {
-            "id_task": job.job_id, "image_index": generation.image_index, "status": generation.status,
-            "job_type": "edit_chat", "total_images": len(generation.variations),
-            "processed_images": sum(v.final for v in generation.variations)})
+        self.notifications.publish(
+            job.owner,
+            "batch_edit",
+            {
+                "id_task": job.job_id,
+                "image_index": generation.image_index,
+                "status": generation.status,
+                "job_type": "edit_chat",
+                "total_images": len(generation.variations),
+                "processed_images": sum(v.final for v in generation.variations),
+            },
+        )
 
     # --- jobs and outputs ----------------------------------------------------------------------
     def job(self, user: User, job_id: str) -> Job:
@@ -238,28 +277,45 @@ class Backend:
             return None
         image_index, group_index, variant = indexes[0] or 0, indexes[1] or 0, parts[2]
         generation = job.generations[image_index] if image_index < len(job.generations) else None
-        variation = generation.variations[group_index] if generation and group_index < len(
-            generation.variations) else None
+        variation = (
+            generation.variations[group_index] if generation and group_index < len(generation.variations) else None
+        )
         if generation is None or variation is None or variation.status != "completed":
             return None
-        spec = RenderSpec(job_id, image_index, group_index, generation.request.prompt, variation.model_used or "",
-                          generation.request.size, *generation.size, seed=self.ids.seed or 0)
+        spec = RenderSpec(
+            job_id,
+            image_index,
+            group_index,
+            generation.request.prompt,
+            variation.model_used or "",
+            generation.request.size,
+            *generation.size,
+            seed=self.ids.seed or 0,
+        )
         return spec, generation.size if variant == "full" else thumbnail_size(generation.size)
 
     # --- accounts and control ------------------------------------------------------------------
     def authenticate(self, token: str | None) -> User:
         return self.accounts.authenticate(token)
 
-    def set_account(self, token: str, *, plan: str | None = None, credits: float | None = None,
-                    entitlements: list[str] | None = None, identities: list[str] | None = None) -> User:
+    def set_account(
+        self,
+        token: str,
+        *,
+        plan: str | None = None,
+        credits: float | None = None,
+        entitlements: list[str] | None = None,
+        identities: list[str] | None = None,
+    ) -> User:
         """Create or change a user; ``identities`` names new identities to give it.
 
         Setting credits sets the balance and restarts its conservation count (``charged``); variations
         already reserved are still charged on completion, so a balance set below them goes negative,
         as an account charged on completion would.
         """
-        user = self.accounts.get(token) or self.accounts.add(token, plan or self.settings.open_plan,
-                                                             self.settings.open_credits)
+        user = self.accounts.get(token) or self.accounts.add(
+            token, plan or self.settings.open_plan, self.settings.open_credits
+        )
         if plan is not None:
             user.plan = check_plan(plan)
         if credits is not None:
@@ -272,8 +328,11 @@ class Backend:
 
     def account_view(self, user: User) -> dict[str, Any]:
         """The control API's view of a user: balance, reservations, charges and own identities."""
-        own = [{"identity_code": i.identity_code, "name": i.name} for i in self.identities.own.values()
-               if i.owner == user.token]
+        own = [
+            {"identity_code": i.identity_code, "name": i.name}
+            for i in self.identities.own.values()
+            if i.owner == user.token
+        ]
         return {**user.as_dict(), "identities": own}
 
     def advance(self, seconds: float) -> dict[str, Any]:

@@ -53,9 +53,14 @@ class WebhookConfig:
 
     def as_json(self, *, with_secret: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "id": self.id, "url": self.url, "is_active": self.is_active, "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at), "last_response_status": self.last_response_status,
-            "last_response_at": None if self.last_response_at is None else iso(self.last_response_at)}
+            "id": self.id,
+            "url": self.url,
+            "is_active": self.is_active,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "last_response_status": self.last_response_status,
+            "last_response_at": None if self.last_response_at is None else iso(self.last_response_at),
+        }
         if with_secret:
             body["secret"] = self.secret
         return body
@@ -84,15 +89,28 @@ class Delivery:
     attempts: list[Attempt] = field(default_factory=list)
 
     def headers(self) -> dict[str, str]:
-        return {"Content-Type": "application/json", "User-Agent": "piktid-mock-webhooks",
-                "X-Webhook-Signature": sign(self.secret, self.body), "X-Webhook-Event": self.event,
-                "X-Webhook-Delivery": self.id, "X-Webhook-Attempt": str(len(self.attempts))}
+        return {
+            "Content-Type": "application/json",
+            "User-Agent": "piktid-mock-webhooks",
+            "X-Webhook-Signature": sign(self.secret, self.body),
+            "X-Webhook-Event": self.event,
+            "X-Webhook-Delivery": self.id,
+            "X-Webhook-Attempt": str(len(self.attempts)),
+        }
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "url": self.url, "event": self.event, "notification_id": self.notification_id,
-                "status": self.status, "created_at": self.created_at,
-                "attempts": [{"number": a.number, "at": a.at, "status_code": a.status_code, "error": a.error,
-                              "duration": a.duration} for a in self.attempts]}
+        return {
+            "id": self.id,
+            "url": self.url,
+            "event": self.event,
+            "notification_id": self.notification_id,
+            "status": self.status,
+            "created_at": self.created_at,
+            "attempts": [
+                {"number": a.number, "at": a.at, "status_code": a.status_code, "error": a.error, "duration": a.duration}
+                for a in self.attempts
+            ],
+        }
 
 
 def check_url(url: object) -> str:
@@ -102,7 +120,12 @@ def check_url(url: object) -> str:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, ValueError):
             parsed = None
-        if parsed and parsed.scheme in ("http", "https") and parsed.host and (parsed.port is None or 0 < parsed.port < 65536):
+        if (
+            parsed
+            and parsed.scheme in ("http", "https")
+            and parsed.host
+            and (parsed.port is None or 0 < parsed.port < 65536)
+        ):
             return url
     raise ApiError("invalid_parameter", "url: an absolute http(s) URL is required.", field="url")
 
@@ -120,8 +143,14 @@ class Webhooks:
         url = check_url(body.get("url") if isinstance(body, dict) else None)
         now, ids = self.backend.clock.now(), self.backend.ids
         current = self.configs.get(owner)
-        config = WebhookConfig(current.id if current else ids.new("wh"), owner, url, ids.secret(),
-                               current.created_at if current else now, now)
+        config = WebhookConfig(
+            current.id if current else ids.new("wh"),
+            owner,
+            url,
+            ids.secret(),
+            current.created_at if current else now,
+            now,
+        )
         self.configs[owner] = config
         self._send_event(config, "ping", {"webhook_id": config.id, "url": url})
         return config.as_json(with_secret=True)
@@ -157,8 +186,16 @@ class Webhooks:
 
     def _enqueue(self, config: WebhookConfig, event: str, payload: dict[str, Any], nid: int | None) -> Delivery:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        delivery = Delivery(self.backend.ids.new("dlv"), config.owner, config.url, config.secret, event, body, nid,
-                            self.backend.clock.now())
+        delivery = Delivery(
+            self.backend.ids.new("dlv"),
+            config.owner,
+            config.url,
+            config.secret,
+            event,
+            body,
+            nid,
+            self.backend.clock.now(),
+        )
         self.deliveries.append(delivery)
         self._attempt(delivery)
         return delivery

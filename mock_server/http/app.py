@@ -54,10 +54,12 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         backend.webhooks.cancel()
 
     routes = [*ROUTES, Mount("/_mock", routes=control_routes())] if settings.control else list(ROUTES)
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    middleware=[Middleware(JournalMiddleware, backend=backend),
-                                Middleware(FaultMiddleware, backend=backend)],
-                    exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error})
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(JournalMiddleware, backend=backend), Middleware(FaultMiddleware, backend=backend)],
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
+    )
     app.router.redirect_slashes = False
     app.state.backend = backend
     app.state.renders = storage.RenderCache(settings.render_cache_size)

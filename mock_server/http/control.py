@@ -66,8 +66,13 @@ async def account(request: Request) -> Response:
     plan = body.get("plan")
     if plan is not None and not isinstance(plan, str):
         raise ApiError("invalid_parameter", "plan: a string.", field="plan")
-    user = backend.set_account(token, plan=plan, credits=_number(body, "credits"),
-                               entitlements=_strings(body, "entitlements"), identities=_strings(body, "identities"))
+    user = backend.set_account(
+        token,
+        plan=plan,
+        credits=_number(body, "credits"),
+        entitlements=_strings(body, "entitlements"),
+        identities=_strings(body, "identities"),
+    )
     return json_response(backend.account_view(user))
 
 
@@ -75,8 +80,11 @@ def _known(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     """A typo (``"credit"``) is a 400 naming it, not a silent no-op."""
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise ApiError("invalid_parameter", f"unknown fields: {', '.join(unknown)}; use {', '.join(sorted(allowed))}.",
-                       field=unknown[0])
+        raise ApiError(
+            "invalid_parameter",
+            f"unknown fields: {', '.join(unknown)}; use {', '.join(sorted(allowed))}.",
+            field=unknown[0],
+        )
     return body
 
 
@@ -96,8 +104,9 @@ async def clock(request: Request) -> Response:
             raise ApiError("invalid_parameter", "mode: real or manual.", field="mode")
         backend.clock.set_mode(mode)
         backend.scheduler.run_due()
-    return json_response({"mode": backend.clock.mode, "now": backend.clock.now(),
-                          "pending": backend.scheduler.pending()})
+    return json_response(
+        {"mode": backend.clock.mode, "now": backend.clock.now(), "pending": backend.scheduler.pending()}
+    )
 
 
 async def advance(request: Request) -> Response:
@@ -110,8 +119,9 @@ async def faults(request: Request) -> Response:
     _guard(request)
     backend = backend_of(request)
     if request.method == "POST":
-        body = _known(await _body(request), {"kind", "method", "path", "token", "status", "delay", "times",
-                                             "probability"})
+        body = _known(
+            await _body(request), {"kind", "method", "path", "token", "status", "delay", "times", "probability"}
+        )
         kind = body.pop("kind", None)
         return json_response(backend.faults.add(str(kind), **body).as_json(), 201)
     if request.method == "DELETE":

@@ -24,14 +24,29 @@ def requested_outcome(request: Request) -> str | None:
     value = request.headers.get(OUTCOME_HEADER)
     if value is None:
         prefer = request.headers.get("prefer", "")
-        value = next((p.split("=", 1)[1].strip() for p in prefer.split(";") + prefer.split(",")
-                      if p.strip().startswith("outcome=")), None)
+        value = next(
+            (
+                p.split("=", 1)[1].strip()
+                for p in prefer.split(";") + prefer.split(",")
+                if p.strip().startswith("outcome=")
+            ),
+            None,
+        )
     if value is None:
         return None
     if value not in ("completed", "failed", "refused"):
-        raise ApiError("invalid_parameter", f"{OUTCOME_HEADER}: use completed, failed or refused (got {value!r}).",
-                       detail=[{"field": OUTCOME_HEADER, "message": "use completed, failed or refused",
-                                "position": "header", "code": "invalid_parameter"}])
+        raise ApiError(
+            "invalid_parameter",
+            f"{OUTCOME_HEADER}: use completed, failed or refused (got {value!r}).",
+            detail=[
+                {
+                    "field": OUTCOME_HEADER,
+                    "message": "use completed, failed or refused",
+                    "position": "header",
+                    "code": "invalid_parameter",
+                }
+            ],
+        )
     return value
 
 

@@ -7,13 +7,12 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from piktid_spec import LIMITS
-
 from mock_server.backend.errors import ApiError
 from mock_server.backend.images import probe_image
 from mock_server.http.endpoints import user_of
 from mock_server.http.parsing import backend_of, read_body, replay
 from mock_server.http.render import json_response
+from piktid_spec import LIMITS
 
 MAX_IDENTITY_BYTES = int(LIMITS["identity_max_bytes"].value)
 
@@ -36,14 +35,19 @@ async def upload_identity(request: Request) -> Response:
     form = await replay(request, body).form(max_files=1, max_fields=10)
     image, name, tag = form.get("image"), form.get("name"), form.get("tag")
     if not isinstance(image, UploadFile):
-        raise ApiError("invalid_parameter", "image: a multipart file part named 'image' is required.",
-                       field="image")
+        raise ApiError("invalid_parameter", "image: a multipart file part named 'image' is required.", field="image")
     data = await image.read()
     if await to_thread.run_sync(probe_image, data) is None:
         raise ApiError("undecodable_image", "image: the file is not a decodable image.", field="image")
     backend = backend_of(request)
-    identity = backend.identities.create(user.token, name if isinstance(name, str) else None, backend.clock.now(),
-                                         tag=tag if isinstance(tag, str) else None, filename=image.filename,
-                                         image=data)
-    return json_response({"identity_code": identity.identity_code, "success": True, "face_detected": True,
-                          "name": identity.name})
+    identity = backend.identities.create(
+        user.token,
+        name if isinstance(name, str) else None,
+        backend.clock.now(),
+        tag=tag if isinstance(tag, str) else None,
+        filename=image.filename,
+        image=data,
+    )
+    return json_response(
+        {"identity_code": identity.identity_code, "success": True, "face_detected": True, "name": identity.name}
+    )

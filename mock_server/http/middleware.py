@@ -51,8 +51,9 @@ class JournalMiddleware:
             await self.app(scope, receive, send_and_note)
         except Exception:
             if not recorded:  # the 500 is sent further out, by ServerErrorMiddleware: journal it here
-                scope.setdefault("state", {})["error"] = ApiError("internal_error", "Internal server error in "
-                                                                  "piktid-mock (a bug)")
+                scope.setdefault("state", {})["error"] = ApiError(
+                    "internal_error", "Internal server error in piktid-mock (a bug)"
+                )
                 self._record(scope, 500, started)
             raise
 
@@ -60,11 +61,17 @@ class JournalMiddleware:
         state = scope.get("state", {})
         error = state.get("error")
         self.backend.journal.record(
-            at=self.backend.clock.now(), method=scope["method"], path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"), user=state.get("user") or _token(scope),
-            status=status, code=error.code if isinstance(error, ApiError) else None,
-            violations=_violations(state), duration=round(time.perf_counter() - started, 6),
-            body=state.get("payload"))
+            at=self.backend.clock.now(),
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            user=state.get("user") or _token(scope),
+            status=status,
+            code=error.code if isinstance(error, ApiError) else None,
+            violations=_violations(state),
+            duration=round(time.perf_counter() - started, 6),
+            body=state.get("payload"),
+        )
 
 
 class FaultMiddleware:

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.backend.errors import ApiError
-from mock_server.backend.numbers import ascii_int
 from mock_server.backend.notifications import Filters, Notification
+from mock_server.backend.numbers import ascii_int
 from mock_server.backend.service import Backend
 from mock_server.http.endpoints import user_of
 from mock_server.http.parsing import backend_of, read_json
@@ -68,11 +68,11 @@ async def _frames(backend: Backend, owner: str, filters: Filters, last_id: int) 
             yield _frame(n, "backfill")
         yield ServerSentEvent("{}", event="backfill_complete", id=str(last_id), sep="\n")
         while True:
-            n = await sub.queue.get()
-            if n is None:
+            published = await sub.queue.get()
+            if published is None:
                 return
-            if not n.deleted:
-                yield _frame(n)
+            if not published.deleted:
+                yield _frame(published)
             if backend.faults.drop_stream(sub.owner):
                 return
     finally:
@@ -87,11 +87,16 @@ async def events(request: Request) -> Response:
     """
     user = user_of(request, allow_query=True)
     backend = backend_of(request)
-    filters = Filters(_query_names(request, "id_task"), _query_names(request, "name_list"),
-                      _query_names(request, "id_image"))
-    return EventSourceResponse(_frames(backend, user.token, filters, _last_event_id(request)),
-                               ping=backend.settings.keepalive, ping_message_factory=Keepalive, sep="\n",
-                               headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    filters = Filters(
+        _query_names(request, "id_task"), _query_names(request, "name_list"), _query_names(request, "id_image")
+    )
+    return EventSourceResponse(
+        _frames(backend, user.token, filters, _last_event_id(request)),
+        ping=backend.settings.keepalive,
+        ping_message_factory=Keepalive,
+        sep="\n",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 async def list_notifications(request: Request) -> Response:

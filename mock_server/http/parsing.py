@@ -13,11 +13,10 @@ from mock_server.backend.errors import ApiError
 from mock_server.backend.numbers import ascii_int
 from mock_server.backend.service import Backend
 
-"""A longer Content-Length counts as larger than any limit (``int()`` refuses numbers past 4300 digits)."""
-
 
 def backend_of(request: Request) -> Backend:
-    return request.app.state.backend
+    backend: Backend = request.app.state.backend
+    return backend
 
 
 def bearer(request: Request, *, allow_query: bool = False) -> str | None:
@@ -46,8 +45,9 @@ def declared_length(request: Request) -> int | None:
 
 async def read_body(request: Request, limit: int, too_large: Callable[[], ApiError] | None = None) -> bytes:
     """The body, refused with 413 as soon as it passes ``limit`` (by Content-Length or while streaming)."""
-    error = too_large or (lambda: ApiError("body_too_large", f"The request body is larger than {limit} bytes.",
-                                           max_bytes=limit))
+    error = too_large or (
+        lambda: ApiError("body_too_large", f"The request body is larger than {limit} bytes.", max_bytes=limit)
+    )
     declared = declared_length(request)
     if declared is not None and declared > limit:
         raise error()
@@ -85,6 +85,7 @@ def _finite_float(text: str) -> float:
 
 def replay(request: Request, body: bytes) -> Request:
     """A copy of ``request`` whose body is ``body`` (already read, e.g. to enforce a size limit)."""
+
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 

@@ -31,7 +31,9 @@ async def api_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Routing errors (unknown path, wrong method, bad multipart) in the same error body."""
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code, "invalid_parameter")
+    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
+        exc.status_code, "invalid_parameter"
+    )
     message = f"No route for {request.method} {request.url.path}." if code == "not_found" else str(exc.detail)
     return error_response(ApiError(code, message))
 

@@ -34,9 +34,13 @@ class RenderCache:
 
 async def put_upload(request: Request) -> Response:
     backend = backend_of(request)
-    stored = backend.files.check_put(request.path_params["file_id"], request.query_params,
-                                     request.headers.get("content-type"), "authorization" in request.headers,
-                                     declared_length(request))
+    stored = backend.files.check_put(
+        request.path_params["file_id"],
+        request.query_params,
+        request.headers.get("content-type"),
+        "authorization" in request.headers,
+        declared_length(request),
+    )
     data = await read_body(request, backend.settings.upload_max_bytes, backend.files.too_large)
     size = await to_thread.run_sync(probe_image, data)
     backend.files.complete_upload(stored, data, size)

@@ -61,11 +61,20 @@ _ASYNC_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("piktid_mock_
 
 def _scope(request: httpx.Request) -> dict[str, Any]:
     url = request.url
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": request.method, "scheme": url.scheme, "path": url.path,
-            "raw_path": url.raw_path.split(b"?")[0], "query_string": url.query, "root_path": "",
-            "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "server": (url.host, url.port or _default_port(url.scheme)), "client": ("127.0.0.1", 50000)}
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme,
+        "path": url.path,
+        "raw_path": url.raw_path.split(b"?")[0],
+        "query_string": url.query,
+        "root_path": "",
+        "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "server": (url.host, url.port or _default_port(url.scheme)),
+        "client": ("127.0.0.1", 50000),
+    }
 
 
 def _default_port(scheme: str) -> int:
@@ -73,7 +82,8 @@ def _default_port(scheme: str) -> int:
 
 
 def _read_timeout(request: httpx.Request) -> float | None:
-    return request.extensions.get("timeout", {}).get("read")
+    read: float | None = request.extensions.get("timeout", {}).get("read")
+    return read
 
 
 def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
@@ -83,8 +93,9 @@ def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
 class _Exchange:
     """One request on the app's loop: the ASGI call, and its response events sent to ``deliver``."""
 
-    def __init__(self, request: httpx.Request, deliver: Callable[[Event], None], loop: asyncio.AbstractEventLoop,
-                 app: Starlette) -> None:
+    def __init__(
+        self, request: httpx.Request, deliver: Callable[[Event], None], loop: asyncio.AbstractEventLoop, app: Starlette
+    ) -> None:
         self.scope = _scope(request)
         self.body = request.content
         self.deliver, self.loop = deliver, loop
@@ -300,9 +311,12 @@ class _Router(respx.MockRouter):
 
 def _router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> respx.MockRouter:
     router = _Router(assert_all_called=False, assert_all_mocked=assert_all_mocked)
-    router.route(scheme=base_url.scheme, host=base_url.host,
-                 port=base_url.port or _default_port(base_url.scheme), name="piktid-mock").mock(
-        side_effect=bridge.respond)
+    router.route(
+        scheme=base_url.scheme,
+        host=base_url.host,
+        port=base_url.port or _default_port(base_url.scheme),
+        name="piktid-mock",
+    ).mock(side_effect=bridge.respond)
     router.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
     return router
 
@@ -352,20 +366,24 @@ class MockPiktid:
         inject = "piktid_mock" in inspect.signature(func).parameters
         fresh = functools.partial(MockPiktid, self.settings, self.base_url, self.assert_all_mocked)
         if inspect.iscoroutinefunction(func):
+
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 async with fresh() as control:
                     return await func(*args, **_with_control(kwargs, inject, control))
+
             wrapper: Callable[..., Any] = async_wrapper
         else:
+
             @functools.wraps(func)
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
                 with fresh() as control:
                     return func(*args, **_with_control(kwargs, inject, control))
+
             wrapper = sync_wrapper
         if inject:
-            wrapper.__signature__ = _without(inspect.signature(func), "piktid_mock")  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+            wrapper.__signature__ = _without(inspect.signature(func), "piktid_mock")  # type: ignore[attr-defined]  # inspect reads it; functions do not declare it
+        return wrapper  # type: ignore[return-value]  # same call signature as func, minus the injected fixture
 
 
 def _with_control(kwargs: dict[str, Any], inject: bool, control: MockControl) -> dict[str, Any]:
@@ -384,9 +402,15 @@ def _base(base_url: str) -> httpx.URL:
     return url
 
 
-def mock_piktid(*, latency: float | None = None, clock: Literal["real", "manual"] | None = None,
-                seed: int | None = None, settings: Settings | None = None, base_url: str = DEFAULT_BASE_URL,
-                assert_all_mocked: bool = True) -> MockPiktid:
+def mock_piktid(
+    *,
+    latency: float | None = None,
+    clock: Literal["real", "manual"] | None = None,
+    seed: int | None = None,
+    settings: Settings | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    assert_all_mocked: bool = True,
+) -> MockPiktid:
     """Route ``base_url`` (default ``https://v2.api.piktid.com``) to a fresh in-process mock.
 
     ``with mock_piktid() as control:`` (or ``async with``, or ``@mock_piktid()`` on a sync or async
@@ -398,7 +422,9 @@ def mock_piktid(*, latency: float | None = None, clock: Literal["real", "manual"
     Loopback hosts pass through to the network; any other host is refused unless
     ``assert_all_mocked=False``.
     """
-    overrides = {k: v for k, v in (("latency", latency), ("clock", clock), ("seed", seed)) if v is not None}
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("latency", latency), ("clock", clock), ("seed", seed)) if v is not None
+    }
     url = _base(base_url)
     chosen = dataclasses.replace(settings or Settings(), public_url=str(url).rstrip("/"), **overrides)
     return MockPiktid(chosen, url, assert_all_mocked)

@@ -18,8 +18,11 @@ def _user() -> User:
 
 
 def _image_result(key: tuple[str, int, int], nid: int, status: str = "completed") -> dict[str, object]:
-    return {"id": nid, "name": "image_result", "data": {"id_task": key[0], "image_index": key[1],
-                                                        "group_index": key[2], "status": status}}
+    return {
+        "id": nid,
+        "name": "image_result",
+        "data": {"id_task": key[0], "image_index": key[1], "group_index": key[2], "status": status},
+    }
 
 
 def test_short_load_passes_on_the_mock() -> None:

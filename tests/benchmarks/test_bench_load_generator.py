@@ -21,8 +21,9 @@ def mock() -> ServerProcess:
 
 
 def test_python_generator_sends_exactly_the_requests_asked(mock: ServerProcess) -> None:
-    load = run_python(mock.url + "/edit-chat", "POST", json.dumps(BODY).encode(), "gen-user", requests=20,
-                      connections=4)
+    load = run_python(
+        mock.url + "/edit-chat", "POST", json.dumps(BODY).encode(), "gen-user", requests=20, connections=4
+    )
     assert (load.generator, load.requests, load.failures) == ("python-httpx", 20, 0)
     assert 0 < load.p50_ms <= load.p99_ms
 

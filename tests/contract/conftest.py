@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_server.testing import LiveServer
-
 from contract_tests.clients.harness import suite_settings
+from mock_server.testing import LiveServer
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ def test_a_returned_value_is_kept() -> None:
 def test_an_exception_is_kept_with_its_status_code_and_where_it_was_raised() -> None:
     def generate() -> str:
         raise Refused("slow down")
+
     call = bounded("generate({})", generate, timeout=5)
     assert not call.returned and call.status_code == 429
     assert call.outcome().startswith("raised Refused: slow down with status_code=429 at ")

@@ -9,14 +9,26 @@ from typing import Any
 import httpx
 import pytest
 
+from contract_tests import (
+    Call,
+    ContractViolation,
+    credits_conserved,
+    no_server_errors,
+    no_unexpected_client_errors,
+    notifications_consumed,
+    one_notification_per_variation,
+    rejected_as_documented,
+    requests_valid,
+    reservations_settled,
+    results_agree_with_notifications,
+    results_conform,
+    surfaced_status,
+    waited_for_final_results,
+    waited_on_results_not_status,
+    webhook_signature_verified,
+)
 from mock_server.testing import MockControl, mock_piktid
 from mock_server.webhooks import sign, verify
-
-from contract_tests import (Call, ContractViolation, credits_conserved, no_server_errors,
-                            no_unexpected_client_errors, notifications_consumed, one_notification_per_variation,
-                            rejected_as_documented, requests_valid, reservations_settled,
-                            results_agree_with_notifications, results_conform, surfaced_status,
-                            waited_for_final_results, waited_on_results_not_status, webhook_signature_verified)
 
 BASE = "https://v2.api.piktid.com"
 TOKEN = "checks"
@@ -24,8 +36,10 @@ TOKEN = "checks"
 
 @pytest.fixture
 def mock() -> Iterator[tuple[MockControl, httpx.Client]]:
-    with mock_piktid(clock="manual", latency=1.0) as control, httpx.Client(
-            base_url=BASE, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+    with (
+        mock_piktid(clock="manual", latency=1.0) as control,
+        httpx.Client(base_url=BASE, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
         yield control, client
 
 
@@ -85,8 +99,7 @@ def test_server_errors_are_reported(mock: tuple[MockControl, httpx.Client]) -> N
     assert checks_of(no_server_errors.find(control.journal())) == ["no_server_errors"]
 
 
-def test_undeleted_events_are_reported_only_for_a_client_that_read_them(
-        mock: tuple[MockControl, httpx.Client]) -> None:
+def test_undeleted_events_are_reported_only_for_a_client_that_read_them(mock: tuple[MockControl, httpx.Client]) -> None:
     control, client = mock
     job, _ = finished(control, client)
     assert notifications_consumed.find(control.journal(), control.notifications(TOKEN), {job}) == []
@@ -123,7 +136,8 @@ def test_notifications_match_results_one_to_one(mock: tuple[MockControl, httpx.C
     tampered = copy.deepcopy(notes)
     tampered[0]["data"]["output_link"] = "https://elsewhere.example/x.png"
     assert checks_of(results_agree_with_notifications.find(body["results"], tampered)) == [
-        "results_agree_with_notifications"]
+        "results_agree_with_notifications"
+    ]
 
 
 def test_running_variations_have_no_notification(mock: tuple[MockControl, httpx.Client]) -> None:
@@ -147,8 +161,9 @@ def test_results_shape_is_checked(mock: tuple[MockControl, httpx.Client]) -> Non
 def test_rejections_need_the_catalogue_status_and_code(mock: tuple[MockControl, httpx.Client]) -> None:
     _, client = mock
     response = client.post("/edit-chat", json={"prompt": "x", "num_variations": 5})
-    assert rejected_as_documented.find("sent", response.status_code, response.json(),
-                                       "num_variations_out_of_range") == []
+    assert (
+        rejected_as_documented.find("sent", response.status_code, response.json(), "num_variations_out_of_range") == []
+    )
     found = rejected_as_documented.find("sent", response.status_code, response.json(), "missing_input")
     assert found and found[0].expected == "400 with code 'missing_input'"
 
@@ -168,8 +183,7 @@ def test_surfaced_status_wants_the_exact_status_code() -> None:
     assert len(surfaced_status.find(Call("generate({})", value="job_1"), 429)) == 1
 
 
-def test_wait_must_return_the_final_results_of_the_latest_generation(
-        mock: tuple[MockControl, httpx.Client]) -> None:
+def test_wait_must_return_the_final_results_of_the_latest_generation(mock: tuple[MockControl, httpx.Client]) -> None:
     control, client = mock
     _, body = finished(control, client)
     items = body["results"]
@@ -194,4 +208,5 @@ def test_webhook_verification_must_reject_every_tampering() -> None:
 
     def raises(*_: Any) -> bool:
         raise ValueError("bad signature")
+
     assert len(webhook_signature_verified.find(raises, secret, body, header)) == 1

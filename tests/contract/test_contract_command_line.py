@@ -19,12 +19,31 @@ RUN_TIMEOUT = 120
 
 def run_kit(workdir: Path, client: str) -> subprocess.CompletedProcess[str]:
     """The kit's client suite in a fresh interpreter, in ``workdir`` (a user's project)."""
-    plugin = [] if any(e.name == "piktid_mock" for e in entry_points(group="pytest11")) else [
-        "-p", "mock_server.pytest_plugin"]
+    plugin = (
+        []
+        if any(e.name == "piktid_mock" for e in entry_points(group="pytest11"))
+        else ["-p", "mock_server.pytest_plugin"]
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *plugin, "-q",
-                           "--pyargs", "contract_tests.clients", f"--piktid-client={client}"],
-                          cwd=workdir, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            *plugin,
+            "-q",
+            "--pyargs",
+            "contract_tests.clients",
+            f"--piktid-client={client}",
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
 
 
 def test_a_broken_client_fails_with_readable_findings(tmp_path: Path) -> None:

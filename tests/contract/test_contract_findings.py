@@ -9,14 +9,24 @@ from contract_tests.findings import spec_of
 
 
 def finding(check: str = "requests_valid") -> Finding:
-    return Finding(check, "POST /edit-chat -> 400", "no violation", "num_variations_out_of_range",
-                   'documented: "How many images to generate, 1–4."')
+    return Finding(
+        check,
+        "POST /edit-chat -> 400",
+        "no violation",
+        "num_variations_out_of_range",
+        'documented: "How many images to generate, 1–4."',
+    )
 
 
 def test_str_names_the_check_what_was_sent_expected_and_the_documented_sentence() -> None:
     text = str(finding())
-    for part in ("[requests_valid]", "sent:     POST /edit-chat -> 400", "expected: no violation",
-                 "observed: num_variations_out_of_range", 'spec:     documented: "How many images'):
+    for part in (
+        "[requests_valid]",
+        "sent:     POST /edit-chat -> 400",
+        "expected: no violation",
+        "observed: num_variations_out_of_range",
+        'spec:     documented: "How many images',
+    ):
         assert part in text
 
 

@@ -8,18 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from piktid_spec import Provenance, quoted_in
-
 import contract_tests
+from piktid_spec import Provenance, quoted_in
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = "image-playground-api.txt"
 KIT = Path(contract_tests.__file__).parent
-MODULES = sorted("contract_tests." + ".".join(p.relative_to(KIT).with_suffix("").parts)
-                 for p in KIT.rglob("*.py") if p.name not in ("__init__.py", "conftest.py")
-                 and not p.name.startswith("test_"))
-
-
+MODULES = sorted(
+    "contract_tests." + ".".join(p.relative_to(KIT).with_suffix("").parts)
+    for p in KIT.rglob("*.py")
+    if p.name not in ("__init__.py", "conftest.py") and not p.name.startswith("test_")
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +31,23 @@ def page() -> str:
 
 def kit_quotes() -> list[str]:
     """The text of every documented ``Provenance`` a kit module defines."""
-    return sorted({v.text for name in MODULES for v in vars(importlib.import_module(name)).values()
-                   if isinstance(v, Provenance) and v.kind == "documented"})
+    return sorted(
+        {
+            v.text
+            for name in MODULES
+            for v in vars(importlib.import_module(name)).values()
+            if isinstance(v, Provenance) and v.kind == "documented"
+        }
+    )
 
 
 def test_quotes_are_constants_not_inline_strings() -> None:
-    inline = [f"{p.relative_to(KIT)}:{n}" for p in sorted(KIT.rglob("*.py"))
-              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-              if re.search(r"""['"]documented: \"""", line)]
+    inline = [
+        f"{p.relative_to(KIT)}:{n}"
+        for p in sorted(KIT.rglob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"""['"]documented: \"""", line)
+    ]
     assert inline == []
     assert len(kit_quotes()) >= 10
 

@@ -13,13 +13,20 @@ from hypothesis import Phase, settings
 
 import mock_server.backend.credits as ledger
 import mock_server.backend.service as service
+from contract_tests import ContractViolation
+from contract_tests.server import (
+    Target,
+    check_invalid_requests,
+    check_openapi_conformance,
+    check_rate_limit,
+    check_state_machine,
+    check_valid_requests,
+    conformance_settings,
+    in_process,
+    over_http,
+)
 from mock_server.backend.accounts import User
 from mock_server.backend.rate_limit import RateLimiter
-
-from contract_tests import ContractViolation
-from contract_tests.server import (Target, check_invalid_requests, check_openapi_conformance, check_rate_limit,
-                                   check_state_machine, check_valid_requests, conformance_settings, in_process,
-                                   over_http)
 
 EXAMPLES = 25
 
@@ -41,8 +48,9 @@ def no_shrinking() -> Iterator[None]:
     """A broken mock fails fast: generate only (no shrinking, no example database); the previous
     profile is restored after."""
     previous = settings.get_current_profile_name()
-    settings.register_profile("contract-mutations", parent=settings.get_profile(previous),
-                              phases=[Phase.generate], database=None)
+    settings.register_profile(
+        "contract-mutations", parent=settings.get_profile(previous), phases=[Phase.generate], database=None
+    )
     settings.load_profile("contract-mutations")
     yield
     settings.load_profile(previous)
@@ -91,8 +99,10 @@ def test_a_wrong_output_size_is_caught(local: Target, monkeypatch: pytest.Monkey
 def test_a_lenient_strict_mode_is_caught(monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
     rejection = service.rejection
     monkeypatch.setattr(service, "rejection", lambda violations, strict=False: rejection(violations))
-    with in_process(conformance_settings(strict=True)) as mock, pytest.raises(ContractViolation,
-                                                                               match="rejected_as_documented"):
+    with (
+        in_process(conformance_settings(strict=True)) as mock,
+        pytest.raises(ContractViolation, match="rejected_as_documented"),
+    ):
         check_invalid_requests(mock, max_examples=EXAMPLES * 2)
 
 
@@ -110,6 +120,8 @@ def keep_reservation(user: User, amount: float) -> None:
 
 def test_a_leaked_reservation_is_caught(monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
     monkeypatch.setattr(ledger, "charge", keep_reservation)
-    with in_process(conformance_settings(rate_limit=5)) as mock, pytest.raises(ContractViolation,
-                                                                                match="reservations_settled"):
+    with (
+        in_process(conformance_settings(rate_limit=5)) as mock,
+        pytest.raises(ContractViolation, match="reservations_settled"),
+    ):
         check_state_machine(mock, max_examples=40, steps=30)

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from events_support import TOKEN, Receiver, SseStream, events_settings
+
 from mock_server.testing import LiveServer
 
 

@@ -9,6 +9,7 @@ answers from a per-event script; until ``start()`` its port is bound but refuses
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -41,8 +42,17 @@ DEADLINE = 10.0
 
 def events_settings(**changes: Any) -> Settings:
     """Manual clock, seeded, LATENCY per variation; webhook retries after 1, 2, 4, 8 s (5 attempts)."""
-    return Settings(**{"clock": "manual", "seed": 5, "latency": LATENCY, "webhook_backoff": 1.0,
-                       "webhook_attempts": 5, "webhook_timeout": 2.0} | changes)
+    return Settings(
+        **{
+            "clock": "manual",
+            "seed": 5,
+            "latency": LATENCY,
+            "webhook_backoff": 1.0,
+            "webhook_attempts": 5,
+            "webhook_timeout": 2.0,
+        }
+        | changes
+    )
 
 
 def wait_until(predicate: Callable[[], T], what: str, timeout: float = DEADLINE) -> T:
@@ -101,12 +111,19 @@ def auth(token: str) -> dict[str, str]:
 
 def api(server: LiveServer, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
     """One documented API call over real HTTP (no proxies from the environment)."""
-    return httpx.request(method, server.url + path, headers=auth(token) | kwargs.pop("headers", {}),
-                         trust_env=False, timeout=DEADLINE, **kwargs)
+    return httpx.request(
+        method,
+        server.url + path,
+        headers=auth(token) | kwargs.pop("headers", {}),
+        trust_env=False,
+        timeout=DEADLINE,
+        **kwargs,
+    )
 
 
-def start_job(server: LiveServer, token: str, *, variations: int = 1, scenario: str | None = None,
-              **payload: Any) -> str:
+def start_job(
+    server: LiveServer, token: str, *, variations: int = 1, scenario: str | None = None, **payload: Any
+) -> str:
     """``POST /edit-chat`` that must be accepted; the job_id."""
     body = {"prompt": "a red bicycle", "size": "1K", "num_variations": variations} | payload
     headers = {"X-Mock-Scenario": scenario} if scenario else {}
@@ -136,8 +153,14 @@ class Frame:
 class SseStream:
     """``GET /notifications/events`` read by httpx_sse in a thread; frames land in ``frames``."""
 
-    def __init__(self, server: LiveServer, token: str | None, *, params: Mapping[str, str] | None = None,
-                 headers: Mapping[str, str | bytes] | None = None) -> None:
+    def __init__(
+        self,
+        server: LiveServer,
+        token: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
+    ) -> None:
         self.url = server.url + "/notifications/events"
         self.params = dict(params or {})
         self.headers = (auth(token) if token else {}) | dict(headers or {})
@@ -159,8 +182,10 @@ class SseStream:
 
     def _read(self) -> None:
         try:
-            with httpx.Client(timeout=httpx.Timeout(DEADLINE, read=None), trust_env=False) as client, \
-                    connect_sse(client, "GET", self.url, params=self.params, headers=self.headers) as source:
+            with (
+                httpx.Client(timeout=httpx.Timeout(DEADLINE, read=None), trust_env=False) as client,
+                connect_sse(client, "GET", self.url, params=self.params, headers=self.headers) as source,
+            ):
                 self.status = source.response.status_code
                 self._socket = source.response.extensions["network_stream"].get_extra_info("socket")
                 self._connected.set()
@@ -176,10 +201,8 @@ class SseStream:
     def close(self) -> None:
         """Drop the connection like a killed client (FIN from the socket), and wait for the reader."""
         if self._socket is not None and not self.ended.is_set():
-            try:
+            with contextlib.suppress(OSError):
                 self._socket.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread.is_alive():
             self._thread.join(DEADLINE)
 
@@ -302,11 +325,14 @@ def settled(delivery: dict[str, Any]) -> bool:
 
 def wait_settled(server: LiveServer, event: str, count: int, attempts: int = 1) -> list[dict[str, Any]]:
     """The ``event`` deliveries once ``count`` exist and each has ``attempts`` settled attempts (or ended)."""
+
     def ready() -> list[dict[str, Any]] | None:
         found = deliveries(server, event)
         done = len(found) >= count and all(
-            settled(d) and (len(d["attempts"]) >= attempts or d["status"] != "pending") for d in found)
+            settled(d) and (len(d["attempts"]) >= attempts or d["status"] != "pending") for d in found
+        )
         return found if done else None
+
     return wait_until(ready, f"{count} settled {event} deliveries with {attempts} attempts")
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from events_support import LATENCY, TOKEN, api, run_in_thread, start_job, wait_until
+
 from mock_server.testing import LiveServer
 
-SNIPPET = '''
+SNIPPET = """
 import json
 import requests
 
@@ -53,7 +53,7 @@ with requests.get(
             break
         if status == "failed":
             raise RuntimeError(data.get("error_message", "Generation failed"))
-'''
+"""
 """Copied from the "Tracking progress" section of the Image Playground page, unchanged."""
 
 FIX = ('notification["name"]', 'notification.get("name")')
@@ -61,8 +61,11 @@ FIX = ('notification["name"]', 'notification.get("name")')
 
 def configured(server: LiveServer, job_id: str, *, fixed: bool) -> str:
     """The snippet with ``api_url``, the token and ``job_id`` set (and the fix applied if ``fixed``)."""
-    edits = [('"https://v2.api.piktid.com"', repr(server.url)), ('"your_access_token"', repr(TOKEN)),
-             ('"job_abc123..."', repr(job_id))] + ([FIX] if fixed else [])
+    edits = [
+        ('"https://v2.api.piktid.com"', repr(server.url)),
+        ('"your_access_token"', repr(TOKEN)),
+        ('"job_abc123..."', repr(job_id)),
+    ] + ([FIX] if fixed else [])
     source = SNIPPET
     for old, new in edits:
         assert source.count(old) == 1, old
@@ -74,8 +77,11 @@ def run_snippet(server: LiveServer, job_id: str, *, fixed: bool, when: str = "li
     """Run it in a thread; with ``when="live"`` the job completes only once the snippet is connected."""
     printed: list[str] = []
     subscriptions = server.backend.notifications.subscriptions
-    snippet = run_in_thread(lambda: exec(configured(server, job_id, fixed=fixed),
-                                         {"print": lambda *args: printed.append(" ".join(map(str, args)))}))
+    snippet = run_in_thread(
+        lambda: exec(
+            configured(server, job_id, fixed=fixed), {"print": lambda *args: printed.append(" ".join(map(str, args)))}
+        )
+    )
     if when == "live":
         wait_until(lambda: subscriptions or snippet.done(), "the snippet to connect")
     server.control.advance(LATENCY)
@@ -112,17 +118,16 @@ def test_unfixed_snippet_raises_keyerror_on_backfill_complete(server: LiveServer
     assert api(server, "GET", f"/jobs/{job}/results", TOKEN).json()["results"][0]["status"] == "completed"
 
 
-def test_unfixed_snippet_only_gets_through_when_the_result_is_already_in_the_backfill(
-        server: LiveServer) -> None:
+def test_unfixed_snippet_only_gets_through_when_the_result_is_already_in_the_backfill(server: LiveServer) -> None:
     """The frames come in order: an image_result backfilled before ``backfill_complete`` ends the loop first."""
     job = start_job(server, TOKEN)
     server.control.advance(LATENCY)
     assert run_snippet(server, job, fixed=False, when="backfill") == [
-        f"Image ready: {result_of(server, job)['output']['full_size']}"]
+        f"Image ready: {result_of(server, job)['output']['full_size']}"
+    ]
 
 
 def test_the_snippet_leaves_no_subscription_behind(server: LiveServer) -> None:
     job = start_job(server, TOKEN)
     run_snippet(server, job, fixed=True)
-    wait_until(lambda: not server.backend.notifications.subscriptions, "the snippet's subscription to go",
-               timeout=2)
+    wait_until(lambda: not server.backend.notifications.subscriptions, "the snippet's subscription to go", timeout=2)

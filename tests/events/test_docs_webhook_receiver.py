@@ -12,13 +12,22 @@ import json
 from typing import Any
 
 import httpx
+from events_support import (
+    LATENCY,
+    TOKEN,
+    Collector,
+    ThreadedServer,
+    deliveries,
+    put_webhook,
+    start_job,
+    wait_settled,
+    wait_until,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events_support import (LATENCY, TOKEN, Collector, ThreadedServer, deliveries, put_webhook, start_job,
-                            wait_settled, wait_until)
 from mock_server.testing import LiveServer
 
 
@@ -69,14 +78,19 @@ def test_docs_receiver_verifies_every_delivery_and_sees_the_image(server: LiveSe
         assert {event for event, _ in got} == {"ping", "batch_edit", "image_result"}
         links = sorted(r["output"]["full_size"] for r in _results(server, config["job_id"]))
         assert sorted(printed) == [f"Image ready: {link}" for link in links]
-        forged = httpx.post(url, content=b'{"name": "image_result"}', trust_env=False,
-                            headers={"X-Webhook-Signature": "sha256=" + "0" * 64})
+        forged = httpx.post(
+            url,
+            content=b'{"name": "image_result"}',
+            trust_env=False,
+            headers={"X-Webhook-Signature": "sha256=" + "0" * 64},
+        )
         assert forged.status_code == 401
     finally:
         receiver.stop()
 
 
 def _results(server: LiveServer, job_id: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{server.url}/jobs/{job_id}/results", headers={"Authorization": f"Bearer {TOKEN}"},
-                         trust_env=False)
+    response = httpx.get(
+        f"{server.url}/jobs/{job_id}/results", headers={"Authorization": f"Bearer {TOKEN}"}, trust_env=False
+    )
     return response.json()["results"]

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from events_support import LATENCY, TOKEN, api, start_job
+
 from mock_server.testing import LiveServer
 
 PAGE_FIELDS = {"id_task", "image_index", "group_index", "status", "output_link", "output_thumbnail_link"}
@@ -30,10 +30,12 @@ def test_a_completed_variation_carries_its_output_links(server: LiveServer) -> N
     assert sorted(e["group_index"] for e in events) == [0, 1, 2]
     for event in events:
         result = results[(event["image_index"], event["group_index"])]
-        assert PAGE_FIELDS <= set(event) and "error_message" not in event
+        assert set(event) >= PAGE_FIELDS and "error_message" not in event
         assert event["status"] == "completed" and event["id_task"] == job
         assert (event["output_link"], event["output_thumbnail_link"]) == (
-            result["output"]["full_size"], result["output"]["thumbnail"])
+            result["output"]["full_size"],
+            result["output"]["thumbnail"],
+        )
     thumbnail = httpx.get(events[0]["output_thumbnail_link"], trust_env=False, timeout=10)
     assert thumbnail.status_code == 200 and thumbnail.headers["content-type"] == "image/png"
 
@@ -52,8 +54,9 @@ def test_a_failed_variation_carries_its_error_message(server: LiveServer, scenar
 
 
 @pytest.mark.parametrize(("scenario", "final"), [(None, "completed"), ("failed", "failed")])
-def test_batch_edit_marks_each_status_change_of_a_generation(server: LiveServer, scenario: str | None,
-                                                             final: str) -> None:
+def test_batch_edit_marks_each_status_change_of_a_generation(
+    server: LiveServer, scenario: str | None, final: str
+) -> None:
     job = start_job(server, TOKEN, variations=2, scenario=scenario)
     assert [e["status"] for e in notifications_of(server, job, "batch_edit")] == ["processing"]
     server.control.advance(LATENCY)

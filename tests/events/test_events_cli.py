@@ -22,10 +22,23 @@ def served_settings(monkeypatch: pytest.MonkeyPatch, *args: str) -> Settings:
 
 
 def test_event_flags_reach_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = served_settings(monkeypatch, "--keepalive", "2.5", "--webhook-backoff", "0.25",
-                               "--webhook-attempts", "7", "--webhook-timeout", "1.5")
+    settings = served_settings(
+        monkeypatch,
+        "--keepalive",
+        "2.5",
+        "--webhook-backoff",
+        "0.25",
+        "--webhook-attempts",
+        "7",
+        "--webhook-timeout",
+        "1.5",
+    )
     assert (settings.keepalive, settings.webhook_backoff, settings.webhook_attempts, settings.webhook_timeout) == (
-        2.5, 0.25, 7, 1.5)
+        2.5,
+        0.25,
+        7,
+        1.5,
+    )
 
 
 def test_event_flag_defaults_are_the_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,9 +47,17 @@ def test_event_flag_defaults_are_the_settings_defaults(monkeypatch: pytest.Monke
         assert getattr(settings, name) == getattr(defaults, name), name
 
 
-@pytest.mark.parametrize("args", [["--webhook-attempts", "two"], ["--webhook-attempts", "0"],
-                                  ["--keepalive", "soon"], ["--keepalive", "-1"], ["--webhook-backoff", "-1"],
-                                  ["--webhook-timeout", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--webhook-attempts", "two"],
+        ["--webhook-attempts", "0"],
+        ["--keepalive", "soon"],
+        ["--keepalive", "-1"],
+        ["--webhook-backoff", "-1"],
+        ["--webhook-timeout", "0"],
+    ],
+)
 def test_bad_event_flags_are_usage_errors(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
     result = CliRunner().invoke(main, ["serve", *args])

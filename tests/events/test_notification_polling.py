@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from events_support import LATENCY, OTHER, TOKEN, api, start_job
+
 from mock_server.testing import LiveServer
 
 
@@ -31,8 +31,7 @@ def test_listing_is_a_bare_array_oldest_first(server: LiveServer, two_jobs: tupl
 
 
 @pytest.mark.parametrize("id_task", ["string", "list"])
-def test_listing_filters_on_id_task_and_name_list(server: LiveServer, two_jobs: tuple[str, str],
-                                                  id_task: str) -> None:
+def test_listing_filters_on_id_task_and_name_list(server: LiveServer, two_jobs: tuple[str, str], id_task: str) -> None:
     wanted = two_jobs[0]
     body = {"id_task": wanted if id_task == "string" else [wanted], "name_list": "image_result"}
     found = listed(server, body)
@@ -55,8 +54,7 @@ def test_listing_rejects_wrong_filter_types_naming_the_field(server: LiveServer,
 
 @pytest.mark.parametrize("raw", [b"[1]", b"not json"])
 def test_listing_rejects_a_body_that_is_not_an_object(server: LiveServer, raw: bytes) -> None:
-    response = api(server, "POST", "/notifications", TOKEN, content=raw,
-                   headers={"Content-Type": "application/json"})
+    response = api(server, "POST", "/notifications", TOKEN, content=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert "error" in response.json()
 
@@ -71,15 +69,21 @@ def test_delete_consumes_one_notification(server: LiveServer, two_jobs: tuple[st
 
 @pytest.mark.parametrize("which", ["unknown", "not-a-number", "negative", "superscript-two", "huge"])
 def test_delete_of_an_unknown_id_is_404(server: LiveServer, two_jobs: tuple[str, str], which: str) -> None:
-    unknown = {"unknown": str(max(n["id"] for n in listed(server, {})) + 1000), "not-a-number": "abc",
-               "negative": "-1", "superscript-two": "%C2%B2", "huge": "9" * 40}[which]
+    unknown = {
+        "unknown": str(max(n["id"] for n in listed(server, {})) + 1000),
+        "not-a-number": "abc",
+        "negative": "-1",
+        "superscript-two": "%C2%B2",
+        "huge": "9" * 40,
+    }[which]
     response = api(server, "DELETE", f"/notifications/{unknown}", TOKEN)
     assert response.status_code == 404
     assert "error" in response.json()
 
 
-def test_delete_of_another_users_notification_is_404_and_leaves_it(server: LiveServer,
-                                                                   two_jobs: tuple[str, str]) -> None:
+def test_delete_of_another_users_notification_is_404_and_leaves_it(
+    server: LiveServer, two_jobs: tuple[str, str]
+) -> None:
     target = listed(server, {})[0]
     assert api(server, "DELETE", f"/notifications/{target['id']}", OTHER).status_code == 404
     assert target in listed(server, {})

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-
 from collections.abc import Callable
 
 import pytest
 import requests
+from events_support import LATENCY, OTHER, TOKEN, Frame, SseStream, api, auth, has_id, start_job, wait_until
 
-from events_support import (LATENCY, OTHER, TOKEN, Frame, SseStream, api, auth, has_id, start_job,
-                            wait_until)
 from mock_server.testing import LiveServer
 
 Open = Callable[..., SseStream]
@@ -28,8 +26,9 @@ def last_notification(server: LiveServer, user: str = TOKEN) -> int:
     return server.control.notifications(user)[-1]["id"]
 
 
-def test_backfill_frames_then_one_backfill_complete_then_live_data_frames(server: LiveServer,
-                                                                          open_stream: Open) -> None:
+def test_backfill_frames_then_one_backfill_complete_then_live_data_frames(
+    server: LiveServer, open_stream: Open
+) -> None:
     job = start_job(server, TOKEN, variations=2)
     stream = open_stream(server)
     server.control.advance(2 * LATENCY)
@@ -40,7 +39,10 @@ def test_backfill_frames_then_one_backfill_complete_then_live_data_frames(server
     assert frames[0].json["name"] == "batch_edit" and frames[0].json["data"]["status"] == "processing"
     assert len(complete) == 1 and complete[0].json == {}
     assert [(n["name"], n["data"]["status"]) for n in (f.json for f in live)] == [
-        ("image_result", "completed"), ("image_result", "completed"), ("batch_edit", "completed")]
+        ("image_result", "completed"),
+        ("image_result", "completed"),
+        ("batch_edit", "completed"),
+    ]
     assert all(f.json["data"]["id_task"] == job for f in live)
     assert all(f.id == str(f.json["id"]) for f in frames if f.event != "backfill_complete")
     assert ids(live) == sorted(ids(live)) and ids(live)[0] > int(frames[0].id)
@@ -86,11 +88,11 @@ def test_last_event_id_resumes_after_that_id(server: LiveServer, open_stream: Op
 
 
 @pytest.mark.parametrize("header", ["abc", "-3", "1.5", b"\xb2"])
-def test_a_last_event_id_that_is_no_id_replays_everything(server: LiveServer, open_stream: Open,
-                                                          header: str | bytes) -> None:
+def test_a_last_event_id_that_is_no_id_replays_everything(
+    server: LiveServer, open_stream: Open, header: str | bytes
+) -> None:
     start_job(server, TOKEN)
-    assert ids(open_stream(server, headers={"Last-Event-ID": header}).backfill()) == ids(
-        open_stream(server).backfill())
+    assert ids(open_stream(server, headers={"Last-Event-ID": header}).backfill()) == ids(open_stream(server).backfill())
 
 
 def test_replay_on_reconnect_until_deleted(server: LiveServer, open_stream: Open) -> None:
@@ -193,7 +195,7 @@ def test_keepalive_comment_lines_at_the_configured_interval(make_server: Callabl
             if len(arrivals) == 3:
                 break
     assert seen[seen.index("event: backfill_complete") + 1] == "data: {}"
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert all(gap >= 0.1 for gap in gaps), f"keepalives closer than the 0.2 s interval allows: {gaps}"
 
 
@@ -206,8 +208,7 @@ def test_a_dropped_stream_fault_ends_the_stream_and_frees_it(server: LiveServer,
     wait_until(lambda: not server.backend.notifications.subscriptions, "the subscription to go", timeout=2)
 
 
-def test_a_reset_ends_open_streams_so_clients_reconnect_to_the_new_state(server: LiveServer,
-                                                                         open_stream: Open) -> None:
+def test_a_reset_ends_open_streams_so_clients_reconnect_to_the_new_state(server: LiveServer, open_stream: Open) -> None:
     start_job(server, TOKEN, variations=3)
     server.control.advance(3 * LATENCY)
     old = server.backend.notifications.subscriptions
@@ -218,5 +219,6 @@ def test_a_reset_ends_open_streams_so_clients_reconnect_to_the_new_state(server:
     reconnected = open_stream(server, headers={"Last-Event-ID": stream.backfill()[-1].id})
     assert reconnected.backfill() == []
     job = start_job(server, TOKEN)
-    assert reconnected.wait_live(lambda fs: len(fs) == 1, "the new state's first event")[0].json["data"][
-        "id_task"] == job
+    assert (
+        reconnected.wait_live(lambda fs: len(fs) == 1, "the new state's first event")[0].json["data"]["id_task"] == job
+    )

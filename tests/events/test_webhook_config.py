@@ -6,9 +6,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from events_support import (
+    LATENCY,
+    OTHER,
+    TOKEN,
+    Receiver,
+    api,
+    deliveries,
+    put_webhook,
+    start_job,
+    wait_settled,
+    wait_until,
+)
 
-from events_support import (LATENCY, OTHER, TOKEN, Receiver, api, deliveries, put_webhook, start_job,
-                            wait_settled, wait_until)
 from mock_server.testing import LiveServer
 from mock_server.webhooks import verify
 
@@ -17,7 +27,8 @@ MakeReceiver = Callable[..., Receiver]
 
 
 def test_put_returns_the_webhook_object_with_a_secret_and_sends_a_signed_ping(
-        server: LiveServer, make_receiver: MakeReceiver) -> None:
+    server: LiveServer, make_receiver: MakeReceiver
+) -> None:
     receiver = make_receiver()
     hook = put_webhook(server, TOKEN, receiver.url)
     assert set(hook) == FIELDS | {"secret"}
@@ -29,22 +40,23 @@ def test_put_returns_the_webhook_object_with_a_secret_and_sends_a_signed_ping(
 
 
 def test_get_shows_the_webhook_without_its_secret_and_its_last_response(
-        server: LiveServer, make_receiver: MakeReceiver) -> None:
+    server: LiveServer, make_receiver: MakeReceiver
+) -> None:
     hook = put_webhook(server, TOKEN, make_receiver(script={"ping": [503]}).url)
     assert hook["last_response_status"] is None and hook["last_response_at"] is None
     wait_settled(server, "ping", 1)
     shown = api(server, "GET", "/webhooks", TOKEN).json()
     assert set(shown) == FIELDS
     assert {k: shown[k] for k in ("id", "url", "is_active", "created_at")} == {
-        k: hook[k] for k in ("id", "url", "is_active", "created_at")}
+        k: hook[k] for k in ("id", "url", "is_active", "created_at")
+    }
     assert shown["last_response_status"] == 503 and isinstance(shown["last_response_at"], str)
     server.control.advance(server.backend.settings.webhook_backoff)
     wait_until(lambda: deliveries(server, "ping")[0]["status"] == "delivered", "the ping's retry")
     assert api(server, "GET", "/webhooks", TOKEN).json()["last_response_status"] == 204
 
 
-def test_every_put_rotates_the_secret_and_keeps_the_webhook(server: LiveServer,
-                                                            make_receiver: MakeReceiver) -> None:
+def test_every_put_rotates_the_secret_and_keeps_the_webhook(server: LiveServer, make_receiver: MakeReceiver) -> None:
     receiver = make_receiver()
     first = put_webhook(server, TOKEN, receiver.url)
     second = put_webhook(server, TOKEN, receiver.url)
@@ -56,7 +68,8 @@ def test_every_put_rotates_the_secret_and_keeps_the_webhook(server: LiveServer,
 
 
 def test_deliveries_keep_the_secret_in_force_when_they_were_created(
-        server: LiveServer, make_receiver: MakeReceiver) -> None:
+    server: LiveServer, make_receiver: MakeReceiver
+) -> None:
     receiver = make_receiver(script={"image_result": [500]})
     old = put_webhook(server, TOKEN, receiver.url)["secret"]
     start_job(server, TOKEN)
@@ -74,9 +87,22 @@ def test_deliveries_keep_the_secret_in_force_when_they_were_created(
     assert fresh and verify(new, fresh[0].body, fresh[0].headers["x-webhook-signature"])
 
 
-@pytest.mark.parametrize("body", [{}, {"url": None}, {"url": 7}, {"url": "not a url"}, {"url": "ftp://example.com/x"},
-                                  {"url": "http://"}, {"url": "http://[::1"}, {"url": "http://127.0.0.1:99999/"},
-                                  {"url": "http://127.0.0.1:abc/"}, {"url": "http://a b/"}, {"url": "http://x\n.com/"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"url": None},
+        {"url": 7},
+        {"url": "not a url"},
+        {"url": "ftp://example.com/x"},
+        {"url": "http://"},
+        {"url": "http://[::1"},
+        {"url": "http://127.0.0.1:99999/"},
+        {"url": "http://127.0.0.1:abc/"},
+        {"url": "http://a b/"},
+        {"url": "http://x\n.com/"},
+    ],
+)
 def test_put_rejects_a_missing_or_bad_url_naming_it(server: LiveServer, body: dict[str, Any]) -> None:
     response = api(server, "PUT", "/webhooks", TOKEN, json=body)
     assert response.status_code == 400
@@ -106,8 +132,7 @@ def test_test_endpoint_sends_a_signed_test_event(server: LiveServer, make_receiv
     assert verify(secret, test.body, test.headers["x-webhook-signature"])
 
 
-def test_delete_stops_deliveries_and_cancels_pending_retries(server: LiveServer,
-                                                             make_receiver: MakeReceiver) -> None:
+def test_delete_stops_deliveries_and_cancels_pending_retries(server: LiveServer, make_receiver: MakeReceiver) -> None:
     receiver = make_receiver(script={"image_result": [500]})
     put_webhook(server, TOKEN, receiver.url)
     start_job(server, TOKEN)

@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from mock_support import Env, asgi_client
 
 from mock_server import Backend, Settings
 from mock_server.testing import LiveServer, MockControl
-from mock_support import Env, asgi_client
+
 
 @pytest.fixture
 def anyio_backend() -> str:
@@ -34,11 +35,13 @@ def live_server() -> Iterator[LiveServer]:
 async def make_env() -> AsyncIterator[Callable[..., Awaitable[Env]]]:
     """``await make_env(Settings(...))``: an in-process mock with those settings (manual clock by default)."""
     async with AsyncExitStack() as stack:
+
         async def make(settings: Settings | None = None, **changes: Any) -> Env:
             chosen = settings or Settings(clock="manual", seed=1, **changes)
             backend = Backend(chosen)
             client = await stack.enter_async_context(asgi_client(backend))
             return Env(client, MockControl(backend), "asgi")
+
         yield make
 
 

@@ -64,8 +64,9 @@ class Env:
     async def upload_bytes(self, data: bytes, filename: str, *, token: str | None = None) -> str:
         """POST /upload then PUT the bytes to the pre-signed URL (as the docs do); the file_id."""
         upload = await self.request_upload(filename, token=token)
-        put = await self.client.put(upload["upload_url"], headers={"Content-Type": upload["content_type"]},
-                                    content=data)
+        put = await self.client.put(
+            upload["upload_url"], headers={"Content-Type": upload["content_type"]}, content=data
+        )
         assert put.status_code == 200, put.text
         return upload["file_id"]
 
@@ -73,8 +74,9 @@ class Env:
         """Upload ``fixtures/images/<fixture>``; its file_id."""
         return await self.upload_bytes((IMAGES / fixture).read_bytes(), fixture, token=token)
 
-    async def edit(self, payload: Any, *, token: str | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+    async def edit(
+        self, payload: Any, *, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         return await self.client.post("/edit-chat", headers=self.auth(token) | (headers or {}), json=payload)
 
     async def start(self, payload: Any, *, token: str | None = None, headers: dict[str, str] | None = None) -> str:

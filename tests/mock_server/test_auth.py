@@ -6,20 +6,36 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import requests
+from mock_support import USERS_FILE, Env, shape_errors
 
 from mock_server import Settings
 from mock_server.testing import LiveServer
-from mock_support import USERS_FILE, Env, shape_errors
 
 pytestmark = pytest.mark.anyio
 
-API_ROUTES = [("POST", "/upload"), ("POST", "/edit-chat"), ("GET", "/jobs/job_1/status"),
-              ("GET", "/jobs/job_1/results"), ("GET", "/identity"), ("GET", "/identity/default-pro-xxxxxxxx"),
-              ("POST", "/identity/upload"), ("POST", "/notifications"), ("GET", "/notifications/events"),
-              ("DELETE", "/notifications/1"), ("PUT", "/webhooks"), ("GET", "/webhooks"), ("DELETE", "/webhooks"),
-              ("POST", "/webhooks/test")]
-BAD_HEADERS = [{}, {"Authorization": "tok-alice"}, {"Authorization": "Basic dXNlcjpwdw=="},
-               {"Authorization": "Bearer"}, {"Authorization": "Token tok-alice"}]
+API_ROUTES = [
+    ("POST", "/upload"),
+    ("POST", "/edit-chat"),
+    ("GET", "/jobs/job_1/status"),
+    ("GET", "/jobs/job_1/results"),
+    ("GET", "/identity"),
+    ("GET", "/identity/default-pro-xxxxxxxx"),
+    ("POST", "/identity/upload"),
+    ("POST", "/notifications"),
+    ("GET", "/notifications/events"),
+    ("DELETE", "/notifications/1"),
+    ("PUT", "/webhooks"),
+    ("GET", "/webhooks"),
+    ("DELETE", "/webhooks"),
+    ("POST", "/webhooks/test"),
+]
+BAD_HEADERS = [
+    {},
+    {"Authorization": "tok-alice"},
+    {"Authorization": "Basic dXNlcjpwdw=="},
+    {"Authorization": "Bearer"},
+    {"Authorization": "Token tok-alice"},
+]
 
 
 @pytest.mark.parametrize(("method", "path"), API_ROUTES)
@@ -66,7 +82,8 @@ async def test_users_file_entries_get_their_plan_credits_and_identities(strict: 
 
 
 async def test_strict_mode_rejects_spec_warnings_that_open_mode_accepts(
-        strict: Env, make_env: Callable[..., Awaitable[Env]]) -> None:
+    strict: Env, make_env: Callable[..., Awaitable[Env]]
+) -> None:
     typo = {"prompt": "x", "size": "1K", "num_variation": 2}
     rejected = await strict.edit(typo, token="tok_pro_0123456789abcdef")
     assert rejected.status_code == 400
@@ -87,6 +104,7 @@ def test_strict_mode_over_real_http() -> None:
         unknown = requests.post(server.url + "/edit-chat", headers={"Authorization": "Bearer nobody"}, json=payload)
         assert unknown.status_code == 401
         assert not shape_errors(unknown.json(), "Error")
-        known = requests.post(server.url + "/edit-chat", json=payload,
-                              headers={"Authorization": "Bearer tok_paid_0123456789abcdef"})
+        known = requests.post(
+            server.url + "/edit-chat", json=payload, headers={"Authorization": "Bearer tok_paid_0123456789abcdef"}
+        )
         assert known.status_code == 202

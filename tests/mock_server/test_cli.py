@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import requests
 from click.testing import CliRunner
+from mock_support import REPO, USERS_FILE
 from starlette.applications import Starlette
 
 from mock_server import cli
-from mock_support import REPO, USERS_FILE
 
 START_TIMEOUT = 30.0
 
@@ -44,8 +44,12 @@ def test_flags_become_settings_and_the_banner_names_base_token_and_curl(served: 
     assert result.exit_code == 0, result.output
     app: Starlette = served["app"]
     settings = app.state.backend.settings
-    assert (settings.latency, settings.seed, settings.public_url, settings.strict) == (0.5, 7, "http://mock.test",
-                                                                                       False)
+    assert (settings.latency, settings.seed, settings.public_url, settings.strict) == (
+        0.5,
+        7,
+        "http://mock.test",
+        False,
+    )
     assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
     token = re.search(r"token: (\S+)", result.output).group(1)
     assert f"curl -s -X POST http://mock.test/edit-chat -H 'Authorization: Bearer {token}'" in result.output
@@ -67,8 +71,11 @@ def test_bad_usage_is_a_clear_cli_error(served: dict[str, Any], tmp_path: Path) 
     empty, broken = tmp_path / "empty.json", tmp_path / "broken.json"
     empty.write_text(json.dumps({"users": []}))
     broken.write_text("{")
-    for args, words in ((["--strict"], "--strict needs --users"), (["--strict", "--users", str(empty)], "at least one"),
-                        (["--users", str(broken)], "cannot read users file")):
+    for args, words in (
+        (["--strict"], "--strict needs --users"),
+        (["--strict", "--users", str(empty)], "at least one"),
+        (["--users", str(broken)], "cannot read users file"),
+    ):
         result = serve(*args)
         assert result.exit_code == 2 and words in result.output, result.output
     assert "app" not in served
@@ -98,8 +105,12 @@ def server_process(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     port, out = free_port(), tmp_path / "stdout.txt"
     env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     with out.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port),
-                                    "--latency", "0", "--seed", "1"], stdout=sink, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--latency", "0", "--seed", "1"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         wait_until_listening(port, process)
         yield port, out
@@ -121,9 +132,13 @@ def test_serve_as_a_subprocess_prints_a_token_and_a_curl_line_that_work(server_p
     if shutil.which("curl"):
         accepted = json.loads(subprocess.run(curl, shell=True, capture_output=True, timeout=10, check=True).stdout)
         assert accepted["status"] == "processing"
-    response = requests.post(f"http://127.0.0.1:{port}/edit-chat", headers={"Authorization": f"Bearer {token}"},
-                             json={"prompt": "a red bicycle", "size": "1K"})
+    response = requests.post(
+        f"http://127.0.0.1:{port}/edit-chat",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"prompt": "a red bicycle", "size": "1K"},
+    )
     assert response.status_code == 202
-    status = requests.get(f"http://127.0.0.1:{port}/jobs/{response.json()['job_id']}/status",
-                          headers={"Authorization": f"Bearer {token}"})
+    status = requests.get(
+        f"http://127.0.0.1:{port}/jobs/{response.json()['job_id']}/status", headers={"Authorization": f"Bearer {token}"}
+    )
     assert status.json()["status"] == "completed"

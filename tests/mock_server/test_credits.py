@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from mock_support import Env
 
 from mock_server import Settings
 from mock_server.backend import credits
 from mock_server.backend.accounts import User
 from mock_server.backend.errors import ApiError
-from mock_support import Env
 from piktid_spec import CREDITS_PER_IMAGE
 
 pytestmark = pytest.mark.anyio
@@ -23,7 +23,8 @@ def balance(env: Env) -> tuple[float, float]:
 
 
 async def test_credits_are_reserved_at_start_and_charged_per_completed_variation(
-        make_env: Callable[..., Awaitable[Env]]) -> None:
+    make_env: Callable[..., Awaitable[Env]],
+) -> None:
     api = await make_env(Settings(clock="manual", seed=1, latency=2))
     job_id = await api.start({"prompt": "x", "size": "2K", "num_variations": 2})
     assert balance(api) == (1000, 2 * CREDITS_PER_IMAGE["2K"])
@@ -35,8 +36,7 @@ async def test_credits_are_reserved_at_start_and_charged_per_completed_variation
 
 
 async def test_failed_variations_are_released_not_charged(env: Env) -> None:
-    job_id = await env.start({"prompt": "x", "size": "4K", "num_variations": 3},
-                             headers={"X-Mock-Scenario": "failed"})
+    job_id = await env.start({"prompt": "x", "size": "4K", "num_variations": 3}, headers={"X-Mock-Scenario": "failed"})
     assert balance(env) == (1000, 3 * CREDITS_PER_IMAGE["4K"])
     env.advance(1)
     assert balance(env) == (1000, 0)
@@ -87,8 +87,13 @@ def test_the_ledger_functions_keep_credits_conserved() -> None:
     with pytest.raises(ApiError) as refused:
         credits.reserve(user, 6)
     assert refused.value.status == 402
-    assert refused.value.body() == {"error": "Insufficient credits", "code": "insufficient_credits",
-                                    "required_credits": 6.0, "in_progress_credits": 15.0, "user_credits": 20.0}
+    assert refused.value.body() == {
+        "error": "Insufficient credits",
+        "code": "insufficient_credits",
+        "required_credits": 6.0,
+        "in_progress_credits": 15.0,
+        "user_credits": 20.0,
+    }
     credits.charge(user, 10)
     credits.release(user, 5)
     assert (user.credits, user.in_progress, user.charged) == (10, 0, 10)

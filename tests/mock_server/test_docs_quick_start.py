@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 import requests
+from mock_support import IMAGES, shape_errors
 from PIL import Image
 
 from mock_server import Settings
 from mock_server.testing import LiveServer
-from mock_support import IMAGES, shape_errors
 
 POLL_TIMEOUT = 10.0
 access_token = "your_access_token"
@@ -78,15 +78,22 @@ def download(url: str) -> Image.Image:
     return image
 
 
-@pytest.mark.parametrize(("extra", "with_image", "size"), [
-    ({}, True, (1200, 800)),
-    ({"output_mode": "ratio", "aspect_ratio": "16:9"}, False, (2048, 1152)),
-    ({"output_mode": "custom", "width": 1200, "height": 800}, False, (1200, 800)),
-])
+@pytest.mark.parametrize(
+    ("extra", "with_image", "size"),
+    [
+        ({}, True, (1200, 800)),
+        ({"output_mode": "ratio", "aspect_ratio": "16:9"}, False, (2048, 1152)),
+        ({"output_mode": "custom", "width": 1200, "height": 800}, False, (1200, 800)),
+    ],
+)
 def test_the_docs_quick_start_prints_a_completed_result_at_the_expected_size(
-        api_url: str, capsys: pytest.CaptureFixture[str], extra: dict, with_image: bool, size: tuple[int, int]) -> None:
-    payload: dict[str, Any] = {"prompt": "Place this sneaker on a wet city street at night with neon reflections.",
-                               "size": "2K", **extra}
+    api_url: str, capsys: pytest.CaptureFixture[str], extra: dict, with_image: bool, size: tuple[int, int]
+) -> None:
+    payload: dict[str, Any] = {
+        "prompt": "Place this sneaker on a wet city street at night with neon reflections.",
+        "size": "2K",
+        **extra,
+    }
     if with_image:
         payload["image_ids"] = [upload(api_url, str(IMAGES / "landscape.jpg"), "product.jpg")]
     job_id = start(api_url, payload)
@@ -101,8 +108,14 @@ def test_the_docs_quick_start_prints_a_completed_result_at_the_expected_size(
 
 
 def test_the_docs_text_to_image_snippet_delivers_a_2k_square(api_url: str) -> None:
-    job_id = start(api_url, {"prompt": "A bottle of amber perfume half-submerged in a calm ocean at sunset, "
-                                       "photorealistic.", "size": "2K", "num_variations": 1})
+    job_id = start(
+        api_url,
+        {
+            "prompt": "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic.",
+            "size": "2K",
+            "num_variations": 1,
+        },
+    )
     result = poll_results(api_url, job_id)["results"][0]
     assert result["status"] == "completed"
     assert download(result["output"]["thumbnail"]).size == (256, 256)

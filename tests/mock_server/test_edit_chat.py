@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from mock_support import OTHER, Env
 
 from mock_server.backend.identities import DOCS_IDENTITY_CODE
-from mock_support import OTHER, Env
 from piktid_spec import DEFAULT_ENGINE, OUTPUT_CUSTOM_DIMENSIONS
 
 pytestmark = pytest.mark.anyio
 
-DOCS_PROMPT = {"prompt": "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic.",
-               "size": "2K", "num_variations": 1}
+DOCS_PROMPT = {
+    "prompt": "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic.",
+    "size": "2K",
+    "num_variations": 1,
+}
 
 
 async def test_an_accepted_request_is_202_with_conversation_id_equal_to_job_id(env: Env) -> None:
@@ -31,16 +34,25 @@ async def test_a_400_lists_every_broken_rule_in_detail_with_its_code(env: Env) -
     env.check(body, "Error")
     assert body["error"] == "Invalid request"
     assert {(d["field"], d["code"]) for d in body["detail"]} == {
-        ("size", "invalid_size"), ("num_variations", "num_variations_out_of_range"), ("model", "invalid_model")}
+        ("size", "invalid_size"),
+        ("num_variations", "num_variations_out_of_range"),
+        ("model", "invalid_model"),
+    }
     assert all(d["position"] == "body" for d in body["detail"])
 
 
-@pytest.mark.parametrize(("payload", "code"), [
-    ({}, "missing_input"), ({"prompt": None, "image_ids": []}, "missing_input"),
-    ({"prompt": "x", "output_mode": "custom", "width": 1004, "height": 1000}, "dimension_not_multiple_of_8"),
-    ({"prompt": "x", "output_mode": "custom", "width": 128, "height": 1024}, "dimension_out_of_range"),
-    ({"prompt": "x", "identity_codes": ["a", "b", "c"]}, "too_many_identities"),
-    ({"prompt": 5}, "invalid_type"), (["prompt"], "invalid_body")])
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({}, "missing_input"),
+        ({"prompt": None, "image_ids": []}, "missing_input"),
+        ({"prompt": "x", "output_mode": "custom", "width": 1004, "height": 1000}, "dimension_not_multiple_of_8"),
+        ({"prompt": "x", "output_mode": "custom", "width": 128, "height": 1024}, "dimension_out_of_range"),
+        ({"prompt": "x", "identity_codes": ["a", "b", "c"]}, "too_many_identities"),
+        ({"prompt": 5}, "invalid_type"),
+        (["prompt"], "invalid_body"),
+    ],
+)
 async def test_invalid_requests_are_400_with_the_catalogue_code(env: Env, payload: object, code: str) -> None:
     response = await env.edit(payload)
     assert response.status_code == 400
@@ -81,9 +93,14 @@ async def test_the_blocklist_is_a_setting(make_env: Callable[..., Awaitable[Env]
     assert (await api.edit({"prompt": "blocked-subject", "size": "1K"})).status_code == 202
 
 
-@pytest.mark.parametrize(("field", "code"), [
-    ("image_ids", "file_not_found"), ("identity_codes", "identity_not_found"),
-    ("conversation_id", "conversation_not_found")])
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [
+        ("image_ids", "file_not_found"),
+        ("identity_codes", "identity_not_found"),
+        ("conversation_id", "conversation_not_found"),
+    ],
+)
 async def test_unknown_references_are_404(env: Env, field: str, code: str) -> None:
     value = "job_0000" if field == "conversation_id" else ["nope_0000"]
     response = await env.edit({"prompt": "x", "size": "1K", field: value})
@@ -107,8 +124,11 @@ async def test_another_users_conversation_is_404(env: Env) -> None:
 
 
 async def test_the_docs_identity_snippet_runs_verbatim(env: Env) -> None:
-    payload = {"prompt": "Full-body editorial shot of the model in a beige trench coat, studio backdrop.",
-               "identity_codes": ["default-pro-xxxxxxxx"], "size": "2K"}
+    payload = {
+        "prompt": "Full-body editorial shot of the model in a beige trench coat, studio backdrop.",
+        "identity_codes": ["default-pro-xxxxxxxx"],
+        "size": "2K",
+    }
     assert DOCS_IDENTITY_CODE == "default-pro-xxxxxxxx"
     job_id = await env.start(payload)
     env.advance(1)
@@ -119,13 +139,14 @@ async def test_the_docs_identity_snippet_runs_verbatim(env: Env) -> None:
 
 # --- conversations ------------------------------------------------------------------------------
 
-async def test_a_continuation_keeps_the_job_adds_an_image_index_and_match_keeps_the_last_output_size(
-        env: Env) -> None:
+
+async def test_a_continuation_keeps_the_job_adds_an_image_index_and_match_keeps_the_last_output_size(env: Env) -> None:
     first_input, reference = await env.upload("landscape.jpg"), await env.upload("portrait.png")
     job_id = await env.start({"prompt": "a sneaker", "image_ids": [first_input], "size": "1K"})
     env.advance(1)
-    again = await env.edit({"prompt": "warmer", "conversation_id": job_id, "image_ids": [reference],
-                            "output_mode": "match", "size": "1K"})
+    again = await env.edit(
+        {"prompt": "warmer", "conversation_id": job_id, "image_ids": [reference], "output_mode": "match", "size": "1K"}
+    )
     assert again.status_code == 202
     assert again.json()["job_id"] == job_id == again.json()["conversation_id"]
     env.advance(1)
@@ -148,6 +169,7 @@ async def test_a_text_to_image_conversation_keeps_the_ratio_output_size_on_match
 
 
 # --- the engine-refusal fallback --------------------------------------------------------------------
+
 
 async def test_auto_falls_back_to_the_fallback_engine_when_the_default_refuses(env: Env) -> None:
     job_id = await env.start({"prompt": "please engine-refusal", "size": "1K"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from mock_support import IMAGES, OTHER, Env
 
 from mock_server.backend.identities import DEFAULT_NAMES
-from mock_support import IMAGES, OTHER, Env
 
 pytestmark = pytest.mark.anyio
 
@@ -35,16 +35,24 @@ async def test_a_pro_user_starts_with_the_defaults_of_every_tier_up_to_pro(env: 
     codes = [i["identity_code"] for i in body["identities"]]
     assert body["pagination"]["total"] == len(codes) == len(TIERS) * len(DEFAULT_NAMES)
     assert "default-pro-xxxxxxxx" in codes
-    assert all(c.startswith(f"default-{i['tier']}-") and len(c.rsplit("-", 1)[1]) == 8
-               for c, i in zip(codes, body["identities"], strict=True))
+    assert all(
+        c.startswith(f"default-{i['tier']}-") and len(c.rsplit("-", 1)[1]) == 8
+        for c, i in zip(codes, body["identities"], strict=True)
+    )
     assert not any(i["locked"] for i in body["identities"])
 
 
 async def test_pagination_splits_the_list_into_pages(env: Env) -> None:
     pages = [await listing(env, f"?per_page=4&page={page}") for page in (1, 2, 3, 4)]
     assert [len(p["identities"]) for p in pages] == [4, 4, 1, 0]
-    assert pages[1]["pagination"] == {"page": 2, "per_page": 4, "total": 9, "pages": 3,
-                                      "has_next": True, "has_prev": True}
+    assert pages[1]["pagination"] == {
+        "page": 2,
+        "per_page": 4,
+        "total": 9,
+        "pages": 3,
+        "has_next": True,
+        "has_prev": True,
+    }
     assert not pages[2]["pagination"]["has_next"]
     seen = [i["identity_code"] for p in pages for i in p["identities"]]
     assert len(set(seen)) == 9
@@ -74,11 +82,27 @@ async def test_include_locked_shows_higher_tiers_as_locked(env: Env) -> None:
     assert {i["tier"] for i in unlocked["identities"]} == {"free"}
     everything = await listing(env, "?include_locked=true", token="tok-free")
     assert {(i["tier"], i["locked"]) for i in everything["identities"]} == {
-        ("free", False), ("paid", True), ("pro", True)}
+        ("free", False),
+        ("paid", True),
+        ("pro", True),
+    }
 
 
-@pytest.mark.parametrize("query", ["per_page=0", "per_page=101", "sort_by=x", "order=up", "page=0", "page=abc",
-                                   "ownership=theirs", "include_locked=maybe", "per_page=²", "page=" + "9" * 5000])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "per_page=0",
+        "per_page=101",
+        "sort_by=x",
+        "order=up",
+        "page=0",
+        "page=abc",
+        "ownership=theirs",
+        "include_locked=maybe",
+        "per_page=²",
+        "page=" + "9" * 5000,
+    ],
+)
 async def test_a_bad_query_is_400_naming_the_parameter(env: Env, query: str) -> None:
     response = await env.client.get(f"/identity?{query}", headers=env.auth())
     assert response.status_code == 400
@@ -110,11 +134,15 @@ async def test_an_uploaded_identity_works_in_edit_chat_for_its_owner_only(env: E
     assert other.status_code == 404 and other.json()["code"] == "identity_not_found"
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"files": {"picture": ("face.jpg", b"x", "image/jpeg")}},
-    {"files": {"image": ("face.jpg", (IMAGES / "corrupt.jpg").read_bytes(), "image/jpeg")}},
-    {"json": {"image": "face.jpg"}},
-    {"content": b"--b\r\nnot really multipart", "headers": {"Content-Type": "multipart/form-data; boundary=b"}}])
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"files": {"picture": ("face.jpg", b"x", "image/jpeg")}},
+        {"files": {"image": ("face.jpg", (IMAGES / "corrupt.jpg").read_bytes(), "image/jpeg")}},
+        {"json": {"image": "face.jpg"}},
+        {"content": b"--b\r\nnot really multipart", "headers": {"Content-Type": "multipart/form-data; boundary=b"}},
+    ],
+)
 async def test_a_bad_identity_upload_is_400(env: Env, request_kwargs: dict[str, Any]) -> None:
     extra = {k: v for k, v in request_kwargs.items() if k != "headers"}
     headers = env.auth() | request_kwargs.get("headers", {})

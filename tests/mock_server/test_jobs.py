@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from mock_support import OTHER, Env
 
 from mock_server import Settings
-from mock_support import OTHER, Env
 from piktid_spec import CREDITS_PER_IMAGE, DEFAULT_ENGINE
 
 pytestmark = pytest.mark.anyio
@@ -42,24 +42,40 @@ async def test_results_report_processing_then_completed_per_result(env: Env) -> 
 
 async def test_results_carry_the_edit_chat_fields(env: Env) -> None:
     file_id = await env.upload("square.webp")
-    job_id = await env.start({"prompt": "x", "size": "2K", "num_variations": 3, "image_ids": [file_id],
-                              "identity_codes": ["default-pro-xxxxxxxx"]})
+    job_id = await env.start(
+        {
+            "prompt": "x",
+            "size": "2K",
+            "num_variations": 3,
+            "image_ids": [file_id],
+            "identity_codes": ["default-pro-xxxxxxxx"],
+        }
+    )
     env.advance(1)
     results = await env.results(job_id)
     env.check(results, "JobResults")
     assert results["job_id"] == job_id and results["job_type"] == "edit_chat"
     assert [(r["image_index"], r["group_index"], r["version"]) for r in results["results"]] == [
-        (0, 0, 0), (0, 1, 0), (0, 2, 0)]
+        (0, 0, 0),
+        (0, 1, 0),
+        (0, 2, 0),
+    ]
     assert results["summary"] == {
-        "total_images": 3, "successful": 3, "failed": 0, "processing": 0, "success_rate": 1.0,
-        "average_quality_score": None}
+        "total_images": 3,
+        "successful": 3,
+        "failed": 0,
+        "processing": 0,
+        "success_rate": 1.0,
+        "average_quality_score": None,
+    }
     assert results["credits_used"] == 3 * CREDITS_PER_IMAGE["2K"]
     assert [(a["file_id"], a["role"]) for a in results["edit_chat_attachments"]] == [(file_id, "working")]
     assert [i["identity_code"] for i in results["edit_chat_identities"]] == ["default-pro-xxxxxxxx"]
 
 
 async def test_partial_results_while_later_variations_are_still_processing(
-        make_env: Callable[..., Awaitable[Env]]) -> None:
+    make_env: Callable[..., Awaitable[Env]],
+) -> None:
     api = await make_env(Settings(clock="manual", seed=1, latency=2))
     job_id = await api.start({"prompt": "x", "size": "1K", "num_variations": 2})
     api.advance(2)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from mock_support import OTHER, Env
 
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 from mock_server.backend.rate_limit import RateLimiter
-from mock_support import OTHER, Env
 
 pytestmark = pytest.mark.anyio
 

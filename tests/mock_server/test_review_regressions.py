@@ -10,11 +10,11 @@ import io
 
 import httpx
 import pytest
+from mock_support import ASGI_BASE, TOKEN, asgi_client
 from PIL import Image
 from starlette.routing import Route
 
 from mock_server import Backend, Settings, create_app
-from mock_support import ASGI_BASE, TOKEN, asgi_client
 
 pytestmark = pytest.mark.anyio
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -48,17 +48,20 @@ def _png(size: tuple[int, int]) -> bytes:
 async def test_non_ascii_signatures_are_refused_not_crashed(client: httpx.AsyncClient) -> None:
     upload = (await client.post("/upload", headers=AUTH, json={"filename": "a.png"})).json()
     file_id = upload["file_id"]
-    put = await client.put(f"/storage/uploads/{file_id}?X-Amz-Signature=%C3%A9", content=b"x",
-                           headers={"Content-Type": "image/png"})
+    put = await client.put(
+        f"/storage/uploads/{file_id}?X-Amz-Signature=%C3%A9", content=b"x", headers={"Content-Type": "image/png"}
+    )
     assert (put.status_code, put.json()["code"]) == (403, "upload_signature_mismatch")
     for path in (f"/storage/files/uploads/{file_id}/%C3%A9.png", "/storage/files/outputs/job_x/0-0-full-%C3%A9.png"):
         assert (await client.get(path)).status_code == 404
 
 
-@pytest.mark.parametrize("body", [b'{"prompt": "x", "foo": NaN}', b'{"prompt": "x", "n": Infinity}',
-                                  b'{"prompt": "x", "n": 1e400}'])
-async def test_non_finite_numbers_are_not_json_and_the_journal_stays_readable(client: httpx.AsyncClient,
-                                                                             body: bytes) -> None:
+@pytest.mark.parametrize(
+    "body", [b'{"prompt": "x", "foo": NaN}', b'{"prompt": "x", "n": Infinity}', b'{"prompt": "x", "n": 1e400}']
+)
+async def test_non_finite_numbers_are_not_json_and_the_journal_stays_readable(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
     response = await client.post("/edit-chat", headers=AUTH, content=body)
     assert (response.status_code, response.json()["code"]) == (400, "invalid_json")
     assert (await client.get("/_mock/journal")).status_code == 200
@@ -72,10 +75,17 @@ async def test_clock_advance_takes_only_a_sane_number(client: httpx.AsyncClient,
     assert (await client.post("/upload", headers=AUTH, json={})).status_code == 200
 
 
-@pytest.mark.parametrize("rule", [{"kind": "status", "status": 500, "method": 5},
-                                  {"kind": "status", "status": 500, "path": [1]},
-                                  {"kind": "latency", "delay": "x"}, {"kind": "latency", "delay": None},
-                                  {"kind": "latency", "delay": -1}, {"kind": "status", "status": 500, "token": 1}])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"kind": "status", "status": 500, "method": 5},
+        {"kind": "status", "status": 500, "path": [1]},
+        {"kind": "latency", "delay": "x"},
+        {"kind": "latency", "delay": None},
+        {"kind": "latency", "delay": -1},
+        {"kind": "status", "status": 500, "token": 1},
+    ],
+)
 async def test_a_malformed_fault_rule_is_refused_when_added(client: httpx.AsyncClient, rule: dict) -> None:
     response = await client.post("/_mock/faults", json=rule)
     assert response.status_code == 400
@@ -110,8 +120,9 @@ async def test_an_input_over_7000_x_7000_pixels_is_refused_at_edit_chat(client: 
 
 async def test_every_400_has_a_detail_list(client: httpx.AsyncClient) -> None:
     response = await client.post("/edit-chat", headers=AUTH, content=b"{not json")
-    assert response.json()["detail"] == [{"field": None, "message": response.json()["error"], "position": "body",
-                                          "code": "invalid_json"}]
+    assert response.json()["detail"] == [
+        {"field": None, "message": response.json()["error"], "position": "body", "code": "invalid_json"}
+    ]
 
 
 async def test_a_real_server_error_is_journaled() -> None:

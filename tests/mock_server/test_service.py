@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from mock_support import USERS_FILE
 
 from mock_server import ApiError, Backend, Settings
 from mock_server.backend.accounts import load_users_file
-from mock_support import USERS_FILE
 
 BASE = "http://mock.test"
 
@@ -62,10 +62,13 @@ def test_set_account_refuses_an_unknown_plan(backend: Backend) -> None:
 
 def test_a_users_file_is_checked_with_errors_that_name_the_entry(tmp_path: Path) -> None:
     assert [u["plan"] for u in load_users_file(USERS_FILE)] == ["free", "paid", "pro", "paid"]
-    for content, words in (({"users": [{"plan": "pro"}]}, "users[0] needs a non-empty string token"),
-                           ({"users": [{"token": "t", "plan": "gold"}]}, "users[0].plan"), ([], "expected"),
-                           ({"users": [{"token": "t", "credits": "x"}]}, "users[0].credits"),
-                           ({"users": [{"token": "t", "identities": ["a"]}]}, "users[0].identities")):
+    for content, words in (
+        ({"users": [{"plan": "pro"}]}, "users[0] needs a non-empty string token"),
+        ({"users": [{"token": "t", "plan": "gold"}]}, "users[0].plan"),
+        ([], "expected"),
+        ({"users": [{"token": "t", "credits": "x"}]}, "users[0].credits"),
+        ({"users": [{"token": "t", "identities": ["a"]}]}, "users[0].identities"),
+    ):
         path = tmp_path / "users.json"
         path.write_text(json.dumps(content))
         with pytest.raises(ValueError, match=re.escape(words)):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from mock_support import OTHER, Env, asgi_client
 
 from mock_server import Backend, Settings
 from mock_server.backend.images import RenderSpec, render_png
 from mock_server.testing import MockControl
-from mock_support import OTHER, Env, asgi_client
 
 pytestmark = pytest.mark.anyio
 
@@ -23,11 +23,16 @@ async def completed(env: Env, payload: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@pytest.mark.parametrize(("extra", "size"), [
-    ({"output_mode": "auto"}, (1200, 800)), ({"output_mode": "match"}, (1200, 800)),
-    ({"output_mode": "ratio", "aspect_ratio": "16:9"}, (2048, 1152)),
-    ({"output_mode": "custom", "width": 1200, "height": 800}, (1200, 800)),
-    ({"output_mode": "custom", "width": 512, "height": 768}, (512, 768))])
+@pytest.mark.parametrize(
+    ("extra", "size"),
+    [
+        ({"output_mode": "auto"}, (1200, 800)),
+        ({"output_mode": "match"}, (1200, 800)),
+        ({"output_mode": "ratio", "aspect_ratio": "16:9"}, (2048, 1152)),
+        ({"output_mode": "custom", "width": 1200, "height": 800}, (1200, 800)),
+        ({"output_mode": "custom", "width": 512, "height": 768}, (512, 768)),
+    ],
+)
 async def test_outputs_download_as_png_at_the_delivered_size(env: Env, extra: dict, size: tuple[int, int]) -> None:
     file_id = await env.upload("landscape.jpg")
     result = await completed(env, {"prompt": "a red bicycle", "size": "2K", "image_ids": [file_id], **extra})
@@ -62,8 +67,13 @@ async def test_output_links_cannot_be_forged_for_another_job(env: Env) -> None:
     their_job = await env.start({"prompt": "y", "size": "1K"}, token=OTHER)
     env.advance(1)
     url = mine["output"]["full_size"]
-    for bad in (forged(url, job_id=their_job), forged(url, token="0" * 32), forged(url, token="zz"),
-                url.replace("-full-", "-thumb-"), url.rsplit("/", 1)[0] + "/junk.png"):
+    for bad in (
+        forged(url, job_id=their_job),
+        forged(url, token="0" * 32),
+        forged(url, token="zz"),
+        url.replace("-full-", "-thumb-"),
+        url.rsplit("/", 1)[0] + "/junk.png",
+    ):
         response = await env.client.get(bad)
         assert response.status_code == 404, bad
         assert response.json()["code"] == "not_found"

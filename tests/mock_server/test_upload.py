@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
+from mock_support import IMAGES, OTHER, Env
 
 from mock_server import Backend, Settings
-from mock_support import IMAGES, OTHER, Env
 
 pytestmark = pytest.mark.anyio
 
@@ -20,10 +20,13 @@ def with_query(url: str, **changes: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-@pytest.mark.parametrize(("filename", "content_type"), [
-    ("shoe.jpg", "image/jpeg"), ("shoe.JPEG", "image/jpeg"), ("shoe.png", "image/png"), ("shoe.webp", "image/webp")])
+@pytest.mark.parametrize(
+    ("filename", "content_type"),
+    [("shoe.jpg", "image/jpeg"), ("shoe.JPEG", "image/jpeg"), ("shoe.png", "image/png"), ("shoe.webp", "image/webp")],
+)
 async def test_upload_answers_200_with_absolute_urls_and_the_content_type_of_the_extension(
-        env: Env, filename: str, content_type: str) -> None:
+    env: Env, filename: str, content_type: str
+) -> None:
     response = await env.client.post("/upload", headers=env.auth(), json={"filename": filename})
     assert response.status_code == 200
     body = response.json()
@@ -40,12 +43,15 @@ async def test_upload_without_filename_gets_a_generated_name(env: Env) -> None:
         assert response.json()["filename"] and response.json()["content_type"] == "image/jpeg"
 
 
-@pytest.mark.parametrize(("body", "code", "field"), [
-    ({"filename": "notes.gif"}, "unsupported_file_type", "filename"),
-    ({"filename": 12}, "invalid_type", "filename"),
-    ({"filename": "a.jpg", "project_name": ""}, "invalid_parameter", "project_name"),
-    ({"filename": "a.jpg", "project_name": "p" * 129}, "invalid_parameter", "project_name"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ({"filename": "notes.gif"}, "unsupported_file_type", "filename"),
+        ({"filename": 12}, "invalid_type", "filename"),
+        ({"filename": "a.jpg", "project_name": ""}, "invalid_parameter", "project_name"),
+        ({"filename": "a.jpg", "project_name": "p" * 129}, "invalid_parameter", "project_name"),
+    ],
+)
 async def test_bad_upload_requests_are_400_naming_the_field(env: Env, body: dict, code: str, field: str) -> None:
     response = await env.client.post("/upload", headers=env.auth(), json=body)
     assert response.status_code == 400
@@ -73,20 +79,23 @@ async def test_put_with_another_content_type_is_403_signature_mismatch(env: Env)
     assert put.json()["code"] == "upload_signature_mismatch"
 
 
-@pytest.mark.parametrize("change", [
-    {"X-Amz-Signature": "0" * 64}, {"X-Amz-Expires": "999999"}, {"X-Amz-Date": "20300101T000000Z"}])
+@pytest.mark.parametrize(
+    "change", [{"X-Amz-Signature": "0" * 64}, {"X-Amz-Expires": "999999"}, {"X-Amz-Date": "20300101T000000Z"}]
+)
 async def test_put_to_a_tampered_url_is_403(env: Env, change: dict[str, str]) -> None:
     upload = await env.request_upload("photo.jpg")
-    put = await env.client.put(with_query(upload["upload_url"], **change),
-                               headers={"Content-Type": upload["content_type"]}, content=b"x")
+    put = await env.client.put(
+        with_query(upload["upload_url"], **change), headers={"Content-Type": upload["content_type"]}, content=b"x"
+    )
     assert put.status_code == 403
     assert put.json()["code"] == "upload_signature_mismatch"
 
 
 async def test_put_with_an_authorization_header_is_400_one_auth_mechanism(env: Env) -> None:
     upload = await env.request_upload("photo.jpg")
-    put = await env.client.put(upload["upload_url"], content=b"x",
-                               headers={"Content-Type": upload["content_type"], **env.auth()})
+    put = await env.client.put(
+        upload["upload_url"], content=b"x", headers={"Content-Type": upload["content_type"], **env.auth()}
+    )
     assert put.status_code == 400
     assert put.json()["code"] == "upload_auth_conflict"
 
@@ -94,8 +103,9 @@ async def test_put_with_an_authorization_header_is_400_one_auth_mechanism(env: E
 async def test_the_upload_url_expires_after_the_ttl_on_the_mock_clock(env: Env) -> None:
     fresh, stale = await env.request_upload("a.jpg"), await env.request_upload("b.jpg")
     env.advance(899)
-    assert (await env.client.put(fresh["upload_url"], headers={"Content-Type": "image/jpeg"},
-                                 content=b"x")).status_code == 200
+    assert (
+        await env.client.put(fresh["upload_url"], headers={"Content-Type": "image/jpeg"}, content=b"x")
+    ).status_code == 200
     env.advance(2)
     put = await env.client.put(stale["upload_url"], headers={"Content-Type": "image/jpeg"}, content=b"x")
     assert put.status_code == 403
@@ -109,8 +119,7 @@ async def small(make_env: Callable[..., Awaitable[Env]]) -> AsyncIterator[Env]:
 
 async def test_an_upload_over_the_size_limit_is_413_with_a_clear_body(small: Env) -> None:
     upload = await small.request_upload("photo.jpg")
-    at_limit = await small.client.put(upload["upload_url"], headers={"Content-Type": "image/jpeg"},
-                                      content=b"x" * 1000)
+    at_limit = await small.client.put(upload["upload_url"], headers={"Content-Type": "image/jpeg"}, content=b"x" * 1000)
     assert at_limit.status_code == 200
     put = await small.client.put(upload["upload_url"], headers={"Content-Type": "image/jpeg"}, content=b"x" * 1001)
     assert put.status_code == 413
@@ -156,7 +165,8 @@ async def test_another_users_file_is_404_not_403(env: Env) -> None:
 
 
 async def test_public_url_is_the_base_of_upload_download_and_output_links(
-        make_env: Callable[..., Awaitable[Env]]) -> None:
+    make_env: Callable[..., Awaitable[Env]],
+) -> None:
     api = await make_env(public_url="https://mock.example")
     upload = await api.request_upload("a.png")
     assert upload["upload_url"].startswith("https://mock.example/storage/uploads/")

@@ -11,13 +11,22 @@ from piktid_spec import catalogue as catalogue_module
 
 DOCUMENTED = sorted(code for code, spec in CATALOGUE.items() if spec.provenance.kind == "documented")
 
-KNOWN_NOT_VERBATIM = frozenset({
-    # Table rows: the docs page joins table cells with no space ("400No prompt, ...").
-    "invalid_size", "invalid_model", "invalid_output_mode", "insufficient_credits", "rate_limited",
-    "not_found", "file_not_found", "identity_not_found", "conversation_not_found",
-    # Elides part of the 403 row with "...".
-    "content_blocked",
-})
+KNOWN_NOT_VERBATIM = frozenset(
+    {
+        # Table rows: the docs page joins table cells with no space ("400No prompt, ...").
+        "invalid_size",
+        "invalid_model",
+        "invalid_output_mode",
+        "insufficient_credits",
+        "rate_limited",
+        "not_found",
+        "file_not_found",
+        "identity_not_found",
+        "conversation_not_found",
+        # Elides part of the 403 row with "...".
+        "content_blocked",
+    }
+)
 """Documented quotes that are not exact substrings of the page (they match ignoring whitespace)."""
 
 
@@ -73,8 +82,11 @@ def test_error_body_has_error_and_code() -> None:
 
 def test_every_400_body_has_a_detail_list() -> None:
     message = CATALOGUE["missing_input"].message
-    assert error_body("missing_input") == {"error": message, "code": "missing_input", "detail": [
-        {"field": None, "message": message, "position": "body", "code": "missing_input"}]}
+    assert error_body("missing_input") == {
+        "error": message,
+        "code": "missing_input",
+        "detail": [{"field": None, "message": message, "position": "body", "code": "missing_input"}],
+    }
 
 
 def test_error_body_message_detail_and_extra_keys() -> None:

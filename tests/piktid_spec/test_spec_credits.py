@@ -36,7 +36,8 @@ def test_defaults_are_2k_times_one() -> None:
 @pytest.mark.parametrize("num_variations", [1, 2, 3, 4])
 def test_price_times_variations(size: str, num_variations: int) -> None:
     assert credits_for({"prompt": "p", "size": size, "num_variations": num_variations}) == (
-        DOCS_PRICES[size] * num_variations)
+        DOCS_PRICES[size] * num_variations
+    )
 
 
 def test_warnings_do_not_stop_pricing() -> None:
@@ -51,8 +52,7 @@ def test_accepts_a_parsed_request() -> None:
     assert credits_for(EditChatRequest.from_payload({"prompt": "p", "size": "4K", "num_variations": 3})) == 30
 
 
-@pytest.mark.parametrize("payload", [None, [], {}, {"prompt": "p", "size": "8K"},
-                                     {"prompt": "p", "num_variations": 5}])
+@pytest.mark.parametrize("payload", [None, [], {}, {"prompt": "p", "size": "8K"}, {"prompt": "p", "num_variations": 5}])
 def test_invalid_payload_raises_value_error(payload: object) -> None:
     with pytest.raises(ValueError):
         credits_for(payload)

@@ -25,9 +25,19 @@ from piktid_spec.strategies import edit_chat_requests, invalid_edit_chat_request
 SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
 REGENERATE = "PIKTID_UPDATE_SNAPSHOT=1 pytest tests/piktid_spec/test_spec_openapi.py"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-SCHEMA_CODES = ("invalid_body", "invalid_type", "too_many_identities", "num_variations_out_of_range", "invalid_size",
-                "invalid_model", "invalid_output_mode", "invalid_aspect_ratio", "dimension_out_of_range",
-                "dimension_not_multiple_of_8", "empty_id")
+SCHEMA_CODES = (
+    "invalid_body",
+    "invalid_type",
+    "too_many_identities",
+    "num_variations_out_of_range",
+    "invalid_size",
+    "invalid_model",
+    "invalid_output_mode",
+    "invalid_aspect_ratio",
+    "dimension_out_of_range",
+    "dimension_not_multiple_of_8",
+    "empty_id",
+)
 """Rules JSON Schema can express; the cross-field ones (missing_input, modes, plans) it cannot."""
 REQUEST = Draft202012Validator(resolved("EditChatRequest"))
 
@@ -37,8 +47,12 @@ def _rendered() -> str:
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(path, method, op) for path, item in document["paths"].items()
-            for method, op in item.items() if method in HTTP_METHODS]
+    return [
+        (path, method, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in HTTP_METHODS
+    ]
 
 
 def test_is_a_valid_openapi_31_document() -> None:
@@ -54,7 +68,8 @@ def test_matches_the_committed_snapshot() -> None:
     assert SNAPSHOT.is_file(), f"{SNAPSHOT.name} is missing: create it with {REGENERATE}"
     committed = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert committed == json.loads(_rendered()), (
-        f"openapi() drifted from {SNAPSHOT.name}; if the change is intended, regenerate it with {REGENERATE}")
+        f"openapi() drifted from {SNAPSHOT.name}; if the change is intended, regenerate it with {REGENERATE}"
+    )
 
 
 def test_is_fresh_on_every_call() -> None:
@@ -64,8 +79,9 @@ def test_is_fresh_on_every_call() -> None:
     assert "mutated" not in SHAPES["Error"]["required"]
 
 
-@pytest.mark.parametrize(("path", "method", "op"), _operations(openapi()),
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("path", "method", "op"), _operations(openapi()), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_error_responses_reference_the_error_schema(path: str, method: str, op: dict[str, Any]) -> None:
     errors = {status: response for status, response in op["responses"].items() if status[0] in "45"}
     assert errors, f"{method.upper()} {path} declares no error response"

@@ -9,8 +9,19 @@ import pytest
 from piktid_spec import ASPECT_RATIOS, CATALOGUE, DEFAULT_ENGINE, EDIT_CHAT, ENGINES, MODELS, OUTPUT_MODES, SIZES, Param
 from piktid_spec.params import MAX_CUSTOM_RATIO
 
-DOCS_TABLE = ("prompt", "image_ids", "identity_codes", "model", "size", "num_variations", "output_mode",
-              "aspect_ratio", "width", "height", "conversation_id")
+DOCS_TABLE = (
+    "prompt",
+    "image_ids",
+    "identity_codes",
+    "model",
+    "size",
+    "num_variations",
+    "output_mode",
+    "aspect_ratio",
+    "width",
+    "height",
+    "conversation_id",
+)
 
 
 def test_fields_are_the_docs_table() -> None:

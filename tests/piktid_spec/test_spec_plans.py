@@ -49,12 +49,12 @@ def test_account_takes_its_plans_sizes_and_entitlements(name: str) -> None:
 
 
 def test_explicit_entitlements_replace_the_plans() -> None:
-    assert Account("free", entitlements={OUTPUT_CUSTOM_DIMENSIONS}).entitled(OUTPUT_CUSTOM_DIMENSIONS)  # type: ignore[arg-type]
+    assert Account("free", entitlements={OUTPUT_CUSTOM_DIMENSIONS}).entitled(OUTPUT_CUSTOM_DIMENSIONS)  # type: ignore[arg-type]  # a set, as users pass one
     assert not Account("pro", entitlements=frozenset()).entitled(OUTPUT_CUSTOM_DIMENSIONS)
 
 
 def test_entitlements_are_frozen_so_accounts_hash() -> None:
-    account = Account("paid", entitlements=[OUTPUT_CUSTOM_DIMENSIONS])  # type: ignore[arg-type]
+    account = Account("paid", entitlements=[OUTPUT_CUSTOM_DIMENSIONS])  # type: ignore[arg-type]  # a list, as users pass one
     assert isinstance(account.entitlements, frozenset)
     assert hash(account) == hash(Account("paid", entitlements=frozenset({OUTPUT_CUSTOM_DIMENSIONS})))
 

@@ -34,11 +34,19 @@ def test_match_without_an_input_is_a_square_at_the_base(size: str, side: int) ->
     assert output_size({"prompt": "p", "size": size, "output_mode": "match"}) == (side, side)
 
 
-@pytest.mark.parametrize(("size", "ratio", "expected"), [
-    ("2K", "1:1", (2048, 2048)), ("2K", "16:9", (2048, 1152)), ("2K", "9:16", (1152, 2048)),
-    ("1K", "3:2", (1024, 680)), ("1K", "21:9", (1024, 440)), ("4K", "2:3", (2728, 4096)),
-    ("4K", "4:5", (3280, 4096)), ("1K", "5:4", (1024, 816)),
-])
+@pytest.mark.parametrize(
+    ("size", "ratio", "expected"),
+    [
+        ("2K", "1:1", (2048, 2048)),
+        ("2K", "16:9", (2048, 1152)),
+        ("2K", "9:16", (1152, 2048)),
+        ("1K", "3:2", (1024, 680)),
+        ("1K", "21:9", (1024, 440)),
+        ("4K", "2:3", (2728, 4096)),
+        ("4K", "4:5", (3280, 4096)),
+        ("1K", "5:4", (1024, 816)),
+    ],
+)
 def test_ratio_keeps_the_long_side_and_rounds_to_8(size: str, ratio: str, expected: tuple[int, int]) -> None:
     payload = {"prompt": "p", "size": size, "output_mode": "ratio", "aspect_ratio": ratio}
     assert output_size(payload, input_size=(10, 10)) == expected
@@ -87,10 +95,18 @@ def test_ratio_size_orientation_follows_the_ratio(ratio: str, base: int) -> None
     assert (w >= h) == (rw >= rh)
 
 
-@pytest.mark.parametrize(("size", "expected"), [
-    ((2048, 1152), (256, 144)), ((1152, 2048), (144, 256)), ((1024, 1024), (256, 256)),
-    ((100, 50), (100, 50)), ((256, 256), (256, 256)), ((7000, 256), (256, 9)), ((1, 10000), (1, 256)),
-])
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((2048, 1152), (256, 144)),
+        ((1152, 2048), (144, 256)),
+        ((1024, 1024), (256, 256)),
+        ((100, 50), (100, 50)),
+        ((256, 256), (256, 256)),
+        ((7000, 256), (256, 9)),
+        ((1, 10000), (1, 256)),
+    ],
+)
 def test_thumbnail_size(size: tuple[int, int], expected: tuple[int, int]) -> None:
     assert thumbnail_size(size) == expected
 

@@ -41,9 +41,12 @@ class Case:
 
 
 CASES = [
-    Case("invalid_body", None), Case("invalid_body", []), Case("invalid_body", '{"prompt": "p"}'),
+    Case("invalid_body", None),
+    Case("invalid_body", []),
+    Case("invalid_body", '{"prompt": "p"}'),
     Case("invalid_body", [["prompt", "p"]]),
-    Case("invalid_type", {"prompt": 5}), Case("invalid_type", {"prompt": "p", "num_variations": "2"}),
+    Case("invalid_type", {"prompt": 5}),
+    Case("invalid_type", {"prompt": "p", "num_variations": "2"}),
     Case("invalid_type", {"prompt": "p", "num_variations": True}),
     Case("invalid_type", {"prompt": "p", "num_variations": 2.5}),
     Case("invalid_type", {"prompt": "p", "num_variations": math.nan}),
@@ -53,31 +56,56 @@ CASES = [
     Case("missing_input", {}, quote="A request must include at least one of prompt, image_ids, or identity_codes."),
     Case("missing_input", {"prompt": None, "image_ids": None, "size": "1K"}),
     Case("missing_input", {"conversation_id": "job_1"}),
-    Case("too_many_identities", {"identity_codes": ["a", "b", "c"]},
-         quote="Codes of saved identities to use as the model. Max 2."),
-    Case("num_variations_out_of_range", {"prompt": "p", "num_variations": 5},
-         quote="How many images to generate, 1–4. Each is billed separately."),
+    Case(
+        "too_many_identities",
+        {"identity_codes": ["a", "b", "c"]},
+        quote="Codes of saved identities to use as the model. Max 2.",
+    ),
+    Case(
+        "num_variations_out_of_range",
+        {"prompt": "p", "num_variations": 5},
+        quote="How many images to generate, 1–4. Each is billed separately.",
+    ),
     Case("num_variations_out_of_range", {"prompt": "p", "num_variations": 0}),
-    Case("invalid_size", {"prompt": "p", "size": "8K"},
-         quote='size "1K" | "2K" | "4K" "2K" Quality / processing size.'),
+    Case(
+        "invalid_size", {"prompt": "p", "size": "8K"}, quote='size "1K" | "2K" | "4K" "2K" Quality / processing size.'
+    ),
     Case("invalid_size", {"prompt": "p", "size": "2k"}),
-    Case("invalid_model", {"prompt": "p", "model": "dall-e"},
-         quote="400 No prompt, image_ids, or identity_codes supplied; invalid custom dimensions; "
-               "or an unsupported model."),
-    Case("invalid_output_mode", {"prompt": "p", "output_mode": "fit", "width": 512},
-         quote='output_mode "auto" | "match" | "ratio" | "custom" "auto" Delivered dimensions.'),
-    Case("invalid_aspect_ratio", {"prompt": "p", "output_mode": "ratio", "aspect_ratio": "16:10"},
-         quote='For output_mode: "ratio". One of 1:1, 3:2, 2:3, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9.'),
-    Case("dimension_out_of_range", {**CUSTOM, "width": 248, "height": 512},
-         quote='Exact output size for output_mode: "custom" (256–7000, multiple of 8).'),
+    Case(
+        "invalid_model",
+        {"prompt": "p", "model": "dall-e"},
+        quote="400 No prompt, image_ids, or identity_codes supplied; invalid custom dimensions; "
+        "or an unsupported model.",
+    ),
+    Case(
+        "invalid_output_mode",
+        {"prompt": "p", "output_mode": "fit", "width": 512},
+        quote='output_mode "auto" | "match" | "ratio" | "custom" "auto" Delivered dimensions.',
+    ),
+    Case(
+        "invalid_aspect_ratio",
+        {"prompt": "p", "output_mode": "ratio", "aspect_ratio": "16:10"},
+        quote='For output_mode: "ratio". One of 1:1, 3:2, 2:3, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9.',
+    ),
+    Case(
+        "dimension_out_of_range",
+        {**CUSTOM, "width": 248, "height": 512},
+        quote='Exact output size for output_mode: "custom" (256–7000, multiple of 8).',
+    ),
     Case("dimension_out_of_range", {**CUSTOM, "width": 1024, "height": 7008}),
-    Case("dimension_not_multiple_of_8", {**CUSTOM, "width": 1001, "height": 1024},
-         quote='Exact output size for output_mode: "custom" (256–7000, multiple of 8).'),
+    Case(
+        "dimension_not_multiple_of_8",
+        {**CUSTOM, "width": 1001, "height": 1024},
+        quote='Exact output size for output_mode: "custom" (256–7000, multiple of 8).',
+    ),
     Case("custom_dimensions_missing", {**CUSTOM, "width": 1024}),
     Case("custom_dimensions_missing", {**CUSTOM, "width": None, "height": 1024}),
-    Case("empty_id", {"image_ids": [""]}), Case("empty_id", {"prompt": "p", "identity_codes": ["a", ""]}),
-    Case("unknown_field", {"prompt": "p", "promt": "p"}), Case("unknown_field", {"prompt": "p", 1: 2}),
-    Case("empty_value", {"prompt": "", "image_ids": ["f"]}), Case("empty_value", {"prompt": "p", "model": ""}),
+    Case("empty_id", {"image_ids": [""]}),
+    Case("empty_id", {"prompt": "p", "identity_codes": ["a", ""]}),
+    Case("unknown_field", {"prompt": "p", "promt": "p"}),
+    Case("unknown_field", {"prompt": "p", 1: 2}),
+    Case("empty_value", {"prompt": "", "image_ids": ["f"]}),
+    Case("empty_value", {"prompt": "p", "model": ""}),
     Case("empty_value", {"prompt": "p", "image_ids": []}),
     Case("float_for_integer", {"prompt": "p", "num_variations": 2.0}),
     Case("aspect_ratio_missing", {"prompt": "p", "output_mode": "ratio"}),
@@ -88,16 +116,25 @@ CASES = [
     Case("size_not_in_plan", {"prompt": "p", "size": "2K"}, FREE, quote="2K and 4K require a paid plan."),
     Case("size_not_in_plan", {"prompt": "p", "size": "4K"}, FREE),
     Case("size_not_in_plan", {"prompt": "p"}, FREE),
-    Case("custom_dimensions_not_entitled", {**CUSTOM, "width": 1024, "height": 1024}, PAID,
-         quote="Requires the custom-dimensions entitlement (Pro)."),
+    Case(
+        "custom_dimensions_not_entitled",
+        {**CUSTOM, "width": 1024, "height": 1024},
+        PAID,
+        quote="Requires the custom-dimensions entitlement (Pro).",
+    ),
     Case("custom_dimensions_not_entitled", {**CUSTOM, "size": "1K", "width": 512, "height": 512}, FREE),
 ]
 
 ACCEPTED = [
-    ({"prompt": "p"}, None), ({"image_ids": ["f"]}, None), ({"identity_codes": ["a", "b"]}, None),
-    ({"prompt": "p", "num_variations": 1}, None), ({"prompt": "p", "num_variations": 4}, None),
-    ({"prompt": "p", "conversation_id": "job_1"}, None), ({"prompt": "p", "size": "1K"}, FREE),
-    ({**CUSTOM, "width": 256, "height": 1024}, PRO), ({**CUSTOM, "width": 7000, "height": 7000}, PAID_CUSTOM),
+    ({"prompt": "p"}, None),
+    ({"image_ids": ["f"]}, None),
+    ({"identity_codes": ["a", "b"]}, None),
+    ({"prompt": "p", "num_variations": 1}, None),
+    ({"prompt": "p", "num_variations": 4}, None),
+    ({"prompt": "p", "conversation_id": "job_1"}, None),
+    ({"prompt": "p", "size": "1K"}, FREE),
+    ({**CUSTOM, "width": 256, "height": 1024}, PRO),
+    ({**CUSTOM, "width": 7000, "height": 7000}, PAID_CUSTOM),
     ({"prompt": "p", "output_mode": "ratio", "aspect_ratio": "21:9", "width": None}, PAID),
     *[({"prompt": "p", "model": model}, None) for model in MODELS],
     *[({"prompt": "p", "size": size}, PRO) for size in SIZES],
@@ -142,12 +179,21 @@ def test_quoted_sentences_are_on_the_docs_page(case: Case, in_docs: Callable[[st
 
 def test_the_docs_examples_are_valid() -> None:
     examples = [
-        {"prompt": "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic.",
-         "size": "2K", "num_variations": 1},
-        {"prompt": "Place this sneaker on a wet city street at night with neon reflections.",
-         "image_ids": ["file_1"], "size": "2K"},
-        {"prompt": "Full-body editorial shot of the model in a beige trench coat, studio backdrop.",
-         "identity_codes": ["default-pro-xxxxxxxx"], "size": "2K"},
+        {
+            "prompt": "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic.",
+            "size": "2K",
+            "num_variations": 1,
+        },
+        {
+            "prompt": "Place this sneaker on a wet city street at night with neon reflections.",
+            "image_ids": ["file_1"],
+            "size": "2K",
+        },
+        {
+            "prompt": "Full-body editorial shot of the model in a beige trench coat, studio backdrop.",
+            "identity_codes": ["default-pro-xxxxxxxx"],
+            "size": "2K",
+        },
         {"prompt": "Warm the lighting and add a soft rim light on the left.", "conversation_id": "job_abc123"},
     ]
     for example in examples:
@@ -169,7 +215,8 @@ def test_custom_entitlement_can_be_granted_to_any_plan() -> None:
     free_custom = Account("free", entitlements=frozenset({OUTPUT_CUSTOM_DIMENSIONS}))
     assert validate_edit_chat(payload, account=free_custom) == []
     assert _codes(validate_edit_chat(payload, account=Account("pro", entitlements=frozenset()))) == {
-        "custom_dimensions_not_entitled"}
+        "custom_dimensions_not_entitled"
+    }
 
 
 def test_empty_prompt_as_the_only_input_is_also_missing_input() -> None:
@@ -182,15 +229,15 @@ def test_invalid_aspect_ratio_outside_ratio_mode_is_also_ignored() -> None:
 
 
 def test_errors_come_before_warnings() -> None:
-    violations = validate_edit_chat({"prompt": "p", "promt": "p", "num_variations": 9, "size": "2K"},
-                                    account=FREE)
+    violations = validate_edit_chat({"prompt": "p", "promt": "p", "num_variations": 9, "size": "2K"}, account=FREE)
     assert [v.code for v in violations] == ["num_variations_out_of_range", "size_not_in_plan", "unknown_field"]
 
 
 @pytest.mark.parametrize("code", [c for c in EDIT_CHAT.rules if CATALOGUE[c].severity == "warning"])
 def test_warnings_have_severity_warning(code: str) -> None:
-    violations = [v for case in CASES if case.code == code
-                  for v in validate_edit_chat(case.payload, account=case.account)]
+    violations = [
+        v for case in CASES if case.code == code for v in validate_edit_chat(case.payload, account=case.account)
+    ]
     assert violations and all(v.severity == "warning" and not v.is_error and v.status == 400 for v in violations)
 
 
@@ -209,6 +256,7 @@ def test_size_not_in_plan_names_the_size_and_the_plan() -> None:
 
 
 # --- rejection ---------------------------------------------------------------------------------
+
 
 def test_rejection_accepts_clean_and_warning_only_requests() -> None:
     assert rejection([]) is None
@@ -247,20 +295,42 @@ def test_invalid_size_on_free_is_only_invalid_size() -> None:
 
 # --- never raises --------------------------------------------------------------------------------
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 FIELD_NAMES = st.sampled_from(EDIT_CHAT.names)
 NOT_JSON = st.one_of(
-    st.sets(st.integers(), max_size=3), st.frozensets(st.text(max_size=3), max_size=3), st.binary(max_size=8),
-    st.builds(object), st.just(math.nan), st.just(math.inf), st.just(-math.inf), st.integers(min_value=10**30),
-    st.integers(max_value=-10**30), st.just(10**400), st.tuples(st.integers(), st.text(max_size=3)),
-    st.complex_numbers(), st.just(float("1e308") * 10), st.dictionaries(st.integers(), st.integers(), max_size=3),
-    st.just(Ellipsis), st.just(NotImplemented), st.just(type),
+    st.sets(st.integers(), max_size=3),
+    st.frozensets(st.text(max_size=3), max_size=3),
+    st.binary(max_size=8),
+    st.builds(object),
+    st.just(math.nan),
+    st.just(math.inf),
+    st.just(-math.inf),
+    st.integers(min_value=10**30),
+    st.integers(max_value=-(10**30)),
+    st.just(10**400),
+    st.tuples(st.integers(), st.text(max_size=3)),
+    st.complex_numbers(),
+    st.just(float("1e308") * 10),
+    st.dictionaries(st.integers(), st.integers(), max_size=3),
+    st.just(Ellipsis),
+    st.just(NotImplemented),
+    st.just(type),
 )
 WEIRD = JSON | NOT_JSON
-WEIRD_KEYS = st.one_of(FIELD_NAMES, st.text(max_size=8), st.integers(), st.none(), st.booleans(),
-                       st.tuples(st.integers()), st.frozensets(st.integers(), max_size=2), st.floats())
+WEIRD_KEYS = st.one_of(
+    FIELD_NAMES,
+    st.text(max_size=8),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.tuples(st.integers()),
+    st.frozensets(st.integers(), max_size=2),
+    st.floats(),
+)
 
 
 def _never_raises(payload: object, account: Account | None) -> None:
@@ -280,8 +350,9 @@ def test_never_raises_on_real_fields_with_any_json(payload: dict[str, object], a
     _never_raises(payload, account)
 
 
-@given(st.dictionaries(WEIRD_KEYS, WEIRD | st.lists(WEIRD, max_size=3), max_size=6) | NOT_JSON,
-       st.sampled_from(ACCOUNTS))
+@given(
+    st.dictionaries(WEIRD_KEYS, WEIRD | st.lists(WEIRD, max_size=3), max_size=6) | NOT_JSON, st.sampled_from(ACCOUNTS)
+)
 def test_never_raises_on_python_objects(payload: object, account: Account | None) -> None:
     _never_raises(payload, account)
 

@@ -20,8 +20,7 @@ JOB = {"prompt": "a red bicycle", "size": "1K"}
 
 
 def test_a_sync_client_gets_sse_frames_while_the_job_runs():
-    with mock_piktid(clock="manual", latency=10) as control, httpx.Client(base_url=API, headers=AUTH,
-                                                                         timeout=5) as api:
+    with mock_piktid(clock="manual", latency=10) as control, httpx.Client(base_url=API, headers=AUTH, timeout=5) as api:
         with connect_sse(api, "GET", "/notifications/events") as source:
             events = source.iter_sse()
             assert next(events).event == "backfill_complete"
@@ -37,16 +36,18 @@ def test_a_sync_client_gets_sse_frames_while_the_job_runs():
 
 @pytest.mark.anyio
 async def test_an_async_client_gets_sse_frames_while_the_job_runs():
-    async with mock_piktid(clock="manual", latency=10) as control:
-        async with httpx.AsyncClient(base_url=API, headers=AUTH, timeout=5) as api:
-            async with aconnect_sse(api, "GET", "/notifications/events") as source:
-                events = source.aiter_sse()
-                assert (await anext(events)).event == "backfill_complete"
-                await api.post("/edit-chat", json=JOB)
-                assert json.loads((await anext(events)).data)["data"]["status"] == "processing"
-                control.advance(10)
-                assert json.loads((await anext(events)).data)["name"] == "image_result"
-            assert control.open_streams() == 0
+    async with (
+        mock_piktid(clock="manual", latency=10) as control,
+        httpx.AsyncClient(base_url=API, headers=AUTH, timeout=5) as api,
+    ):
+        async with aconnect_sse(api, "GET", "/notifications/events") as source:
+            events = source.aiter_sse()
+            assert (await anext(events)).event == "backfill_complete"
+            await api.post("/edit-chat", json=JOB)
+            assert json.loads((await anext(events)).data)["data"]["status"] == "processing"
+            control.advance(10)
+            assert json.loads((await anext(events)).data)["name"] == "image_result"
+        assert control.open_streams() == 0
 
 
 @pytest.mark.anyio
@@ -60,10 +61,14 @@ async def test_cancelling_an_async_reader_frees_its_stream():
 
 
 def test_the_clients_read_timeout_applies_to_each_chunk():
-    with mock_piktid(), httpx.Client(base_url=API, headers=AUTH, timeout=0.2) as api:
-        with api.stream("GET", "/notifications/events") as response, pytest.raises(httpx.ReadTimeout):
-            for _ in response.iter_lines():
-                pass
+    with (
+        mock_piktid(),
+        httpx.Client(base_url=API, headers=AUTH, timeout=0.2) as api,
+        api.stream("GET", "/notifications/events") as response,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        for _ in response.iter_lines():
+            pass
 
 
 def test_upload_and_output_links_use_the_base_url_and_head_has_no_body():
@@ -114,7 +119,10 @@ def test_latency_clock_and_seed_override_settings():
         control.advance(0.1)
         result = control.notifications()[1]
         assert (result["name"], result["data"]["id_task"], result["data"]["status"]) == (
-            "image_result", job_id, "completed")
+            "image_result",
+            job_id,
+            "completed",
+        )
         assert (control.backend.settings.seed, control.backend.settings.control_token) == (3, "t")
 
 

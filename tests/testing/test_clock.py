@@ -31,8 +31,7 @@ def test_on_a_manual_clock_jobs_stay_processing_until_advanced(piktid_mock, api)
 
 
 def test_on_the_real_clock_advance_completes_jobs_and_keeps_the_offset():
-    with mock_piktid(latency=600) as control, httpx.Client(base_url=API,
-                                                          headers={"Authorization": "Bearer t"}) as api:
+    with mock_piktid(latency=600) as control, httpx.Client(base_url=API, headers={"Authorization": "Bearer t"}) as api:
         job_id = api.post("/edit-chat", json=JOB).json()["job_id"]
         assert _statuses(api, job_id) == ["processing"]
         assert api.post("/_mock/clock/advance", json={"seconds": 600}).json()["pending"] == 0

@@ -65,7 +65,8 @@ def test_the_journal_lists_the_warnings_of_an_accepted_request(piktid_mock, api)
     entry = piktid_mock.journal(path="/edit-chat")[-1]
     assert entry["status"] == 202
     assert [(v["field"], v["code"], v["severity"]) for v in entry["violations"]] == [
-        ("colour", "unknown_field", "warning")]
+        ("colour", "unknown_field", "warning")
+    ]
 
 
 def test_the_journal_can_be_read_incrementally_and_cleared(piktid_mock, api):
@@ -79,13 +80,16 @@ def test_the_journal_can_be_read_incrementally_and_cleared(piktid_mock, api):
 
 
 @manual
-@pytest.mark.parametrize(("headers", "model", "expected"), [
-    ({"X-Mock-Scenario": "failed"}, "auto", ("failed", None)),
-    ({"Prefer": "outcome=failed"}, "auto", ("failed", None)),
-    ({"X-Mock-Scenario": "refused"}, "auto", ("completed", "seedream")),
-    ({"Prefer": "respond-async; outcome=refused"}, "gpt_image", ("failed", None)),
-    ({"X-Mock-Scenario": "completed"}, "gpt_image", ("completed", "gpt_image")),
-])
+@pytest.mark.parametrize(
+    ("headers", "model", "expected"),
+    [
+        ({"X-Mock-Scenario": "failed"}, "auto", ("failed", None)),
+        ({"Prefer": "outcome=failed"}, "auto", ("failed", None)),
+        ({"X-Mock-Scenario": "refused"}, "auto", ("completed", "seedream")),
+        ({"Prefer": "respond-async; outcome=refused"}, "gpt_image", ("failed", None)),
+        ({"X-Mock-Scenario": "completed"}, "gpt_image", ("completed", "gpt_image")),
+    ],
+)
 def test_the_outcome_header_picks_the_outcome_of_that_request_only(piktid_mock, api, headers, model, expected):
     chosen = api.post("/edit-chat", json={**JOB, "model": model}, headers=headers).json()["job_id"]
     plain = api.post("/edit-chat", json={**JOB, "model": model}).json()["job_id"]

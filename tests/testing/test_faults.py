@@ -82,7 +82,8 @@ def test_a_refusal_falls_back_under_auto_and_fails_an_explicit_engine(piktid_moc
     piktid_mock.advance(1)
 
     assert [(r["status"], r["model_used"]) for r in _results(api, auto)] == [
-        ("completed", piktid_mock.backend.settings.fallback_engine)]
+        ("completed", piktid_mock.backend.settings.fallback_engine)
+    ]
     refused = _results(api, explicit)[0]
     assert refused["status"] == "failed" and "refused" in refused["error_message"]
     assert [(r["status"], r["model_used"]) for r in _results(api, after)] == [("completed", "gpt_image")]

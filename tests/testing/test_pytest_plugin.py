@@ -13,7 +13,7 @@ pytest_plugins = ["pytester"]
 LEAN = ("-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:asyncio")
 """Heavy unrelated plugins stay out of the subprocesses; ours still comes from its entry point."""
 
-USER_TESTS = '''
+USER_TESTS = """
 import httpx
 import pytest
 import requests
@@ -56,16 +56,16 @@ def test_the_live_server_clock_is_real_again(piktid_server):
 
 def test_no_client_factory_without_the_option(piktid_client_factory):
     assert piktid_client_factory is None
-'''
+"""
 
-FACTORY_TESTS = '''
+FACTORY_TESTS = """
 def make_client(base_url, token):
     return (base_url, token)
 
 
 def test_the_factory_is_resolved(piktid_client_factory):
     assert piktid_client_factory("http://x", "t") == ("http://x", "t")
-'''
+"""
 
 
 def test_the_fixtures_work_in_a_separate_project(pytester: pytest.Pytester) -> None:

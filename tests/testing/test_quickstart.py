@@ -28,12 +28,19 @@ def test_quick_start_with_a_sync_httpx_client(piktid_mock, tmp_path, png_bytes):
         upload = api.post("/upload", json={"project_name": "image-playground", "filename": "product.png"})
         assert upload.status_code == 200
         target = upload.json()
-        put = storage.put(target["upload_url"], headers={"Content-Type": target["content_type"]},
-                          content=product.read_bytes())
+        put = storage.put(
+            target["upload_url"], headers={"Content-Type": target["content_type"]}, content=product.read_bytes()
+        )
         assert put.status_code == 200
 
-        started = api.post("/edit-chat", json={"prompt": "Place this sneaker on a wet city street at night.",
-                                               "image_ids": [target["file_id"]], "size": "2K"})
+        started = api.post(
+            "/edit-chat",
+            json={
+                "prompt": "Place this sneaker on a wet city street at night.",
+                "image_ids": [target["file_id"]],
+                "size": "2K",
+            },
+        )
         assert started.status_code == 202
         job_id = started.json()["job_id"]
 
@@ -88,8 +95,11 @@ def test_quick_start_with_the_docs_requests_code(piktid_server, tmp_path, png_by
     response = requests.post(
         api_url + "/edit-chat",
         headers={"Authorization": "Bearer " + access_token},
-        json={"prompt": "Place this sneaker on a wet city street at night with neon reflections.",
-              "image_ids": [image_id], "size": "2K"},
+        json={
+            "prompt": "Place this sneaker on a wet city street at night with neon reflections.",
+            "image_ids": [image_id],
+            "size": "2K",
+        },
     ).json()
     job_id = response["job_id"]
 

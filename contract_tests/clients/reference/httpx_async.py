@@ -21,18 +21,23 @@ POLL_INTERVAL = 0.05
 
 
 class AsyncPiktidClient:
-    def __init__(self, base_url: str, token: str, *, poll_interval: float = POLL_INTERVAL,
-                 timeout: float = 30.0) -> None:
-        self._api = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
-                                      timeout=timeout)
+    def __init__(
+        self, base_url: str, token: str, *, poll_interval: float = POLL_INTERVAL, timeout: float = 30.0
+    ) -> None:
+        self._api = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
         self._storage = httpx.AsyncClient(timeout=timeout)
         self._poll = poll_interval
 
     async def upload(self, path: str | os.PathLike[str]) -> str:
         file = Path(path)
         ticket = checked(await self._api.post("/upload", json={"filename": file.name}))
-        checked(await self._storage.put(ticket["upload_url"], content=await anyio.Path(file).read_bytes(),
-                                        headers={"Content-Type": ticket["content_type"]}))
+        checked(
+            await self._storage.put(
+                ticket["upload_url"],
+                content=await anyio.Path(file).read_bytes(),
+                headers={"Content-Type": ticket["content_type"]},
+            )
+        )
         return str(ticket["file_id"])
 
     async def generate(self, request: dict[str, Any]) -> str:

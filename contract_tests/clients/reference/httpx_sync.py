@@ -61,8 +61,11 @@ class PiktidClient:
     def upload(self, path: str | os.PathLike[str]) -> str:
         file = Path(path)
         ticket = checked(self._api.post("/upload", json={"filename": file.name}))
-        checked(self._storage.put(ticket["upload_url"], content=file.read_bytes(),
-                                  headers={"Content-Type": ticket["content_type"]}))
+        checked(
+            self._storage.put(
+                ticket["upload_url"], content=file.read_bytes(), headers={"Content-Type": ticket["content_type"]}
+            )
+        )
         return str(ticket["file_id"])
 
     def generate(self, request: dict[str, Any]) -> str:
@@ -90,8 +93,13 @@ class PiktidClient:
         """One connection to the stream; None when it ends before the generation is final."""
         params = {"id_task": job_id, "name_list": "image_result"}
         read = min(STREAM_READ_TIMEOUT, max(0.1, deadline - time.monotonic()))
-        with connect_sse(self._api, "GET", "/notifications/events", params=params,
-                         timeout=httpx.Timeout(self._api.timeout.connect, read=read)) as source:
+        with connect_sse(
+            self._api,
+            "GET",
+            "/notifications/events",
+            params=params,
+            timeout=httpx.Timeout(self._api.timeout.connect, read=read),
+        ) as source:
             for event in source.iter_sse():
                 if event.event != "backfill_complete":
                     seen.add(self._consume(event.json()))
