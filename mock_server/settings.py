@@ -16,6 +16,8 @@ def _limit(name: str) -> float:
 class Settings:
     """Everything the mock can be told. ``create_app(Settings(...))``; the CLI maps flags onto these."""
 
+    store: str = "memory"
+    """Where the state lives: ``"memory"`` (this process). Other URLs plug in through ``mock_server.store``."""
     public_url: str | None = None
     """Base of absolute URLs (uploads, outputs). None: the base URL of the request that made them."""
     latency: float = 0.0

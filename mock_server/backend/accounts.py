@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_server.backend.errors import ApiError
 from piktid_spec import PLANS, Account
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 
 @dataclass(slots=True)
@@ -42,18 +45,18 @@ def check_plan(plan: str) -> str:
     return plan
 
 
-@dataclass(slots=True)
 class Accounts:
-    open_mode: bool = True
-    open_plan: str = "pro"
-    open_credits: float = 1000
-    users: dict[str, User] = field(default_factory=dict)
+    """Who a token is. Open mode creates a user on first use; strict mode knows only added users."""
+
+    def __init__(self, store: Store, open_mode: bool = True, open_plan: str = "pro", open_credits: float = 1000) -> None:
+        self.store = store
+        self.open_mode, self.open_plan, self.open_credits = open_mode, open_plan, open_credits
 
     def authenticate(self, token: str | None) -> User:
         """The user of ``token``; 401 when missing, or unknown in strict mode."""
         if not token:
             raise ApiError("unauthorized")
-        user = self.users.get(token)
+        user = self.store.get_user(token)
         if user is None:
             if not self.open_mode:
                 raise ApiError("unauthorized", "Unknown API token (the mock runs in strict mode).")
@@ -62,11 +65,11 @@ class Accounts:
 
     def add(self, token: str, plan: str, credits: float, entitlements: frozenset[str] | None = None) -> User:
         user = User(token, check_plan(plan), float(credits), entitlements)
-        self.users[token] = user
+        self.store.put_user(user)
         return user
 
     def get(self, token: str) -> User | None:
-        return self.users.get(token)
+        return self.store.get_user(token)
 
 
 def load_users_file(path: str | Path) -> list[dict[str, Any]]:

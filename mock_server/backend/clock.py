@@ -1,21 +1,22 @@
 """Time is one object: a clock (real with an offset, or manual) and a scheduler keyed on its time.
 
 Everything that waits (variation completion, webhook retries, rate-limit windows, upload expiry,
-the backfill horizon) reads ``Clock.now()``; everything that happens later is a callback on the
-``Scheduler``. ``advance(seconds)`` moves either kind of clock and runs every due callback in
+the backfill horizon) reads ``Clock.now()``; everything that happens later is a ``Work`` record on the
+``Scheduler``. ``advance(seconds)`` moves either kind of clock and runs every due work in
 time order before it returns, which is what makes tests instant and deterministic.
 """
 
 from __future__ import annotations
 
-import asyncio
-import heapq
-import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from mock_server.backend.work import Work, WorkKind
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 logger = logging.getLogger("mock_server")
 
@@ -48,36 +49,27 @@ class Clock:
             self._offset += seconds
 
 
-@dataclass(order=True, slots=True)
-class _Entry:
-    due: float
-    seq: int
-    callback: Callable[[], None] = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
-
-
 class Scheduler:
-    """Callbacks at clock times. In real mode a loop timer fires them; in manual mode ``advance`` does."""
+    """Work records at clock times, kept in the store; ``run_due`` claims and runs what fell due.
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self._heap: list[_Entry] = []
-        self._seq = itertools.count()
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_loop: asyncio.AbstractEventLoop | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
+    In manual mode only ``advance`` (and a switch of mode) runs work. In real mode the runtime arms
+    one loop timer for ``next_due`` (it hears of each new earliest time through ``on_schedule``).
+    """
 
-    def at(self, due: float, callback: Callable[[], None]) -> _Entry:
-        entry = _Entry(due, next(self._seq), callback)
-        heapq.heappush(self._heap, entry)
-        self._arm()
-        return entry
+    def __init__(self, clock: Clock, store: Store, run: Callable[[Work], None]) -> None:
+        self.clock, self.store, self.run = clock, store, run
+        self.on_schedule: Callable[[float], None] = _ignore
+        """Told the due time of each new work (the runtime's timer); ignored without a runtime."""
 
-    def later(self, delay: float, callback: Callable[[], None]) -> _Entry:
-        return self.at(self.clock.now() + delay, callback)
+    def at(self, due: float, kind: WorkKind, *key: str) -> None:
+        self.store.schedule(Work(due, kind, key))
+        self.on_schedule(due)
+
+    def later(self, delay: float, kind: WorkKind, *key: str) -> None:
+        self.at(self.clock.now() + delay, kind, *key)
 
     def advance(self, seconds: float) -> int:
-        """Move the clock by ``seconds`` and run what fell due; returns how many callbacks ran."""
+        """Move the clock by ``seconds`` and run what fell due; returns how many works ran."""
         if not 0 <= seconds < float("inf"):
             raise ValueError("the clock only moves forward, by a finite number of seconds")
         self.clock.shift(seconds)
@@ -85,51 +77,25 @@ class Scheduler:
 
     def run_due(self) -> int:
         ran = 0
-        while self._heap and self._heap[0].due <= self.clock.now():
-            entry = heapq.heappop(self._heap)
-            if not entry.cancelled:
-                _run_logged(entry.callback)
-                ran += 1
-        self._arm()
+        while (work := self.store.claim_due(self.clock.now())) is not None:
+            _run_logged(self.run, work)
+            ran += 1
         return ran
 
+    def next_due(self) -> float | None:
+        return self.store.next_due()
+
     def pending(self) -> int:
-        return sum(1 for entry in self._heap if not entry.cancelled)
-
-    def clear(self) -> None:
-        self._heap.clear()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _arm(self) -> None:
-        if self.clock.mode == "manual" or not self._heap:
-            return
-        loop = self.loop or _running_loop()
-        if loop is None:
-            return
-        when = loop.time() + max(0.0, self._heap[0].due - self.clock.now())
-        if self._timer is not None:
-            if self._timer_loop is loop and not self._timer.cancelled() and self._timer.when() <= when:
-                return  # already armed early enough: re-arming would postpone due callbacks under load
-            self._timer.cancel()
-        self._timer, self._timer_loop = loop.call_at(when, self._fire), loop
-
-    def _fire(self) -> None:
-        self._timer = None
-        self.run_due()
+        return self.store.pending_work()
 
 
-def _run_logged(callback: Callable[[], None]) -> None:
-    """A failing callback is a mock bug: log it, keep the clock running for everything else."""
+def _ignore(due: float) -> None:
+    return None
+
+
+def _run_logged(run: Callable[[Work], None], work: Work) -> None:
+    """A failing work is a mock bug: log it, keep the clock running for everything else."""
     try:
-        callback()
+        run(work)
     except Exception:
-        logger.exception("scheduled callback %r failed", callback)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+        logger.exception("scheduled work %r failed", work)

@@ -1,33 +1,35 @@
 """The credit ledger: reserve at start, charge per completed variation, release per failed one.
 
 402 when ``user_credits - in_progress_credits < required_credits`` (documented: the body carries
-all three). Everything runs on the app's event loop, so each operation is atomic.
+all three). Each step is one atomic store operation, so the balance is exact under concurrency.
 """
 
 from __future__ import annotations
 
-from mock_server.backend.accounts import User
+from typing import TYPE_CHECKING
+
 from mock_server.backend.errors import ApiError
 
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
-def reserve(user: User, amount: float) -> None:
-    if user.credits - user.in_progress < amount:
+
+def reserve(store: Store, token: str, amount: float) -> None:
+    reserved, balance, in_progress = store.reserve_credits(token, amount)
+    if not reserved:
         raise ApiError(
             "insufficient_credits",
             required_credits=float(amount),
-            in_progress_credits=float(user.in_progress),
-            user_credits=float(user.credits),
+            in_progress_credits=float(in_progress),
+            user_credits=float(balance),
         )
-    user.in_progress += amount
 
 
-def charge(user: User, amount: float) -> None:
+def charge(store: Store, token: str, amount: float) -> None:
     """A variation completed: its reservation becomes a charge."""
-    user.in_progress = max(0.0, user.in_progress - amount)
-    user.credits -= amount
-    user.charged += amount
+    store.settle_credits(token, amount, charge=True)
 
 
-def release(user: User, amount: float) -> None:
+def release(store: Store, token: str, amount: float) -> None:
     """A variation failed: "Failed variations are not charged"."""
-    user.in_progress = max(0.0, user.in_progress - amount)
+    store.settle_credits(token, amount, charge=False)

@@ -8,11 +8,13 @@ or are refused by the engine), ``drop_stream`` (an SSE stream closes after its n
 
 from __future__ import annotations
 
-import random
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_server.backend.errors import ApiError
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 KINDS: tuple[str, ...] = ("status", "latency", "fail_variation", "refusal", "drop_stream", "webhook_timeout")
 STATUS_CODES = {
@@ -77,10 +79,10 @@ def check_rule(
 
 
 class Faults:
-    def __init__(self, seed: int | None) -> None:
-        self.rules: list[FaultRule] = []
-        self._random = random.Random(seed)
-        self._ids = 0
+    """Rules over the store's fault rules: checked when added, consumed one use at a time."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def add(
         self,
@@ -95,27 +97,15 @@ class Faults:
         probability: float = 1.0,
     ) -> FaultRule:
         check_rule(kind, status, times, probability, delay, method=method, path=path, token=token)
-        self._ids += 1
-        rule = FaultRule(self._ids, kind, method, path, token, status, float(delay), times, float(probability))
-        self.rules.append(rule)
-        return rule
+        return self.store.add_fault(
+            FaultRule(0, kind, method, path, token, status, float(delay), times, float(probability))
+        )
 
     def take(
         self, kind: str, *, method: str | None = None, path: str | None = None, token: str | None = None
     ) -> FaultRule | None:
         """The first live rule of ``kind`` matching this request, consuming one of its ``times``."""
-        for rule in self.rules:
-            if rule.kind != kind or not rule.matches(method, path, token):
-                continue
-            if rule.probability < 1 and self._random.random() >= rule.probability:
-                continue
-            rule.hits += 1
-            if rule.times is not None:
-                rule.times -= 1
-                if rule.times == 0:
-                    self.rules.remove(rule)
-            return rule
-        return None
+        return self.store.take_fault(kind, method, path, token)
 
     def drop_stream(self, token: str) -> bool:
         return self.take("drop_stream", token=token) is not None
@@ -128,8 +118,11 @@ class Faults:
             return "refused"
         return None
 
+    def rules(self) -> list[FaultRule]:
+        return self.store.faults()
+
     def clear(self) -> None:
-        self.rules.clear()
+        self.store.clear_faults()
 
 
 def fault_error(rule: FaultRule, credits: tuple[float, float] = (0.0, 0.0)) -> ApiError:

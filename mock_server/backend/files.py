@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
 
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 from mock_server.backend.ids import IdSource
-from mock_server.backend.numbers import ascii_int
-from mock_server.backend.signing import Signer, amz_date, parse_amz_date
+from mock_server.backend.links import Links
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
 
 @dataclass(slots=True)
@@ -54,10 +54,9 @@ def content_type_for(filename: str) -> str:
 
 
 class Files:
-    def __init__(self, clock: Clock, ids: IdSource, signer: Signer, ttl: float, max_bytes: int) -> None:
-        self.clock, self.ids, self.signer = clock, ids, signer
+    def __init__(self, store: Store, clock: Clock, ids: IdSource, links: Links, ttl: float, max_bytes: int) -> None:
+        self.store, self.clock, self.ids, self.links = store, clock, ids, links
         self.ttl, self.max_bytes = ttl, max_bytes
-        self.files: dict[str, StoredFile] = {}
 
     def create_upload(
         self, owner: str, filename: str | None, project_name: str | None, base_url: str
@@ -65,9 +64,9 @@ class Files:
         file_id = self.ids.new("file")
         name = filename or f"{self.ids.hex(16)}"
         stored = StoredFile(file_id, owner, name, content_type_for(name), project_name, self.clock.now())
-        self.files[file_id] = stored
+        self.store.put_file(stored)
         return {
-            "upload_url": self.upload_url(stored, base_url),
+            "upload_url": self.links.upload_url(base_url, file_id, stored.content_type, self.clock.now(), self.ttl),
             "download_url": self.download_url(stored, base_url),
             "file_id": file_id,
             "filename": name,
@@ -75,22 +74,8 @@ class Files:
             "project_name": project_name,
         }
 
-    def upload_url(self, stored: StoredFile, base_url: str) -> str:
-        date, expires = amz_date(self.clock.now()), str(int(self.ttl))
-        signature = self.signer.sign("PUT", stored.file_id, stored.content_type, date, expires)
-        query = urlencode(
-            {
-                "X-Amz-Date": date,
-                "X-Amz-Expires": expires,
-                "X-Amz-SignedHeaders": "content-type",
-                "X-Amz-Signature": signature,
-            }
-        )
-        return f"{base_url}/storage/uploads/{stored.file_id}?{query}"
-
     def download_url(self, stored: StoredFile, base_url: str) -> str:
-        signature = self.signer.token("GET", "uploads", stored.file_id)
-        return f"{base_url}/storage/files/uploads/{stored.file_id}/{signature}{EXTENSIONS[stored.content_type]}"
+        return self.links.download_url(base_url, stored.file_id, stored.content_type)
 
     def check_put(
         self,
@@ -103,14 +88,11 @@ class Files:
         """Everything S3 checks before it reads the body."""
         if has_authorization:
             raise ApiError("upload_auth_conflict")
-        stored = self.files.get(file_id)
-        date, expires = query.get("X-Amz-Date", ""), query.get("X-Amz-Expires", "")
-        if stored is None or not self.signer.check(
-            query.get("X-Amz-Signature", ""), "PUT", file_id, content_type or "", date, expires
-        ):
+        stored = self.store.get_file(file_id)
+        if stored is None or not self.links.upload_signed(file_id, query, content_type):
             raise ApiError("upload_signature_mismatch")
-        signed_at, lifetime = parse_amz_date(date), ascii_int(expires)
-        if signed_at is None or lifetime is None or self.clock.now() > signed_at + lifetime:
+        deadline = self.links.upload_deadline(query)
+        if deadline is None or self.clock.now() > deadline:
             raise ApiError("upload_expired")
         if length is not None and length > self.max_bytes:
             raise self.too_large()
@@ -123,10 +105,14 @@ class Files:
 
     def complete_upload(self, stored: StoredFile, data: bytes, image_size: tuple[int, int] | None) -> None:
         stored.data, stored.image_size = data, image_size
+        self.store.put_file(stored)
+
+    def get(self, file_id: str) -> StoredFile | None:
+        return self.store.get_file(file_id)
 
     def referenced(self, owner: str, file_id: str) -> StoredFile:
         """A file an /edit-chat names: 404 unknown, another user's or never PUT; 400 undecodable."""
-        stored = self.files.get(file_id)
+        stored = self.store.get_file(file_id)
         if stored is None or stored.owner != owner or not stored.uploaded:
             raise ApiError("file_not_found", f"image_ids: file {file_id!r} not found (or never uploaded).")
         if stored.image_size is None:
@@ -135,8 +121,9 @@ class Files:
             )
         return stored
 
-    def downloadable(self, file_id: str, signature: str) -> StoredFile | None:
-        stored = self.files.get(file_id)
+    def downloadable(self, file_id: str, name: str) -> StoredFile | None:
+        """The uploaded file a download link's last segment names, if this mock signed it."""
+        stored = self.store.get_file(file_id)
         if stored is None or not stored.uploaded:
             return None
-        return stored if self.signer.check_token(signature, "GET", "uploads", file_id) else None
+        return stored if self.links.download_signed(file_id, name) else None

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.ids import IdSource
 from mock_server.backend.numbers import ascii_int
 from mock_server.backend.signing import iso
 from piktid_spec import PLANS
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 TIER_ORDER = tuple(PLANS)
 DEFAULT_NAMES = ("Ava", "Noah", "Mia")
@@ -57,21 +60,23 @@ def _tiers_up_to(plan: str) -> tuple[str, ...]:
     return TIER_ORDER[: TIER_ORDER.index(plan) + 1]
 
 
-@dataclass(slots=True)
 class Identities:
-    ids: IdSource
-    created_at: float
-    defaults: dict[str, list[Identity]] = field(default_factory=dict)
-    own: dict[str, Identity] = field(default_factory=dict)
+    """Rules over the store's identities: who may see and use which, and the v2 listing query."""
 
-    def __post_init__(self) -> None:
-        self.defaults = {
-            tier: [
-                Identity(self._default_code(tier, index), f"{name} ({tier})", tier, None, self.created_at)
-                for index, name in enumerate(DEFAULT_NAMES)
-            ]
-            for tier in TIER_ORDER
-        }
+    def __init__(self, store: Store, ids: IdSource) -> None:
+        self.store, self.ids = store, ids
+
+    def draw_defaults(self, created_at: float) -> None:
+        """The platform's identities of every tier, drawn from the id source (so a seed reproduces them)."""
+        self.store.put_default_identities(
+            {
+                tier: [
+                    Identity(self._default_code(tier, index), f"{name} ({tier})", tier, None, created_at)
+                    for index, name in enumerate(DEFAULT_NAMES)
+                ]
+                for tier in TIER_ORDER
+            }
+        )
 
     def _default_code(self, tier: str, index: int) -> str:
         drawn = f"default-{tier}-{self.ids.hex(4)}"
@@ -89,19 +94,23 @@ class Identities:
     ) -> Identity:
         """A user's own identity; without a name it is "Identity N", counting only that user's."""
         if not (name and name.strip()):
-            name = f"Identity {sum(i.owner == owner for i in self.own.values()) + 1}"
+            name = f"Identity {len(self.store.own_identities(owner)) + 1}"
         identity = Identity(self.ids.hex(6), name, None, owner, now, tag, filename, image)
-        self.own[identity.identity_code] = identity
+        self.store.put_identity(identity)
         return identity
+
+    def own(self, owner: str) -> list[Identity]:
+        return self.store.own_identities(owner)
 
     def visible(self, owner: str, plan: str, *, include_locked: bool = False) -> list[tuple[Identity, bool]]:
         """(identity, locked) pairs: the user's own, then the defaults of its tier (and above, locked)."""
-        mine = [(i, False) for i in self.own.values() if i.owner == owner]
+        mine = [(i, False) for i in self.store.own_identities(owner)]
         unlocked = _tiers_up_to(plan)
+        stored = self.store.default_identities()
         defaults = [
             (i, tier not in unlocked)
             for tier in TIER_ORDER
-            for i in self.defaults[tier]
+            for i in stored[tier]
             if include_locked or tier in unlocked
         ]
         return mine + defaults

@@ -1,8 +1,10 @@
-"""One seedable source of ids, tokens and secrets, so a seeded run is reproducible."""
+"""One seedable source of ids, tokens and secrets, so a seeded run is reproducible.
+
+Increasing numbers (notification ids) come from the store's ``next_id``, which several processes share.
+"""
 
 from __future__ import annotations
 
-import itertools
 import random
 import secrets
 
@@ -11,7 +13,6 @@ class IdSource:
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
         self._random = random.Random(seed) if seed is not None else secrets.SystemRandom()
-        self._counter = itertools.count(1)
 
     def hex(self, nbytes: int = 8) -> str:
         if self.seed is None:
@@ -21,10 +22,6 @@ class IdSource:
     def new(self, prefix: str, nbytes: int = 8) -> str:
         """``prefix_`` + random hex, e.g. ``job_3f9c...``."""
         return f"{prefix}_{self.hex(nbytes)}"
-
-    def number(self) -> int:
-        """Increasing integers (notification ids)."""
-        return next(self._counter)
 
     def secret(self) -> str:
         return self.hex(32)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 
 @dataclass(slots=True)
@@ -28,24 +30,16 @@ class Entry:
 
 
 class Journal:
-    def __init__(self, limit: int = 100_000) -> None:
-        self.entries: deque[Entry] = deque(maxlen=limit)
-        """The newest ``limit`` entries; a deque, so dropping the oldest is O(1) on every request."""
-        self.limit = limit
-        self._seq = 0
+    """The request journal, kept by the store (the newest ``limit`` entries)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def record(self, **fields: Any) -> Entry:
-        self._seq += 1
-        entry = Entry(seq=self._seq, **fields)
-        self.entries.append(entry)
-        return entry
+        return self.store.append_journal(Entry(seq=0, **fields))
 
     def query(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[dict[str, Any]]:
-        return [
-            e.as_json()
-            for e in self.entries
-            if e.seq > since and (user is None or e.user == user) and (path is None or e.path.startswith(path))
-        ]
+        return [e.as_json() for e in self.store.journal(user=user, path=path, since=since)]
 
     def clear(self) -> None:
-        self.entries.clear()
+        self.store.clear_journal()

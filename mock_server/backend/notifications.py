@@ -1,20 +1,20 @@
-"""Notifications: one ordered log per user, fanned out to every open stream and to listeners.
+"""Notifications: one ordered log per user, with the v2 filters, backfill and resume rules.
 
-Each open SSE stream holds a ``Subscription`` (an asyncio queue); ``publish`` puts the new
-notification in every queue of that user at once, so several streams each get every event.
-Listeners (the webhook dispatcher) are called for every notification.
+The log lives in the store; the open SSE streams that a notification is fanned out to live in the
+runtime (``mock_server.runtime.streams``), which hears of each one through the backend's events.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
-from mock_server.backend.ids import IdSource
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 
 @dataclass(slots=True)
@@ -46,63 +46,37 @@ class Filters:
         return not self.id_image or str(n.data.get("image_index")) in self.id_image
 
 
-@dataclass(eq=False, slots=True)
-class Subscription:
-    """One open stream: its matching notifications in publication order; ``None`` means "end now"."""
-
-    owner: str
-    filters: Filters
-    queue: asyncio.Queue[Notification | None] = field(default_factory=asyncio.Queue)
-
-
 class Notifications:
-    def __init__(self, clock: Clock, ids: IdSource) -> None:
-        self.clock, self.ids = clock, ids
-        self.log: dict[str, list[Notification]] = {}
-        self.newest_id = 0
-        """The id of the latest notification of this state (ids restart at a reset)."""
-        self.subscriptions: set[Subscription] = set()
-        self.listeners: list[Callable[[Notification], None]] = []
+    """Each user's ordered log. Publishing appends and tells ``on_publish`` (the backend, which hands it
+    to webhooks and to the runtime's open streams); nothing here holds a stream."""
+
+    def __init__(self, clock: Clock, store: Store, on_publish: Callable[[Notification], None]) -> None:
+        self.clock, self.store, self.on_publish = clock, store, on_publish
 
     def publish(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
-        notification = Notification(self.ids.number(), owner, name, self.clock.now(), data)
-        self.newest_id = notification.id
-        self.log.setdefault(owner, []).append(notification)
-        for sub in self.subscriptions:
-            if sub.owner == owner and sub.filters.match(notification):
-                sub.queue.put_nowait(notification)
-        for listener in self.listeners:
-            listener(notification)
+        notification = Notification(self.store.next_id(), owner, name, self.clock.now(), data)
+        self.store.append_notification(notification)
+        self.on_publish(notification)
         return notification
 
-    def subscribe(self, owner: str, filters: Filters) -> Subscription:
-        sub = Subscription(owner, filters)
-        self.subscriptions.add(sub)
-        return sub
-
-    def unsubscribe(self, sub: Subscription) -> None:
-        self.subscriptions.discard(sub)
-
-    def close(self) -> None:
-        """End every open stream (on reset), so clients reconnect to the new state instead of hanging."""
-        for sub in self.subscriptions:
-            sub.queue.put_nowait(None)
-
     def live(self, owner: str, filters: Filters, *, after: int = 0) -> list[Notification]:
-        return [n for n in self.log.get(owner, ()) if not n.deleted and n.id > after and filters.match(n)]
+        return [n for n in self.store.notifications(owner, after=after) if not n.deleted and filters.match(n)]
 
     def backfill(self, owner: str, filters: Filters, horizon: float, *, after: int = 0) -> list[Notification]:
         """Not deleted, at most ``horizon`` seconds old, oldest first (the v2 backfill rule)."""
         oldest = self.clock.now() - horizon
         return [n for n in self.live(owner, filters, after=after) if n.timestamp >= oldest]
 
+    def resume_after(self, last_event_id: int) -> int:
+        """Where a stream resumes: after ``Last-Event-ID``, unless that id is beyond the newest of this
+        state (kept by a client from before a reset), in which case from the start."""
+        return 0 if last_event_id > self.store.newest_notification_id() else last_event_id
+
     def delete(self, owner: str, notification_id: int) -> Notification:
-        for n in self.log.get(owner, ()):
-            if n.id == notification_id and not n.deleted:
-                n.deleted = True
-                return n
-        raise ApiError("notification_not_found", f"notification {notification_id} not found.")
+        deleted = self.store.delete_notification(owner, notification_id)
+        if deleted is None:
+            raise ApiError("notification_not_found", f"notification {notification_id} not found.")
+        return deleted
 
     def all(self, owners: Iterable[str] | None = None) -> list[Notification]:
-        keys = self.log.keys() if owners is None else owners
-        return sorted((n for k in keys for n in self.log.get(k, ())), key=lambda n: n.id)
+        return self.store.all_notifications(owners)

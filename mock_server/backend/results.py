@@ -6,13 +6,24 @@ Quirk reproduced on purpose: an Image Playground job is a long-lived conversatio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
+from mock_server.backend.files import Files
 from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
+from mock_server.backend.links import Links
 from mock_server.backend.signing import iso
 
-if TYPE_CHECKING:
-    from mock_server.backend.service import Backend
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What a results body reads besides the job: its uploaded files and the link signer."""
+
+    files: Files
+    links: Links
+
+    def output(self, job: Job, generation: Generation, variation: Variation, variant: str) -> str:
+        return self.links.output_link(job.base_url, job.job_id, generation.image_index, variation.group_index, variant)
 
 
 def _counts(job: Job) -> tuple[int, int, int]:
@@ -37,19 +48,20 @@ def job_status(job: Job) -> dict[str, Any]:
     }
 
 
-def _ref_links(backend: Backend, job: Job, ref: ImageRef) -> dict[str, str | None]:
+def _ref_links(backend: Sources, job: Job, ref: ImageRef) -> dict[str, str | None]:
     if ref.kind == "file":
-        url = backend.files.download_url(backend.files.files[ref.key], job.base_url)
+        stored = backend.files.get(ref.key)
+        url = backend.files.download_url(stored, job.base_url) if stored else None
         return {"full_size": url, "thumbnail": url}
     source = job.generations[ref.image_index]
     variation = source.variations[ref.group_index]
     return {
-        "full_size": backend.output_link(job, source, variation, "full"),
-        "thumbnail": backend.output_link(job, source, variation, "thumb"),
+        "full_size": backend.output(job, source, variation, "full"),
+        "thumbnail": backend.output(job, source, variation, "thumb"),
     }
 
 
-def _result(backend: Backend, job: Job, g: Generation, v: Variation) -> dict[str, Any]:
+def _result(backend: Sources, job: Job, g: Generation, v: Variation) -> dict[str, Any]:
     done = v.status == "completed"
     refs = [r for r in (g.working, *g.references) if r is not None]
     return {
@@ -59,8 +71,8 @@ def _result(backend: Backend, job: Job, g: Generation, v: Variation) -> dict[str
         "version": 0,
         "inputs": [_ref_links(backend, job, r) for r in refs],
         "output": {
-            "full_size": backend.output_link(job, g, v, "full") if done else None,
-            "thumbnail": backend.output_link(job, g, v, "thumb") if done else None,
+            "full_size": backend.output(job, g, v, "full") if done else None,
+            "thumbnail": backend.output(job, g, v, "thumb") if done else None,
         },
         "model_used": v.model_used,
         "status": v.status,
@@ -78,16 +90,16 @@ def _result(backend: Backend, job: Job, g: Generation, v: Variation) -> dict[str
     }
 
 
-def _attachments(backend: Backend, job: Job) -> list[dict[str, Any]]:
+def _attachments(backend: Sources, job: Job) -> list[dict[str, Any]]:
     out = []
     for g in job.generations:
         for role, ref in [("working", g.working), *(("reference", r) for r in g.references)]:
             if ref is not None and ref.kind == "file":
-                stored = backend.files.files[ref.key]
+                stored = backend.files.get(ref.key)
                 out.append(
                     {
                         "file_id": ref.key,
-                        "filename": stored.filename,
+                        "filename": stored.filename if stored else None,
                         "image_index": g.image_index,
                         "role": role,
                         **_ref_links(backend, job, ref),
@@ -96,7 +108,7 @@ def _attachments(backend: Backend, job: Job) -> list[dict[str, Any]]:
     return out
 
 
-def job_results(backend: Backend, job: Job) -> dict[str, Any]:
+def job_results(backend: Sources, job: Job) -> dict[str, Any]:
     total, completed, failed = _counts(job)
     last = job.generations[-1].request if job.generations else None
     identities = [

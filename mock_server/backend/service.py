@@ -1,34 +1,40 @@
-"""``Backend``: the whole service state, whose methods are the API's operations.
+"""``Backend``: the only door to the mock's state; its methods are the API's operations.
 
-It knows nothing of Starlette: endpoints parse a request, call one method here, and render what
-it returns (or the ``ApiError`` it raises). All methods run on the app's event loop, one at a
-time between awaits, so credits, ids and notifications need no locks.
+It knows nothing of Starlette or sockets: endpoints parse a request, call one method here, and
+render what it returns (or the ``ApiError`` it raises). Its components (accounts, files, jobs,
+identities, notifications, webhooks, faults, journal, scheduler) are private: every caller outside
+this package uses these methods, and every record lives in the ``Store``. What the live parts at
+the edge must act on (a notification for open streams, a webhook attempt to make, a timer to arm,
+a reset) is emitted as an event (``mock_server.backend.events``) to ``listeners``.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mock_server.backend import credits
 from mock_server.backend.accounts import Accounts, User, check_plan, check_users, load_users_file
 from mock_server.backend.clock import Clock, Scheduler
 from mock_server.backend.errors import ApiError
-from mock_server.backend.faults import Faults
+from mock_server.backend.events import AttemptStarted, Event, Published, Scheduled, WasReset
+from mock_server.backend.faults import Faults, fault_error
 from mock_server.backend.files import Files
 from mock_server.backend.identities import Identities
 from mock_server.backend.ids import IdSource
 from mock_server.backend.images import RenderSpec
 from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
 from mock_server.backend.journal import Journal
-from mock_server.backend.notifications import Notifications
-from mock_server.backend.numbers import ascii_int
+from mock_server.backend.links import Links
+from mock_server.backend.notifications import Filters, Notification, Notifications
 from mock_server.backend.rate_limit import RateLimiter
-from mock_server.backend.results import job_results, job_status
+from mock_server.backend.results import Sources, job_results, job_status
 from mock_server.backend.signing import Signer
-from mock_server.backend.webhooks import Webhooks
+from mock_server.backend.webhooks import Attempt, Delivery, Webhooks
+from mock_server.backend.work import Work
 from mock_server.settings import Settings
+from mock_server.store import Store, open_store
 from piktid_spec import (
     CREDITS_PER_IMAGE,
     DEFAULT_ENGINE,
@@ -40,6 +46,9 @@ from piktid_spec import (
     validate_edit_chat,
 )
 
+Listener = Callable[[Event], None]
+Sender = Callable[[AttemptStarted], None]
+
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
@@ -47,51 +56,99 @@ class Accepted:
     warnings: list[Violation]
 
 
-class Backend:
-    notifications: Notifications
-    webhooks: Webhooks
+@dataclass(frozen=True, slots=True)
+class LiveFrame:
+    """What an open stream does with a notification published while it is open."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    send: bool
+    close_after: bool
+
+
+class Backend:
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
         self.settings = settings or Settings()
-        self.clock = Clock(self.settings.clock)
-        self.scheduler = Scheduler(self.clock)
+        """The configuration (read-only for callers): the one attribute that is not an operation."""
+        self._clock = Clock(self.settings.clock)
+        self._store = store or open_store(self.settings.store, seed=self.settings.seed)
+        self.listeners: list[Listener] = []
+        """Called with every ``Event``, in order (the runtime's streams and timer)."""
+        self.sender: Sender | None = None
+        """Makes webhook attempts (the runtime); without one an attempt fails at once ("no event loop")."""
+        self.epoch = 0
+        """Counts resets: the runtime tags work in flight with it, so a report from before a reset is dropped."""
         users = load_users_file(self.settings.users_file) if self.settings.users_file else []
         self._preset_users = [*users, *check_users(self.settings.extra_users, "extra_users")]
         """Read once: a reset restores them even if the file has changed or gone since."""
         self.reset(self.settings.seed)
 
     def reset(self, seed: int | None = None) -> None:
-        """Forget everything (users, files, jobs, notifications, webhooks, pending callbacks)."""
-        s = self.settings
-        self.scheduler.clear()
-        if hasattr(self, "notifications"):  # the previous state: end its streams and deliveries
-            self.notifications.close()
-            self.webhooks.cancel()
-        self.ids = IdSource(seed)
-        self.signer = Signer(self.ids.secret())
-        self.accounts = Accounts(not s.strict, s.open_plan, s.open_credits)
-        self.rate = RateLimiter(self.clock, s.rate_limit, s.rate_window)
-        self.files = Files(self.clock, self.ids, self.signer, s.upload_ttl, s.upload_max_bytes)
-        self.identities = Identities(self.ids, self.clock.now())
-        self.jobs: dict[str, Job] = {}
-        self.notifications = Notifications(self.clock, self.ids)
-        self.webhooks = Webhooks(self)
-        self.faults = Faults(seed)
-        self.journal = Journal()
-        self.notifications.listeners.append(self.webhooks.on_notification)
+        """Forget everything (users, files, jobs, notifications, webhooks, pending work); the clock goes on."""
+        s, store = self.settings, self._store
+        self.epoch += 1
+        store.clear(seed)
+        self._emit(WasReset(self.epoch))
+        self._ids = IdSource(seed)
+        self._links = Links(Signer(self._ids.secret()))
+        self._accounts = Accounts(store, not s.strict, s.open_plan, s.open_credits)
+        self._rate = RateLimiter(self._clock, s.rate_limit, s.rate_window, store)
+        self._files = Files(store, self._clock, self._ids, self._links, s.upload_ttl, s.upload_max_bytes)
+        self._identities = Identities(store, self._ids)
+        self._identities.draw_defaults(self._clock.now())
+        self._scheduler = Scheduler(self._clock, store, self._run_work)
+        self._scheduler.on_schedule = self._scheduled
+        self._notifications = Notifications(self._clock, store, self._published)
+        self._webhooks = Webhooks(store, self._clock, self._ids, s, self._scheduler, self._start_attempt)
+        self._faults = Faults(store)
+        self._journal = Journal(store)
+        self._sources = Sources(self._files, self._links)
         for entry in self._preset_users:
             self.add_user(entry)
 
     def add_user(self, entry: dict[str, Any]) -> User:
         """A user from a checked users-file entry (see ``check_users``)."""
-        user = self.accounts.add(
+        user = self._accounts.add(
             entry["token"], entry.get("plan", "pro"), float(entry.get("credits", self.settings.open_credits))
         )
         for identity in entry.get("identities") or ():
-            self.identities.create(user.token, identity.get("name") or None, self.clock.now())
+            self._identities.create(user.token, identity.get("name") or None, self._clock.now())
         return user
 
-    # --- uploads -------------------------------------------------------------------------------
+    # --- events to the edge ----------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def _scheduled(self, due: float) -> None:
+        if self.listeners:
+            self._emit(Scheduled(due))
+
+    def _published(self, notification: Notification) -> None:
+        self._emit(Published(notification))
+        self._webhooks.on_notification(notification)
+
+    def _start_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
+        timeout = self._faults.take("webhook_timeout", token=delivery.owner) is not None
+        started = AttemptStarted(delivery, attempt, timeout, self.epoch)
+        if self.sender is None:
+            self.settle_attempt(started, error="no event loop")
+        else:
+            self.sender(started)
+
+    def settle_attempt(
+        self, started: AttemptStarted, *, status_code: int | None = None, error: str | None = None, duration: float | None = None
+    ) -> None:
+        """The runtime's report of an attempt; ignored if the state was reset since it started."""
+        if started.epoch == self.epoch:
+            self._webhooks.settle(started.delivery.id, started.attempt.number, status_code, error, duration)
+
+    def _run_work(self, work: Work) -> None:
+        if work.kind == "variation":
+            job_id, image_index, group_index = work.key
+            self._finish(job_id, int(image_index), int(group_index))
+        else:
+            self._webhooks.attempt(work.key[0])
+
+    # --- uploads and storage --------------------------------------------------------------------
     def upload(self, user: User, body: object, base_url: str) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ApiError("invalid_body", "The request body must be a JSON object.")
@@ -100,7 +157,29 @@ class Backend:
             raise ApiError("invalid_type", "filename: Wrong type: string expected.", field="filename")
         if project is not None and not (isinstance(project, str) and 1 <= len(project) <= 128):
             raise ApiError("invalid_parameter", "project_name: a string of 1 to 128 characters.", field="project_name")
-        return self.files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
+        return self._files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
+
+    def check_upload(
+        self, file_id: str, query: Mapping[str, str], content_type: str | None, has_authorization: bool, length: int | None
+    ) -> str:
+        """Everything S3 checks before it reads a PUT's body (403, 400, 413); the file id to complete."""
+        return self._files.check_put(file_id, query, content_type, has_authorization, length).file_id
+
+    def upload_too_large(self) -> ApiError:
+        return self._files.too_large()
+
+    def complete_upload(self, file_id: str, data: bytes, image_size: tuple[int, int] | None) -> str:
+        """Store the PUT's bytes (``image_size`` None: not decodable, refused when referenced); the ETag."""
+        stored = self._files.get(file_id)
+        if stored is None:  # reset while the body was read: the link is no longer valid
+            raise ApiError("upload_signature_mismatch")
+        self._files.complete_upload(stored, data, image_size)
+        return f'"{file_id}"'
+
+    def uploaded(self, file_id: str, name: str) -> tuple[bytes, str] | None:
+        """(bytes, content type) an upload's download link names, or None (404) if not a live link."""
+        stored = self._files.downloadable(file_id, name)
+        return None if stored is None or stored.data is None else (stored.data, stored.content_type)
 
     # --- /edit-chat ----------------------------------------------------------------------------
     def edit_chat(self, user: User, payload: object, base_url: str, *, outcome: str | None = None) -> Accepted:
@@ -110,14 +189,14 @@ class Backend:
         if rejected:
             raise ApiError.from_violations(*rejected)
         request = EditChatRequest.from_payload(payload, violations)
-        self.rate.hit(user.token)
+        self._rate.hit(user.token)
         job = self._conversation(user, request.conversation_id)
         working, references, identities = self._resolve(user, request, job)
         self._content_filter(request)
         price = CREDITS_PER_IMAGE[request.size]
-        credits.reserve(user, price * request.num_variations)
+        credits.reserve(self._store, user.token, price * request.num_variations)
         job = job or self._new_job(user, base_url)
-        outcome = outcome or self.faults.outcome(user.token)
+        outcome = outcome or self._faults.outcome(user.token)
         generation = self._start(job, request, working, references, identities, price, outcome)
         self._publish_batch(job, generation)
         return Accepted(
@@ -128,7 +207,7 @@ class Backend:
     def _conversation(self, user: User, conversation_id: str | None) -> Job | None:
         if conversation_id is None:
             return None
-        job = self.jobs.get(conversation_id)
+        job = self._store.get_job(conversation_id)
         if job is None or job.owner != user.token:
             raise ApiError("conversation_not_found", f"conversation_id: {conversation_id!r} not found.")
         return job
@@ -136,11 +215,11 @@ class Backend:
     def _resolve(
         self, user: User, request: EditChatRequest, job: Job | None
     ) -> tuple[ImageRef | None, tuple[ImageRef, ...], tuple[tuple[str, str], ...]]:
-        files = [self.files.referenced(user.token, file_id) for file_id in request.image_ids]
+        files = [self._files.referenced(user.token, file_id) for file_id in request.image_ids]
         refs = [ImageRef("file", f.file_id, f.image_size or (0, 0)) for f in files]
         identities = tuple(
             (i.identity_code, i.name)
-            for i in (self.identities.get(user.token, user.plan, code) for code in request.identity_codes)
+            for i in (self._identities.get(user.token, user.plan, code) for code in request.identity_codes)
         )
         working = job.last_output() if job else None
         if working is None and refs:
@@ -154,8 +233,8 @@ class Backend:
                 raise ApiError("content_blocked", f"prompt: blocked by the content filter (term {term!r}).")
 
     def _new_job(self, user: User, base_url: str) -> Job:
-        job = Job(self.ids.new("job"), user.token, self.clock.now(), self.settings.public_url or base_url)
-        self.jobs[job.job_id] = job
+        job = Job(self._ids.new("job"), user.token, self._clock.now(), self.settings.public_url or base_url)
+        self._store.put_job(job)
         return job
 
     def _start(
@@ -168,7 +247,7 @@ class Backend:
         price: float,
         outcome: str | None,
     ) -> Generation:
-        now = self.clock.now()
+        now = self._clock.now()
         size = output_size(request, working.size if working else None)
         generation = Generation(len(job.generations), request, now, size, working, references, identities)
         job.generations.append(generation)
@@ -177,13 +256,20 @@ class Backend:
             due = now + self.settings.latency * (index + 1)
             variation = Variation(index, price, due, forced=outcome if outcome != "completed" else None)
             generation.variations.append(variation)
-            self.scheduler.at(due, functools.partial(self.finish, job, generation, variation))
+        self._store.put_job(job)
+        for variation in generation.variations:
+            self._scheduler.at(variation.due, "variation", job.job_id, str(generation.image_index), str(variation.group_index))
         return generation
 
     # --- completion ----------------------------------------------------------------------------
-    def finish(self, job: Job, generation: Generation, variation: Variation) -> None:
+    def _finish(self, job_id: str, image_index: int, group_index: int) -> None:
         """A variation's time has come: complete or fail it, settle its credits, notify."""
-        if variation.final or self.jobs.get(job.job_id) is not job:
+        job = self._store.get_job(job_id)
+        if job is None or image_index >= len(job.generations):
+            return
+        generation = job.generations[image_index]
+        variation = generation.variations[group_index]
+        if variation.final:
             return
         model = generation.request.model
         refused = variation.forced == "refused" or self._refuses(generation.request.prompt)
@@ -200,12 +286,11 @@ class Backend:
             variation.model_used = (
                 self.settings.fallback_engine if refused else (DEFAULT_ENGINE if model == "auto" else model)
             )
-        variation.finished_at = job.updated_at = self.clock.now()
-        user = self.accounts.get(job.owner)
-        if user is not None:
-            settle = credits.charge if variation.status == "completed" else credits.release
-            settle(user, variation.price)
-        self.notifications.publish(job.owner, "image_result", self.image_result(job, generation, variation))
+        variation.finished_at = job.updated_at = self._clock.now()
+        self._store.put_job(job)
+        settle = credits.charge if variation.status == "completed" else credits.release
+        settle(self._store, job.owner, variation.price)
+        self._notifications.publish(job.owner, "image_result", self._image_result(job, generation, variation))
         if generation.final:
             self._publish_batch(job, generation)
 
@@ -216,7 +301,7 @@ class Backend:
         text = (prompt or "").lower()
         return any(term.lower() in text for term in self.settings.refusal_terms)
 
-    def image_result(self, job: Job, generation: Generation, variation: Variation) -> dict[str, Any]:
+    def _image_result(self, job: Job, generation: Generation, variation: Variation) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id_task": job.job_id,
             "image_index": generation.image_index,
@@ -226,15 +311,15 @@ class Backend:
             "output_thumbnail_link": None,
         }
         if variation.status == "completed":
-            data["output_link"] = self.output_link(job, generation, variation, "full")
-            data["output_thumbnail_link"] = self.output_link(job, generation, variation, "thumb")
+            data["output_link"] = self._sources.output(job, generation, variation, "full")
+            data["output_thumbnail_link"] = self._sources.output(job, generation, variation, "thumb")
             data["model_used"] = variation.model_used
         else:
             data["error_message"] = variation.error_message
         return data
 
     def _publish_batch(self, job: Job, generation: Generation) -> None:
-        self.notifications.publish(
+        self._notifications.publish(
             job.owner,
             "batch_edit",
             {
@@ -248,34 +333,31 @@ class Backend:
         )
 
     # --- jobs and outputs ----------------------------------------------------------------------
-    def job(self, user: User, job_id: str) -> Job:
-        job = self.jobs.get(job_id)
+    def _job(self, user: User, job_id: str) -> Job:
+        job = self._store.get_job(job_id)
         if job is None or job.owner != user.token:
             raise ApiError("job_not_found", f"job {job_id!r} not found.")
         return job
 
     def status(self, user: User, job_id: str) -> dict[str, Any]:
-        return job_status(self.job(user, job_id))
+        return job_status(self._job(user, job_id))
 
     def results(self, user: User, job_id: str) -> dict[str, Any]:
-        return job_results(self, self.job(user, job_id))
+        return job_results(self._sources, self._job(user, job_id))
 
-    def output_link(self, job: Job, generation: Generation, variation: Variation, variant: str) -> str:
-        name = f"{generation.image_index}-{variation.group_index}-{variant}"
-        token = self.signer.token("GET", "outputs", job.job_id, name)
-        return f"{job.base_url}/storage/files/outputs/{job.job_id}/{name}-{token}.png"
+    def output_link(self, job_id: str, image_index: int, group_index: int, variant: str) -> str:
+        """The signed link of a variation's output (``variant``: full or thumb), whether or not it exists yet."""
+        job = self._store.get_job(job_id)
+        base = job.base_url if job else self.settings.public_url or ""
+        return self._links.output_link(base, job_id, image_index, group_index, variant)
 
     def output(self, job_id: str, name: str) -> tuple[RenderSpec, tuple[int, int]] | None:
         """What to render for an output link's last path segment, or None (404) if not a live link."""
-        parts = name.removesuffix(".png").split("-")
-        job = self.jobs.get(job_id)
-        indexes = [ascii_int(p, 4) for p in parts[:2]]
-        if job is None or len(parts) != 4 or None in indexes:
+        job = self._store.get_job(job_id)
+        named = self._links.parse_output(job_id, name) if job is not None else None
+        if job is None or named is None:
             return None
-        key = "-".join(parts[:3])
-        if not self.signer.check_token(parts[3], "GET", "outputs", job_id, key):
-            return None
-        image_index, group_index, variant = indexes[0] or 0, indexes[1] or 0, parts[2]
+        image_index, group_index = named.image_index, named.group_index
         generation = job.generations[image_index] if image_index < len(job.generations) else None
         variation = (
             generation.variations[group_index] if generation and group_index < len(generation.variations) else None
@@ -290,13 +372,90 @@ class Backend:
             variation.model_used or "",
             generation.request.size,
             *generation.size,
-            seed=self.ids.seed or 0,
+            seed=self._ids.seed or 0,
         )
-        return spec, generation.size if variant == "full" else thumbnail_size(generation.size)
+        return spec, generation.size if named.variant == "full" else thumbnail_size(generation.size)
 
-    # --- accounts and control ------------------------------------------------------------------
+    # --- identities ------------------------------------------------------------------------------
+    def list_identities(self, user: User, query: Mapping[str, str]) -> dict[str, Any]:
+        """``GET /identity``: the user's own and its tier's defaults, with the v2 query (400 naming it)."""
+        return self._identities.listing(user.token, user.plan, query)
+
+    def identity(self, user: User, code: str) -> dict[str, Any]:
+        """One identity the user may use; 404 for unknown, another user's or a locked tier's."""
+        return self._identities.get(user.token, user.plan, code).as_json()
+
+    def usable_identities(self, user: User) -> list[str]:
+        """Codes the user may name in ``identity_codes``: its own, then its tier's defaults."""
+        return [i.identity_code for i, locked in self._identities.visible(user.token, user.plan) if not locked]
+
+    def create_identity(
+        self, user: User, name: str | None, *, tag: str | None, filename: str | None, image: bytes
+    ) -> dict[str, Any]:
+        """``POST /identity/upload`` with a decodable image (the endpoint checks it)."""
+        identity = self._identities.create(
+            user.token, name, self._clock.now(), tag=tag, filename=filename, image=image
+        )
+        return {"identity_code": identity.identity_code, "success": True, "face_detected": True, "name": identity.name}
+
+    # --- notifications ---------------------------------------------------------------------------
+    def notifications(self, user: User, filters: Filters) -> list[dict[str, Any]]:
+        """``POST /notifications``: the user's undeleted notifications, oldest first."""
+        return [n.as_json() for n in self._notifications.live(user.token, filters)]
+
+    def delete_notification(self, user: User, notification_id: int) -> dict[str, Any]:
+        n = self._notifications.delete(user.token, notification_id)
+        return {"deleted": True, "id": n.id}
+
+    def stream_backlog(self, owner: str, filters: Filters, last_event_id: int) -> tuple[int, list[Notification]]:
+        """(id resumed after, what a new stream sends before ``backfill_complete``): undeleted, within the
+        backfill horizon, after ``Last-Event-ID`` (an id beyond this state's newest, from before a reset,
+        replays all)."""
+        after = self._notifications.resume_after(last_event_id)
+        return after, self._notifications.backfill(owner, filters, self.settings.backfill_horizon, after=after)
+
+    def live_frame(self, owner: str, notification: Notification) -> LiveFrame:
+        """A live notification is sent unless deleted meanwhile; a ``drop_stream`` rule closes the stream after it."""
+        send = not notification.deleted
+        return LiveFrame(send, send and self._faults.drop_stream(owner))
+
+    # --- webhooks --------------------------------------------------------------------------------
+    def put_webhook(self, user: User, body: object) -> dict[str, Any]:
+        return self._webhooks.put(user.token, body)
+
+    def webhook(self, user: User) -> dict[str, Any]:
+        return self._webhooks.get(user.token).as_json()
+
+    def delete_webhook(self, user: User) -> dict[str, Any]:
+        return self._webhooks.delete(user.token)
+
+    def test_webhook(self, user: User) -> dict[str, Any]:
+        return self._webhooks.test(user.token)
+
+    # --- requests: journal and injected faults -------------------------------------------------
+    def record_request(self, **fields: Any) -> None:
+        """Journal one API request (method, path, query, user, status, code, violations, duration, body)."""
+        self._journal.record(at=self._clock.now(), **fields)
+
+    def has_faults(self) -> bool:
+        return self._store.has_faults()
+
+    def take_latency(self, method: str, path: str, token: str | None) -> float | None:
+        """Seconds a ``latency`` rule adds to this request (consuming one use), or None."""
+        rule = self._faults.take("latency", method=method, path=path, token=token)
+        return None if rule is None else rule.delay
+
+    def take_injected_error(self, method: str, path: str, token: str | None) -> ApiError | None:
+        """The error a ``status`` rule answers this request with (consuming one use), or None."""
+        rule = self._faults.take("status", method=method, path=path, token=token)
+        if rule is None:
+            return None
+        user = self._accounts.get(token or "")
+        return fault_error(rule, (user.credits, user.in_progress) if user else (0.0, 0.0))
+
+    # --- accounts, clock and control -----------------------------------------------------------
     def authenticate(self, token: str | None) -> User:
-        return self.accounts.authenticate(token)
+        return self._accounts.authenticate(token)
 
     def set_account(
         self,
@@ -306,14 +465,14 @@ class Backend:
         credits: float | None = None,
         entitlements: list[str] | None = None,
         identities: list[str] | None = None,
-    ) -> User:
-        """Create or change a user; ``identities`` names new identities to give it.
+    ) -> dict[str, Any]:
+        """Create or change a user; ``identities`` names new identities to give it; its ``account`` view.
 
         Setting credits sets the balance and restarts its conservation count (``charged``); variations
         already reserved are still charged on completion, so a balance set below them goes negative,
         as an account charged on completion would.
         """
-        user = self.accounts.get(token) or self.accounts.add(
+        user = self._accounts.get(token) or self._accounts.add(
             token, plan or self.settings.open_plan, self.settings.open_credits
         )
         if plan is not None:
@@ -322,20 +481,84 @@ class Backend:
             user.credits, user.charged = float(credits), 0.0
         if entitlements is not None:
             user.entitlements = frozenset(entitlements)
+        self._store.put_user(user)
         for name in identities or ():
-            self.identities.create(token, name, self.clock.now())
-        return user
+            self._identities.create(token, name, self._clock.now())
+        return self._account_view(user)
 
-    def account_view(self, user: User) -> dict[str, Any]:
-        """The control API's view of a user: balance, reservations, charges and own identities."""
-        own = [
-            {"identity_code": i.identity_code, "name": i.name}
-            for i in self.identities.own.values()
-            if i.owner == user.token
-        ]
+    def account(self, token: str) -> dict[str, Any] | None:
+        """The control API's view of a user (None if unknown): balance, reservations, charges, identities."""
+        user = self._accounts.get(token)
+        return None if user is None else self._account_view(user)
+
+    def _account_view(self, user: User) -> dict[str, Any]:
+        own = [{"identity_code": i.identity_code, "name": i.name} for i in self._identities.own(user.token)]
         return {**user.as_dict(), "identities": own}
+
+    def now(self) -> float:
+        return self._clock.now()
+
+    def clock(self) -> dict[str, Any]:
+        """``{"mode", "now", "pending"}``: the clock and how much work waits on it."""
+        return {"mode": self._clock.mode, "now": self._clock.now(), "pending": self._scheduler.pending()}
+
+    def set_clock(self, mode: Literal["real", "manual"]) -> dict[str, Any]:
+        """Switch kinds without a jump; work already due runs now."""
+        self._clock.set_mode(mode)
+        self.run_due()
+        return self.clock()
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the clock; every job completion, webhook retry and expiry that falls due runs now."""
-        ran = self.scheduler.advance(seconds)
-        return {"now": self.clock.now(), "ran": ran, "pending": self.scheduler.pending()}
+        ran = self._scheduler.advance(seconds)
+        self._emit_next_due()
+        return {"now": self._clock.now(), "ran": ran, "pending": self._scheduler.pending()}
+
+    def run_due(self) -> int:
+        """Run the work that fell due (the real clock's timer calls this); how many ran."""
+        ran = self._scheduler.run_due()
+        self._emit_next_due()
+        return ran
+
+    def next_due(self) -> float | None:
+        """When the earliest pending work falls due (None: nothing waits)."""
+        return self._scheduler.next_due()
+
+    def _emit_next_due(self) -> None:
+        due = self._scheduler.next_due()
+        if due is not None:
+            self._scheduled(due)
+
+    def pending_work(self) -> int:
+        return self._scheduler.pending()
+
+    def clock_mode(self) -> str:
+        return self._clock.mode
+
+    def add_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Add a fault rule (checked: a bad one is a 400 naming the field); its JSON."""
+        return self._faults.add(kind, **fields).as_json()
+
+    def faults(self) -> list[dict[str, Any]]:
+        return [rule.as_json() for rule in self._faults.rules()]
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[dict[str, Any]]:
+        return self._journal.query(user=user, path=path, since=since)
+
+    def clear_journal(self) -> None:
+        self._journal.clear()
+
+    def all_notifications(self, user: str | None = None) -> list[dict[str, Any]]:
+        """Every notification (of ``user``), deleted ones too, with its owner."""
+        items = self._notifications.all(None if user is None else [user])
+        return [{**n.as_json(), "user": n.owner, "deleted": n.deleted} for n in items]
+
+    def deliveries(self, user: str | None = None) -> list[dict[str, Any]]:
+        return self._webhooks.log(user)
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind the store keeps (for benchmarks and leak checks)."""
+        return self._store.counts()

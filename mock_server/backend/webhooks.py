@@ -1,42 +1,36 @@
-"""Webhook configuration and signed deliveries with retries on the mock's clock.
+"""Webhook configuration and signed deliveries with retries on the mock's clock (the state half).
 
 Each notification of a user with an active webhook becomes a ``Delivery``, signed with the
-secret in force when it was created. An attempt runs as a background task (a slow or dead
-receiver never delays a request); a non-2xx answer, a timeout or a refused connection schedules
-the next attempt ``backoff x 2**(n-1)`` seconds later on the scheduler, up to ``attempts``.
-Every attempt of one delivery carries the same ``X-Webhook-Delivery`` id, so receivers can drop
-duplicates. ``DELETE /webhooks`` cancels the user's pending deliveries; after a ``reset`` the old
-dispatcher's attempts in flight are cancelled and nothing it scheduled runs.
+secret in force when it was created. Its attempts are claimed here and made by the runtime
+(``mock_server.runtime.delivery``, a background task: a slow or dead receiver never delays a
+request); a non-2xx answer, a timeout or a refused connection schedules the next attempt
+``backoff x 2**(n-1)`` seconds later, up to ``attempts``. Every attempt of one delivery carries the
+same ``X-Webhook-Delivery`` id, so receivers can drop duplicates. ``DELETE /webhooks`` cancels the
+user's pending deliveries; after a ``reset`` attempts in flight are cancelled and their reports ignored.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import logging
-import ssl
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from mock_server.backend.clock import Clock, Scheduler
 from mock_server.backend.errors import ApiError
+from mock_server.backend.ids import IdSource
 from mock_server.backend.notifications import Notification
 from mock_server.backend.signing import iso
+from mock_server.settings import Settings
 from mock_server.webhooks import sign
 
 if TYPE_CHECKING:
-    from mock_server.backend.service import Backend
+    from mock_server.store import Store
 
 logger = logging.getLogger("mock_server.webhooks")
-
-
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """One TLS context for every attempt: building one per client costs ~30 ms of event-loop time."""
-    return httpx.create_ssl_context()
 
 
 @dataclass(slots=True)
@@ -131,32 +125,42 @@ def check_url(url: object) -> str:
 
 
 class Webhooks:
-    def __init__(self, backend: Backend) -> None:
-        self.backend = backend
-        self.configs: dict[str, WebhookConfig] = {}
-        self.deliveries: list[Delivery] = []
-        self.tasks: set[asyncio.Task[None]] = set()
+    """Webhook configs and deliveries in the store, and the retry rule. It sends nothing itself:
+    ``attempt`` claims an attempt and hands it to ``start`` (the backend, which emits it to the
+    runtime); the runtime reports the outcome to ``settle``."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        ids: IdSource,
+        settings: Settings,
+        scheduler: Scheduler,
+        start: Callable[[Delivery, Attempt], None],
+    ) -> None:
+        self.store, self.clock, self.ids, self.settings = store, clock, ids, settings
+        self.scheduler, self.start = scheduler, start
 
     # --- configuration -------------------------------------------------------------------------
     def put(self, owner: str, body: object) -> dict[str, Any]:
         """Create or update; a new secret every time; a ``ping`` delivery to the new URL."""
         url = check_url(body.get("url") if isinstance(body, dict) else None)
-        now, ids = self.backend.clock.now(), self.backend.ids
-        current = self.configs.get(owner)
+        now = self.clock.now()
+        current = self.store.get_webhook(owner)
         config = WebhookConfig(
-            current.id if current else ids.new("wh"),
+            current.id if current else self.ids.new("wh"),
             owner,
             url,
-            ids.secret(),
+            self.ids.secret(),
             current.created_at if current else now,
             now,
         )
-        self.configs[owner] = config
+        self.store.put_webhook(config)
         self._send_event(config, "ping", {"webhook_id": config.id, "url": url})
         return config.as_json(with_secret=True)
 
     def get(self, owner: str) -> WebhookConfig:
-        config = self.configs.get(owner)
+        config = self.store.get_webhook(owner)
         if config is None:
             raise ApiError("webhook_not_found")
         return config
@@ -164,10 +168,7 @@ class Webhooks:
     def delete(self, owner: str) -> dict[str, Any]:
         """Remove the webhook; its pending retries are cancelled (the user asked for no more POSTs)."""
         config = self.get(owner)
-        del self.configs[owner]
-        for delivery in self.deliveries:
-            if delivery.owner == owner and delivery.status == "pending":
-                delivery.status = "cancelled"
+        self.store.delete_webhook(owner)
         return {"deleted": True, "id": config.id}
 
     def test(self, owner: str) -> dict[str, Any]:
@@ -176,77 +177,54 @@ class Webhooks:
 
     # --- deliveries ----------------------------------------------------------------------------
     def on_notification(self, notification: Notification) -> None:
-        config = self.configs.get(notification.owner)
+        config = self.store.get_webhook(notification.owner)
         if config is not None and config.is_active:
             self._enqueue(config, notification.name, notification.as_json(), notification.id)
 
     def _send_event(self, config: WebhookConfig, name: str, data: dict[str, Any]) -> Delivery:
-        body = {"id": self.backend.ids.number(), "name": name, "timestamp": self.backend.clock.now(), "data": data}
+        body = {"id": self.store.next_id(), "name": name, "timestamp": self.clock.now(), "data": data}
         return self._enqueue(config, name, body, None)
 
     def _enqueue(self, config: WebhookConfig, event: str, payload: dict[str, Any], nid: int | None) -> Delivery:
         body = json.dumps(payload, separators=(",", ":")).encode()
         delivery = Delivery(
-            self.backend.ids.new("dlv"),
-            config.owner,
-            config.url,
-            config.secret,
-            event,
-            body,
-            nid,
-            self.backend.clock.now(),
+            self.ids.new("dlv"), config.owner, config.url, config.secret, event, body, nid, self.clock.now()
         )
-        self.deliveries.append(delivery)
-        self._attempt(delivery)
+        self.store.put_delivery(delivery)
+        self.attempt(delivery.id)
         return delivery
 
-    def _attempt(self, delivery: Delivery) -> None:
-        if delivery.status != "pending" or self.backend.webhooks is not self:
-            return
-        attempt = Attempt(len(delivery.attempts) + 1, self.backend.clock.now())
-        delivery.attempts.append(attempt)
-        try:
-            task = asyncio.get_running_loop().create_task(self._send(delivery, attempt))
-        except RuntimeError:
-            attempt.error = "no event loop"
-            return self._settle(delivery, attempt)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+    def attempt(self, delivery_id: str) -> None:
+        """The next attempt of a pending delivery (scheduled work of kind ``webhook_attempt``)."""
+        attempt = self.store.claim_attempt(delivery_id, self.clock.now())
+        delivery = self.store.get_delivery(delivery_id)
+        if attempt is not None and delivery is not None:
+            self.start(delivery, attempt)
 
-    async def _send(self, delivery: Delivery, attempt: Attempt) -> None:
-        settings = self.backend.settings
-        started = time.perf_counter()
-        try:
-            if self.backend.faults.take("webhook_timeout", token=delivery.owner):
-                raise httpx.ReadTimeout("receiver timed out (injected by a mock fault rule)")
-            async with httpx.AsyncClient(timeout=settings.webhook_timeout, verify=_tls()) as client:
-                response = await client.post(delivery.url, content=delivery.body, headers=delivery.headers())
-            attempt.status_code = response.status_code
-        except Exception as exc:  # a receiver can fail in any way; none may crash the server
-            attempt.error = f"{type(exc).__name__}: {exc}"
-        attempt.duration = round(time.perf_counter() - started, 4)
-        self._settle(delivery, attempt)
-
-    def _settle(self, delivery: Delivery, attempt: Attempt) -> None:
-        config = self.configs.get(delivery.owner)
-        if config is not None and attempt.status_code is not None:
-            config.last_response_status, config.last_response_at = attempt.status_code, self.backend.clock.now()
-        if delivery.status != "pending" or self.backend.webhooks is not self:
+    def settle(self, delivery_id: str, number: int, status_code: int | None, error: str | None, duration: float) -> None:
+        """An attempt's outcome: delivered on 2xx, else a retry ``backoff x 2**(n-1)`` later, up to ``attempts``."""
+        delivery = self.store.get_delivery(delivery_id)
+        if delivery is None or not 0 < number <= len(delivery.attempts):
             return
+        attempt = delivery.attempts[number - 1]
+        attempt.status_code, attempt.error, attempt.duration = status_code, error, duration
+        config = self.store.get_webhook(delivery.owner)
+        if config is not None and status_code is not None:
+            config.last_response_status, config.last_response_at = status_code, self.clock.now()
+            self.store.put_webhook(config)
+        if delivery.status == "pending":
+            self._next(delivery, attempt)
+        self.store.put_delivery(delivery)
+
+    def _next(self, delivery: Delivery, attempt: Attempt) -> None:
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:
             delivery.status = "delivered"
-            return
-        settings = self.backend.settings
-        if attempt.number >= settings.webhook_attempts:
+        elif attempt.number >= self.settings.webhook_attempts:
             delivery.status = "failed"
             logger.info("webhook delivery %s gave up after %d attempts", delivery.id, attempt.number)
-            return
-        delay = settings.webhook_backoff * 2 ** (attempt.number - 1)
-        self.backend.scheduler.later(delay, lambda: self._attempt(delivery))
+        else:
+            delay = self.settings.webhook_backoff * 2 ** (attempt.number - 1)
+            self.scheduler.later(delay, "webhook_attempt", delivery.id)
 
     def log(self, owner: str | None = None) -> list[dict[str, Any]]:
-        return [d.as_json() for d in self.deliveries if owner is None or d.owner == owner]
-
-    def cancel(self) -> None:
-        for task in self.tasks:
-            task.cancel()
+        return [d.as_json() for d in self.store.deliveries(owner)]

@@ -11,12 +11,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
-from mock_server.backend.errors import ApiError
-from mock_server.backend.service import Backend
+from mock_server.backend import ApiError, Backend
 from mock_server.http import endpoints, identities, notifications, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
 from mock_server.http.render import api_error, http_error, server_error
+from mock_server.runtime import runtime_for
 from mock_server.settings import Settings
 
 ROUTES: list[BaseRoute] = [
@@ -40,18 +40,19 @@ ROUTES: list[BaseRoute] = [
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> Starlette:
     """A fresh app with its own state (nothing is created at import time).
 
-    ``app.state.backend`` is the ``Backend``; pass ``backend`` to share one between apps. A path
+    ``app.state.backend`` is the ``Backend`` (the state's one door), ``app.state.runtime`` its live
+    edge (streams, webhook attempts, the timer); pass ``backend`` to share one between apps. A path
     with a trailing slash is 404 like any unknown path (no redirect that would hide a client's typo).
     """
     backend = backend or Backend(settings)
     settings = backend.settings
+    runtime = runtime_for(backend)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        backend.scheduler.loop = asyncio.get_running_loop()
-        backend.scheduler.run_due()
+        runtime.start(asyncio.get_running_loop())
         yield
-        backend.webhooks.cancel()
+        runtime.stop()
 
     routes = [*ROUTES, Mount("/_mock", routes=control_routes())] if settings.control else list(ROUTES)
     app = Starlette(
@@ -62,5 +63,6 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     )
     app.router.redirect_slashes = False
     app.state.backend = backend
+    app.state.runtime = runtime
     app.state.renders = storage.RenderCache(settings.render_cache_size)
     return app

@@ -1,7 +1,8 @@
 """The control API under ``/_mock/``: reset, accounts, clock, faults, journal, events, deliveries.
 
-For tests and non-Python clients; ``MockControl`` offers the same operations in-process. Off with
-``--no-control``; guarded by ``X-Mock-Control-Token`` when ``control_token`` is set.
+For tests and non-Python clients (``RemoteControl`` is its Python client). Each handler checks the
+JSON it was sent and calls one ``ControlService`` operation, the same ``MockControl`` calls in-process.
+Off with ``--no-control``; guarded by ``X-Mock-Control-Token`` when ``control_token`` is set.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.backend.errors import ApiError
-from mock_server.backend.numbers import ascii_int
+from mock_server.backend import ApiError, ControlService, ascii_int
 from mock_server.http.parsing import backend_of, read_json
 from mock_server.http.render import json_response
+
+
+def control_of(request: Request) -> ControlService:
+    return ControlService(backend_of(request))
 
 
 def _guard(request: Request) -> None:
@@ -50,30 +54,29 @@ async def reset(request: Request) -> Response:
     seed = body.get("seed", backend_of(request).settings.seed)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ApiError("invalid_parameter", "seed: an integer or null.", field="seed")
-    backend_of(request).reset(seed)
-    return json_response({"reset": True, "seed": seed})
+    return json_response(control_of(request).reset(seed, exact=True))
 
 
 async def account(request: Request) -> Response:
     _guard(request)
-    backend, token = backend_of(request), request.path_params["token"]
+    control, token = control_of(request), request.path_params["token"]
     if request.method == "GET":
-        user = backend.accounts.get(token)
-        if user is None:
+        view = control.account(token)
+        if view is None:
             raise ApiError("not_found", f"No user with token {token!r}.")
-        return json_response(backend.account_view(user))
+        return json_response(view)
     body = _known(await _body(request), {"plan", "credits", "entitlements", "identities"})
     plan = body.get("plan")
     if plan is not None and not isinstance(plan, str):
         raise ApiError("invalid_parameter", "plan: a string.", field="plan")
-    user = backend.set_account(
+    view = control.set_account(
         token,
         plan=plan,
         credits=_number(body, "credits"),
         entitlements=_strings(body, "entitlements"),
         identities=_strings(body, "identities"),
     )
-    return json_response(backend.account_view(user))
+    return json_response(view)
 
 
 def _known(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
@@ -97,60 +100,55 @@ def _strings(body: dict[str, Any], name: str) -> list[str] | None:
 
 async def clock(request: Request) -> Response:
     _guard(request)
-    backend = backend_of(request)
+    control = control_of(request)
     if request.method == "PUT":
         mode = (await _body(request)).get("mode")
         if mode not in ("real", "manual"):
             raise ApiError("invalid_parameter", "mode: real or manual.", field="mode")
-        backend.clock.set_mode(mode)
-        backend.scheduler.run_due()
-    return json_response(
-        {"mode": backend.clock.mode, "now": backend.clock.now(), "pending": backend.scheduler.pending()}
-    )
+        return json_response(control.set_clock(mode))
+    return json_response(control.clock())
 
 
 async def advance(request: Request) -> Response:
     _guard(request)
     seconds = _number(await _body(request), "seconds", required=True)
-    return json_response(backend_of(request).advance(seconds or 0.0))
+    return json_response(control_of(request).advance(seconds or 0.0))
 
 
 async def faults(request: Request) -> Response:
     _guard(request)
-    backend = backend_of(request)
+    control = control_of(request)
     if request.method == "POST":
         body = _known(
             await _body(request), {"kind", "method", "path", "token", "status", "delay", "times", "probability"}
         )
         kind = body.pop("kind", None)
-        return json_response(backend.faults.add(str(kind), **body).as_json(), 201)
+        return json_response(control.add_fault(str(kind), **body), 201)
     if request.method == "DELETE":
-        backend.faults.clear()
-    return json_response([rule.as_json() for rule in backend.faults.rules])
+        control.clear_faults()
+    return json_response(control.faults())
 
 
 async def journal(request: Request) -> Response:
     _guard(request)
-    backend, q = backend_of(request), request.query_params
+    control, q = control_of(request), request.query_params
     if request.method == "DELETE":
-        backend.journal.clear()
+        control.clear_journal()
         return json_response([])
     since = ascii_int(q.get("since", "0"))
     if since is None:
         raise ApiError("invalid_parameter", "since: a non-negative integer.", field="since")
-    return json_response(backend.journal.query(user=q.get("user"), path=q.get("path"), since=since))
+    return json_response(control.journal(user=q.get("user"), path=q.get("path"), since=since))
 
 
 async def notifications(request: Request) -> Response:
     _guard(request)
-    user = request.query_params.get("user")
-    items = backend_of(request).notifications.all(None if user is None else [user])
-    return json_response([{**n.as_json(), "user": n.owner, "deleted": n.deleted} for n in items])
+    return json_response(control_of(request).notifications(request.query_params.get("user")))
 
 
 async def deliveries(request: Request) -> Response:
     _guard(request)
-    return json_response(backend_of(request).webhooks.log(request.query_params.get("user")))
+    return json_response(control_of(request).deliveries(request.query_params.get("user")))
 
 
 def control_routes() -> list[Route]:

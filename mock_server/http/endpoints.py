@@ -5,8 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.backend.accounts import User
-from mock_server.backend.errors import ApiError
+from mock_server.backend import ApiError, User
 from mock_server.http.parsing import backend_of, base_url, bearer, read_json
 from mock_server.http.render import json_response
 

@@ -7,8 +7,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.backend.errors import ApiError
-from mock_server.backend.images import probe_image
+from mock_server.backend import ApiError, probe_image
 from mock_server.http.endpoints import user_of
 from mock_server.http.parsing import backend_of, read_body, replay
 from mock_server.http.render import json_response
@@ -19,13 +18,12 @@ MAX_IDENTITY_BYTES = int(LIMITS["identity_max_bytes"].value)
 
 async def list_identities(request: Request) -> Response:
     user = user_of(request)
-    return json_response(backend_of(request).identities.listing(user.token, user.plan, request.query_params))
+    return json_response(backend_of(request).list_identities(user, request.query_params))
 
 
 async def get_identity(request: Request) -> Response:
     user = user_of(request)
-    identity = backend_of(request).identities.get(user.token, user.plan, request.path_params["identity_code"])
-    return json_response(identity.as_json())
+    return json_response(backend_of(request).identity(user, request.path_params["identity_code"]))
 
 
 async def upload_identity(request: Request) -> Response:
@@ -39,15 +37,11 @@ async def upload_identity(request: Request) -> Response:
     data = await image.read()
     if await to_thread.run_sync(probe_image, data) is None:
         raise ApiError("undecodable_image", "image: the file is not a decodable image.", field="image")
-    backend = backend_of(request)
-    identity = backend.identities.create(
-        user.token,
+    created = backend_of(request).create_identity(
+        user,
         name if isinstance(name, str) else None,
-        backend.clock.now(),
         tag=tag if isinstance(tag, str) else None,
         filename=image.filename,
         image=data,
     )
-    return json_response(
-        {"identity_code": identity.identity_code, "success": True, "face_detected": True, "name": identity.name}
-    )
+    return json_response(created)

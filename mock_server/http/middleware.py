@@ -9,9 +9,7 @@ import anyio
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.backend.errors import ApiError
-from mock_server.backend.faults import fault_error
-from mock_server.backend.service import Backend
+from mock_server.backend import ApiError, Backend
 from mock_server.http.parsing import bearer
 from mock_server.http.render import error_response
 
@@ -60,8 +58,7 @@ class JournalMiddleware:
     def _record(self, scope: Scope, status: int, started: float) -> None:
         state = scope.get("state", {})
         error = state.get("error")
-        self.backend.journal.record(
-            at=self.backend.clock.now(),
+        self.backend.record_request(
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
@@ -81,16 +78,14 @@ class FaultMiddleware:
         self.app, self.backend = app, backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or not self.backend.faults.rules:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or not self.backend.has_faults():
             return await self.app(scope, receive, send)
-        where = {"method": scope["method"], "path": scope["path"], "token": _token(scope)}
-        delay = self.backend.faults.take("latency", **where)
+        method, path, token = scope["method"], scope["path"], _token(scope)
+        delay = self.backend.take_latency(method, path, token)
         if delay is not None:
-            await anyio.sleep(delay.delay)
-        injected = self.backend.faults.take("status", **where)
-        if injected is None:
+            await anyio.sleep(delay)
+        error = self.backend.take_injected_error(method, path, token)
+        if error is None:
             return await self.app(scope, receive, send)
-        user = self.backend.accounts.get(where["token"] or "")
-        error = fault_error(injected, (user.credits, user.in_progress) if user else (0.0, 0.0))
         scope.setdefault("state", {})["error"] = error
         await error_response(error)(scope, receive, send)

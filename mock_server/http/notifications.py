@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.backend.errors import ApiError
-from mock_server.backend.notifications import Filters, Notification
-from mock_server.backend.numbers import ascii_int
-from mock_server.backend.service import Backend
+from mock_server.backend import ApiError, Filters, Notification, ascii_int
 from mock_server.http.endpoints import user_of
-from mock_server.http.parsing import backend_of, read_json
+from mock_server.http.parsing import backend_of, read_json, runtime_of
 from mock_server.http.render import json_response
+from mock_server.runtime import Frame
 
 
 class Keepalive(ServerSentEvent):
@@ -49,34 +47,17 @@ def _last_event_id(request: Request) -> int:
     return ascii_int(request.headers.get("last-event-id", "")) or 0
 
 
-async def _frames(backend: Backend, owner: str, filters: Filters, last_id: int) -> AsyncIterator[ServerSentEvent]:
-    """Backlog and subscription are taken together, so every notification is sent exactly once: the
-    queue holds only what was published after the backlog was read. A ``Last-Event-ID`` beyond the
-    newest id of this state (kept by a client from before a reset) resumes from the start.
-
-    Subscribing here rather than in the endpoint means a response that never starts streaming
-    (HEAD, a client gone before the first byte) never holds a subscription; ``finally`` frees it
-    the moment the client disconnects.
-    """
-    notifications = backend.notifications
-    if last_id > notifications.newest_id:
-        last_id = 0  # an id from before a reset: this state has not reached it, so replay it all
-    sub = notifications.subscribe(owner, filters)
+async def _events(frames: AsyncGenerator[Frame, None]) -> AsyncIterator[ServerSentEvent]:
+    """The runtime's frames as SSE: ``event: backfill``, one ``backfill_complete`` (``data: {}``), live
+    ``data:``. Closing this closes ``frames`` at once, which frees the stream's subscription."""
     try:
-        for n in notifications.backfill(owner, filters, backend.settings.backfill_horizon, after=last_id):
-            last_id = n.id
-            yield _frame(n, "backfill")
-        yield ServerSentEvent("{}", event="backfill_complete", id=str(last_id), sep="\n")
-        while True:
-            published = await sub.queue.get()
-            if published is None:
-                return
-            if not published.deleted:
-                yield _frame(published)
-            if backend.faults.drop_stream(sub.owner):
-                return
+        async for frame in frames:
+            if frame.notification is None:
+                yield ServerSentEvent("{}", event="backfill_complete", id=str(frame.id), sep="\n")
+            else:
+                yield _frame(frame.notification, "backfill" if frame.kind == "backfill" else None)
     finally:
-        notifications.unsubscribe(sub)
+        await frames.aclose()
 
 
 async def events(request: Request) -> Response:
@@ -91,7 +72,7 @@ async def events(request: Request) -> Response:
         _query_names(request, "id_task"), _query_names(request, "name_list"), _query_names(request, "id_image")
     )
     return EventSourceResponse(
-        _frames(backend, user.token, filters, _last_event_id(request)),
+        _events(runtime_of(request).streams.frames(backend, user.token, filters, _last_event_id(request))),
         ping=backend.settings.keepalive,
         ping_message_factory=Keepalive,
         sep="\n",
@@ -106,7 +87,7 @@ async def list_notifications(request: Request) -> Response:
     if not isinstance(body, dict):
         raise ApiError("invalid_body")
     filters = Filters(_names(body.get("id_task"), "id_task"), _names(body.get("name_list"), "name_list"))
-    return json_response([n.as_json() for n in backend_of(request).notifications.live(user.token, filters)])
+    return json_response(backend_of(request).notifications(user, filters))
 
 
 async def delete_notification(request: Request) -> Response:
@@ -116,5 +97,4 @@ async def delete_notification(request: Request) -> Response:
     number = ascii_int(raw)
     if number is None:
         raise ApiError("notification_not_found", f"notification {raw!r} not found.")
-    n = backend_of(request).notifications.delete(user.token, number)
-    return json_response({"deleted": True, "id": n.id})
+    return json_response(backend_of(request).delete_notification(user, number))

@@ -9,14 +9,18 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mock_server.backend.errors import ApiError
-from mock_server.backend.numbers import ascii_int
-from mock_server.backend.service import Backend
+from mock_server.backend import ApiError, Backend, ascii_int
+from mock_server.runtime import Runtime
 
 
 def backend_of(request: Request) -> Backend:
     backend: Backend = request.app.state.backend
     return backend
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def bearer(request: Request, *, allow_query: bool = False) -> str | None:

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mock_server.backend.errors import ApiError
+from mock_server.backend import ApiError
 
 logger = logging.getLogger("mock_server")
 

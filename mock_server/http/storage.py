@@ -8,8 +8,7 @@ from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.backend.errors import ApiError
-from mock_server.backend.images import RenderSpec, probe_image, render_png
+from mock_server.backend import ApiError, RenderSpec, probe_image, render_png
 from mock_server.http.parsing import backend_of, declared_length, read_body
 
 
@@ -34,26 +33,26 @@ class RenderCache:
 
 async def put_upload(request: Request) -> Response:
     backend = backend_of(request)
-    stored = backend.files.check_put(
+    file_id = backend.check_upload(
         request.path_params["file_id"],
         request.query_params,
         request.headers.get("content-type"),
         "authorization" in request.headers,
         declared_length(request),
     )
-    data = await read_body(request, backend.settings.upload_max_bytes, backend.files.too_large)
+    data = await read_body(request, backend.settings.upload_max_bytes, backend.upload_too_large)
     size = await to_thread.run_sync(probe_image, data)
-    backend.files.complete_upload(stored, data, size)
-    return Response(status_code=200, headers={"ETag": f'"{stored.file_id}"'})
+    etag = backend.complete_upload(file_id, data, size)
+    return Response(status_code=200, headers={"ETag": etag})
 
 
 async def download(request: Request) -> Response:
     backend = backend_of(request)
     kind, item, name = (request.path_params[k] for k in ("kind", "item_id", "name"))
     if kind == "uploads":
-        stored = backend.files.downloadable(item, name.rsplit(".", 1)[0])
-        if stored is not None and stored.data is not None:
-            return Response(stored.data, media_type=stored.content_type)
+        uploaded = backend.uploaded(item, name)
+        if uploaded is not None:
+            return Response(uploaded[0], media_type=uploaded[1])
     elif kind == "outputs":
         found = backend.output(item, name)
         if found is not None:

@@ -12,12 +12,12 @@ from mock_server.http.render import json_response
 
 async def webhook(request: Request) -> Response:
     user = user_of(request)
-    hooks = backend_of(request).webhooks
+    backend = backend_of(request)
     if request.method == "PUT":
-        return json_response(hooks.put(user.token, await read_json(request)))
+        return json_response(backend.put_webhook(user, await read_json(request)))
     if request.method == "DELETE":
-        return json_response(hooks.delete(user.token))
-    return json_response(hooks.get(user.token).as_json())
+        return json_response(backend.delete_webhook(user))
+    return json_response(backend.webhook(user))
 
 
 async def webhook_test(request: Request) -> Response:

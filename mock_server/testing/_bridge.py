@@ -37,7 +37,7 @@ import respx
 from starlette.applications import Starlette
 from starlette.types import Message
 
-from mock_server.backend.service import Backend
+from mock_server.backend import Backend
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl

@@ -1,4 +1,4 @@
-"""``MockControl``: the control API as a Python object, safe to call from any thread."""
+"""``MockControl``: the control service as a Python object, safe to call from any thread."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from mock_server.backend.service import Backend
+from mock_server.backend import Backend, ControlService, fault_fields
+from mock_server.runtime import runtime_for
 
 T = TypeVar("T")
 CALL_TIMEOUT = 30.0
@@ -16,15 +17,19 @@ CALL_TIMEOUT = 30.0
 class MockControl:
     """Drive a running mock: reset, accounts, clock, faults, journal, events, deliveries.
 
-    State lives on the app's event loop; a call from another thread (a sync test, the respx
-    bridge's caller) is handed to that loop and waits for its answer, so it never races a request.
+    Each method is one ``ControlService`` operation, the same the HTTP control API runs
+    (``RemoteControl`` drives that API with these methods and signatures). State lives on the
+    app's event loop; a call from another thread (a sync test, the respx bridge's caller) is handed
+    to that loop and waits for its answer, so it never races a request.
     """
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
+        self.service = ControlService(backend)
+        self.runtime = runtime_for(backend)
 
     def _run(self, fn: Callable[[], T]) -> T:
-        loop = self.backend.scheduler.loop
+        loop = self.runtime.loop
         if loop is None or not loop.is_running() or _on_loop(loop):
             return fn()
 
@@ -35,7 +40,7 @@ class MockControl:
 
     def reset(self, seed: int | None = None) -> None:
         """Empty all state (users, files, jobs, notifications, webhooks, faults, journal)."""
-        self._run(lambda: self.backend.reset(seed if seed is not None else self.backend.settings.seed))
+        self._run(lambda: self.service.reset(seed))
 
     def set_account(
         self,
@@ -47,43 +52,31 @@ class MockControl:
         identities: list[str] | None = None,
     ) -> dict[str, Any]:
         """Create or change a user (``identities``: names of new identities to give it); returns its view."""
-
-        def apply() -> dict[str, Any]:
-            user = self.backend.set_account(
+        return self._run(
+            lambda: self.service.set_account(
                 token, plan=plan, credits=credits, entitlements=entitlements, identities=identities
             )
-            return self.backend.account_view(user)
-
-        return self._run(apply)
+        )
 
     def account(self, token: str) -> dict[str, Any] | None:
-        def view() -> dict[str, Any] | None:
-            user = self.backend.accounts.get(token)
-            return None if user is None else self.backend.account_view(user)
-
-        return self._run(view)
+        return self._run(lambda: self.service.account(token))
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the mock's clock; due completions, retries and expiries run before this returns."""
-        return self._run(lambda: self.backend.advance(seconds))
+        return self._run(lambda: self.service.advance(seconds))
 
     def set_clock(self, mode: str) -> None:
         if mode not in ("real", "manual"):
             raise ValueError(f"clock mode must be 'real' or 'manual', not {mode!r}")
         chosen: Literal["real", "manual"] = "manual" if mode == "manual" else "real"
-
-        def switch() -> None:
-            self.backend.clock.set_mode(chosen)
-            self.backend.scheduler.run_due()
-
-        self._run(switch)
+        self._run(lambda: self.service.set_clock(chosen))
 
     def now(self) -> float:
-        return self._run(self.backend.clock.now)
+        return self._run(self.service.now)
 
     def journal(self, *, user: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
         """Every API request: method, path, user, status, code and its ``piktid_spec`` violations."""
-        return self._run(lambda: self.backend.journal.query(user=user, path=path))
+        return self._run(lambda: self.service.journal(user=user, path=path))
 
     def fail_next(
         self,
@@ -102,41 +95,38 @@ class MockControl:
         ``kind`` picks another fault: ``latency``, ``fail_variation``, ``refusal``, ``drop_stream``,
         ``webhook_timeout`` (``path`` does not apply to the last two).
         """
-        chosen = kind or ("status" if status is not None else "fail_variation")
-        if chosen in ("drop_stream", "webhook_timeout"):
-            path = None
-        return self._run(
-            lambda: self.backend.faults.add(
-                chosen,
-                method=method,
-                path=path,
-                token=token,
-                status=status,
-                delay=delay,
-                times=times,
-                probability=probability,
-            ).as_json()
+        fields = fault_fields(
+            status,
+            kind=kind,
+            path=path,
+            method=method,
+            token=token,
+            times=times,
+            probability=probability,
+            delay=delay,
         )
+        return self._run(lambda: self.service.add_fault(**fields))
 
     def clear_faults(self) -> None:
-        self._run(self.backend.faults.clear)
+        self._run(self.service.clear_faults)
 
     def notifications(self, user: str | None = None) -> list[dict[str, Any]]:
-        return self._run(
-            lambda: [
-                {**n.as_json(), "user": n.owner, "deleted": n.deleted}
-                for n in self.backend.notifications.all(None if user is None else [user])
-            ]
-        )
+        return self._run(lambda: self.service.notifications(user))
 
     def deliveries(self, user: str | None = None) -> list[dict[str, Any]]:
-        return self._run(lambda: self.backend.webhooks.log(user))
+        return self._run(lambda: self.service.deliveries(user))
+
+    def pending(self) -> int:
+        """Scheduled work not yet run (variation completions, webhook retries)."""
+        return self._run(lambda: self.service.clock()["pending"])
 
     def open_streams(self, user: str | None = None) -> int:
         """SSE streams open now (of ``user``): a client that closes its stream frees it at once."""
-        return self._run(
-            lambda: sum(1 for sub in self.backend.notifications.subscriptions if user is None or sub.owner == user)
-        )
+        return self._run(lambda: self.runtime.streams.count(user))
+
+    def deliveries_in_flight(self) -> int:
+        """Webhook attempts being made now (a reset cancels them)."""
+        return self._run(self.runtime.deliverer.in_flight)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -9,7 +9,7 @@ from types import TracebackType
 
 import uvicorn
 
-from mock_server.backend.service import Backend
+from mock_server.backend import Backend
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl

@@ -11,6 +11,7 @@ from mock_server import Settings
 from mock_server.backend import credits
 from mock_server.backend.accounts import User
 from mock_server.backend.errors import ApiError
+from mock_server.store import MemoryStore
 from piktid_spec import CREDITS_PER_IMAGE
 
 pytestmark = pytest.mark.anyio
@@ -82,10 +83,11 @@ async def test_released_credits_can_be_spent_again(env: Env) -> None:
 
 
 def test_the_ledger_functions_keep_credits_conserved() -> None:
-    user = User("t", "pro", 20)
-    credits.reserve(user, 15)
+    store, user = MemoryStore(), User("t", "pro", 20)
+    store.put_user(user)
+    credits.reserve(store, "t", 15)
     with pytest.raises(ApiError) as refused:
-        credits.reserve(user, 6)
+        credits.reserve(store, "t", 6)
     assert refused.value.status == 402
     assert refused.value.body() == {
         "error": "Insufficient credits",
@@ -94,6 +96,6 @@ def test_the_ledger_functions_keep_credits_conserved() -> None:
         "in_progress_credits": 15.0,
         "user_credits": 20.0,
     }
-    credits.charge(user, 10)
-    credits.release(user, 5)
+    credits.charge(store, "t", 10)
+    credits.release(store, "t", 5)
     assert (user.credits, user.in_progress, user.charged) == (10, 0, 10)

@@ -10,6 +10,7 @@ from mock_support import OTHER, Env
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 from mock_server.backend.rate_limit import RateLimiter
+from mock_server.store import MemoryStore
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +67,7 @@ async def test_the_limit_and_window_are_settings(make_env: Callable[..., Awaitab
 
 def test_retry_after_is_whole_seconds_and_at_least_one() -> None:
     clock = Clock("manual")
-    limiter = RateLimiter(clock, 1, 60)
+    limiter = RateLimiter(clock, 1, 60, MemoryStore())
     limiter.hit("u")
     clock.shift(59.5)
     with pytest.raises(ApiError) as limited:

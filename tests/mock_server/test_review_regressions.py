@@ -135,5 +135,5 @@ async def test_a_real_server_error_is_journaled() -> None:
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=ASGI_BASE) as c:
         assert (await c.get("/boom", headers=AUTH)).status_code == 500
-    entry = backend.journal.query(path="/boom")[-1]
+    entry = backend.journal(path="/boom")[-1]
     assert (entry["status"], entry["code"], entry["user"]) == (500, "internal_error", TOKEN)

@@ -1,0 +1,48 @@
+"""What the state tells the live parts at the edge (``mock_server.runtime``), as plain data.
+
+The backend never holds a queue, a task or a socket: it emits these to its listeners, and the
+runtime turns them into SSE frames, HTTP attempts and loop timers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mock_server.backend.notifications import Notification
+from mock_server.backend.webhooks import Attempt, Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A notification was appended: open streams of its owner may send it."""
+
+    notification: Notification
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStarted:
+    """A delivery attempt was claimed: POST it and report with ``Backend.settle_attempt``."""
+
+    delivery: Delivery
+    attempt: Attempt
+    timeout_injected: bool
+    """A ``webhook_timeout`` fault rule applies: report a timeout without calling the receiver."""
+    epoch: int
+    """The state it belongs to: a report for an earlier epoch (before a reset) is ignored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """Work was scheduled at ``due``: a real-clock timer may need arming earlier."""
+
+    due: float
+
+
+@dataclass(frozen=True, slots=True)
+class WasReset:
+    """The state was reset: end open streams and attempts in flight."""
+
+    epoch: int
+
+
+Event = Published | AttemptStarted | Scheduled | WasReset

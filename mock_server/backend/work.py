@@ -1,0 +1,23 @@
+"""Scheduled work as data: what is to happen, to which records, and when.
+
+A ``Work`` names its kind and the ids it acts on; the scheduler claims it from the store when it
+falls due and the backend runs the handler for its kind. No closure is kept, so a store may
+serialise pending work and any process sharing the store may run it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+WorkKind = Literal["variation", "webhook_attempt"]
+
+
+@dataclass(slots=True)
+class Work:
+    due: float
+    kind: WorkKind
+    key: tuple[str, ...]
+    """``variation``: (job_id, image_index, group_index); ``webhook_attempt``: (delivery_id,)."""
+    seq: int = 0
+    """Set by the store: ties at one due time run in scheduling order."""

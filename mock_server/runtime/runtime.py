@@ -1,0 +1,52 @@
+"""``Runtime``: the live parts of one backend (streams, webhook attempts, the real-clock timer).
+
+One per ``Backend`` (``runtime_for``), attached as its listener and sender; it owns the event loop
+the backend's state belongs to once the app has started (``start``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from mock_server.backend import Backend, Event
+from mock_server.runtime.delivery import Deliverer
+from mock_server.runtime.streams import Streams
+from mock_server.runtime.timer import Timer
+
+
+class Runtime:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.streams = Streams()
+        self.deliverer = Deliverer(backend)
+        self.timer = Timer(backend)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The loop that owns the backend's state (set by ``start``); other threads hand calls to it."""
+        backend.listeners.append(self.on_event)
+        backend.sender = self.deliverer.send
+
+    def on_event(self, event: Event) -> None:
+        self.streams.on_event(event)
+        self.timer.on_event(event)
+        self.deliverer.on_event(event)
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The app's lifespan began on ``loop``: arm the timer there and run what fell due meanwhile."""
+        self.loop = self.timer.loop = loop
+        self.backend.run_due()
+        self.timer.arm()
+
+    def stop(self) -> None:
+        self.deliverer.cancel()
+
+
+_RUNTIMES: weakref.WeakKeyDictionary[Backend, Runtime] = weakref.WeakKeyDictionary()
+
+
+def runtime_for(backend: Backend) -> Runtime:
+    """The runtime of ``backend``, created and attached on first use (several apps may share one backend)."""
+    runtime = _RUNTIMES.get(backend)
+    if runtime is None:
+        runtime = _RUNTIMES[backend] = Runtime(backend)
+    return runtime

@@ -1,0 +1,8 @@
+"""The mock's state: the ``Store`` protocol (``protocol.py``: every record and atomic operation) and
+its implementations, chosen by URL with ``open_store``."""
+
+from mock_server.store.memory import MemoryStore
+from mock_server.store.open import UnsupportedStore, open_store
+from mock_server.store.protocol import Store
+
+__all__ = ["MemoryStore", "Store", "UnsupportedStore", "open_store"]

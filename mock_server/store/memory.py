@@ -1,0 +1,245 @@
+"""``MemoryStore``: the default store, plain dicts and lists in this process.
+
+Every method runs whole on the app's event loop (it never awaits), so each is atomic without
+locks. It hands out the stored records themselves: a ``put_*`` after a change is a no-op here,
+but callers make it, so the same code runs on a store that serialises.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mock_server.backend.accounts import User
+    from mock_server.backend.faults import FaultRule
+    from mock_server.backend.files import StoredFile
+    from mock_server.backend.identities import Identity
+    from mock_server.backend.jobs import Job
+    from mock_server.backend.journal import Entry
+    from mock_server.backend.notifications import Notification
+    from mock_server.backend.webhooks import Attempt, Delivery, WebhookConfig
+    from mock_server.backend.work import Work
+
+JOURNAL_LIMIT = 100_000
+
+
+class MemoryStore:
+    """The state of one mock in memory (see ``mock_server.store.Store`` for each operation's contract)."""
+
+    def __init__(self, seed: int | None = None, *, journal_limit: int = JOURNAL_LIMIT) -> None:
+        self.journal_limit = journal_limit
+        self.clear(seed)
+
+    def clear(self, seed: int | None) -> None:
+        self._ids = itertools.count(1)
+        self._users: dict[str, User] = {}
+        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._files: dict[str, StoredFile] = {}
+        self._jobs: dict[str, Job] = {}
+        self._defaults: dict[str, list[Identity]] = {}
+        self._identities: dict[str, Identity] = {}
+        self._log: dict[str, list[Notification]] = {}
+        self._newest = 0
+        self._webhooks: dict[str, WebhookConfig] = {}
+        self._deliveries: dict[str, Delivery] = {}
+        self._rules: list[FaultRule] = []
+        self._rule_ids = itertools.count(1)
+        self._random = random.Random(seed)
+        self._journal: deque[Entry] = deque(maxlen=self.journal_limit)
+        self._journal_seq = itertools.count(1)
+        self._work: list[tuple[float, int, Work]] = []
+        self._work_seq = itertools.count()
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    # --- accounts and credits --------------------------------------------------------------------
+    def get_user(self, token: str) -> User | None:
+        return self._users.get(token)
+
+    def put_user(self, user: User) -> None:
+        self._users[user.token] = user
+
+    def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
+        user = self._users[token]
+        before = (user.credits, user.in_progress)
+        if user.credits - user.in_progress < amount:
+            return False, *before
+        user.in_progress += amount
+        return True, *before
+
+    def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
+        user = self._users.get(token)
+        if user is None:
+            return
+        user.in_progress = max(0.0, user.in_progress - amount)
+        if charge:
+            user.credits -= amount
+            user.charged += amount
+
+    def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
+        hits = self._hits[key]
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        if len(hits) >= limit:
+            return hits[0]
+        hits.append(now)
+        return None
+
+    # --- files, jobs, identities -----------------------------------------------------------------
+    def get_file(self, file_id: str) -> StoredFile | None:
+        return self._files.get(file_id)
+
+    def put_file(self, stored: StoredFile) -> None:
+        self._files[stored.file_id] = stored
+
+    def get_job(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def put_job(self, job: Job) -> None:
+        self._jobs[job.job_id] = job
+
+    def default_identities(self) -> dict[str, list[Identity]]:
+        return self._defaults
+
+    def put_default_identities(self, defaults: dict[str, list[Identity]]) -> None:
+        self._defaults = defaults
+
+    def own_identities(self, owner: str) -> list[Identity]:
+        return [i for i in self._identities.values() if i.owner == owner]
+
+    def get_identity(self, code: str) -> Identity | None:
+        return self._identities.get(code)
+
+    def put_identity(self, identity: Identity) -> None:
+        self._identities[identity.identity_code] = identity
+
+    # --- notifications ---------------------------------------------------------------------------
+    def append_notification(self, notification: Notification) -> None:
+        self._log.setdefault(notification.owner, []).append(notification)
+        self._newest = notification.id
+
+    def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
+        return [n for n in self._log.get(owner, ()) if n.id > after]
+
+    def all_notifications(self, owners: Iterable[str] | None = None) -> list[Notification]:
+        keys = self._log.keys() if owners is None else owners
+        return sorted((n for k in keys for n in self._log.get(k, ())), key=lambda n: n.id)
+
+    def delete_notification(self, owner: str, notification_id: int) -> Notification | None:
+        for n in self._log.get(owner, ()):
+            if n.id == notification_id and not n.deleted:
+                n.deleted = True
+                return n
+        return None
+
+    def newest_notification_id(self) -> int:
+        return self._newest
+
+    # --- webhooks --------------------------------------------------------------------------------
+    def get_webhook(self, owner: str) -> WebhookConfig | None:
+        return self._webhooks.get(owner)
+
+    def put_webhook(self, config: WebhookConfig) -> None:
+        self._webhooks[config.owner] = config
+
+    def delete_webhook(self, owner: str) -> None:
+        self._webhooks.pop(owner, None)
+        for delivery in self._deliveries.values():
+            if delivery.owner == owner and delivery.status == "pending":
+                delivery.status = "cancelled"
+
+    def put_delivery(self, delivery: Delivery) -> None:
+        self._deliveries[delivery.id] = delivery
+
+    def get_delivery(self, delivery_id: str) -> Delivery | None:
+        return self._deliveries.get(delivery_id)
+
+    def deliveries(self, owner: str | None = None) -> list[Delivery]:
+        return [d for d in self._deliveries.values() if owner is None or d.owner == owner]
+
+    def claim_attempt(self, delivery_id: str, now: float) -> Attempt | None:
+        from mock_server.backend.webhooks import Attempt  # the record type; imported late to keep layers one way
+
+        delivery = self._deliveries.get(delivery_id)
+        if delivery is None or delivery.status != "pending":
+            return None
+        attempt = Attempt(len(delivery.attempts) + 1, now)
+        delivery.attempts.append(attempt)
+        return attempt
+
+    # --- faults, journal -------------------------------------------------------------------------
+    def add_fault(self, rule: FaultRule) -> FaultRule:
+        rule.id = next(self._rule_ids)
+        self._rules.append(rule)
+        return rule
+
+    def faults(self) -> list[FaultRule]:
+        return list(self._rules)
+
+    def has_faults(self) -> bool:
+        return bool(self._rules)
+
+    def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
+        for rule in self._rules:
+            if rule.kind != kind or not rule.matches(method, path, token):
+                continue
+            if rule.probability < 1 and self._random.random() >= rule.probability:
+                continue
+            rule.hits += 1
+            if rule.times is not None:
+                rule.times -= 1
+                if rule.times == 0:
+                    self._rules.remove(rule)
+            return rule
+        return None
+
+    def clear_faults(self) -> None:
+        self._rules.clear()
+
+    def append_journal(self, entry: Entry) -> Entry:
+        entry.seq = next(self._journal_seq)
+        self._journal.append(entry)
+        return entry
+
+    def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
+        return [
+            e
+            for e in self._journal
+            if e.seq > since and (user is None or e.user == user) and (path is None or e.path.startswith(path))
+        ]
+
+    def clear_journal(self) -> None:
+        self._journal.clear()
+
+    # --- scheduled work --------------------------------------------------------------------------
+    def schedule(self, work: Work) -> None:
+        work.seq = next(self._work_seq)
+        heapq.heappush(self._work, (work.due, work.seq, work))
+
+    def claim_due(self, now: float) -> Work | None:
+        if self._work and self._work[0][0] <= now:
+            return heapq.heappop(self._work)[2]
+        return None
+
+    def next_due(self) -> float | None:
+        return self._work[0][0] if self._work else None
+
+    def pending_work(self) -> int:
+        return len(self._work)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "users": len(self._users),
+            "files": len(self._files),
+            "jobs": len(self._jobs),
+            "notifications": sum(len(v) for v in self._log.values()),
+            "deliveries": len(self._deliveries),
+            "journal": len(self._journal),
+            "scheduled": len(self._work),
+        }

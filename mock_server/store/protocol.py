@@ -1,0 +1,139 @@
+"""``Store``: every piece of the mock's state and every atomic operation on it, in one place.
+
+The backend's rules (what a 402 is, when a variation completes, how a delivery backs off) read
+and write the state only through these methods. Each method is one atomic step: when several
+processes share a store (a Redis store), an implementation makes each call one round trip (a
+script or a pipeline), so a request costs O(1) round trips whatever the size of the state.
+
+Records are plain dataclasses (``User``, ``StoredFile``, ``Job``, ``Identity``, ``WebhookConfig``,
+``Delivery``, ``Notification``, ``FaultRule``, ``Entry``, ``Work``): no closures, locks or live
+objects, so a store may serialise them. A record read with ``get_*`` and changed is written back
+with ``put_*``; the memory store hands out the stored object itself, so ``put_*`` costs nothing there.
+
+Methods are synchronous on purpose (see docs/architecture.md, "The store").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from mock_server.backend.accounts import User
+    from mock_server.backend.files import StoredFile
+    from mock_server.backend.identities import Identity
+    from mock_server.backend.jobs import Job
+    from mock_server.backend.journal import Entry
+    from mock_server.backend.notifications import Notification
+    from mock_server.backend.faults import FaultRule
+    from mock_server.backend.work import Work
+    from mock_server.backend.webhooks import Attempt, Delivery, WebhookConfig
+
+
+class Store(Protocol):
+    """The state of one mock. ``clear`` empties it (a reset); nothing else removes records wholesale."""
+
+    def clear(self, seed: int | None) -> None:
+        """Forget every record; ``seed`` reseeds the store's own randomness (fault probabilities)."""
+
+    # --- ids -------------------------------------------------------------------------------------
+    def next_id(self) -> int:
+        """The next of one increasing counter (notification and webhook event ids), 1 after a clear."""
+
+    # --- accounts and credits --------------------------------------------------------------------
+    def get_user(self, token: str) -> User | None: ...
+    def put_user(self, user: User) -> None: ...
+
+    def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
+        """Reserve ``amount`` if ``credits - in_progress >= amount``; (reserved, credits, in_progress) before."""
+
+    def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
+        """End a reservation: ``charge`` turns it into a charge, otherwise it is released."""
+
+    def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
+        """Count a request in the sliding window; None if allowed, else the oldest counted hit's time."""
+
+    # --- files, jobs, identities -----------------------------------------------------------------
+    def get_file(self, file_id: str) -> StoredFile | None: ...
+    def put_file(self, stored: StoredFile) -> None: ...
+    def get_job(self, job_id: str) -> Job | None: ...
+    def put_job(self, job: Job) -> None: ...
+
+    def default_identities(self) -> dict[str, list[Identity]]:
+        """The platform's identities by tier (drawn at a clear, so a seed reproduces their codes)."""
+
+    def put_default_identities(self, defaults: dict[str, list[Identity]]) -> None: ...
+    def own_identities(self, owner: str) -> list[Identity]:
+        """A user's own identities, oldest first."""
+
+    def get_identity(self, code: str) -> Identity | None:
+        """A user-created identity by code (defaults are in ``default_identities``)."""
+
+    def put_identity(self, identity: Identity) -> None: ...
+
+    # --- notifications ---------------------------------------------------------------------------
+    def append_notification(self, notification: Notification) -> None:
+        """Append to its owner's log; its id (from ``next_id``) becomes the newest id."""
+
+    def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
+        """The owner's notifications with id > ``after``, oldest first, deleted ones included."""
+
+    def all_notifications(self, owners: Iterable[str] | None = None) -> list[Notification]:
+        """Every notification (of ``owners``), in id order."""
+
+    def delete_notification(self, owner: str, notification_id: int) -> Notification | None:
+        """Mark one deleted; None when unknown, another user's or already deleted."""
+
+    def newest_notification_id(self) -> int:
+        """The id of the latest notification since the last clear (0 if none)."""
+
+    # --- webhooks --------------------------------------------------------------------------------
+    def get_webhook(self, owner: str) -> WebhookConfig | None: ...
+    def put_webhook(self, config: WebhookConfig) -> None: ...
+    def delete_webhook(self, owner: str) -> None:
+        """Remove the config and cancel the owner's pending deliveries."""
+
+    def put_delivery(self, delivery: Delivery) -> None: ...
+    def get_delivery(self, delivery_id: str) -> Delivery | None: ...
+    def deliveries(self, owner: str | None = None) -> list[Delivery]:
+        """In creation order."""
+
+    def claim_attempt(self, delivery_id: str, now: float) -> Attempt | None:
+        """Start the next attempt of a pending delivery (appended to it); None if it is no longer pending."""
+
+    # --- faults, journal -------------------------------------------------------------------------
+    def add_fault(self, rule: FaultRule) -> FaultRule:
+        """Store a rule, giving it the next rule id."""
+
+    def faults(self) -> list[FaultRule]: ...
+    def has_faults(self) -> bool:
+        """Cheap test on every request's path."""
+
+    def take_fault(
+        self, kind: str, method: str | None, path: str | None, token: str | None
+    ) -> FaultRule | None:
+        """The first live rule of ``kind`` matching, consuming one of its ``times`` (a seeded draw for
+        ``probability`` < 1); a spent rule is removed."""
+
+    def clear_faults(self) -> None: ...
+    def append_journal(self, entry: Entry) -> Entry:
+        """Append, giving the entry the next sequence number; the oldest past the limit are dropped."""
+
+    def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]: ...
+    def clear_journal(self) -> None: ...
+
+    # --- scheduled work --------------------------------------------------------------------------
+    def schedule(self, work: Work) -> None:
+        """Keep ``work`` until a scheduler claims it (at or after ``work.due``)."""
+
+    def claim_due(self, now: float) -> Work | None:
+        """Remove and return the earliest work due at ``now`` (ties in scheduling order), or None."""
+
+    def next_due(self) -> float | None:
+        """When the earliest pending work falls due."""
+
+    def pending_work(self) -> int: ...
+
+    # --- for benchmarks and the control API ------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind are kept (jobs, notifications, deliveries, journal, work)."""
