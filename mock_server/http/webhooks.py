@@ -22,4 +22,4 @@ async def webhook(request: Request) -> Response:
 
 async def webhook_test(request: Request) -> Response:
     user = user_of(request)
-    return json_response(backend_of(request).webhooks.test(user.token))
+    return json_response(backend_of(request).test_webhook(user))

@@ -144,7 +144,7 @@ def test_delete_stops_deliveries_and_cancels_pending_retries(server: LiveServer,
     server.control.advance(60)
     assert [d["status"] for d in deliveries(server, "image_result")] == ["cancelled"]
     assert len(receiver.of("image_result")) == 1
-    assert server.backend.scheduler.pending() == 0
+    assert server.control.pending() == 0
 
 
 def test_webhooks_are_isolated_between_users(server: LiveServer, make_receiver: MakeReceiver) -> None:

@@ -68,7 +68,7 @@ def test_500_twice_then_204_delivers_the_same_notification_three_times_then_neve
     assert {r.body for r in got} == {got[0].body}
     assert all(verify(secret, r.body, r.headers["x-webhook-signature"]) for r in got)
     assert deliveries(server, "image_result")[0]["status"] == "delivered"
-    assert server.backend.scheduler.pending() == 0
+    assert server.control.pending() == 0
     assert len(receiver.of("image_result")) == 3
 
 
@@ -180,9 +180,8 @@ def test_a_reset_forgets_deliveries_in_flight(server: LiveServer, make_receiver:
     start_job(server, TOKEN)
     server.control.advance(LATENCY)
     wait_until(lambda: deliveries(server, "image_result"), "the image_result attempt to start")
-    previous = server.backend.webhooks
     server.control.reset()
     receiver.release()
-    wait_until(lambda: not previous.tasks, "the attempt in flight to end")
+    wait_until(lambda: not server.control.deliveries_in_flight(), "the attempt in flight to end")
     assert server.control.advance(1000)["ran"] == 0
     assert server.control.deliveries() == [] and len(receiver.of("image_result")) <= 1

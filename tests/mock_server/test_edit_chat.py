@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from mock_support import OTHER, Env
 
-from mock_server.backend.identities import DOCS_IDENTITY_CODE
+from mock_server.backend import DOCS_IDENTITY_CODE
 from piktid_spec import DEFAULT_ENGINE, OUTPUT_CUSTOM_DIMENSIONS
 
 pytestmark = pytest.mark.anyio

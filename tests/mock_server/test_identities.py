@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from mock_support import IMAGES, OTHER, Env
 
-from mock_server.backend.identities import DEFAULT_NAMES
+from mock_server.backend import DEFAULT_NAMES
 
 pytestmark = pytest.mark.anyio
 

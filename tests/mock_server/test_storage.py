@@ -8,7 +8,7 @@ import pytest
 from mock_support import OTHER, Env, asgi_client
 
 from mock_server import Backend, Settings
-from mock_server.backend.images import RenderSpec, render_png
+from mock_server.backend import RenderSpec, render_png
 from mock_server.testing import MockControl
 
 pytestmark = pytest.mark.anyio

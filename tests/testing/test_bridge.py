@@ -135,7 +135,7 @@ def test_a_base_url_with_a_path_or_another_scheme_is_refused(base_url):
 @mock_piktid(clock="manual")
 def test_as_a_sync_decorator_it_injects_the_control(piktid_mock):
     httpx.post(f"{API}/edit-chat", headers=AUTH, json=JOB)
-    assert piktid_mock.backend.scheduler.pending() == 1
+    assert piktid_mock.pending() == 1
 
 
 @pytest.mark.anyio

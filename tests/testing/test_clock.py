@@ -85,7 +85,7 @@ def test_advance_fires_webhook_retries(piktid_mock, api, receiver, wait_until):
     wait_until(lambda: len(receiver.received) == 1)
     backoff = piktid_mock.backend.settings.webhook_backoff
     for attempt, delay in enumerate([backoff, 2 * backoff], start=2):
-        wait_until(lambda: piktid_mock.backend.scheduler.pending() == 1)
+        wait_until(lambda: piktid_mock.pending() == 1)
         piktid_mock.advance(delay)
         wait_until(lambda n=attempt: len(receiver.received) == n)
     wait_until(lambda: piktid_mock.deliveries()[0]["status"] == "delivered")

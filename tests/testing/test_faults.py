@@ -9,7 +9,7 @@ import pytest
 from httpx_sse import connect_sse
 from jsonschema import Draft202012Validator
 
-from mock_server.backend.faults import STATUS_CODES
+from mock_server.backend import FAULT_STATUS_CODES as STATUS_CODES
 from mock_server.testing import mock_piktid
 from piktid_spec.shapes import resolved
 
@@ -36,7 +36,7 @@ def test_a_status_rule_answers_its_documented_body_to_the_next_n_matching_reques
     if status == 429:
         assert all(r.headers["Retry-After"].isdigit() for r in injected)
     assert [e["status"] for e in piktid_mock.journal(path="/edit-chat")] == [status, status, 202]
-    assert len(piktid_mock.backend.jobs) == 1
+    assert piktid_mock.backend.counts()["jobs"] == 1
 
 
 def test_a_status_rule_for_one_user_leaves_the_others_alone(piktid_mock, api):

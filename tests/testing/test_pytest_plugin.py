@@ -51,7 +51,7 @@ def test_the_live_server_is_shared_and_reset(piktid_server, round):
 
 
 def test_the_live_server_clock_is_real_again(piktid_server):
-    assert piktid_server.control.backend.clock.mode == "real"
+    assert piktid_server.control.backend.clock_mode() == "real"
 
 
 def test_no_client_factory_without_the_option(piktid_client_factory):
