@@ -58,7 +58,7 @@ def fault(form: Form) -> dict[str, Any]:
     fields: dict[str, Any] = {name: text(form, name) for name in ("method", "path", "token")}
     fields["status"] = integer(form, "status", low=100)
     fields["delay"] = number(form, "delay", high=600) or 0.0
-    fields["times"] = integer(form, "times", low=1)
+    fields["times"] = None if form.get("every") == "yes" else (integer(form, "times", low=1) or 1)
     probability = number(form, "probability", high=1)
     fields["probability"] = 1.0 if probability is None else probability
     return fields

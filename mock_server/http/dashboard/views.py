@@ -250,7 +250,8 @@ def controls(kinds: Iterable[str], statuses: Iterable[int]) -> str:
         '<label>path prefix <input name="path" placeholder="any"></label>'
         '<label>user token <input name="token" placeholder="any"></label>'
         '<label>delay s <input name="delay" type="number" min="0" max="600" step="any" placeholder="0"></label>'
-        '<label>times <input name="times" type="number" min="1" value="1" placeholder="every request"></label>'
+        '<label>times <input name="times" type="number" min="1" value="1"></label>'
+        '<label><input type="checkbox" name="every" value="yes"> every matching request</label>'
         '<label>probability <input name="probability" type="number" min="0" max="1" step="any" placeholder="1">'
         '</label><button type="submit">Add rule</button></form></div>'
     )
