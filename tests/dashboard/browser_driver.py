@@ -53,7 +53,9 @@ class Browser:
     @classmethod
     def start(cls, chromedriver: str, chromium: str) -> Browser:
         port = _free_port()
-        process = subprocess.Popen([chromedriver, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [chromedriver, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         browser = cls(process, f"http://127.0.0.1:{port}")
         browser.until(browser._ready, "chromedriver to start")
         args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]
@@ -83,7 +85,9 @@ class Browser:
         return Element(self, self.call("POST", "/element", {"using": "css selector", "value": css})[ELEMENT])
 
     def find_all(self, css: str) -> list[Element]:
-        return [Element(self, e[ELEMENT]) for e in self.call("POST", "/elements", {"using": "css selector", "value": css})]
+        return [
+            Element(self, e[ELEMENT]) for e in self.call("POST", "/elements", {"using": "css selector", "value": css})
+        ]
 
     def script(self, source: str, *args: Any) -> Any:
         return self.call("POST", "/execute/sync", {"script": source, "args": list(args)})
