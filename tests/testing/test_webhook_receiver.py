@@ -7,8 +7,8 @@ import threading
 import httpx
 import pytest
 
-from mock_server.testing import Delivery, LiveServer, WebhookReceiver, wait_until
 from mock_server.settings import Settings
+from mock_server.testing import Delivery, LiveServer, WebhookReceiver, wait_until
 
 
 def post(url: str, body: bytes = b'{"name": "ping"}', **headers: str) -> httpx.Response:
