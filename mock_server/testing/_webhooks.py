@@ -66,8 +66,7 @@ class WebhookReceiver:
         self._lock = threading.Lock()
         self._all: list[Delivery] = []
         self._unread: queue.Queue[Delivery] = queue.Queue()
-        self._server = ThreadingHTTPServer((host, 0), _handler_for(self), bind_and_activate=False)
-        self._server.daemon_threads = True
+        self._server = _Server((host, 0), _handler_for(self), bind_and_activate=False)
         self._server.server_bind()
         self._thread: threading.Thread | None = None
         self.host = host
@@ -130,6 +129,13 @@ class WebhookReceiver:
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.stop()
+
+
+class _Server(ThreadingHTTPServer):
+    """Daemon handler threads (a held delivery never stalls exit) and a backlog for bursts of deliveries."""
+
+    daemon_threads = True
+    request_queue_size = 128
 
 
 def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:

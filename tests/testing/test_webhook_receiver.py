@@ -92,3 +92,13 @@ def test_receives_the_mocks_signed_ping() -> None:
         ping: Delivery = hooks.next()
     assert ping.event == "ping" and ping.json()["name"] == "ping"
     assert ping.headers["x-webhook-signature"].startswith("sha256=")
+
+
+def test_a_burst_of_concurrent_deliveries_is_recorded_whole() -> None:
+    with WebhookReceiver() as hooks:
+        senders = [threading.Thread(target=post, args=(hooks.url, str(n).encode())) for n in range(60)]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(10)
+        assert sorted(int(d.body) for d in hooks.all()) == list(range(60))
