@@ -15,7 +15,7 @@ POLL_INTERVAL = 0.005
 """Seconds between two looks at the predicate."""
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = WAIT_TIMEOUT, *, what: str | None = None) -> T:
+def wait_until(predicate: Callable[[], T | None], timeout: float = WAIT_TIMEOUT, *, what: str | None = None) -> T:
     """Call ``predicate`` until it returns something truthy, and return that value.
 
     Raises ``TimeoutError`` naming ``what`` (or the predicate) once ``timeout`` seconds pass without
