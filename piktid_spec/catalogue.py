@@ -17,6 +17,8 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class ErrorSpec:
+    """One error the service answers: code, HTTP status, message, provenance, error or warning."""
+
     code: str
     status: int
     message: str
@@ -305,6 +307,7 @@ _ENTRIES = [
 ]
 
 CATALOGUE: dict[str, ErrorSpec] = {entry.code: entry for entry in _ENTRIES}
+"""Every error code the service is known to answer -> its ``ErrorSpec`` (the one catalogue of errors)."""
 
 
 def error_body(

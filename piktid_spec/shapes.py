@@ -224,6 +224,7 @@ SHAPES: dict[str, Schema] = {
         {"identity_code": STRING, "success": BOOLEAN, "face_detected": BOOLEAN}, ("identity_code", "success")
     ),
 }
+"""Name -> JSON Schema of every documented response body (``resolved(name)`` inlines references)."""
 
 
 def resolved(name: str) -> Schema:

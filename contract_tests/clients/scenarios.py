@@ -192,6 +192,7 @@ SCENARIOS: dict[str, Scenario] = {
         webhook_signature,
     )
 }
+"""Scenario name -> scenario: the client suite, in the order it runs."""
 
 
 def general_findings(s: Session) -> list[Finding]:
