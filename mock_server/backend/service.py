@@ -48,6 +48,9 @@ class Accepted:
 
 
 class Backend:
+    """The mock's whole state and the API operations on it: what every endpoint, the control API and
+    the harness call. One instance is one mock; its settings, clock and id source decide every answer."""
+
     notifications: Notifications
     webhooks: Webhooks
 
