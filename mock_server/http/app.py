@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.service import Backend
-from mock_server.http import endpoints, identities, notifications, storage, webhooks
+from mock_server.http import endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
 from mock_server.http.render import api_error, http_error, server_error
@@ -24,6 +24,7 @@ ROUTES: list[BaseRoute] = [
     Route("/edit-chat", endpoints.edit_chat, methods=["POST"]),
     Route("/jobs/{job_id}/status", endpoints.job_status, methods=["GET"]),
     Route("/jobs/{job_id}/results", endpoints.job_results, methods=["GET"]),
+    Route("/project", projects.project, methods=["GET", "POST"]),
     Route("/identity", identities.list_identities, methods=["GET"]),
     Route("/identity/upload", identities.upload_identity, methods=["POST"]),
     Route("/identity/{identity_code}", identities.get_identity, methods=["GET"]),
