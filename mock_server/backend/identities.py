@@ -118,7 +118,7 @@ class Identities:
         return next((i for i in self.own.values() if i.owner == owner and i.digest == digest), None)
 
     def visible(self, owner: str, plan: str, *, include_locked: bool = False) -> list[tuple[Identity, bool]]:
-        """(identity, locked) pairs: the user's own, the shared ones, then the defaults of its tier (and above, locked)."""
+        """(identity, locked) pairs: the user's own, the shared ones, the defaults of its tier (and above, locked)."""
         mine = [(i, False) for i in self.own.values() if i.owner == owner]
         unlocked = _tiers_up_to(plan)
         shared = [(i, i.tier not in unlocked) for i in self.shared if include_locked or i.tier in unlocked]

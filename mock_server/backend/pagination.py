@@ -35,7 +35,9 @@ def query_int(query: Mapping[str, str], name: str, default: int, low: int, high:
     return value
 
 
-def paginate(items: Sequence[T], query: Mapping[str, str], default_per_page: int = 20) -> tuple[list[T], dict[str, Any]]:
+def paginate(
+    items: Sequence[T], query: Mapping[str, str], default_per_page: int = 20
+) -> tuple[list[T], dict[str, Any]]:
     """The requested page of ``items`` and its ``pagination`` object (a page past the end is empty)."""
     page = query_int(query, "page", 1, 1, MAX_PAGE)
     per_page = query_int(query, "per_page", default_per_page, 1, MAX_PER_PAGE)

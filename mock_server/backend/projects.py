@@ -42,9 +42,7 @@ class Project:
 def check_name(value: object, field_name: str = "project_name") -> str:
     """A project name: a string of 1 to 128 characters (the upload's documented bound), else 400."""
     if not isinstance(value, str) or not 1 <= len(value) <= NAME_MAX:
-        raise ApiError(
-            "invalid_parameter", f"{field_name}: a string of 1 to {NAME_MAX} characters.", field=field_name
-        )
+        raise ApiError("invalid_parameter", f"{field_name}: a string of 1 to {NAME_MAX} characters.", field=field_name)
     return value
 
 

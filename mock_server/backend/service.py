@@ -24,8 +24,8 @@ from mock_server.backend.images import RenderSpec
 from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
 from mock_server.backend.journal import Journal
 from mock_server.backend.notifications import Notifications
-from mock_server.backend.projects import Projects, check_name
 from mock_server.backend.numbers import ascii_int
+from mock_server.backend.projects import Projects, check_name
 from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import job_results, job_status
 from mock_server.backend.signing import Signer

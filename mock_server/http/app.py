@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from mock_server.backend.errors import ApiError
@@ -38,6 +39,25 @@ ROUTES: list[BaseRoute] = [
 ]
 
 
+EXPOSED_HEADERS = ("Retry-After", "Allow")
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Preflights answered and CORS headers on every answer, for the configured origins (none: no CORS)."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=list(EXPOSED_HEADERS),
+            max_age=600,
+        )
+    ]
+
+
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> Starlette:
     """A fresh app with its own state (nothing is created at import time).
 
@@ -58,7 +78,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(JournalMiddleware, backend=backend), Middleware(FaultMiddleware, backend=backend)],
+        middleware=[
+            *_cors(settings),
+            Middleware(JournalMiddleware, backend=backend),
+            Middleware(FaultMiddleware, backend=backend),
+        ],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
     )
     app.router.redirect_slashes = False

@@ -29,7 +29,7 @@ async def get_identity(request: Request) -> Response:
 
 
 async def upload_identity(request: Request) -> Response:
-    """Multipart ``image`` (+ ``name``, ``tag``): 400 when the image is missing or not decodable, 409 when already saved."""
+    """Multipart ``image`` (+ ``name``, ``tag``): 400 missing or undecodable image, 409 the same image again."""
     user = user_of(request)
     body = await read_body(request, MAX_IDENTITY_BYTES)
     form = await replay(request, body).form(max_files=1, max_fields=10)
