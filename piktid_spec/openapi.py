@@ -193,7 +193,11 @@ def _paths() -> dict[str, Any]:
                                 "type": "object",
                                 "required": ["image"],
                                 "properties": {
-                                    "image": {"type": "string", "format": "binary"},
+                                    "image": {
+                                        "type": "string",
+                                        "format": "binary",
+                                        "description": "A decodable JPEG, PNG or WebP face image (400 otherwise).",
+                                    },
                                     "name": {"type": "string"},
                                     "tag": {"type": "string"},
                                 },

@@ -66,6 +66,11 @@ AT_LEAST_ONE_INPUT: list[Schema] = [
     _given("identity_codes", {"type": "array", "minItems": 1}),
 ]
 """The documented "at least one of prompt, image_ids, or identity_codes" (null, "" and [] count as absent)."""
+CUSTOM_NEEDS_BOTH: Schema = {
+    "if": {"required": ["output_mode"], "properties": {"output_mode": {"const": "custom"}}},
+    "then": {"required": ["width", "height"], "properties": {"width": INTEGER, "height": INTEGER}},
+}
+"""``custom_dimensions_missing``: output_mode "custom" needs both width and height (not null)."""
 
 
 def _edit_chat_request() -> Schema:
@@ -73,6 +78,7 @@ def _edit_chat_request() -> Schema:
         "type": "object",
         "properties": {p.name: param_schema(p) for p in EDIT_CHAT.params},
         "anyOf": AT_LEAST_ONE_INPUT,
+        "allOf": [CUSTOM_NEEDS_BOTH],
         "description": "At least one of prompt, image_ids or identity_codes.",
     }
 
@@ -241,7 +247,10 @@ SHAPES: dict[str, Schema] = {
         ("id", "name", "timestamp", "data"),
     ),
     "NotificationsRequest": obj(
-        {"id_task": {"anyOf": [STRING, array(STRING)]}, "name_list": {"anyOf": [STRING, array(STRING)]}}
+        {
+            "id_task": {"anyOf": [STRING, array(STRING), {"type": "null"}]},
+            "name_list": {"anyOf": [STRING, array(STRING), {"type": "null"}]},
+        }
     ),
     "WebhookRequest": obj({"url": URL}, ("url",)),
     "Webhook": obj(_WEBHOOK_FIELDS, ("id", "url", "is_active")),
