@@ -17,9 +17,11 @@ AUTH = {"Authorization": "Bearer tok-scripts"}
 
 @pytest.fixture
 def api():
-    with mock_piktid(clock="manual", latency=1) as control:
-        with httpx.Client(base_url="https://v2.api.piktid.com", headers=AUTH) as client:
-            yield control, client
+    with (
+        mock_piktid(clock="manual", latency=1) as control,
+        httpx.Client(base_url="https://v2.api.piktid.com", headers=AUTH) as client,
+    ):
+        yield control, client
 
 
 def get_or_create_project(client: httpx.Client, name: str) -> object:
