@@ -205,8 +205,6 @@ SHAPES: dict[str, Schema] = {
             "output",
             "model_used",
             "status",
-            "original_filename",
-            "download_filename",
         ),
     ),
     "Summary": obj(
@@ -272,7 +270,7 @@ SHAPES: dict[str, Schema] = {
     ),
     "IdentityUploadResponse": obj(
         {**_IDENTITY_FIELDS, "success": BOOLEAN, "face_detected": BOOLEAN},
-        ("identity_code", "success", "face_detected", "name", "link", "visibility", "created_at"),
+        ("identity_code", "success"),
     ),
 }
 
