@@ -76,6 +76,12 @@ def main() -> None:
 @click.option("--no-control", is_flag=True, help="Disable the /_mock/ control API.")
 @click.option("--control-token", default=None, help="Require X-Mock-Control-Token on the control API.")
 @click.option("--token", default=None, help="The token to print (default: a fresh one).")
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="An origin browsers may call from (repeatable; default: any, '*').",
+)
 def serve(
     host: str,
     port: int,
@@ -91,6 +97,7 @@ def serve(
     no_control: bool,
     control_token: str | None,
     token: str | None,
+    cors_origins: tuple[str, ...],
 ) -> None:
     """Run the mock on uvicorn."""
     import uvicorn
@@ -116,6 +123,7 @@ def serve(
         webhook_timeout=webhook_timeout,
         control=not no_control,
         control_token=control_token,
+        cors_origins=cors_origins or ("*",),
     )
     if strict and not users:
         raise click.BadParameter("strict mode needs at least one user in the file", param_hint="--users")

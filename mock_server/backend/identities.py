@@ -1,7 +1,8 @@
-"""Identities: platform defaults by tier (codes like ``default-pro-xxxxxxxx``) and the user's own."""
+"""Identities: platform defaults by tier (codes like ``default-pro-xxxxxxxx``), shared ones, and the user's own."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,9 @@ ORDERS = ("desc", "asc")
 OWNERSHIPS = ("mine", "shared", "default")
 DOCS_IDENTITY_CODE = "default-pro-xxxxxxxx"
 """The code the docs' own snippet sends: the pro tier's first default has it, so the snippet runs verbatim."""
+SHARED_IDENTITIES = (("PiktidSummer", "Summer"), ("PiktidPremium", "Premium"))
+"""(code, name) of the example identities PiktID's client READMEs use, shared with every paid account."""
+SHARED_TIER = "paid"
 MAX_QUERY_DIGITS = 9
 """Longer numbers are out of every range; ``int()`` of thousands of digits raises instead of answering 400."""
 
@@ -33,13 +37,22 @@ class Identity:
     tag: str | None = None
     original_filename: str | None = None
     image: bytes | None = None
+    shared: bool = False
+    digest: str | None = None
+    """sha256 of ``image``: what "the same face" means in the mock is the same bytes."""
+
+    @property
+    def visibility(self) -> str:
+        if self.shared:
+            return "shared"
+        return "default" if self.owner is None else "private"
 
     def as_json(self, *, locked: bool = False) -> dict[str, Any]:
         return {
             "identity_code": self.identity_code,
             "name": self.name,
             "preprocessing_status": "completed",
-            "visibility": "default" if self.owner is None else "private",
+            "visibility": self.visibility,
             "link": None,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.created_at),
@@ -63,8 +76,12 @@ class Identities:
     created_at: float
     defaults: dict[str, list[Identity]] = field(default_factory=dict)
     own: dict[str, Identity] = field(default_factory=dict)
+    shared: list[Identity] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.shared = [
+            Identity(code, name, SHARED_TIER, None, self.created_at, shared=True) for code, name in SHARED_IDENTITIES
+        ]
         self.defaults = {
             tier: [
                 Identity(self._default_code(tier, index), f"{name} ({tier})", tier, None, self.created_at)
@@ -90,21 +107,28 @@ class Identities:
         """A user's own identity; without a name it is "Identity N", counting only that user's."""
         if not (name and name.strip()):
             name = f"Identity {sum(i.owner == owner for i in self.own.values()) + 1}"
-        identity = Identity(self.ids.hex(6), name, None, owner, now, tag, filename, image)
+        digest = hashlib.sha256(image).hexdigest() if image is not None else None
+        identity = Identity(self.ids.hex(6), name, None, owner, now, tag, filename, image, digest=digest)
         self.own[identity.identity_code] = identity
         return identity
 
+    def same_image(self, owner: str, image: bytes) -> Identity | None:
+        """The user's own identity made from exactly these bytes, if any (the mock's face matching)."""
+        digest = hashlib.sha256(image).hexdigest()
+        return next((i for i in self.own.values() if i.owner == owner and i.digest == digest), None)
+
     def visible(self, owner: str, plan: str, *, include_locked: bool = False) -> list[tuple[Identity, bool]]:
-        """(identity, locked) pairs: the user's own, then the defaults of its tier (and above, locked)."""
+        """(identity, locked) pairs: the user's own, the shared ones, the defaults of its tier (and above, locked)."""
         mine = [(i, False) for i in self.own.values() if i.owner == owner]
         unlocked = _tiers_up_to(plan)
+        shared = [(i, i.tier not in unlocked) for i in self.shared if include_locked or i.tier in unlocked]
         defaults = [
             (i, tier not in unlocked)
             for tier in TIER_ORDER
             for i in self.defaults[tier]
             if include_locked or tier in unlocked
         ]
-        return mine + defaults
+        return mine + shared + defaults
 
     def get(self, owner: str, plan: str, code: str) -> Identity:
         """An identity the user may use; 404 for unknown, another user's, or a locked tier's."""
@@ -138,6 +162,8 @@ class Identities:
 
 
 def _ownership(identity: Identity) -> str:
+    if identity.shared:
+        return "shared"
     return "default" if identity.owner is None else "mine"
 
 

@@ -8,6 +8,7 @@ time between awaits, so credits, ids and notifications need no locks.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
 from mock_server.backend.journal import Journal
 from mock_server.backend.notifications import Notifications
 from mock_server.backend.numbers import ascii_int
+from mock_server.backend.projects import Projects, check_name
 from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import job_results, job_status
 from mock_server.backend.signing import Signer
@@ -48,6 +50,9 @@ class Accepted:
 
 
 class Backend:
+    """The mock's whole state and the API operations on it: what every endpoint, the control API and
+    the harness call. One instance is one mock; its settings, clock and id source decide every answer."""
+
     notifications: Notifications
     webhooks: Webhooks
 
@@ -73,6 +78,7 @@ class Backend:
         self.rate = RateLimiter(self.clock, s.rate_limit, s.rate_window)
         self.files = Files(self.clock, self.ids, self.signer, s.upload_ttl, s.upload_max_bytes)
         self.identities = Identities(self.ids, self.clock.now())
+        self.projects = Projects(self.ids)
         self.jobs: dict[str, Job] = {}
         self.notifications = Notifications(self.clock, self.ids)
         self.webhooks = Webhooks(self)
@@ -98,9 +104,43 @@ class Backend:
         filename, project = body.get("filename"), body.get("project_name")
         if filename is not None and not isinstance(filename, str):
             raise ApiError("invalid_type", "filename: Wrong type: string expected.", field="filename")
-        if project is not None and not (isinstance(project, str) and 1 <= len(project) <= 128):
-            raise ApiError("invalid_parameter", "project_name: a string of 1 to 128 characters.", field="project_name")
-        return self.files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
+        if project is not None:
+            check_name(project)
+        answer = self.files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
+        if project is not None:
+            folder = self.projects.ensure(user.token, project, self.clock.now())
+            folder.file_ids.append(answer["file_id"])
+            answer["project_id"] = folder.project_id
+        return answer
+
+    # --- projects ------------------------------------------------------------------------------
+    def create_project(self, user: User, body: object) -> dict[str, Any]:
+        """``POST /project {"project_name"}``: the new project, or 409 with the existing one's ``project_id``."""
+        if not isinstance(body, dict):
+            raise ApiError("invalid_body", "The request body must be a JSON object.")
+        if "project_name" not in body:
+            raise ApiError("invalid_parameter", "project_name: required.", field="project_name")
+        name = check_name(body["project_name"])
+        return self.projects.create(user.token, name, self.clock.now()).as_json()
+
+    def list_projects(self, user: User, query: Mapping[str, str]) -> dict[str, Any]:
+        return self.projects.listing(user.token, query)
+
+    # --- identities ----------------------------------------------------------------------------
+    def upload_identity(
+        self, user: User, image: bytes, filename: str | None, name: str | None, tag: str | None
+    ) -> dict[str, Any]:
+        """A new identity from a decodable face image; 409 naming the existing one for the same bytes."""
+        same = self.identities.same_image(user.token, image)
+        if same is not None:
+            raise ApiError(
+                "identity_exists",
+                f"image: this face is already saved as identity {same.identity_code!r}.",
+                existing_identity_code=same.identity_code,
+                existing_identity_name=same.name,
+            )
+        identity = self.identities.create(user.token, name, self.clock.now(), tag=tag, filename=filename, image=image)
+        return {**identity.as_json(), "success": True, "face_detected": True}
 
     # --- /edit-chat ----------------------------------------------------------------------------
     def edit_chat(self, user: User, payload: object, base_url: str, *, outcome: str | None = None) -> Accepted:

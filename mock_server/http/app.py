@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.service import Backend
-from mock_server.http import apidocs, endpoints, identities, notifications, storage, webhooks
+from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.dashboard import dashboard_routes, redirect
 from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
@@ -25,6 +26,7 @@ ROUTES: list[BaseRoute] = [
     Route("/edit-chat", endpoints.edit_chat, methods=["POST"]),
     Route("/jobs/{job_id}/status", endpoints.job_status, methods=["GET"]),
     Route("/jobs/{job_id}/results", endpoints.job_results, methods=["GET"]),
+    Route("/project", projects.project, methods=["GET", "POST"]),
     Route("/identity", identities.list_identities, methods=["GET"]),
     Route("/identity/upload", identities.upload_identity, methods=["POST"]),
     Route("/identity/{identity_code}", identities.get_identity, methods=["GET"]),
@@ -38,6 +40,25 @@ ROUTES: list[BaseRoute] = [
     Route("/openapi.json", apidocs.openapi_json, methods=["GET"]),
     Route("/docs", apidocs.docs, methods=["GET"]),
 ]
+
+
+EXPOSED_HEADERS = ("Retry-After", "Allow")
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Preflights answered and CORS headers on every answer, for the configured origins (none: no CORS)."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=list(EXPOSED_HEADERS),
+            max_age=600,
+        )
+    ]
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> Starlette:
@@ -61,7 +82,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(JournalMiddleware, backend=backend), Middleware(FaultMiddleware, backend=backend)],
+        middleware=[
+            *_cors(settings),
+            Middleware(JournalMiddleware, backend=backend),
+            Middleware(FaultMiddleware, backend=backend),
+        ],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
     )
     app.router.redirect_slashes = False

@@ -91,6 +91,7 @@ class FaultMiddleware:
         if injected is None:
             return await self.app(scope, receive, send)
         user = self.backend.accounts.get(where["token"] or "")
-        error = fault_error(injected, (user.credits, user.in_progress) if user else (0.0, 0.0))
+        credits = (user.credits, user.in_progress) if user else (0.0, 0.0)
+        error = fault_error(injected, credits, path=scope["path"])
         scope.setdefault("state", {})["error"] = error
         await error_response(error)(scope, receive, send)

@@ -6,8 +6,8 @@ import re
 
 import httpx
 import pytest
-from conftest import JOB, TOKEN
 
+from conftest import JOB, TOKEN
 from mock_server import Settings
 from mock_server.testing import LiveServer
 

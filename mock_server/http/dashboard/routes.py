@@ -62,6 +62,7 @@ def _refused() -> HTMLResponse:
 
 
 async def redirect(request: Request) -> Response:
+    """``/_mock`` -> ``/_mock/``: permanent, method-preserving, so a bookmark without the slash works."""
     return RedirectResponse("/_mock/", 308)
 
 
