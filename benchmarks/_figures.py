@@ -109,5 +109,6 @@ def _cpu_model() -> str:
 
 
 def write_results(path: Path, figures: list[Figure], extra: dict[str, Any] | None = None) -> None:
+    """Write ``figures`` (and ``extra``) to ``path`` as JSON, with the machine they were measured on."""
     body = {"machine": machine(), **(extra or {}), "figures": [f.as_json() for f in figures]}
     path.write_text(json.dumps(body, indent=2) + "\n")

@@ -1,4 +1,4 @@
-"""The load test's webhook receivers: one local Starlette app on 127.0.0.1, a path per user.
+"""The load test's webhook receivers: one local ``WebhookReceiver`` on 127.0.0.1, a path per user.
 
 Flaky users' receivers answer 500 at random to the first attempts of each delivery (never to the
 last ones, so every delivery can succeed within the server's attempts). Every receipt is logged
@@ -10,17 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import socket
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from mock_server.testing import Delivery, WebhookReceiver
 
-HOST = "127.0.0.1"
 FLAKY_ATTEMPTS = 3
 """A flaky receiver may fail attempts 1..3 of a delivery; attempt 4 onwards always succeeds."""
 
@@ -43,53 +38,49 @@ class Receipt:
         return json.loads(self.body).get("data") or {}
 
 
-@dataclass
 class Receiver:
-    """``await receiver.start()`` serves ``receiver.url_for(user)``; ``receipts`` is the log."""
+    """``await receiver.start()`` serves ``receiver.url_for(user)``; ``receipts`` is the log.
 
-    flaky: set[str]
-    rng: random.Random
-    failure_rate: float = 0.5
-    receipts: list[Receipt] = field(default_factory=list)
-    url: str = ""
-    _server: uvicorn.Server | None = None
-    _task: asyncio.Task[None] | None = None
+    One ``WebhookReceiver`` for every user (the path names the user), answering in its own threads.
+    """
+
+    def __init__(self, flaky: set[str], rng: random.Random, failure_rate: float = 0.5) -> None:
+        self.flaky, self.rng, self.failure_rate = flaky, rng, failure_rate
+        self._lock = threading.Lock()
+        self._hooks = WebhookReceiver(answers=self._answer)
 
     def url_for(self, user: str) -> str:
-        return f"{self.url}/hook/{user}"
+        return f"{self._hooks.url}/{user}"
 
-    async def _hook(self, request: Request) -> Response:
-        user, body = request.path_params["user"], await request.body()
-        attempt = int(request.headers.get("x-webhook-attempt", "0") or 0)
-        fail = user in self.flaky and attempt <= FLAKY_ATTEMPTS and self.rng.random() < self.failure_rate
-        status = 500 if fail else 204
-        self.receipts.append(
-            Receipt(
-                user,
-                request.headers.get("x-webhook-delivery", ""),
-                attempt,
-                request.headers.get("x-webhook-event", ""),
-                status,
-                body,
-                request.headers.get("x-webhook-signature", ""),
-            )
-        )
-        return Response(status_code=status)
+    @property
+    def receipts(self) -> list[Receipt]:
+        return [_receipt(delivery) for delivery in self._hooks.all()]
+
+    def _answer(self, delivery: Delivery) -> int:
+        attempt = int(delivery.headers.get("x-webhook-attempt", "0") or 0)
+        with self._lock:
+            fail = _user(delivery) in self.flaky and attempt <= FLAKY_ATTEMPTS and self.rng.random() < self.failure_rate
+        return 500 if fail else 204
 
     async def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((HOST, 0))
-        self.url = f"http://{HOST}:{sock.getsockname()[1]}"
-        app = Starlette(routes=[Route("/hook/{user}", self._hook, methods=["POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
+        self._hooks.start()
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await asyncio.wait_for(self._task, 15)
+        await asyncio.to_thread(self._hooks.stop)
+
+
+def _user(delivery: Delivery) -> str:
+    return delivery.path.rsplit("/", 1)[-1]
+
+
+def _receipt(delivery: Delivery) -> Receipt:
+    headers = delivery.headers
+    return Receipt(
+        _user(delivery),
+        headers.get("x-webhook-delivery", ""),
+        int(headers.get("x-webhook-attempt", "0") or 0),
+        delivery.event,
+        delivery.status,
+        delivery.body,
+        headers.get("x-webhook-signature", ""),
+    )

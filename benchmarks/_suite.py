@@ -18,6 +18,8 @@ from benchmarks.validation import validation
 
 @dataclass(frozen=True, slots=True)
 class Benchmark:
+    """One benchmark of the suite: its name, the function that measures, and its full and smoke sizes."""
+
     name: str
     run: Callable[..., list[Figure]]
     full: dict[str, Any] = field(default_factory=dict)
@@ -41,3 +43,4 @@ SUITE: list[Benchmark] = [
     Benchmark("jobs-memory", jobs_memory, {"jobs": 10_000}, {"jobs": 20}),
     Benchmark("validation", validation, {"calls": 50_000, "sample_size": 200}, {"calls": 20, "sample_size": 5}),
 ]
+"""Every benchmark ``python -m benchmarks`` runs, in order."""

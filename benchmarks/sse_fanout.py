@@ -92,6 +92,7 @@ def _median_ms(streams: int, rounds: int) -> float:
 
 
 def sse_fanout(*, streams: int = 100, rounds: int = 5, say: Callable[[str], None] = print) -> list[Figure]:
+    """Milliseconds from a variation completing to its ``image_result`` on ``streams`` open streams, vs one."""
     many, one = _median_ms(streams, rounds), _median_ms(1, rounds)
     say(f"SSE fan-out: {streams} streams {many:.1f} ms, 1 stream {one:.1f} ms")
     return [

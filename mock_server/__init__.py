@@ -10,14 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mock_server.backend.errors import ApiError
-    from mock_server.backend.service import Backend
+    from mock_server.backend import ApiError, Backend
     from mock_server.http.app import create_app
     from mock_server.settings import Settings
 
 _HOMES = {
-    "ApiError": "mock_server.backend.errors",
-    "Backend": "mock_server.backend.service",
+    "ApiError": "mock_server.backend",
+    "Backend": "mock_server.backend",
     "Settings": "mock_server.settings",
     "create_app": "mock_server.http.app",
 }

@@ -20,7 +20,10 @@ def _banner(base: str, token: str, settings: Settings) -> str:
             "  try:",
             f"    curl -s -X POST {base}/edit-chat -H 'Authorization: Bearer {token}' "
             '-H \'Content-Type: application/json\' -d \'{"prompt": "a red bicycle", "size": "1K"}\'',
-            f"  control API: {base}/_mock/ (see README)" if settings.control else "  control API: off",
+            f"  dashboard: {base}/_mock/ (the control API lives under it; see README)"
+            if settings.control
+            else "  dashboard and control API: off",
+            f"  API reference: {base}/docs (OpenAPI document: {base}/openapi.json)",
         ]
     )
 
@@ -73,6 +76,12 @@ def main() -> None:
 @click.option("--no-control", is_flag=True, help="Disable the /_mock/ control API.")
 @click.option("--control-token", default=None, help="Require X-Mock-Control-Token on the control API.")
 @click.option("--token", default=None, help="The token to print (default: a fresh one).")
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="An origin browsers may call from (repeatable; default: any, '*').",
+)
 def serve(
     host: str,
     port: int,
@@ -88,11 +97,12 @@ def serve(
     no_control: bool,
     control_token: str | None,
     token: str | None,
+    cors_origins: tuple[str, ...],
 ) -> None:
     """Run the mock on uvicorn."""
     import uvicorn
 
-    from mock_server.backend.accounts import load_users_file
+    from mock_server.backend import load_users_file
     from mock_server.http.app import create_app
 
     if strict and not users_file:
@@ -113,6 +123,7 @@ def serve(
         webhook_timeout=webhook_timeout,
         control=not no_control,
         control_token=control_token,
+        cors_origins=cors_origins or ("*",),
     )
     if strict and not users:
         raise click.BadParameter("strict mode needs at least one user in the file", param_hint="--users")

@@ -48,5 +48,8 @@ class Settings:
     control: bool = True
     control_token: str | None = None
     render_cache_size: int = 32
+    cors_origins: tuple[str, ...] = ("*",)
+    """Origins a browser may call the API from (CORS; inferred: the v2 API serves browsers, e.g. the
+    notifications stream's ``?token=``). ``("*",)``: any origin; ``()``: no CORS headers at all."""
     extra_users: list[dict[str, object]] = field(default_factory=list)
     """Users to pre-create, shaped like the entries of a users file."""

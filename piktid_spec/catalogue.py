@@ -17,6 +17,8 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class ErrorSpec:
+    """One error the service answers: code, HTTP status, message, provenance, error or warning."""
+
     code: str
     status: int
     message: str
@@ -277,6 +279,30 @@ _ENTRIES = [
         "No webhook is configured.",
         inferred("GET/DELETE /webhooks have no reference page; 404 when none is set"),
     ),
+    _e(
+        "identity_exists",
+        409,
+        "This face is already saved as an identity: use existing_identity_code.",
+        inferred(
+            "v2 notes [client + reference]: /identity/upload answers 409 with existing_identity_code when the same "
+            "face exists; the mock's face matching is the same image bytes for the same user"
+        ),
+    ),
+    _e(
+        "project_exists",
+        409,
+        "A project with this name already exists: use its project_id.",
+        inferred(
+            "PiktID's client scripts create their project first and, on 409, read project_id from the body "
+            "(or list GET /project): a name is unique per user"
+        ),
+    ),
+    _e(
+        "conflict",
+        409,
+        "Conflict (injected by a mock fault rule).",
+        inferred("only a fault rule produces a 409 outside identity and project creation"),
+    ),
     _e("method_not_allowed", 405, "Method not allowed on this path.", inferred("HTTP semantics")),
     _e(
         "body_too_large",
@@ -305,6 +331,7 @@ _ENTRIES = [
 ]
 
 CATALOGUE: dict[str, ErrorSpec] = {entry.code: entry for entry in _ENTRIES}
+"""Every error code the service is known to answer -> its ``ErrorSpec`` (the one catalogue of errors)."""
 
 
 def error_body(

@@ -6,6 +6,7 @@ from piktid_spec._provenance import documented
 from piktid_spec.request import EditChatRequest
 
 CREDITS_PER_IMAGE: dict[str, int] = {"1K": 3, "2K": 5, "4K": 10}
+"""Credits one image of each size costs (``credits_for`` multiplies by variations)."""
 CREDITS_PROVENANCE = documented(
     "Total cost is the per-image cost times num_variations, charged on completion. Failed variations are not charged."
 )

@@ -9,6 +9,8 @@ from piktid_spec._provenance import Provenance, documented, inferred
 
 @dataclass(frozen=True, slots=True)
 class Limit:
+    """A numeric limit of the service: its value, unit and provenance."""
+
     value: float
     unit: str
     provenance: Provenance
@@ -33,3 +35,4 @@ LIMITS: dict[str, Limit] = {
     "identity_per_page_max": Limit(100, "items", documented("per_page 1..100")),
     "identity_max_bytes": Limit(10 * 1024 * 1024, "bytes", inferred("no size is documented for identity images")),
 }
+"""Name -> ``Limit`` of every documented or inferred limit (rate limits, upload sizes, TTLs...)."""

@@ -10,7 +10,14 @@ from piktid_spec.params import EDIT_CHAT
 from piktid_spec.shapes import SHAPES, Schema, ref
 
 API_VERSION = "2.0.0-mock"
-_ERROR_STATUSES = (400, 401, 402, 403, 404, 413, 429)
+_ERROR_STATUSES = (400, 401, 402, 403, 404, 409, 413, 429)
+MAX_PAGE = 1_000_000
+"""The largest ``page`` the mock's listings accept (400 above; inferred: far past any real list)."""
+METHOD_NOT_ALLOWED = (
+    "A method a path does not serve answers 405 with the error body and an Allow header naming the "
+    "path's methods (HTTP semantics). Every response carries CORS headers; an OPTIONS preflight answers 200 "
+    "(inferred: the API is called from browsers, e.g. the notifications stream's ?token=)."
+)
 
 
 def _json(schema: Schema) -> dict[str, Any]:
@@ -33,6 +40,7 @@ def _op(
     params: list[dict[str, Any]] | None = None,
     public: bool = False,
     content: dict[str, Any] | None = None,
+    body_required: bool = True,
 ) -> dict[str, Any]:
     ok_response: dict[str, Any] = {"description": "Success"}
     if content is not None:
@@ -42,7 +50,7 @@ def _op(
     op: dict[str, Any] = {"summary": summary, "responses": {str(ok): ok_response}}
     op["responses"].update({str(s): _error(s) for s in errors if not (public and s == 401)})
     if request is not None:
-        op["requestBody"] = {"required": True, **_json(request)}
+        op["requestBody"] = {"required": body_required, **_json(request)}
     if params:
         op["parameters"] = params
     if public:
@@ -55,9 +63,12 @@ def _param(name: str, where: str, schema: Schema, required: bool = False) -> dic
 
 
 _JOB_ID = _param("job_id", "path", {"type": "string"})
-_IDENTITY_QUERY = [
-    _param("page", "query", {"type": "integer", "minimum": 1, "default": 1}),
+_PAGINATION_QUERY = [
+    _param("page", "query", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+]
+_IDENTITY_QUERY = [
+    *_PAGINATION_QUERY,
     _param("search", "query", {"type": "string"}),
     _param("sort_by", "query", {"type": "string", "enum": ["created_at", "name"]}),
     _param("order", "query", {"type": "string", "enum": ["desc", "asc"]}),
@@ -92,7 +103,23 @@ def _paths() -> dict[str, Any]:
     errors_all = (400, 401, 402, 403, 404, 429)
     return {
         "/upload": {
-            "post": _op("Request a pre-signed upload URL", 200, ref("UploadResponse"), request=ref("UploadRequest"))
+            "post": _op(
+                "Request a pre-signed upload URL (a project_name is created on first use)",
+                200,
+                ref("UploadResponse"),
+                request=ref("UploadRequest"),
+                body_required=False,
+            )
+        },
+        "/project": {
+            "post": _op(
+                "Create a project (409 with project_id when the name exists)",
+                200,
+                ref("Project"),
+                errors=(400, 401, 409, 413),
+                request=ref("ProjectRequest"),
+            ),
+            "get": _op("List the user's projects", 200, ref("ProjectList"), params=_PAGINATION_QUERY),
         },
         "/storage/uploads/{file_id}": {
             "put": _op(
@@ -153,7 +180,10 @@ def _paths() -> dict[str, Any]:
         "/identity/upload": {
             "post": {
                 **_op(
-                    "Create an identity from a face image", 200, ref("IdentityUploadResponse"), errors=(400, 401, 413)
+                    "Create an identity from a face image (409 with existing_identity_code for the same image)",
+                    200,
+                    ref("IdentityUploadResponse"),
+                    errors=(400, 401, 409, 413),
                 ),
                 "requestBody": {
                     "required": True,
@@ -163,7 +193,11 @@ def _paths() -> dict[str, Any]:
                                 "type": "object",
                                 "required": ["image"],
                                 "properties": {
-                                    "image": {"type": "string", "format": "binary"},
+                                    "image": {
+                                        "type": "string",
+                                        "format": "binary",
+                                        "description": "A decodable JPEG, PNG or WebP face image (400 otherwise).",
+                                    },
                                     "name": {"type": "string"},
                                     "tag": {"type": "string"},
                                 },
@@ -182,6 +216,7 @@ def _paths() -> dict[str, Any]:
                 200,
                 {"type": "array", "items": ref("Notification")},
                 request=ref("NotificationsRequest"),
+                body_required=False,
             )
         },
         "/notifications/{notification_id}": {
@@ -230,7 +265,11 @@ def openapi() -> dict[str, Any]:
     return copy.deepcopy(
         {
             "openapi": "3.1.0",
-            "info": {"title": "PiktID Image Playground API (v2), as served by piktid-mock", "version": API_VERSION},
+            "info": {
+                "title": "PiktID Image Playground API (v2), as served by piktid-mock",
+                "version": API_VERSION,
+                "description": METHOD_NOT_ALLOWED,
+            },
             "servers": [{"url": "https://v2.api.piktid.com"}, {"url": "http://127.0.0.1:8000"}],
             "security": [{"bearer": []}],
             "paths": _paths(),

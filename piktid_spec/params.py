@@ -14,11 +14,17 @@ from piktid_spec._provenance import Provenance, documented
 ParamType = Literal["string", "string[]", "integer"]
 
 SIZES = ("1K", "2K", "4K")
+"""Output size labels, smallest first; which ones an account may use is ``PLANS[plan].sizes``."""
 ENGINES = ("nano_banana_2", "nano_banana_pro", "gpt_image", "seedream")
+"""The generation engines a request may name explicitly as ``model``."""
 MODELS = ("auto", *ENGINES)
+"""Every accepted ``model`` value: ``auto`` (the service picks) and each of ``ENGINES``."""
 OUTPUT_MODES = ("auto", "match", "ratio", "custom")
+"""Accepted ``output_mode`` values: how the output's dimensions are chosen."""
 ASPECT_RATIOS = ("1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+"""Accepted ``aspect_ratio`` values (``output_mode='ratio'``)."""
 DEFAULT_ENGINE = "nano_banana_2"
+"""The engine ``model='auto'`` resolves to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,8 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
+    """One documented endpoint: method, path, summary, its body parameters and the rules that apply."""
+
     method: str
     path: str
     summary: str
@@ -222,6 +230,7 @@ EDIT_CHAT = Endpoint(
         "custom_dimensions_not_entitled",
     ),
 )
+"""``POST /edit-chat``: every body parameter with its type, default, bounds and the docs' words."""
 
 MAX_CUSTOM_RATIO = 4
 """Custom width:height within 1:4..4:1 (a warning; see ``custom_ratio_out_of_range``)."""

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from piktid_spec._provenance import Provenance, documented, inferred
 
 OUTPUT_CUSTOM_DIMENSIONS = "OUTPUT_CUSTOM_DIMENSIONS"
+"""The entitlement that allows ``output_mode='custom'`` (explicit width and height)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """A subscription plan: the sizes it may request and its entitlements, with provenance."""
+
     name: str
     sizes: frozenset[str]
     entitlements: frozenset[str]
@@ -27,6 +30,7 @@ PLANS: dict[str, Plan] = {
         documented("Requires the custom-dimensions entitlement (Pro)."),
     ),
 }
+"""Plan name -> ``Plan``, as the service enforces them."""
 
 ENTITLEMENTS_PROVENANCE = inferred(
     "the v2 notes name the account policy OUTPUT_CUSTOM_DIMENSIONS; Pro grants it, any account may be given it"

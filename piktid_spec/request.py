@@ -11,6 +11,8 @@ from piktid_spec.validate import Violation, read_params, validate_edit_chat
 
 @dataclass(frozen=True, slots=True)
 class EditChatRequest:
+    """A valid ``POST /edit-chat`` body, read the way the service reads it (defaults filled in)."""
+
     prompt: str | None
     image_ids: tuple[str, ...]
     identity_codes: tuple[str, ...]

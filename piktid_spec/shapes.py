@@ -56,14 +56,34 @@ def param_schema(p: Param) -> Schema:
 _NULL_MEANS_DEFAULT = " null means the default (inferred: the service treats a null field as absent)."
 
 
+def _given(name: str, schema: Schema) -> Schema:
+    return {"required": [name], "properties": {name: schema}}
+
+
+AT_LEAST_ONE_INPUT: list[Schema] = [
+    _given("prompt", {"type": "string", "minLength": 1}),
+    _given("image_ids", {"type": "array", "minItems": 1}),
+    _given("identity_codes", {"type": "array", "minItems": 1}),
+]
+"""The documented "at least one of prompt, image_ids, or identity_codes" (null, "" and [] count as absent)."""
+CUSTOM_NEEDS_BOTH: Schema = {
+    "if": {"required": ["output_mode"], "properties": {"output_mode": {"const": "custom"}}},
+    "then": {"required": ["width", "height"], "properties": {"width": INTEGER, "height": INTEGER}},
+}
+"""``custom_dimensions_missing``: output_mode "custom" needs both width and height (not null)."""
+
+
 def _edit_chat_request() -> Schema:
     return {
         "type": "object",
         "properties": {p.name: param_schema(p) for p in EDIT_CHAT.params},
+        "anyOf": AT_LEAST_ONE_INPUT,
+        "allOf": [CUSTOM_NEEDS_BOTH],
         "description": "At least one of prompt, image_ids or identity_codes.",
     }
 
 
+PROJECT_NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 128}
 _LINKS = obj({"full_size": nullable(URL), "thumbnail": nullable(URL)}, ("full_size", "thumbnail"))
 _JOB_FIELDS: dict[str, Schema] = {
     "job_id": STRING,
@@ -126,7 +146,7 @@ SHAPES: dict[str, Schema] = {
         },
         ("error", "code", "required_credits", "in_progress_credits", "user_credits"),
     ),
-    "UploadRequest": obj({"filename": STRING, "project_name": {"type": "string", "minLength": 1, "maxLength": 128}}),
+    "UploadRequest": obj({"filename": STRING, "project_name": PROJECT_NAME}),
     "UploadResponse": obj(
         {
             "upload_url": URL,
@@ -135,8 +155,24 @@ SHAPES: dict[str, Schema] = {
             "filename": STRING,
             "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/webp"]},
             "project_name": nullable(STRING),
+            "project_id": INTEGER,
         },
         ("upload_url", "download_url", "file_id", "filename", "content_type"),
+    ),
+    "ProjectRequest": obj({"project_name": PROJECT_NAME}, ("project_name",)),
+    "Project": obj(
+        {
+            "project_id": INTEGER,
+            "project_key": STRING,
+            "project_name": STRING,
+            "project_text": STRING,
+            "created_at": TIMESTAMP,
+            "file_count": INTEGER,
+        },
+        ("project_id", "project_key", "project_name", "project_text", "created_at"),
+    ),
+    "ProjectList": obj(
+        {"projects": array(ref("Project")), "pagination": ref("Pagination")}, ("projects", "pagination")
     ),
     "EditChatRequest": _edit_chat_request(),
     "EditChatAccepted": obj(
@@ -159,8 +195,17 @@ SHAPES: dict[str, Schema] = {
             "created_at": TIMESTAMP,
             "width": nullable(INTEGER),
             "height": nullable(INTEGER),
+            "original_filename": STRING,
+            "download_filename": STRING,
         },
-        ("image_index", "group_index", "version", "output", "model_used", "status"),
+        (
+            "image_index",
+            "group_index",
+            "version",
+            "output",
+            "model_used",
+            "status",
+        ),
     ),
     "Summary": obj(
         {
@@ -200,7 +245,10 @@ SHAPES: dict[str, Schema] = {
         ("id", "name", "timestamp", "data"),
     ),
     "NotificationsRequest": obj(
-        {"id_task": {"anyOf": [STRING, array(STRING)]}, "name_list": {"anyOf": [STRING, array(STRING)]}}
+        {
+            "id_task": {"anyOf": [STRING, array(STRING), {"type": "null"}]},
+            "name_list": {"anyOf": [STRING, array(STRING), {"type": "null"}]},
+        }
     ),
     "WebhookRequest": obj({"url": URL}, ("url",)),
     "Webhook": obj(_WEBHOOK_FIELDS, ("id", "url", "is_active")),
@@ -221,9 +269,11 @@ SHAPES: dict[str, Schema] = {
         {"identities": array(ref("Identity")), "pagination": ref("Pagination")}, ("identities", "pagination")
     ),
     "IdentityUploadResponse": obj(
-        {"identity_code": STRING, "success": BOOLEAN, "face_detected": BOOLEAN}, ("identity_code", "success")
+        {**_IDENTITY_FIELDS, "success": BOOLEAN, "face_detected": BOOLEAN},
+        ("identity_code", "success"),
     ),
 }
+"""Name -> JSON Schema of every documented response body (``resolved(name)`` inlines references)."""
 
 
 def resolved(name: str) -> Schema:

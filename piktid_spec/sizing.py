@@ -6,6 +6,7 @@ from piktid_spec._provenance import documented, inferred
 from piktid_spec.request import EditChatRequest
 
 SIZE_BASE: dict[str, int] = {"1K": 1024, "2K": 2048, "4K": 4096}
+"""The long side in pixels of each output size label."""
 THUMBNAIL_LONG_SIDE = 256
 
 SIZING_PROVENANCE = {

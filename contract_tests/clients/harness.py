@@ -8,17 +8,10 @@ only through the mock (its journal, notifications and state), never by peeking i
 from __future__ import annotations
 
 import asyncio
-import io
-import queue
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
-
-from PIL import Image
 
 from contract_tests import checks
 from contract_tests.calls import Call, bounded, short
@@ -26,7 +19,7 @@ from contract_tests.checks import FINAL_STATUSES, waited_for_final_results
 from contract_tests.clients.protocol import ClientFactory, close
 from contract_tests.findings import Finding
 from mock_server.settings import Settings
-from mock_server.testing import LiveServer
+from mock_server.testing import LiveServer, sample_image, wait_until
 
 T = TypeVar("T")
 LATENCY = 0.1
@@ -55,9 +48,7 @@ def on_loop(server: LiveServer, fn: Callable[[], T]) -> T:
 def png_file(directory: Path, size: tuple[int, int], name: str = "product.png") -> Path:
     """A real PNG of ``size`` written to ``directory`` (the file the client is asked to upload)."""
     path = directory / name
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (180, 90, 30)).save(buffer, "PNG")
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(sample_image(*size))
     return path
 
 
@@ -107,15 +98,20 @@ class Session:
     def final_results(self, job_id: str) -> list[dict[str, Any]]:
         """The server's results of the job's latest generation, once final (bounded wait)."""
         backend = self.server.backend
-        deadline = time.monotonic() + SETTLE_TIMEOUT
-        while True:
+
+        def latest() -> list[dict[str, Any]]:
             body = on_loop(self.server, lambda: backend.results(backend.accounts.users[self.token], job_id))
-            results = body["results"]
-            last = max((r["image_index"] for r in results), default=0)
-            latest = [r for r in results if r["image_index"] == last]
-            if all(r["status"] in FINAL_STATUSES for r in latest) or time.monotonic() > deadline:
-                return latest
-            time.sleep(0.01)
+            last = max((r["image_index"] for r in body["results"]), default=0)
+            return [r for r in body["results"] if r["image_index"] == last]
+
+        def final() -> tuple[list[dict[str, Any]]] | None:
+            rows = latest()
+            return (rows,) if all(r["status"] in FINAL_STATUSES for r in rows) else None
+
+        try:
+            return wait_until(final, SETTLE_TIMEOUT, what=f"final results of {job_id}")[0]
+        except TimeoutError:
+            return latest()
 
     # --- composite steps --------------------------------------------------------------------------
     def generate_and_wait(self, request: dict[str, Any], *, same_job: str | None = None) -> list[Finding]:
@@ -148,39 +144,3 @@ class Session:
 
     def close(self) -> None:
         close(self.client)
-
-
-class Receiver:
-    """A webhook receiver on a free loopback port that keeps each delivery's raw body and headers."""
-
-    def __init__(self) -> None:
-        self.deliveries: queue.Queue[tuple[bytes, dict[str, str]]] = queue.Queue()
-        received = self.deliveries
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                received.put((body, {k.lower(): v for k, v in self.headers.items()}))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="contract-webhooks", daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/webhooks/piktid"
-
-    def next(self, timeout: float) -> tuple[bytes, dict[str, str]] | None:
-        try:
-            return self.deliveries.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()

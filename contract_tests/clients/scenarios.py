@@ -16,10 +16,10 @@ import httpx
 
 from contract_tests import checks
 from contract_tests.calls import Call, short
-from contract_tests.clients.harness import CALL_TIMEOUT, Receiver, Session, on_loop
+from contract_tests.clients.harness import CALL_TIMEOUT, Session, on_loop
 from contract_tests.clients.protocol import ClientFactory
 from contract_tests.findings import Finding, spec_of
-from mock_server.testing import LiveServer
+from mock_server.testing import Delivery, LiveServer, WebhookReceiver
 
 Scenario = Callable[[Session], "list[Finding] | None"]
 PROMPT = "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic."
@@ -145,17 +145,14 @@ def webhook_signature(s: Session) -> list[Finding] | None:
     verify = getattr(s.client, "verify_webhook", None)
     if not callable(verify):
         return None
-    receiver = Receiver()
-    try:
+    with WebhookReceiver() as receiver:
         answer = httpx.put(
             f"{s.server.url}/webhooks",
             json={"url": receiver.url},
             headers={"Authorization": f"Bearer {s.token}"},
             timeout=CALL_TIMEOUT,
         )
-        delivery = receiver.next(CALL_TIMEOUT)
-    finally:
-        receiver.close()
+        delivery = _next_delivery(receiver) if answer.status_code == 200 else None
     if answer.status_code != 200 or delivery is None:
         return [
             Finding(
@@ -166,10 +163,17 @@ def webhook_signature(s: Session) -> list[Finding] | None:
                 "",
             )
         ]
-    body, headers = delivery
     return checks.webhook_signature_verified.find(
-        verify, answer.json()["secret"], body, headers.get("x-webhook-signature", "")
+        verify, answer.json()["secret"], delivery.body, delivery.headers.get("x-webhook-signature", "")
     )
+
+
+def _next_delivery(receiver: WebhookReceiver) -> Delivery | None:
+    """The receiver's first delivery, or None when none comes within ``CALL_TIMEOUT`` (a finding, not a crash)."""
+    try:
+        return receiver.next(CALL_TIMEOUT)
+    except TimeoutError:
+        return None
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -188,6 +192,7 @@ SCENARIOS: dict[str, Scenario] = {
         webhook_signature,
     )
 }
+"""Scenario name -> scenario: the client suite, in the order it runs."""
 
 
 def general_findings(s: Session) -> list[Finding]:

@@ -7,23 +7,15 @@ as drawn: validation must reject them before any lookup.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image
-
 from contract_tests.server.targets import Target
+from mock_server.testing import sample_image
 from piktid_spec.validate import read_params
 
 IMAGE_SIZES = ((320, 240), (200, 360))
 """Input images of distinct shapes, so "match keeps the input image's size" is observable."""
-
-
-def png(size: tuple[int, int], color: tuple[int, int, int] = (40, 120, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def auth(token: str) -> dict[str, str]:
@@ -35,7 +27,9 @@ def upload(target: Target, token: str, size: tuple[int, int]) -> str:
     answer = target.http.post("/upload", json={"filename": "input.png"}, headers=auth(token))
     answer.raise_for_status()
     ticket = answer.json()
-    put = target.http.put(ticket["upload_url"], content=png(size), headers={"Content-Type": ticket["content_type"]})
+    put = target.http.put(
+        ticket["upload_url"], content=sample_image(*size), headers={"Content-Type": ticket["content_type"]}
+    )
     put.raise_for_status()
     return str(ticket["file_id"])
 

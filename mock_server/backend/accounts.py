@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class User:
+    """One account: its token, plan, balance, credits reserved by running variations and charged so far."""
+
     token: str
     plan: str
     credits: float

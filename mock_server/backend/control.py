@@ -95,6 +95,9 @@ class ControlService:
     def faults(self) -> list[dict[str, Any]]:
         return self.backend.faults()
 
+    def remove_fault(self, rule_id: int) -> bool:
+        return self.backend.remove_fault(rule_id)
+
     def clear_faults(self) -> None:
         self.backend.clear_faults()
 
@@ -103,3 +106,13 @@ class ControlService:
 
     def deliveries(self, user: str | None = None) -> list[dict[str, Any]]:
         return self.backend.deliveries(user)
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return self.backend.accounts()
+
+    def jobs(self, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` jobs with every generation and variation (``Backend.jobs_overview``)."""
+        return self.backend.jobs_overview(limit)
+
+    def newest_notification_id(self) -> int:
+        return self.backend.newest_notification_id()

@@ -46,3 +46,4 @@ class WasReset:
 
 
 Event = Published | AttemptStarted | Scheduled | WasReset
+"""What the backend tells its listeners (the runtime): one of these records, in the order it happened."""

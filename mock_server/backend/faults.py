@@ -23,11 +23,16 @@ STATUS_CODES = {
     402: "insufficient_credits",
     403: "content_blocked",
     404: "not_found",
+    409: "conflict",
     413: "body_too_large",
     429: "rate_limited",
     500: "internal_error",
     503: "service_unavailable",
 }
+FAULT_KINDS = KINDS
+"""The fault rule kinds the control API accepts (``kind`` of ``POST /_mock/faults``)."""
+FAULT_STATUS_CODES = STATUS_CODES
+"""Status an injected ``status`` rule may answer with -> the catalogue code of the body it sends."""
 
 
 @dataclass(slots=True)
@@ -125,13 +130,30 @@ class Faults:
         self.store.clear_faults()
 
 
-def fault_error(rule: FaultRule, credits: tuple[float, float] = (0.0, 0.0)) -> ApiError:
+INJECTED_EXISTING_IDENTITY = "PiktidSummer"
+"""An injected identity 409 names a shared identity every paid account can use, so a client that follows it works."""
+
+
+def _conflict(path: str | None) -> ApiError:
+    """A 409 shaped as the path's own: identity uploads name an identity, project creation a (null) project_id."""
+    where = path or ""
+    if where.startswith("/identity"):
+        return ApiError("identity_exists", existing_identity_code=INJECTED_EXISTING_IDENTITY)
+    if where.startswith("/project"):
+        return ApiError("project_exists", project_id=None)
+    return ApiError("conflict")
+
+
+def fault_error(rule: FaultRule, credits: tuple[float, float] = (0.0, 0.0), *, path: str | None = None) -> ApiError:
     """The documented body of an injected status (a 400 has the v2 ``detail`` list, as validation errors do).
 
     ``credits`` is the user's (balance, in progress): an injected 402 reports them truthfully and asks
-    for one more credit than is free, so the figures obey the documented 402 rule.
+    for one more credit than is free, so the figures obey the documented 402 rule. ``path`` (the
+    request's) shapes a 409: a null ``project_id`` sends a script to its ``GET /project`` fallback.
     """
     code = STATUS_CODES[rule.status or 500]
+    if code == "conflict":
+        return _conflict(path or rule.path)
     if code == "insufficient_credits":
         balance, in_progress = credits
         return ApiError(

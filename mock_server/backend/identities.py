@@ -1,7 +1,8 @@
-"""Identities: platform defaults by tier (codes like ``default-pro-xxxxxxxx``) and the user's own."""
+"""Identities: platform defaults by tier (codes like ``default-pro-xxxxxxxx``), shared ones, and the user's own."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,11 +18,17 @@ if TYPE_CHECKING:
 
 TIER_ORDER = tuple(PLANS)
 DEFAULT_NAMES = ("Ava", "Noah", "Mia")
+"""Names of every tier's default identities, in the order their codes are drawn."""
 SORT_KEYS = ("created_at", "name")
 ORDERS = ("desc", "asc")
 OWNERSHIPS = ("mine", "shared", "default")
 DOCS_IDENTITY_CODE = "default-pro-xxxxxxxx"
 """The code the docs' own snippet sends: the pro tier's first default has it, so the snippet runs verbatim."""
+SHARED_IDENTITIES = (("PiktidSummer", "Summer"), ("PiktidPremium", "Premium"))
+"""(code, name) of the example identities PiktID's client READMEs use, shared with every paid account."""
+SHARED_TIER = "paid"
+SHARED_KEY = "shared"
+"""Where the store's ``default_identities`` keeps the shared ones (not a tier name, so no tier's defaults clash)."""
 MAX_QUERY_DIGITS = 9
 """Longer numbers are out of every range; ``int()`` of thousands of digits raises instead of answering 400."""
 
@@ -36,13 +43,22 @@ class Identity:
     tag: str | None = None
     original_filename: str | None = None
     image: bytes | None = None
+    shared: bool = False
+    digest: str | None = None
+    """sha256 of ``image``: what "the same face" means in the mock is the same bytes."""
+
+    @property
+    def visibility(self) -> str:
+        if self.shared:
+            return "shared"
+        return "default" if self.owner is None else "private"
 
     def as_json(self, *, locked: bool = False) -> dict[str, Any]:
         return {
             "identity_code": self.identity_code,
             "name": self.name,
             "preprocessing_status": "completed",
-            "visibility": "default" if self.owner is None else "private",
+            "visibility": self.visibility,
             "link": None,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.created_at),
@@ -67,16 +83,17 @@ class Identities:
         self.store, self.ids = store, ids
 
     def draw_defaults(self, created_at: float) -> None:
-        """The platform's identities of every tier, drawn from the id source (so a seed reproduces them)."""
-        self.store.put_default_identities(
-            {
-                tier: [
-                    Identity(self._default_code(tier, index), f"{name} ({tier})", tier, None, created_at)
-                    for index, name in enumerate(DEFAULT_NAMES)
-                ]
-                for tier in TIER_ORDER
-            }
-        )
+        """The platform's identities: the shared ones (under ``SHARED_KEY``) and every tier's defaults,
+        drawn from the id source (so a seed reproduces them)."""
+        defaults = {
+            tier: [
+                Identity(self._default_code(tier, index), f"{name} ({tier})", tier, None, created_at)
+                for index, name in enumerate(DEFAULT_NAMES)
+            ]
+            for tier in TIER_ORDER
+        }
+        shared = [Identity(code, name, SHARED_TIER, None, created_at, shared=True) for code, name in SHARED_IDENTITIES]
+        self.store.put_default_identities({SHARED_KEY: shared, **defaults})
 
     def _default_code(self, tier: str, index: int) -> str:
         drawn = f"default-{tier}-{self.ids.hex(4)}"
@@ -95,25 +112,34 @@ class Identities:
         """A user's own identity; without a name it is "Identity N", counting only that user's."""
         if not (name and name.strip()):
             name = f"Identity {len(self.store.own_identities(owner)) + 1}"
-        identity = Identity(self.ids.hex(6), name, None, owner, now, tag, filename, image)
+        digest = hashlib.sha256(image).hexdigest() if image is not None else None
+        identity = Identity(self.ids.hex(6), name, None, owner, now, tag, filename, image, digest=digest)
         self.store.put_identity(identity)
         return identity
 
     def own(self, owner: str) -> list[Identity]:
         return self.store.own_identities(owner)
 
+    def same_image(self, owner: str, image: bytes) -> Identity | None:
+        """The user's own identity made from exactly these bytes, if any (the mock's face matching)."""
+        digest = hashlib.sha256(image).hexdigest()
+        return next((i for i in self.store.own_identities(owner) if i.digest == digest), None)
+
     def visible(self, owner: str, plan: str, *, include_locked: bool = False) -> list[tuple[Identity, bool]]:
-        """(identity, locked) pairs: the user's own, then the defaults of its tier (and above, locked)."""
+        """(identity, locked) pairs: the user's own, the shared ones, the defaults of its tier (and above, locked)."""
         mine = [(i, False) for i in self.store.own_identities(owner)]
         unlocked = _tiers_up_to(plan)
         stored = self.store.default_identities()
+        shared = [
+            (i, i.tier not in unlocked) for i in stored.get(SHARED_KEY, ()) if include_locked or i.tier in unlocked
+        ]
         defaults = [
             (i, tier not in unlocked)
             for tier in TIER_ORDER
             for i in stored[tier]
             if include_locked or tier in unlocked
         ]
-        return mine + defaults
+        return mine + shared + defaults
 
     def get(self, owner: str, plan: str, code: str) -> Identity:
         """An identity the user may use; 404 for unknown, another user's, or a locked tier's."""
@@ -147,6 +173,8 @@ class Identities:
 
 
 def _ownership(identity: Identity) -> str:
+    if identity.shared:
+        return "shared"
     return "default" if identity.owner is None else "mine"
 
 

@@ -20,6 +20,8 @@ DRAW_LIMIT = 1536
 
 @dataclass(frozen=True, slots=True)
 class RenderSpec:
+    """Everything an output image is drawn from, so the same link always renders the same pixels."""
+
     job_id: str
     image_index: int
     group_index: int

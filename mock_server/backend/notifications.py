@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Notification:
+    """One notification of a user's log (an ``image_result`` or ``batch_edit``), as SSE, webhooks and the API send it."""
+
     id: int
     owner: str
     name: str

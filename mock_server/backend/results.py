@@ -7,6 +7,7 @@ Quirk reproduced on purpose: an Image Playground job is a long-lived conversatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from mock_server.backend.files import Files
@@ -61,9 +62,30 @@ def _ref_links(backend: Sources, job: Job, ref: ImageRef) -> dict[str, str | Non
     }
 
 
+def original_filename(backend: Sources, job: Job, g: Generation) -> str:
+    """The uploaded name of the image a generation edits, traced back through the conversation.
+
+    A continuation edits an earlier output, so it keeps the name of the file that conversation
+    started from; a text-to-image conversation is named after its job (``<job_id>.png``).
+    """
+    ref = g.working
+    while ref is not None and ref.kind == "output":
+        ref = job.generations[ref.image_index].working
+    stored = backend.files.get(ref.key) if ref is not None else None
+    if stored is not None:
+        return stored.filename
+    return f"{job.job_id}.png"
+
+
+def download_filename(original: str, g: Generation, v: Variation) -> str:
+    """Where a client saves an output: the original's stem, the variation's indexes, ``.png`` (outputs are PNG)."""
+    return f"{PurePosixPath(original).stem or 'image'}_{g.image_index}_{v.group_index}.png"
+
+
 def _result(backend: Sources, job: Job, g: Generation, v: Variation) -> dict[str, Any]:
     done = v.status == "completed"
     refs = [r for r in (g.working, *g.references) if r is not None]
+    original = original_filename(backend, job, g)
     return {
         "job_id": job.job_id,
         "image_index": g.image_index,
@@ -81,8 +103,8 @@ def _result(backend: Sources, job: Job, g: Generation, v: Variation) -> dict[str
         "created_at": iso(g.created_at),
         "width": g.size[0],
         "height": g.size[1],
-        "original_filename": None,
-        "download_filename": f"{job.job_id}_{g.image_index}_{v.group_index}.png",
+        "original_filename": original,
+        "download_filename": download_filename(original, g, v),
         "input_description": g.request.prompt,
         "quality_score": None,
         "feedback": None,

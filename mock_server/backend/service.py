@@ -27,7 +27,9 @@ from mock_server.backend.images import RenderSpec
 from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
 from mock_server.backend.journal import Journal
 from mock_server.backend.links import Links
+from mock_server.backend.overview import job_overview
 from mock_server.backend.notifications import Filters, Notification, Notifications
+from mock_server.backend.projects import Projects, check_name
 from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import Sources, job_results, job_status
 from mock_server.backend.signing import Signer
@@ -52,6 +54,8 @@ Sender = Callable[[AttemptStarted], None]
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
+    """A job ``edit_chat`` accepted: the 202 body and the warnings a non-strict mock let through."""
+
     body: dict[str, Any]
     warnings: list[Violation]
 
@@ -65,6 +69,9 @@ class LiveFrame:
 
 
 class Backend:
+    """The mock's whole state and the API operations on it: what every endpoint, the control API and
+    the harness call. One instance is one mock; its settings, clock, id source and store decide every answer."""
+
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
         self.settings = settings or Settings()
         """The configuration (read-only for callers): the one attribute that is not an operation."""
@@ -94,6 +101,7 @@ class Backend:
         self._files = Files(store, self._clock, self._ids, self._links, s.upload_ttl, s.upload_max_bytes)
         self._identities = Identities(store, self._ids)
         self._identities.draw_defaults(self._clock.now())
+        self._projects = Projects(store, self._ids)
         self._scheduler = Scheduler(self._clock, store, self._run_work)
         self._scheduler.on_schedule = self._scheduled
         self._notifications = Notifications(self._clock, store, self._published)
@@ -155,9 +163,12 @@ class Backend:
         filename, project = body.get("filename"), body.get("project_name")
         if filename is not None and not isinstance(filename, str):
             raise ApiError("invalid_type", "filename: Wrong type: string expected.", field="filename")
-        if project is not None and not (isinstance(project, str) and 1 <= len(project) <= 128):
-            raise ApiError("invalid_parameter", "project_name: a string of 1 to 128 characters.", field="project_name")
-        return self._files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
+        if project is not None:
+            check_name(project)
+        answer = self._files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
+        if project is not None:
+            answer["project_id"] = self._projects.file_into(user.token, project, answer["file_id"], self._clock.now()).project_id
+        return answer
 
     def check_upload(
         self, file_id: str, query: Mapping[str, str], content_type: str | None, has_authorization: bool, length: int | None
@@ -180,6 +191,35 @@ class Backend:
         """(bytes, content type) an upload's download link names, or None (404) if not a live link."""
         stored = self._files.downloadable(file_id, name)
         return None if stored is None or stored.data is None else (stored.data, stored.content_type)
+
+    # --- projects ------------------------------------------------------------------------------
+    def create_project(self, user: User, body: object) -> dict[str, Any]:
+        """``POST /project {"project_name"}``: the new project, or 409 with the existing one's ``project_id``."""
+        if not isinstance(body, dict):
+            raise ApiError("invalid_body", "The request body must be a JSON object.")
+        if "project_name" not in body:
+            raise ApiError("invalid_parameter", "project_name: required.", field="project_name")
+        name = check_name(body["project_name"])
+        return self._projects.create(user.token, name, self._clock.now()).as_json()
+
+    def list_projects(self, user: User, query: Mapping[str, str]) -> dict[str, Any]:
+        return self._projects.listing(user.token, query)
+
+    # --- identities ----------------------------------------------------------------------------
+    def upload_identity(
+        self, user: User, image: bytes, filename: str | None, name: str | None, tag: str | None
+    ) -> dict[str, Any]:
+        """A new identity from a decodable face image; 409 naming the existing one for the same bytes."""
+        same = self._identities.same_image(user.token, image)
+        if same is not None:
+            raise ApiError(
+                "identity_exists",
+                f"image: this face is already saved as identity {same.identity_code!r}.",
+                existing_identity_code=same.identity_code,
+                existing_identity_name=same.name,
+            )
+        identity = self._identities.create(user.token, name, self._clock.now(), tag=tag, filename=filename, image=image)
+        return {**identity.as_json(), "success": True, "face_detected": True}
 
     # --- /edit-chat ----------------------------------------------------------------------------
     def edit_chat(self, user: User, payload: object, base_url: str, *, outcome: str | None = None) -> Accepted:
@@ -389,15 +429,6 @@ class Backend:
         """Codes the user may name in ``identity_codes``: its own, then its tier's defaults."""
         return [i.identity_code for i, locked in self._identities.visible(user.token, user.plan) if not locked]
 
-    def create_identity(
-        self, user: User, name: str | None, *, tag: str | None, filename: str | None, image: bytes
-    ) -> dict[str, Any]:
-        """``POST /identity/upload`` with a decodable image (the endpoint checks it)."""
-        identity = self._identities.create(
-            user.token, name, self._clock.now(), tag=tag, filename=filename, image=image
-        )
-        return {"identity_code": identity.identity_code, "success": True, "face_detected": True, "name": identity.name}
-
     # --- notifications ---------------------------------------------------------------------------
     def notifications(self, user: User, filters: Filters) -> list[dict[str, Any]]:
         """``POST /notifications``: the user's undeleted notifications, oldest first."""
@@ -451,7 +482,7 @@ class Backend:
         if rule is None:
             return None
         user = self._accounts.get(token or "")
-        return fault_error(rule, (user.credits, user.in_progress) if user else (0.0, 0.0))
+        return fault_error(rule, (user.credits, user.in_progress) if user else (0.0, 0.0), path=path)
 
     # --- accounts, clock and control -----------------------------------------------------------
     def authenticate(self, token: str | None) -> User:
@@ -490,6 +521,10 @@ class Backend:
         """The control API's view of a user (None if unknown): balance, reservations, charges, identities."""
         user = self._accounts.get(token)
         return None if user is None else self._account_view(user)
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every user's ``account`` view, in creation order."""
+        return [self._account_view(user) for user in self._store.users()]
 
     def _account_view(self, user: User) -> dict[str, Any]:
         own = [{"identity_code": i.identity_code, "name": i.name} for i in self._identities.own(user.token)]
@@ -542,6 +577,10 @@ class Backend:
     def faults(self) -> list[dict[str, Any]]:
         return [rule.as_json() for rule in self._faults.rules()]
 
+    def remove_fault(self, rule_id: int) -> bool:
+        """Drop one rule by id; False when there is none (used up or removed already)."""
+        return self._store.remove_fault(rule_id)
+
     def clear_faults(self) -> None:
         self._faults.clear()
 
@@ -550,6 +589,14 @@ class Backend:
 
     def clear_journal(self) -> None:
         self._journal.clear()
+
+    def newest_notification_id(self) -> int:
+        """The latest notification's id since the last reset (0 if none): what a viewer polls for change."""
+        return self._store.newest_notification_id()
+
+    def jobs_overview(self, limit: int) -> list[dict[str, Any]]:
+        """At most ``limit`` jobs, newest first, as plain data (see ``job_overview``)."""
+        return [job_overview(self._sources, job) for job in self._store.recent_jobs(limit)]
 
     def all_notifications(self, user: str | None = None) -> list[dict[str, Any]]:
         """Every notification (of ``user``), deleted ones too, with its owner."""

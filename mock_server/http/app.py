@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from mock_server.backend import ApiError, Backend
-from mock_server.http import endpoints, identities, notifications, storage, webhooks
+from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
+from mock_server.http.dashboard import dashboard_routes, redirect
 from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
 from mock_server.http.render import api_error, http_error, server_error
 from mock_server.runtime import runtime_for
@@ -24,6 +26,7 @@ ROUTES: list[BaseRoute] = [
     Route("/edit-chat", endpoints.edit_chat, methods=["POST"]),
     Route("/jobs/{job_id}/status", endpoints.job_status, methods=["GET"]),
     Route("/jobs/{job_id}/results", endpoints.job_results, methods=["GET"]),
+    Route("/project", projects.project, methods=["GET", "POST"]),
     Route("/identity", identities.list_identities, methods=["GET"]),
     Route("/identity/upload", identities.upload_identity, methods=["POST"]),
     Route("/identity/{identity_code}", identities.get_identity, methods=["GET"]),
@@ -34,7 +37,28 @@ ROUTES: list[BaseRoute] = [
     Route("/webhooks/test", webhooks.webhook_test, methods=["POST"]),
     Route("/storage/uploads/{file_id}", storage.put_upload, methods=["PUT"]),
     Route("/storage/files/{kind}/{item_id}/{name}", storage.download, methods=["GET"]),
+    Route("/openapi.json", apidocs.openapi_json, methods=["GET"]),
+    Route("/docs", apidocs.docs, methods=["GET"]),
 ]
+
+
+EXPOSED_HEADERS = ("Retry-After", "Allow")
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Preflights answered and CORS headers on every answer, for the configured origins (none: no CORS)."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=list(EXPOSED_HEADERS),
+            max_age=600,
+        )
+    ]
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> Starlette:
@@ -54,11 +78,16 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         yield
         runtime.stop()
 
-    routes = [*ROUTES, Mount("/_mock", routes=control_routes())] if settings.control else list(ROUTES)
+    control = [Route("/_mock", redirect), Mount("/_mock", routes=[*control_routes(), *dashboard_routes()])]
+    routes = [*ROUTES, *control] if settings.control else list(ROUTES)
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(JournalMiddleware, backend=backend), Middleware(FaultMiddleware, backend=backend)],
+        middleware=[
+            *_cors(settings),
+            Middleware(JournalMiddleware, backend=backend),
+            Middleware(FaultMiddleware, backend=backend),
+        ],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
     )
     app.router.redirect_slashes = False

@@ -27,7 +27,7 @@ async def get_identity(request: Request) -> Response:
 
 
 async def upload_identity(request: Request) -> Response:
-    """Multipart ``image`` (+ ``name``, ``tag``): 400 when the image is missing or not decodable."""
+    """Multipart ``image`` (+ ``name``, ``tag``): 400 missing or undecodable image, 409 the same image again."""
     user = user_of(request)
     body = await read_body(request, MAX_IDENTITY_BYTES)
     form = await replay(request, body).form(max_files=1, max_fields=10)
@@ -37,11 +37,11 @@ async def upload_identity(request: Request) -> Response:
     data = await image.read()
     if await to_thread.run_sync(probe_image, data) is None:
         raise ApiError("undecodable_image", "image: the file is not a decodable image.", field="image")
-    created = backend_of(request).create_identity(
+    answer = backend_of(request).upload_identity(
         user,
+        data,
+        image.filename,
         name if isinstance(name, str) else None,
-        tag=tag if isinstance(tag, str) else None,
-        filename=image.filename,
-        image=data,
+        tag if isinstance(tag, str) else None,
     )
-    return json_response(created)
+    return json_response(answer)

@@ -67,7 +67,7 @@ async def read_body(request: Request, limit: int, too_large: Callable[[], ApiErr
 async def read_json(request: Request, *, optional: bool = False) -> Any:
     """Parsed JSON of any shape; 400 ``invalid_json`` for bytes that are not JSON, 413 past the limit."""
     raw = await read_body(request, backend_of(request).settings.request_max_bytes)
-    if optional and not raw.strip():
+    if optional and not raw:
         return {}
     try:
         return json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)

@@ -29,13 +29,16 @@ async def api_error(request: Request, exc: Exception) -> Response:
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
-    """Routing errors (unknown path, wrong method, bad multipart) in the same error body."""
+    """Routing errors (unknown path, wrong method, bad multipart) in the same error body.
+
+    A 405 keeps Starlette's ``Allow`` header: HTTP requires one naming the path's methods.
+    """
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
         exc.status_code, "invalid_parameter"
     )
     message = f"No route for {request.method} {request.url.path}." if code == "not_found" else str(exc.detail)
-    return error_response(ApiError(code, message))
+    return error_response(ApiError(code, message, headers=dict(exc.headers or {})))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

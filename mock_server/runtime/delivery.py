@@ -26,6 +26,8 @@ def _tls() -> ssl.SSLContext:
 
 
 class Deliverer:
+    """Makes each webhook attempt the backend starts as a background task and reports how it went."""
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.tasks: set[asyncio.Task[None]] = set()

@@ -16,6 +16,8 @@ from mock_server.runtime.timer import Timer
 
 
 class Runtime:
+    """The edge of one backend: its open streams, webhook attempts in flight and real-clock timer."""
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.streams = Streams()

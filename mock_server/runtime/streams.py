@@ -33,6 +33,8 @@ class Frame:
 
 
 class Streams:
+    """The open SSE streams of one backend; ``subscriptions`` counts them (the control API shows it)."""
+
     def __init__(self) -> None:
         self.subscriptions: set[Subscription] = set()
 

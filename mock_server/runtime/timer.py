@@ -12,6 +12,8 @@ from mock_server.backend import Backend, Event, Scheduled, WasReset
 
 
 class Timer:
+    """One asyncio timer armed for the earliest pending work (real clock only)."""
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.loop: asyncio.AbstractEventLoop | None = None

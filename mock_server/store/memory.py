@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mock_server.backend.jobs import Job
     from mock_server.backend.journal import Entry
     from mock_server.backend.notifications import Notification
+    from mock_server.backend.projects import Project
     from mock_server.backend.webhooks import Attempt, Delivery, WebhookConfig
     from mock_server.backend.work import Work
 
@@ -43,6 +44,7 @@ class MemoryStore:
         self._jobs: dict[str, Job] = {}
         self._defaults: dict[str, list[Identity]] = {}
         self._identities: dict[str, Identity] = {}
+        self._projects: dict[tuple[str, str], Project] = {}
         self._log: dict[str, list[Notification]] = {}
         self._newest = 0
         self._webhooks: dict[str, WebhookConfig] = {}
@@ -64,6 +66,9 @@ class MemoryStore:
 
     def put_user(self, user: User) -> None:
         self._users[user.token] = user
+
+    def users(self) -> list[User]:
+        return list(self._users.values())
 
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
         user = self._users[token]
@@ -104,6 +109,9 @@ class MemoryStore:
     def put_job(self, job: Job) -> None:
         self._jobs[job.job_id] = job
 
+    def recent_jobs(self, limit: int) -> list[Job]:
+        return sorted(self._jobs.values(), key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]
+
     def default_identities(self) -> dict[str, list[Identity]]:
         return self._defaults
 
@@ -118,6 +126,24 @@ class MemoryStore:
 
     def put_identity(self, identity: Identity) -> None:
         self._identities[identity.identity_code] = identity
+
+    def add_project(self, project: Project) -> Project:
+        key = (project.owner, project.name)
+        if key not in self._projects:
+            project.project_id = len(self._projects) + 1
+            self._projects[key] = project
+        return self._projects[key]
+
+    def get_project(self, owner: str, name: str) -> Project | None:
+        return self._projects.get((owner, name))
+
+    def add_project_file(self, owner: str, name: str, file_id: str) -> Project:
+        project = self._projects[(owner, name)]
+        project.file_ids.append(file_id)
+        return project
+
+    def projects(self, owner: str) -> list[Project]:
+        return [p for p in self._projects.values() if p.owner == owner]
 
     # --- notifications ---------------------------------------------------------------------------
     def append_notification(self, notification: Notification) -> None:
@@ -199,6 +225,12 @@ class MemoryStore:
             return rule
         return None
 
+    def remove_fault(self, rule_id: int) -> bool:
+        kept = [rule for rule in self._rules if rule.id != rule_id]
+        found = len(kept) != len(self._rules)
+        self._rules[:] = kept
+        return found
+
     def clear_faults(self) -> None:
         self._rules.clear()
 
@@ -238,6 +270,7 @@ class MemoryStore:
             "users": len(self._users),
             "files": len(self._files),
             "jobs": len(self._jobs),
+            "projects": len(self._projects),
             "notifications": sum(len(v) for v in self._log.values()),
             "deliveries": len(self._deliveries),
             "journal": len(self._journal),

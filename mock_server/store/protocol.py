@@ -5,7 +5,7 @@ and write the state only through these methods. Each method is one atomic step: 
 processes share a store (a Redis store), an implementation makes each call one round trip (a
 script or a pipeline), so a request costs O(1) round trips whatever the size of the state.
 
-Records are plain dataclasses (``User``, ``StoredFile``, ``Job``, ``Identity``, ``WebhookConfig``,
+Records are plain dataclasses (``User``, ``StoredFile``, ``Job``, ``Identity``, ``Project``, ``WebhookConfig``,
 ``Delivery``, ``Notification``, ``FaultRule``, ``Entry``, ``Work``): no closures, locks or live
 objects, so a store may serialise them. A record read with ``get_*`` and changed is written back
 with ``put_*``; the memory store hands out the stored object itself, so ``put_*`` costs nothing there.
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mock_server.backend.jobs import Job
     from mock_server.backend.journal import Entry
     from mock_server.backend.notifications import Notification
+    from mock_server.backend.projects import Project
     from mock_server.backend.faults import FaultRule
     from mock_server.backend.work import Work
     from mock_server.backend.webhooks import Attempt, Delivery, WebhookConfig
@@ -43,6 +44,8 @@ class Store(Protocol):
     # --- accounts and credits --------------------------------------------------------------------
     def get_user(self, token: str) -> User | None: ...
     def put_user(self, user: User) -> None: ...
+    def users(self) -> list[User]:
+        """Every user, in creation order."""
 
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
         """Reserve ``amount`` if ``credits - in_progress >= amount``; (reserved, credits, in_progress) before."""
@@ -58,6 +61,8 @@ class Store(Protocol):
     def put_file(self, stored: StoredFile) -> None: ...
     def get_job(self, job_id: str) -> Job | None: ...
     def put_job(self, job: Job) -> None: ...
+    def recent_jobs(self, limit: int) -> list[Job]:
+        """At most ``limit`` jobs, newest first (by creation time, then id)."""
 
     def default_identities(self) -> dict[str, list[Identity]]:
         """The platform's identities by tier (drawn at a clear, so a seed reproduces their codes)."""
@@ -70,6 +75,16 @@ class Store(Protocol):
         """A user-created identity by code (defaults are in ``default_identities``)."""
 
     def put_identity(self, identity: Identity) -> None: ...
+
+    def add_project(self, project: Project) -> Project:
+        """Keep ``project`` under the next project id unless its owner has the name: then the kept one."""
+
+    def get_project(self, owner: str, name: str) -> Project | None: ...
+    def add_project_file(self, owner: str, name: str, file_id: str) -> Project:
+        """Append an upload to an existing project; the project after it."""
+
+    def projects(self, owner: str) -> list[Project]:
+        """A user's projects, oldest first."""
 
     # --- notifications ---------------------------------------------------------------------------
     def append_notification(self, notification: Notification) -> None:
@@ -114,6 +129,9 @@ class Store(Protocol):
     ) -> FaultRule | None:
         """The first live rule of ``kind`` matching, consuming one of its ``times`` (a seeded draw for
         ``probability`` < 1); a spent rule is removed."""
+
+    def remove_fault(self, rule_id: int) -> bool:
+        """Drop one rule by id; False when there is none (used up or removed already)."""
 
     def clear_faults(self) -> None: ...
     def append_journal(self, entry: Entry) -> Entry:

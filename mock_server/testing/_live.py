@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from types import TracebackType
 
 import uvicorn
@@ -13,6 +12,7 @@ from mock_server.backend import Backend
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl
+from mock_server.testing._wait import wait_until
 
 START_TIMEOUT = 10.0
 
@@ -36,6 +36,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
+        """``http://host:port`` of the server (no trailing slash), known before ``start()``."""
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> LiveServer:
@@ -43,11 +44,12 @@ class LiveServer:
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="piktid-mock-live", daemon=True
         )
         self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError(f"piktid-mock did not start on {self.url}")
-            time.sleep(0.005)
+        thread = self._thread
+        wait_until(
+            lambda: self._server.started or not thread.is_alive(), START_TIMEOUT, what=f"piktid-mock on {self.url}"
+        )
+        if not self._server.started:
+            raise RuntimeError(f"piktid-mock did not start on {self.url}")
         return self
 
     def stop(self) -> None:

@@ -56,10 +56,10 @@ def make_receiver() -> Iterator[Callable[..., Receiver]]:
     def make(*, start: bool = True, **options: Any) -> Receiver:
         receivers.append(Receiver(**options))
         if start:
-            receivers[-1].server.start()
+            receivers[-1].start()
         return receivers[-1]
 
     yield make
     for receiver in receivers:
         receiver.release()
-        receiver.server.stop()
+        receiver.stop()

@@ -3,8 +3,8 @@
 Nothing here sleeps for a fixed time: every wait is on a condition with a deadline, and the
 mock's clock is moved with ``control.advance``. An ``SseStream`` reads with httpx + httpx_sse
 in its own thread and collects frames; ``close()`` shuts its socket down the way a killed client
-would. A ``Receiver`` is a Starlette app on uvicorn on 127.0.0.1 that records every POST and
-answers from a per-event script; until ``start()`` its port is bound but refuses connections.
+would. A ``Receiver`` is the public ``WebhookReceiver`` answering from a per-event script; until
+``start()`` its port is bound but refuses connections. ``wait_until`` is the public one too.
 """
 
 from __future__ import annotations
@@ -13,23 +13,16 @@ import contextlib
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import anyio.to_thread
 import httpx
-import uvicorn
 from httpx_sse import connect_sse
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from mock_server.settings import Settings
-from mock_server.testing import LiveServer
+from mock_server.testing import Delivery, LiveServer, WebhookReceiver, wait_until
 
 T = TypeVar("T")
 TOKEN = "tok-events-alice"
@@ -53,18 +46,6 @@ def events_settings(**changes: Any) -> Settings:
         }
         | changes
     )
-
-
-def wait_until(predicate: Callable[[], T], what: str, timeout: float = DEADLINE) -> T:
-    """Poll ``predicate`` until it returns something truthy (and return that), or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.005)
 
 
 class Collector(Generic[T]):
@@ -224,93 +205,42 @@ def has_id(notification_id: int) -> Callable[[list[Frame]], bool]:
 
 
 # --- webhook receivers ----------------------------------------------------------------------------
-class ThreadedServer:
-    """An ASGI app on uvicorn in a daemon thread, on a loopback socket bound at construction.
-
-    Until ``start()`` the port is bound but not listening, so connections to it are refused:
-    a receiver that is down, at an address that stays reserved for it.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.port: int = self.socket.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-        self._thread.start()
-        wait_until(lambda: self._server.started or not self._thread.is_alive(), "the receiver to start")
-        assert self._server.started, "the receiver did not start"
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(DEADLINE)
-        self.socket.close()
-
-
-@dataclass(frozen=True, slots=True)
-class Received:
-    headers: dict[str, str]
-    body: bytes
-    answered: int
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def event(self) -> str:
-        return self.headers["x-webhook-event"]
-
-    @property
-    def delivery(self) -> str:
-        return self.headers["x-webhook-delivery"]
-
-
-@dataclass
-class Receiver:
-    """Records every POST to ``/hook`` and answers from ``script[event]`` in turn, then ``default``.
+class Receiver(WebhookReceiver):
+    """A ``WebhookReceiver`` answering ``script[event]`` in turn, then ``default``.
 
     Events named in ``hold`` wait (up to ``DEADLINE``) until ``release()`` before answering.
     """
 
-    script: dict[str, list[int]] = field(default_factory=dict)
-    default: int = 204
-    hold: frozenset[str] = frozenset()
-    received: Collector[Received] = field(default_factory=Collector)
-    released: threading.Event = field(default_factory=threading.Event)
+    def __init__(
+        self, script: dict[str, list[int]] | None = None, default: int = 204, hold: frozenset[str] = frozenset()
+    ) -> None:
+        super().__init__(answers=self._answer)
+        self.script = {event: list(statuses) for event, statuses in (script or {}).items()}
+        self.default, self.hold = default, hold
+        self.released = threading.Event()
+        self._script_lock = threading.Lock()
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self.server = ThreadedServer(Starlette(routes=[Route("/hook", self._handle, methods=["POST"])]))
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.port}/hook"
-
-    async def _handle(self, request: Request) -> Response:
-        body, event = await request.body(), request.headers.get("x-webhook-event", "")
-        if event in self.hold:
-            await anyio.to_thread.run_sync(self.released.wait, DEADLINE)
-        with self._lock:
-            queue = self.script.get(event) or []
-            status = queue.pop(0) if queue else self.default
-        self.received.add(Received(dict(request.headers), body, status))
-        return Response(status_code=status)
+    def _answer(self, delivery: Delivery) -> int:
+        if delivery.event in self.hold:
+            self.released.wait(DEADLINE)
+        with self._script_lock:
+            queue = self.script.get(delivery.event) or []
+            return queue.pop(0) if queue else self.default
 
     def release(self) -> None:
         self.released.set()
 
-    def of(self, event: str) -> list[Received]:
-        return [r for r in self.received.items() if r.event == event]
+    def of(self, event: str) -> list[Delivery]:
+        return [r for r in self.all() if r.event == event]
 
-    def wait(self, event: str, count: int) -> list[Received]:
+    def wait(self, event: str, count: int) -> list[Delivery]:
         """The requests of ``event`` once there are at least ``count``."""
-        self.received.wait_for(lambda rs: sum(r.event == event for r in rs) >= count, f"{count} x {event}")
-        return self.of(event)
+
+        def enough() -> list[Delivery] | None:
+            found = self.of(event)
+            return found if len(found) >= count else None
+
+        return wait_until(enough, DEADLINE, what=f"{count} x {event}")
 
 
 def deliveries(server: LiveServer, event: str | None = None, user: str | None = None) -> list[dict[str, Any]]:
@@ -333,7 +263,7 @@ def wait_settled(server: LiveServer, event: str, count: int, attempts: int = 1) 
         )
         return found if done else None
 
-    return wait_until(ready, f"{count} settled {event} deliveries with {attempts} attempts")
+    return wait_until(ready, DEADLINE, what=f"{count} settled {event} deliveries with {attempts} attempts")
 
 
 def put_webhook(server: LiveServer, token: str, url: str) -> dict[str, Any]:
@@ -342,5 +272,5 @@ def put_webhook(server: LiveServer, token: str, url: str) -> dict[str, Any]:
     return response.json()
 
 
-def events_of(received: Iterable[Received], event: str) -> list[Received]:
+def events_of(received: Iterable[Delivery], event: str) -> list[Delivery]:
     return [r for r in received if r.event == event]

@@ -82,7 +82,7 @@ def run_snippet(server: LiveServer, job_id: str, *, fixed: bool, when: str = "li
         )
     )
     if when == "live":
-        wait_until(lambda: server.control.open_streams() or snippet.done(), "the snippet to connect")
+        wait_until(lambda: server.control.open_streams() or snippet.done(), what="the snippet to connect")
     server.control.advance(LATENCY)
     snippet.result(timeout=10)
     return printed
@@ -129,4 +129,4 @@ def test_unfixed_snippet_only_gets_through_when_the_result_is_already_in_the_bac
 def test_the_snippet_leaves_no_subscription_behind(server: LiveServer) -> None:
     job = start_job(server, TOKEN)
     run_snippet(server, job, fixed=True)
-    wait_until(lambda: not server.control.open_streams(), "the snippet's subscription to go", timeout=2)
+    wait_until(lambda: not server.control.open_streams(), 2, what="the snippet's subscription to go")

@@ -28,9 +28,9 @@ def test_n_jobs_x_4_variations_give_every_stream_and_the_webhook_each_result_exa
         live = stream.wait_live(lambda fs: any(f.id == last for f in fs), "the last event on every stream")
         results = [(f.json["data"]["id_task"], f.json["data"]["group_index"]) for f in live if f.name == "image_result"]
         assert len(results) == JOBS * VARIATIONS and set(results) == expected
-    wait_until(lambda: all(d["status"] == "delivered" for d in deliveries(server)), "every delivery to land")
+    wait_until(lambda: all(d["status"] == "delivered" for d in deliveries(server)), what="every delivery to land")
     received = receiver.of("image_result")
     assert len(received) == JOBS * VARIATIONS
-    assert {(r.json["data"]["id_task"], r.json["data"]["group_index"]) for r in received} == expected
-    per_delivery = Counter(r.delivery for r in receiver.received.items())
+    assert {(r.json()["data"]["id_task"], r.json()["data"]["group_index"]) for r in received} == expected
+    per_delivery = Counter(r.headers["x-webhook-delivery"] for r in receiver.all())
     assert set(per_delivery.values()) == {1} and len(per_delivery) == len(deliveries(server))

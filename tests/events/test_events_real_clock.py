@@ -23,9 +23,9 @@ def test_results_stream_and_retries_need_no_one_to_move_the_clock(
     assert {f.json["data"]["id_task"] for f in live} == {job}
     wait_until(
         lambda: deliveries(server) and all(d["status"] == "delivered" for d in deliveries(server)),
-        "every delivery, retries included, to land",
+        what="every delivery, retries included, to land",
     )
     for delivery in deliveries(server, "image_result"):
         gaps = [b["at"] - a["at"] for a, b in zip(delivery["attempts"], delivery["attempts"][1:], strict=False)]
         assert all(gap >= 0.05 * 2**n - 0.01 for n, gap in enumerate(gaps))
-    assert sorted(r.answered for r in receiver.of("image_result")) == [204, 204, 500, 503]
+    assert sorted(r.status for r in receiver.of("image_result")) == [204, 204, 500, 503]

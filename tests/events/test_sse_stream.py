@@ -170,9 +170,9 @@ def test_a_disconnecting_client_frees_its_subscription_at_once(server: LiveServe
     first, second = open_stream(server), open_stream(server)
     assert server.control.open_streams() == 2
     first.close()
-    wait_until(lambda: server.control.open_streams() == 1, "the closed stream's subscription to go", timeout=2)
+    wait_until(lambda: server.control.open_streams() == 1, 2, what="the closed stream's subscription to go")
     second.close()
-    wait_until(lambda: not server.control.open_streams(), "every subscription to go", timeout=2)
+    wait_until(lambda: not server.control.open_streams(), 2, what="every subscription to go")
 
 
 def test_head_never_holds_a_subscription(server: LiveServer) -> None:
@@ -204,7 +204,7 @@ def test_a_dropped_stream_fault_ends_the_stream_and_frees_it(server: LiveServer,
     start_job(server, TOKEN)
     assert stream.ended.wait(5), "the stream stayed open"
     assert [f.name for f in stream.live()] == ["batch_edit"]
-    wait_until(lambda: not server.control.open_streams(), "the subscription to go", timeout=2)
+    wait_until(lambda: not server.control.open_streams(), 2, what="the subscription to go")
 
 
 def test_a_reset_ends_open_streams_so_clients_reconnect_to_the_new_state(server: LiveServer, open_stream: Open) -> None:
@@ -213,7 +213,7 @@ def test_a_reset_ends_open_streams_so_clients_reconnect_to_the_new_state(server:
     stream = open_stream(server)
     server.control.reset()
     assert stream.ended.wait(5), "the stream outlived the reset"
-    wait_until(lambda: not server.control.open_streams(), "the old subscription to go", timeout=2)
+    wait_until(lambda: not server.control.open_streams(), 2, what="the old subscription to go")
     reconnected = open_stream(server, headers={"Last-Event-ID": stream.backfill()[-1].id})
     assert reconnected.backfill() == []
     job = start_job(server, TOKEN)

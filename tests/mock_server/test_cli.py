@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from mock_support import REPO, USERS_FILE
 from starlette.applications import Starlette
 
 from mock_server import cli
+from mock_server.testing import wait_until
 
 START_TIMEOUT = 30.0
 
@@ -88,15 +88,15 @@ def free_port() -> int:
 
 
 def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
+    def listening() -> bool:
+        assert process.poll() is None, "piktid-mock serve exited before it listened"
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
         except OSError:
-            assert process.poll() is None, "piktid-mock serve exited before it listened"
-            assert time.monotonic() < deadline, f"piktid-mock serve did not listen on {port}"
-            time.sleep(0.05)
+            return False
+        return True
+
+    wait_until(listening, START_TIMEOUT, what=f"piktid-mock serve to listen on {port}")
 
 
 @pytest.fixture

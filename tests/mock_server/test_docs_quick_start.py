@@ -54,7 +54,10 @@ def start(api_url: str, payload: dict[str, Any]) -> str:
 
 
 def poll_results(api_url: str, job_id: str) -> dict[str, Any]:
-    """GET /jobs/{id}/results until each result's own status is final (status is always completed)."""
+    """GET /jobs/{id}/results until each result's own status is final (status is always completed).
+
+    The docs' polling loop kept on purpose (not ``mock_server.testing.wait_until``): it is what users copy.
+    """
     deadline = time.monotonic() + POLL_TIMEOUT
     while True:
         response = requests.get(

@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 from mock_support import IMAGES, OTHER, Env
 
-from mock_server.backend import DEFAULT_NAMES
+from mock_server.backend import DEFAULT_NAMES, SHARED_IDENTITIES
 
 pytestmark = pytest.mark.anyio
 
 TIERS = ("free", "paid", "pro")
+SHARED = [code for code, _ in SHARED_IDENTITIES]
+VISIBLE_TO_PRO = len(TIERS) * len(DEFAULT_NAMES) + len(SHARED)
 
 
 async def listing(env: Env, query: str = "", token: str | None = None) -> dict[str, Any]:
@@ -33,29 +35,28 @@ async def create(env: Env, name: str = "Jane", *, token: str | None = None) -> s
 async def test_a_pro_user_starts_with_the_defaults_of_every_tier_up_to_pro(env: Env) -> None:
     body = await listing(env)
     codes = [i["identity_code"] for i in body["identities"]]
-    assert body["pagination"]["total"] == len(codes) == len(TIERS) * len(DEFAULT_NAMES)
+    assert body["pagination"]["total"] == len(codes) == VISIBLE_TO_PRO
     assert "default-pro-xxxxxxxx" in codes
-    assert all(
-        c.startswith(f"default-{i['tier']}-") and len(c.rsplit("-", 1)[1]) == 8
-        for c, i in zip(codes, body["identities"], strict=True)
-    )
+    defaults = [(c, i) for c, i in zip(codes, body["identities"], strict=True) if c not in SHARED]
+    assert len(defaults) == len(TIERS) * len(DEFAULT_NAMES)
+    assert all(c.startswith(f"default-{i['tier']}-") and len(c.rsplit("-", 1)[1]) == 8 for c, i in defaults)
     assert not any(i["locked"] for i in body["identities"])
 
 
 async def test_pagination_splits_the_list_into_pages(env: Env) -> None:
     pages = [await listing(env, f"?per_page=4&page={page}") for page in (1, 2, 3, 4)]
-    assert [len(p["identities"]) for p in pages] == [4, 4, 1, 0]
+    assert [len(p["identities"]) for p in pages] == [4, 4, 3, 0]
     assert pages[1]["pagination"] == {
         "page": 2,
         "per_page": 4,
-        "total": 9,
+        "total": 11,
         "pages": 3,
         "has_next": True,
         "has_prev": True,
     }
     assert not pages[2]["pagination"]["has_next"]
     seen = [i["identity_code"] for p in pages for i in p["identities"]]
-    assert len(set(seen)) == 9
+    assert len(set(seen)) == 11
 
 
 async def test_search_sort_and_order(env: Env) -> None:
@@ -73,7 +74,9 @@ async def test_ownership_separates_mine_from_the_defaults(env: Env) -> None:
     assert [(i["identity_code"], i["name"]) for i in mine["identities"]] == [(code, "Jane")]
     defaults = await listing(env, "?ownership=default")
     assert code not in {i["identity_code"] for i in defaults["identities"]} and defaults["pagination"]["total"] == 9
-    assert (await listing(env, "?ownership=shared"))["identities"] == []
+    shared = (await listing(env, "?ownership=shared"))["identities"]
+    assert sorted(i["identity_code"] for i in shared) == sorted(SHARED)
+    assert {i["visibility"] for i in shared} == {"shared"}
 
 
 async def test_include_locked_shows_higher_tiers_as_locked(env: Env) -> None:

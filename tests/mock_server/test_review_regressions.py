@@ -6,15 +6,13 @@ Every case here is a concrete request a client (or a test) can send; the mock mu
 
 from __future__ import annotations
 
-import io
-
 import httpx
 import pytest
 from mock_support import ASGI_BASE, TOKEN, asgi_client
-from PIL import Image
 from starlette.routing import Route
 
 from mock_server import Backend, Settings, create_app
+from mock_server.testing import sample_image
 
 pytestmark = pytest.mark.anyio
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -37,12 +35,6 @@ async def _uploaded(client: httpx.AsyncClient, data: bytes) -> dict:
     put = await client.put(upload["upload_url"], content=data, headers={"Content-Type": "image/png"})
     assert put.status_code == 200
     return upload
-
-
-def _png(size: tuple[int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("1", size).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 async def test_non_ascii_signatures_are_refused_not_crashed(client: httpx.AsyncClient) -> None:
@@ -113,7 +105,7 @@ async def test_a_webhook_url_on_port_zero_is_refused(client: httpx.AsyncClient) 
 
 
 async def test_an_input_over_7000_x_7000_pixels_is_refused_at_edit_chat(client: httpx.AsyncClient) -> None:
-    upload = await _uploaded(client, _png((7008, 7008)))
+    upload = await _uploaded(client, sample_image(7008, 7008, mode="1"))
     response = await client.post("/edit-chat", headers=AUTH, json={"prompt": "x", "image_ids": [upload["file_id"]]})
     assert (response.status_code, response.json()["code"]) == (400, "undecodable_image")
 

@@ -90,7 +90,7 @@ def test_loopback_passes_through_and_other_hosts_are_refused(receiver):
         assert httpx.post(receiver.url, content=b"hello").status_code == 204
         with pytest.raises(respx.models.AllMockedAssertionError):
             httpx.get("https://example.com/")
-    assert receiver.received[0][1] == b"hello"
+    assert receiver.next().body == b"hello"
 
 
 def test_it_composes_with_the_users_own_respx_routes():

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from mock_server.testing import mock_piktid
+from mock_server.testing import WebhookReceiver, mock_piktid, sample_image, wait_until
 
 API = "https://v2.api.piktid.com"
 JOB = {"prompt": "a red bicycle", "size": "1K"}
@@ -64,12 +64,12 @@ def test_advance_moves_the_rate_limit_window(piktid_mock, api):
 
 
 @pytest.mark.piktid_mock(clock="manual")
-def test_advance_expires_upload_urls(piktid_mock, api, png_bytes):
+def test_advance_expires_upload_urls(piktid_mock, api):
     early, late = (api.post("/upload", json={"filename": "a.png"}).json() for _ in range(2))
     ttl = piktid_mock.backend.settings.upload_ttl
 
     def put(target: dict) -> httpx.Response:
-        return httpx.put(target["upload_url"], headers={"Content-Type": "image/png"}, content=png_bytes())
+        return httpx.put(target["upload_url"], headers={"Content-Type": "image/png"}, content=sample_image())
 
     piktid_mock.advance(ttl - 1)
     assert put(early).status_code == 200
@@ -79,14 +79,14 @@ def test_advance_expires_upload_urls(piktid_mock, api, png_bytes):
 
 
 @pytest.mark.piktid_mock(clock="manual")
-def test_advance_fires_webhook_retries(piktid_mock, api, receiver, wait_until):
-    receiver.statuses = [500, 500]
-    api.put("/webhooks", json={"url": receiver.url})
-    wait_until(lambda: len(receiver.received) == 1)
-    backoff = piktid_mock.backend.settings.webhook_backoff
-    for attempt, delay in enumerate([backoff, 2 * backoff], start=2):
-        wait_until(lambda: piktid_mock.pending() == 1)
-        piktid_mock.advance(delay)
-        wait_until(lambda n=attempt: len(receiver.received) == n)
-    wait_until(lambda: piktid_mock.deliveries()[0]["status"] == "delivered")
+def test_advance_fires_webhook_retries(piktid_mock, api):
+    with WebhookReceiver(answers=[500, 500, 204]) as receiver:
+        api.put("/webhooks", json={"url": receiver.url})
+        wait_until(lambda: len(receiver.all()) == 1)
+        backoff = piktid_mock.backend.settings.webhook_backoff
+        for attempt, delay in enumerate([backoff, 2 * backoff], start=2):
+            wait_until(lambda: piktid_mock.pending() == 1)
+            piktid_mock.advance(delay)
+            wait_until(lambda n=attempt: len(receiver.all()) == n)
+        wait_until(lambda: piktid_mock.deliveries()[0]["status"] == "delivered")
     assert [a["status_code"] for a in piktid_mock.deliveries()[0]["attempts"]] == [500, 500, 204]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from mock_server import Settings
-from mock_server.testing import mock_piktid
+from mock_server.testing import mock_piktid, sample_image
 
 API = "https://v2.api.piktid.com"
 JOB = {"prompt": "a red bicycle", "size": "1K"}
@@ -14,10 +14,10 @@ manual = pytest.mark.piktid_mock(clock="manual", latency=1)
 
 
 @manual
-def test_reset_empties_every_kind_of_state(piktid_mock, api, png_bytes):
+def test_reset_empties_every_kind_of_state(piktid_mock, api):
     piktid_mock.set_account("tester", plan="free", credits=40)
     upload = api.post("/upload", json={"filename": "a.png"}).json()
-    httpx.put(upload["upload_url"], headers={"Content-Type": "image/png"}, content=png_bytes())
+    httpx.put(upload["upload_url"], headers={"Content-Type": "image/png"}, content=sample_image())
     job_id = api.post("/edit-chat", json={**JOB, "image_ids": [upload["file_id"]]}).json()["job_id"]
     api.put("/webhooks", json={"url": "http://127.0.0.1:9/closed"})
     piktid_mock.fail_next(500, path="/jobs")

@@ -16,14 +16,16 @@ import requests
 from httpx_sse import aconnect_sse
 from PIL import Image
 
+from mock_server.testing import sample_image
+
 API = "https://v2.api.piktid.com"
 TOKEN = "my-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def test_quick_start_with_a_sync_httpx_client(piktid_mock, tmp_path, png_bytes):
+def test_quick_start_with_a_sync_httpx_client(piktid_mock, tmp_path):
     product = tmp_path / "product.png"
-    product.write_bytes(png_bytes(640, 480))
+    product.write_bytes(sample_image(640, 480))
     with httpx.Client(base_url=API, headers=AUTH) as api, httpx.Client() as storage:
         upload = api.post("/upload", json={"project_name": "image-playground", "filename": "product.png"})
         assert upload.status_code == 200
@@ -76,10 +78,10 @@ async def test_quick_start_with_an_async_httpx_client_streaming_events(piktid_mo
     assert image.headers["content-type"] == "image/png"
 
 
-def test_quick_start_with_the_docs_requests_code(piktid_server, tmp_path, png_bytes):
+def test_quick_start_with_the_docs_requests_code(piktid_server, tmp_path):
     api_url = piktid_server.url
     access_token = "your_access_token"
-    (tmp_path / "product.jpg").write_bytes(png_bytes())
+    (tmp_path / "product.jpg").write_bytes(sample_image())
 
     def upload(path, filename):
         r = requests.post(

@@ -24,6 +24,8 @@ POLL_INTERVAL = 0.05
 
 
 class DocsFlowClient:
+    """The docs' ``requests`` snippets as a client adapter (upload, generate, poll results, verify webhooks)."""
+
     def __init__(self, api_url: str, access_token: str) -> None:
         self.api_url = api_url
         self.access_token = access_token

@@ -21,6 +21,8 @@ POLL_INTERVAL = 0.05
 
 
 class AsyncPiktidClient:
+    """An asyncio client on ``httpx.AsyncClient``: upload, generate, wait on results, verify webhooks."""
+
     def __init__(
         self, base_url: str, token: str, *, poll_interval: float = POLL_INTERVAL, timeout: float = 30.0
     ) -> None:

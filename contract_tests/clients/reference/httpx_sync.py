@@ -54,6 +54,8 @@ def checked(response: httpx.Response) -> Any:
 
 
 class PiktidClient:
+    """A blocking client on ``httpx.Client``: upload, generate, wait on the SSE stream with results as fallback."""
+
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
         self._api = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
         self._storage = httpx.Client(timeout=timeout)
