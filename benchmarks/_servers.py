@@ -101,19 +101,19 @@ class GcTimer:
 def _stats_endpoint(backend: Any) -> Any:
     from starlette.responses import JSONResponse
 
+    from mock_server.runtime import runtime_for
+
     collector = GcTimer()
+    runtime = runtime_for(backend)
 
     async def stats(_: Any) -> JSONResponse:
         return JSONResponse(
             {
                 "rss_kib": rss_kib(),
                 "tasks": len(asyncio.all_tasks()),
-                "webhook_tasks": len(backend.webhooks.tasks),
-                "subscriptions": len(backend.notifications.subscriptions),
-                "jobs": len(backend.jobs),
-                "deliveries": len(backend.webhooks.deliveries),
-                "journal": len(backend.journal.entries),
-                "scheduled": backend.scheduler.pending(),
+                "webhook_tasks": runtime.deliverer.in_flight(),
+                "subscriptions": runtime.streams.count(None),
+                **{k: v for k, v in backend.counts().items() if k in ("jobs", "deliveries", "journal", "scheduled")},
                 "gc": collector.as_json(),
                 "cpu_seconds": round(time.process_time(), 3),
             }

@@ -28,7 +28,7 @@ def render_probe(size_label: str, repeats: int) -> None:
     import resource
     import time
 
-    from mock_server.backend.images import RenderSpec, render_png
+    from mock_server.backend import RenderSpec, render_png
     from piktid_spec import SIZE_BASE
 
     side = SIZE_BASE[size_label]
@@ -105,7 +105,8 @@ def _finished_jobs(count: int) -> Any:
         if i % 1000 == 999:
             backend.advance(2.0)
     backend.advance(2.0)
-    if len(backend.jobs) != count or backend.scheduler.pending():
+    counts = backend.counts()
+    if counts["jobs"] != count or counts["scheduled"]:
         raise RuntimeError("the memory benchmark's jobs did not all finish")
     return backend
 
@@ -127,7 +128,7 @@ def jobs_memory(*, jobs: int = 10_000, say: Callable[[str], None] = print) -> li
 
     empty, _ = _traced(lambda: Backend(Settings(clock="manual")))
     full, backend = _traced(lambda: _finished_jobs(jobs))
-    notifications = sum(len(v) for v in backend.notifications.log.values())
+    notifications = backend.counts()["notifications"]
     say(f"{jobs} finished jobs hold {full / MIB:.1f} MiB ({full / jobs / 1024:.1f} KiB per job)")
     return [
         Figure(

@@ -36,6 +36,16 @@ def _default_token(users: list[dict[str, object]], seed: int | None) -> str:
     return f"mock-{source.getrandbits(64):016x}"
 
 
+def _store_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--store`` checked before anything starts: an unknown or unsupported URL is a usage error."""
+    from mock_server.store import UnsupportedStore, check_store_url
+
+    try:
+        return check_store_url(value)
+    except UnsupportedStore as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.group()
 def main() -> None:
     """piktid-mock: an offline fake of PiktID's Image Playground API (v2)."""
@@ -43,6 +53,13 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--store",
+    default="memory",
+    show_default=True,
+    callback=_store_option,
+    help="Where the state lives: 'memory' (this process).",
+)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--latency", default=2.0, show_default=True, type=float, help="Seconds per variation.")
 @click.option("--seed", default=None, type=int, help="Reproducible ids, tokens, secrets and images.")
@@ -84,6 +101,7 @@ def main() -> None:
 )
 def serve(
     host: str,
+    store: str,
     port: int,
     latency: float,
     seed: int | None,
@@ -112,6 +130,7 @@ def serve(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--users") from None
     settings = Settings(
+        store=store,
         public_url=public_url.rstrip("/") if public_url else None,
         latency=latency,
         seed=seed,

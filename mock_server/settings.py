@@ -17,7 +17,9 @@ class Settings:
     """Everything the mock can be told. ``create_app(Settings(...))``; the CLI maps flags onto these."""
 
     store: str = "memory"
-    """Where the state lives: ``"memory"`` (this process). Other URLs plug in through ``mock_server.store``."""
+    """Where the state lives: ``"memory"`` (this process, the default). Another URL plugs in through
+    ``mock_server.store.open_store``; one this build cannot open raises ``UnsupportedStore`` (a
+    ``ValueError`` naming what is accepted) when the ``Settings`` is made, not on the first request."""
     public_url: str | None = None
     """Base of absolute URLs (uploads, outputs). None: the base URL of the request that made them."""
     latency: float = 0.0
@@ -53,3 +55,8 @@ class Settings:
     notifications stream's ``?token=``). ``("*",)``: any origin; ``()``: no CORS headers at all."""
     extra_users: list[dict[str, object]] = field(default_factory=list)
     """Users to pre-create, shaped like the entries of a users file."""
+
+    def __post_init__(self) -> None:
+        from mock_server.store.open import check_store_url
+
+        check_store_url(self.store)

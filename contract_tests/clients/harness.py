@@ -7,7 +7,6 @@ only through the mock (its journal, notifications and state), never by peeking i
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from contract_tests.calls import Call, bounded, short
 from contract_tests.checks import FINAL_STATUSES, waited_for_final_results
 from contract_tests.clients.protocol import ClientFactory, close
 from contract_tests.findings import Finding
+from mock_server.backend import Backend
 from mock_server.settings import Settings
 from mock_server.testing import LiveServer, sample_image, wait_until
 
@@ -34,15 +34,9 @@ def suite_settings(**overrides: Any) -> Settings:
     return replace(Settings(latency=LATENCY), **overrides)
 
 
-def on_loop(server: LiveServer, fn: Callable[[], T]) -> T:
-    """Run ``fn`` on the server's event loop, where its state lives, and return its answer."""
-    loop = server.backend.scheduler.loop
-    assert loop is not None, "the live server is not running"
-
-    async def call() -> T:
-        return fn()
-
-    return asyncio.run_coroutine_threadsafe(call(), loop).result(CALL_TIMEOUT)
+def on_loop(server: LiveServer, fn: Callable[[Backend], T]) -> T:
+    """``fn(backend)`` on the server's event loop, where its state lives: a ``Backend`` operation only."""
+    return server.control.call(fn)
 
 
 def png_file(directory: Path, size: tuple[int, int], name: str = "product.png") -> Path:
@@ -90,17 +84,13 @@ class Session:
         return self.control.notifications(self.token)
 
     def owns_job(self, job_id: object) -> bool:
-        backend = self.server.backend
-        return isinstance(job_id, str) and on_loop(
-            self.server, lambda: job_id in backend.jobs and backend.jobs[job_id].owner == self.token
-        )
+        return isinstance(job_id, str) and on_loop(self.server, lambda b: b.job_owner(job_id)) == self.token
 
     def final_results(self, job_id: str) -> list[dict[str, Any]]:
         """The server's results of the job's latest generation, once final (bounded wait)."""
-        backend = self.server.backend
 
         def latest() -> list[dict[str, Any]]:
-            body = on_loop(self.server, lambda: backend.results(backend.accounts.users[self.token], job_id))
+            body = on_loop(self.server, lambda b: b.results(b.authenticate(self.token), job_id))
             last = max((r["image_index"] for r in body["results"]), default=0)
             return [r for r in body["results"] if r["image_index"] == last]
 

@@ -34,15 +34,14 @@ def text_to_image(s: Session) -> list[Finding]:
 def edit_uploaded_image(s: Session) -> list[Finding]:
     """Upload (POST /upload, PUT the bytes), then edit the upload."""
     upload, path = s.upload((320, 240))
-    backend = s.server.backend
-    stored = on_loop(s.server, lambda: backend.files.files.get(upload.value) if isinstance(upload.value, str) else None)
-    if not upload.returned or stored is None or stored.image_size != (320, 240):
+    stored = on_loop(s.server, lambda b: b.file_info(upload.value) if isinstance(upload.value, str) else None)
+    if not upload.returned or stored is None or stored["image_size"] != (320, 240):
         return [
             Finding(
                 "upload_returned_file_id",
                 upload.what,
                 "the file_id of the uploaded bytes",
-                upload.outcome() + ("" if stored is None else f"; stored size {stored.image_size}"),
+                upload.outcome() + ("" if stored is None else f"; stored size {stored['image_size']}"),
                 str(checks.UPLOAD),
             )
         ]
@@ -71,11 +70,7 @@ def continue_conversation(s: Session) -> list[Finding]:
 
 def two_identities(s: Session) -> list[Finding]:
     """The most identities a request may name (two)."""
-    backend = s.server.backend
-    codes = on_loop(
-        s.server,
-        lambda: [i.identity_code for i, locked in backend.identities.visible(s.token, "pro") if not locked][:2],
-    )
+    codes = on_loop(s.server, lambda b: b.usable_identities(b.authenticate(s.token))[:2])
     return s.generate_and_wait(
         {
             "prompt": "Full-body editorial shot of the model in a beige trench coat.",

@@ -54,7 +54,7 @@ def _checks_for(case: Any, checks: list[Any]) -> list[Any]:
     - Every multipart text field is a string on the wire: a "wrong type" tag or name arrives as text the
       schema allows, so a request with a decodable image need not be rejected.
     """
-    from mock_server.backend.images import probe_image
+    from mock_server.backend import probe_image
 
     if case.path != "/identity/upload":
         return checks

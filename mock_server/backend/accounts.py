@@ -50,7 +50,9 @@ def check_plan(plan: str) -> str:
 class Accounts:
     """Who a token is. Open mode creates a user on first use; strict mode knows only added users."""
 
-    def __init__(self, store: Store, open_mode: bool = True, open_plan: str = "pro", open_credits: float = 1000) -> None:
+    def __init__(
+        self, store: Store, open_mode: bool = True, open_plan: str = "pro", open_credits: float = 1000
+    ) -> None:
         self.store = store
         self.open_mode, self.open_plan, self.open_credits = open_mode, open_plan, open_credits
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mock_server.backend.attempts import Attempt
 from mock_server.backend.notifications import Notification
-from mock_server.backend.webhooks import Attempt, Delivery
+from mock_server.backend.webhooks import Delivery
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,10 +134,7 @@ class Identities:
             (i, i.tier not in unlocked) for i in stored.get(SHARED_KEY, ()) if include_locked or i.tier in unlocked
         ]
         defaults = [
-            (i, tier not in unlocked)
-            for tier in TIER_ORDER
-            for i in stored[tier]
-            if include_locked or tier in unlocked
+            (i, tier not in unlocked) for tier in TIER_ORDER for i in stored[tier] if include_locked or tier in unlocked
         ]
         return mine + shared + defaults
 

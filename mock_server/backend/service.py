@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from mock_server.backend import credits
 from mock_server.backend.accounts import Accounts, User, check_plan, check_users, load_users_file
+from mock_server.backend.attempts import Attempt
 from mock_server.backend.clock import Clock, Scheduler
 from mock_server.backend.errors import ApiError
 from mock_server.backend.events import AttemptStarted, Event, Published, Scheduled, WasReset
@@ -27,13 +28,13 @@ from mock_server.backend.images import RenderSpec
 from mock_server.backend.jobs import Generation, ImageRef, Job, Variation
 from mock_server.backend.journal import Journal
 from mock_server.backend.links import Links
-from mock_server.backend.overview import job_overview
 from mock_server.backend.notifications import Filters, Notification, Notifications
+from mock_server.backend.overview import job_overview
 from mock_server.backend.projects import Projects, check_name
 from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import Sources, job_results, job_status
 from mock_server.backend.signing import Signer
-from mock_server.backend.webhooks import Attempt, Delivery, Webhooks
+from mock_server.backend.webhooks import Delivery, Webhooks
 from mock_server.backend.work import Work
 from mock_server.settings import Settings
 from mock_server.store import Store, open_store
@@ -143,7 +144,12 @@ class Backend:
             self.sender(started)
 
     def settle_attempt(
-        self, started: AttemptStarted, *, status_code: int | None = None, error: str | None = None, duration: float | None = None
+        self,
+        started: AttemptStarted,
+        *,
+        status_code: int | None = None,
+        error: str | None = None,
+        duration: float | None = None,
     ) -> None:
         """The runtime's report of an attempt; ignored if the state was reset since it started."""
         if started.epoch == self.epoch:
@@ -167,11 +173,18 @@ class Backend:
             check_name(project)
         answer = self._files.create_upload(user.token, filename or None, project, self.settings.public_url or base_url)
         if project is not None:
-            answer["project_id"] = self._projects.file_into(user.token, project, answer["file_id"], self._clock.now()).project_id
+            answer["project_id"] = self._projects.file_into(
+                user.token, project, answer["file_id"], self._clock.now()
+            ).project_id
         return answer
 
     def check_upload(
-        self, file_id: str, query: Mapping[str, str], content_type: str | None, has_authorization: bool, length: int | None
+        self,
+        file_id: str,
+        query: Mapping[str, str],
+        content_type: str | None,
+        has_authorization: bool,
+        length: int | None,
     ) -> str:
         """Everything S3 checks before it reads a PUT's body (403, 400, 413); the file id to complete."""
         return self._files.check_put(file_id, query, content_type, has_authorization, length).file_id
@@ -186,6 +199,20 @@ class Backend:
             raise ApiError("upload_signature_mismatch")
         self._files.complete_upload(stored, data, image_size)
         return f'"{file_id}"'
+
+    def file_info(self, file_id: str) -> dict[str, Any] | None:
+        """What the mock keeps of an upload (owner, filename, project, whether its bytes came, decoded size), or None."""
+        stored = self._files.get(file_id)
+        if stored is None:
+            return None
+        return {
+            "file_id": stored.file_id,
+            "owner": stored.owner,
+            "filename": stored.filename,
+            "project_name": stored.project_name,
+            "uploaded": stored.uploaded,
+            "image_size": stored.image_size,
+        }
 
     def uploaded(self, file_id: str, name: str) -> tuple[bytes, str] | None:
         """(bytes, content type) an upload's download link names, or None (404) if not a live link."""
@@ -298,7 +325,9 @@ class Backend:
             generation.variations.append(variation)
         self._store.put_job(job)
         for variation in generation.variations:
-            self._scheduler.at(variation.due, "variation", job.job_id, str(generation.image_index), str(variation.group_index))
+            self._scheduler.at(
+                variation.due, "variation", job.job_id, str(generation.image_index), str(variation.group_index)
+            )
         return generation
 
     # --- completion ----------------------------------------------------------------------------
@@ -378,6 +407,11 @@ class Backend:
         if job is None or job.owner != user.token:
             raise ApiError("job_not_found", f"job {job_id!r} not found.")
         return job
+
+    def job_owner(self, job_id: str) -> str | None:
+        """The token that owns a job, or None when there is no such job."""
+        job = self._store.get_job(job_id)
+        return None if job is None else job.owner
 
     def status(self, user: User, job_id: str) -> dict[str, Any]:
         return job_status(self._job(user, job_id))

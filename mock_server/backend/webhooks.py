@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from mock_server.backend.attempts import Attempt
 from mock_server.backend.clock import Clock, Scheduler
 from mock_server.backend.errors import ApiError
 from mock_server.backend.ids import IdSource
@@ -58,15 +59,6 @@ class WebhookConfig:
         if with_secret:
             body["secret"] = self.secret
         return body
-
-
-@dataclass(slots=True)
-class Attempt:
-    number: int
-    at: float
-    status_code: int | None = None
-    error: str | None = None
-    duration: float | None = None
 
 
 @dataclass(slots=True)
@@ -201,7 +193,9 @@ class Webhooks:
         if attempt is not None and delivery is not None:
             self.start(delivery, attempt)
 
-    def settle(self, delivery_id: str, number: int, status_code: int | None, error: str | None, duration: float) -> None:
+    def settle(
+        self, delivery_id: str, number: int, status_code: int | None, error: str | None, duration: float
+    ) -> None:
         """An attempt's outcome: delivered on 2xx, else a retry ``backoff x 2**(n-1)`` later, up to ``attempts``."""
         delivery = self.store.get_delivery(delivery_id)
         if delivery is None or not 0 < number <= len(delivery.attempts):

@@ -2,7 +2,7 @@
 its implementations, chosen by URL with ``open_store``."""
 
 from mock_server.store.memory import MemoryStore
-from mock_server.store.open import UnsupportedStore, open_store
+from mock_server.store.open import UnsupportedStore, check_store_url, open_store
 from mock_server.store.protocol import Store
 
-__all__ = ["MemoryStore", "Store", "UnsupportedStore", "open_store"]
+__all__ = ["MemoryStore", "Store", "UnsupportedStore", "check_store_url", "open_store"]

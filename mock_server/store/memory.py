@@ -14,6 +14,8 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from mock_server.backend.attempts import Attempt
+
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
     from mock_server.backend.faults import FaultRule
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from mock_server.backend.journal import Entry
     from mock_server.backend.notifications import Notification
     from mock_server.backend.projects import Project
-    from mock_server.backend.webhooks import Attempt, Delivery, WebhookConfig
+    from mock_server.backend.webhooks import Delivery, WebhookConfig
     from mock_server.backend.work import Work
 
 JOURNAL_LIMIT = 100_000
@@ -190,8 +192,6 @@ class MemoryStore:
         return [d for d in self._deliveries.values() if owner is None or d.owner == owner]
 
     def claim_attempt(self, delivery_id: str, now: float) -> Attempt | None:
-        from mock_server.backend.webhooks import Attempt  # the record type; imported late to keep layers one way
-
         delivery = self._deliveries.get(delivery_id)
         if delivery is None or delivery.status != "pending":
             return None

@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
+    from mock_server.backend.attempts import Attempt
+    from mock_server.backend.faults import FaultRule
     from mock_server.backend.files import StoredFile
     from mock_server.backend.identities import Identity
     from mock_server.backend.jobs import Job
     from mock_server.backend.journal import Entry
     from mock_server.backend.notifications import Notification
     from mock_server.backend.projects import Project
-    from mock_server.backend.faults import FaultRule
+    from mock_server.backend.webhooks import Delivery, WebhookConfig
     from mock_server.backend.work import Work
-    from mock_server.backend.webhooks import Attempt, Delivery, WebhookConfig
 
 
 class Store(Protocol):
@@ -124,9 +125,7 @@ class Store(Protocol):
     def has_faults(self) -> bool:
         """Cheap test on every request's path."""
 
-    def take_fault(
-        self, kind: str, method: str | None, path: str | None, token: str | None
-    ) -> FaultRule | None:
+    def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
         """The first live rule of ``kind`` matching, consuming one of its ``times`` (a seeded draw for
         ``probability`` < 1); a spent rule is removed."""
 

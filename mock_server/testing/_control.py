@@ -38,6 +38,11 @@ class MockControl:
 
         return asyncio.run_coroutine_threadsafe(call(), loop).result(CALL_TIMEOUT)
 
+    def call(self, fn: Callable[[Backend], T]) -> T:
+        """``fn(backend)`` on the mock's event loop, where its state lives (for a ``Backend`` operation
+        this class has no method for); waits for and returns its answer."""
+        return self._run(lambda: fn(self.backend))
+
     def reset(self, seed: int | None = None) -> None:
         """Empty all state (users, files, jobs, notifications, webhooks, faults, journal)."""
         self._run(lambda: self.service.reset(seed))

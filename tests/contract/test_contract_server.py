@@ -25,8 +25,8 @@ from contract_tests.server import (
     in_process,
     over_http,
 )
-from mock_server.backend.accounts import User
 from mock_server.backend.rate_limit import RateLimiter
+from mock_server.store import Store
 
 EXAMPLES = 25
 
@@ -84,7 +84,7 @@ def test_state_machine_invariants_hold() -> None:
 
 def test_a_wrong_price_is_caught(local: Target, monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
     charge = ledger.charge
-    monkeypatch.setattr(ledger, "charge", lambda user, amount: charge(user, amount + 1))
+    monkeypatch.setattr(ledger, "charge", lambda store, token, amount: charge(store, token, amount + 1))
     with pytest.raises(ContractViolation, match="credits_conserved"):
         check_valid_requests(local, max_examples=EXAMPLES)
 
@@ -112,10 +112,13 @@ def test_a_missing_rate_limit_is_caught(local: Target, monkeypatch: pytest.Monke
         check_rate_limit(local)
 
 
-def keep_reservation(user: User, amount: float) -> None:
+def keep_reservation(store: Store, token: str, amount: float) -> None:
     """Charges a completed variation but forgets to release what it reserved."""
+    user = store.get_user(token)
+    assert user is not None
     user.credits -= amount
     user.charged += amount
+    store.put_user(user)
 
 
 def test_a_leaked_reservation_is_caught(monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:

@@ -142,3 +142,22 @@ def test_serve_as_a_subprocess_prints_a_token_and_a_curl_line_that_work(server_p
         f"http://127.0.0.1:{port}/jobs/{response.json()['job_id']}/status", headers={"Authorization": f"Bearer {token}"}
     )
     assert status.json()["status"] == "completed"
+
+
+def test_store_memory_is_the_default_and_can_be_named(served: dict[str, Any]) -> None:
+    assert serve().exit_code == 0
+    assert served["app"].state.backend.settings.store == "memory"
+    result = serve("--store", "memory")
+    assert result.exit_code == 0, result.output
+    assert served["app"].state.backend.settings.store == "memory"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [("redis://127.0.0.1:6379/0", "the redis store is not available"), ("postgres://db/x", "unknown store")],
+)
+def test_an_unsupported_store_is_a_usage_error_not_a_traceback(served: dict[str, Any], url: str, says: str) -> None:
+    result = serve("--store", url)
+    assert result.exit_code == 2 and "app" not in served
+    assert "--store" in result.output and says in result.output and "use 'memory'" in result.output
+    assert "Traceback" not in result.output

@@ -15,8 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mock_server.backend import ApiError
-from mock_server.backend import ascii_int
+from mock_server.backend import ApiError, ascii_int
 from mock_server.http.dashboard import auth, forms, page, state
 from mock_server.http.dashboard.markup import clean
 from mock_server.http.parsing import backend_of
