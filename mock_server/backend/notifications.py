@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Notification:
-    """One notification of a user's log (an ``image_result`` or ``batch_edit``), as SSE, webhooks and the API send it."""
+    """One notification of a user's log (``image_result`` or ``batch_edit``), as SSE, webhooks and the API send it."""
 
     id: int
     owner: str

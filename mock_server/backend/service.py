@@ -201,7 +201,7 @@ class Backend:
         return f'"{file_id}"'
 
     def file_info(self, file_id: str) -> dict[str, Any] | None:
-        """What the mock keeps of an upload (owner, filename, project, whether its bytes came, decoded size), or None."""
+        """What the mock keeps of an upload (owner, filename, project, bytes received, decoded size), or None."""
         stored = self._files.get(file_id)
         if stored is None:
             return None

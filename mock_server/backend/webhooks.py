@@ -194,7 +194,7 @@ class Webhooks:
             self.start(delivery, attempt)
 
     def settle(
-        self, delivery_id: str, number: int, status_code: int | None, error: str | None, duration: float
+        self, delivery_id: str, number: int, status_code: int | None, error: str | None, duration: float | None
     ) -> None:
         """An attempt's outcome: delivered on 2xx, else a retry ``backoff x 2**(n-1)`` later, up to ``attempts``."""
         delivery = self.store.get_delivery(delivery_id)

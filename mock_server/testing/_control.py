@@ -123,7 +123,7 @@ class MockControl:
 
     def pending(self) -> int:
         """Scheduled work not yet run (variation completions, webhook retries)."""
-        return self._run(lambda: self.service.clock()["pending"])
+        return self._run(self.service.backend.pending_work)
 
     def open_streams(self, user: str | None = None) -> int:
         """SSE streams open now (of ``user``): a client that closes its stream frees it at once."""

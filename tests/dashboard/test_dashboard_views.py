@@ -34,7 +34,7 @@ def test_jobs_group_by_user_newest_first_with_local_output_links() -> None:
 
 def test_requests_are_newest_first_and_filter_by_status() -> None:
     backend, _ = _backend()
-    for seq, status in enumerate((202, 400, 202)):
+    for status in (202, 400, 202):
         backend.record_request(method="POST", path="/edit-chat", query="", user="u", status=status, code=None)
     assert [e["seq"] for e in state.requests(backend)] == [3, 2, 1]
     assert [e["seq"] for e in state.requests(backend, status=400)] == [2]
