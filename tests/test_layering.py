@@ -42,6 +42,7 @@ STATE_INSIDE_TESTS = {
     "tests/mock_server/test_credits.py",
     "tests/mock_server/test_rate_limit.py",
     "tests/mock_server/test_service.py",
+    "tests/mock_server/test_store.py",
 }
 """Tests of the state's own parts, or that break one on purpose (the contract kit must notice), which
 may import its modules."""
@@ -191,3 +192,25 @@ def _cycle() -> list[str] | None:
 
 def test_no_import_cycle() -> None:
     assert _cycle() is None, f"import cycle: {' -> '.join(_cycle() or [])}"
+
+
+LIVE_MODULES = ("asyncio", "anyio", "socket", "starlette", "uvicorn", "threading", "sse_starlette", "respx")
+"""What the state never imports: no loop, socket, thread or server (httpx is used for URL parsing only)."""
+
+
+@pytest.mark.parametrize("path", [p for p in sources(*ROOTS) if not _outside_state(p)], ids=module_name)
+def test_the_state_holds_no_live_part(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    named = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    named |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    live = sorted(n for n in named if n.split(".")[0] in LIVE_MODULES)
+    assert not live, f"{module_name(path)} imports {live}: live parts belong in mock_server.runtime"
+
+
+def test_the_state_uses_httpx_only_to_parse_urls() -> None:
+    used = set()
+    for path in (p for p in sources(*ROOTS) if not _outside_state(p)):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "httpx":
+                used.add(node.attr)
+    assert used <= {"URL", "InvalidURL"}

@@ -1,0 +1,156 @@
+"""The ``Store`` contract: each atomic operation, as any implementation must keep it.
+
+Parametrised over the store factories in ``STORES`` so the next store (Redis) runs the same tests.
+Records round-trip through ``dataclasses.asdict`` here, the check that they are plain data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+
+import pytest
+
+from mock_server.backend.accounts import User
+from mock_server.backend.faults import FaultRule
+from mock_server.backend.journal import Entry
+from mock_server.backend.notifications import Notification
+from mock_server.backend.projects import Project
+from mock_server.backend.webhooks import Delivery
+from mock_server.backend.work import Work
+from mock_server.store import MemoryStore, Store
+
+STORES: dict[str, Callable[[], Store]] = {"memory": lambda: MemoryStore(seed=1)}
+
+
+@pytest.fixture(params=sorted(STORES))
+def store(request: pytest.FixtureRequest) -> Store:
+    return STORES[request.param]()
+
+
+def user(store: Store, token: str = "tok", credits: float = 10) -> User:
+    made = User(token, "pro", credits)
+    store.put_user(made)
+    return made
+
+
+def test_ids_increase_from_one_after_a_clear(store: Store) -> None:
+    assert [store.next_id() for _ in range(3)] == [1, 2, 3]
+    store.clear(None)
+    assert store.next_id() == 1
+
+
+def test_a_reservation_needs_free_credits_and_reports_the_figures_before(store: Store) -> None:
+    user(store, credits=5)
+    assert store.reserve_credits("tok", 3) == (True, 5, 0)
+    assert store.reserve_credits("tok", 3) == (False, 5, 3)
+    store.settle_credits("tok", 3, charge=True)
+    again = store.get_user("tok")
+    assert again is not None and (again.credits, again.in_progress, again.charged) == (2, 0, 3)
+
+
+def test_a_release_frees_the_reservation_without_charging(store: Store) -> None:
+    user(store, credits=5)
+    store.reserve_credits("tok", 4)
+    store.settle_credits("tok", 4, charge=False)
+    again = store.get_user("tok")
+    assert again is not None and (again.credits, again.in_progress, again.charged) == (5, 0, 0)
+
+
+def test_the_rate_window_slides(store: Store) -> None:
+    assert [store.rate_hit("k", t, 2, 60.0) for t in (0.0, 1.0)] == [None, None]
+    assert store.rate_hit("k", 30.0, 2, 60.0) == 0.0
+    assert store.rate_hit("k", 60.0, 2, 60.0) is None
+    assert store.rate_hit("other", 60.0, 2, 60.0) is None
+
+
+def test_due_work_is_claimed_once_in_time_then_scheduling_order(store: Store) -> None:
+    for due, name in ((2.0, "b"), (1.0, "a"), (2.0, "c")):
+        store.schedule(Work(due, "variation", (name,)))
+    assert store.next_due() == 1.0 and store.pending_work() == 3
+    assert store.claim_due(0.5) is None
+    claimed = [w.key[0] for w in iter(lambda: store.claim_due(2.0), None)]
+    assert claimed == ["a", "b", "c"] and store.pending_work() == 0 and store.next_due() is None
+
+
+def test_an_attempt_is_claimed_only_while_the_delivery_is_pending(store: Store) -> None:
+    store.put_delivery(Delivery("d1", "tok", "http://h/", "s", "ping", b"{}", None, 0.0))
+    first = store.claim_attempt("d1", 1.0)
+    assert first is not None and first.number == 1
+    store.delete_webhook("tok")
+    assert store.claim_attempt("d1", 2.0) is None and store.claim_attempt("nope", 2.0) is None
+    delivery = store.get_delivery("d1")
+    assert delivery is not None and delivery.status == "cancelled" and len(delivery.attempts) == 1
+
+
+def test_a_fault_rule_is_used_up_and_removed(store: Store) -> None:
+    rule = store.add_fault(FaultRule(0, "status", path="/edit-chat", status=503, times=2))
+    assert rule.id == 1 and store.has_faults()
+    assert store.take_fault("latency", "POST", "/edit-chat", None) is None
+    assert store.take_fault("status", "POST", "/other", None) is None
+    taken = [store.take_fault("status", "POST", "/edit-chat", None) for _ in range(3)]
+    assert [t is not None for t in taken] == [True, True, False] and not store.has_faults()
+
+
+def test_a_fault_rule_is_removed_by_id_once(store: Store) -> None:
+    kept = store.add_fault(FaultRule(0, "status", status=500, times=None))
+    dropped = store.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    assert store.remove_fault(dropped.id) and not store.remove_fault(dropped.id)
+    assert [r.id for r in store.faults()] == [kept.id]
+
+
+def test_notifications_are_read_after_an_id_and_deleted_once(store: Store) -> None:
+    for owner in ("a", "b", "a"):
+        store.append_notification(Notification(store.next_id(), owner, "image_result", 0.0, {}))
+    assert [n.id for n in store.notifications("a", after=1)] == [3]
+    assert [n.id for n in store.all_notifications()] == [1, 2, 3] and store.newest_notification_id() == 3
+    assert store.delete_notification("b", 3) is None
+    deleted = store.delete_notification("a", 3)
+    assert deleted is not None and deleted.deleted and store.delete_notification("a", 3) is None
+
+
+def test_a_project_name_is_kept_once_per_owner(store: Store) -> None:
+    first = store.add_project(Project(0, "k1", "shoes", "a", 0.0))
+    again = store.add_project(Project(0, "k2", "shoes", "a", 1.0))
+    other = store.add_project(Project(0, "k3", "shoes", "b", 2.0))
+    assert again.project_key == "k1" and (first.project_id, other.project_id) == (1, 2)
+    assert store.add_project_file("a", "shoes", "file_1").file_ids == ["file_1"]
+    assert [p.project_key for p in store.projects("a")] == ["k1"]
+
+
+def test_the_journal_numbers_entries_and_filters(store: Store) -> None:
+    for who, path in (("a", "/edit-chat"), ("b", "/upload"), ("a", "/upload")):
+        store.append_journal(Entry(0, 0.0, "POST", path, "", who, 200, None))
+    assert [e.seq for e in store.journal(user="a")] == [1, 3]
+    assert [e.seq for e in store.journal(path="/upload", since=2)] == [3]
+    store.clear_journal()
+    assert store.journal() == []
+
+
+def test_the_journal_keeps_the_newest_past_its_limit() -> None:
+    store = MemoryStore(journal_limit=2)
+    for _ in range(3):
+        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None))
+    assert [e.seq for e in store.journal()] == [2, 3]
+
+
+def test_records_are_plain_data(store: Store) -> None:
+    records = [
+        user(store),
+        Project(1, "k", "p", "tok", 0.0, ["f"]),
+        Work(1.0, "webhook_attempt", ("d1",)),
+        FaultRule(1, "status", status=500),
+        Entry(1, 0.0, "GET", "/", "", None, 200, None, body={"a": [1]}),
+    ]
+    for record in records:
+        json.dumps(dataclasses.asdict(record))
+
+
+def test_clear_forgets_every_record(store: Store) -> None:
+    user(store)
+    store.schedule(Work(1.0, "variation", ("j", "0", "0")))
+    store.add_fault(FaultRule(0, "status", status=500))
+    store.clear(None)
+    assert store.get_user("tok") is None and store.pending_work() == 0 and not store.has_faults()
+    assert set(store.counts().values()) == {0}
