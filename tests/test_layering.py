@@ -8,8 +8,9 @@ module imports ``mock_server.backend`` or ``mock_server.store`` (the packages), 
 modules, and never touches a ``Backend``'s private components (``backend._files``...).
 
 Imports are read from the source (``ast``), so a late import inside a function counts too; only
-imports under ``if TYPE_CHECKING:`` are left out (they never run). ``from pkg import sub`` of a
-submodule is an edge to ``pkg.sub`` (the package being initialised is not a cycle).
+imports under ``if TYPE_CHECKING:`` are left out (they never run). Importing ``a.b.c`` is an edge to
+``a.b.c`` and to the packages ``a`` and ``a.b`` whose ``__init__`` Python runs first, unless the
+importer is already inside them.
 """
 
 from __future__ import annotations
@@ -88,7 +89,19 @@ def imports(path: Path) -> set[str]:
             visit(child)
 
     visit(ast.parse(path.read_text(encoding="utf-8")))
-    return found & KNOWN
+    return {name for target in found & KNOWN for name in (target, *_initialised(target, module_name(path)))} & KNOWN
+
+
+def _ancestors(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _initialised(target: str, importer: str) -> list[str]:
+    """The packages Python runs the ``__init__`` of to import ``target``, less those the importer is
+    already inside (they are initialising when it runs)."""
+    inside = {importer, *_ancestors(importer)}
+    return [p for p in _ancestors(target) if p not in inside]
 
 
 def layer_of(module: str) -> int | None:

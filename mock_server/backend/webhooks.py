@@ -74,6 +74,12 @@ class Delivery:
     status: str = "pending"
     attempts: list[Attempt] = field(default_factory=list)
 
+    def start_attempt(self, now: float) -> Attempt:
+        """Append the next attempt, started at ``now`` (what a store's ``claim_attempt`` does to the record)."""
+        attempt = Attempt(len(self.attempts) + 1, now)
+        self.attempts.append(attempt)
+        return attempt
+
     def headers(self) -> dict[str, str]:
         return {
             "Content-Type": "application/json",

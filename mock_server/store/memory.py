@@ -14,10 +14,9 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from mock_server.backend.attempts import Attempt
-
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
+    from mock_server.backend.attempts import Attempt
     from mock_server.backend.faults import FaultRule
     from mock_server.backend.files import StoredFile
     from mock_server.backend.identities import Identity
@@ -195,9 +194,7 @@ class MemoryStore:
         delivery = self._deliveries.get(delivery_id)
         if delivery is None or delivery.status != "pending":
             return None
-        attempt = Attempt(len(delivery.attempts) + 1, now)
-        delivery.attempts.append(attempt)
-        return attempt
+        return delivery.start_attempt(now)
 
     # --- faults, journal -------------------------------------------------------------------------
     def add_fault(self, rule: FaultRule) -> FaultRule:
