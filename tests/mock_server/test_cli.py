@@ -20,7 +20,7 @@ from mock_support import REPO, USERS_FILE
 from starlette.applications import Starlette
 
 from mock_server import cli
-from mock_server.testing import wait_until
+from mock_server.testing import RemoteControl, wait_until
 
 START_TIMEOUT = 30.0
 
@@ -168,3 +168,20 @@ def test_an_unsupported_store_is_a_usage_error_not_a_traceback(served: dict[str,
     assert result.exit_code == 2 and "app" not in served
     assert "--store" in result.output and says in result.output and "use 'memory'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_remote_control_drives_a_served_mock_in_another_process(server_process: tuple[int, Path]) -> None:
+    port, _ = server_process
+    base, auth = f"http://127.0.0.1:{port}", {"Authorization": "Bearer tok-remote"}
+    with RemoteControl(base) as remote:
+        remote.set_clock("manual")
+        remote.set_account("tok-remote", credits=5)
+        job = requests.post(f"{base}/edit-chat", json={"prompt": "a kite", "size": "1K"}, headers=auth, timeout=10)
+        assert job.status_code == 202 and remote.advance(1)["ran"] == 1
+        results = requests.get(f"{base}/jobs/{job.json()['job_id']}/results", headers=auth, timeout=10).json()
+        assert [r["status"] for r in results["results"]] == ["completed"]
+        remote.fail_next(503)
+        assert requests.post(f"{base}/edit-chat", json={"prompt": "x"}, headers=auth, timeout=10).status_code == 503
+        assert [e["status"] for e in remote.journal(user="tok-remote")] == [202, 200, 503]
+        remote.reset()
+        assert remote.account("tok-remote") is None and remote.journal() == []
