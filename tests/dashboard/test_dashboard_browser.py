@@ -6,8 +6,11 @@ it; the page's own polling brings the change in, and selenium's explicit waits w
 
 from __future__ import annotations
 
+import io
+
 import httpx
 from chrome import console_errors, network, wait
+from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as seen
@@ -81,8 +84,9 @@ def test_a_job_shows_its_thumbnails_after_the_clock_advances_without_a_reload(
     assert _thumbnails_loaded(browser) == 0 and len(browser.find_elements(CSS, ".pending")) == 2
     server.control.advance(5)
     wait(browser, lambda b: _thumbnails_loaded(b) == 2, "both thumbnails to load")
-    link = browser.find_element(CSS, f"article.job[data-job='{job_id}'] a")
-    assert httpx.get(link.get_attribute("href")).headers["content-type"].startswith("image/")
+    full = httpx.get(browser.find_element(CSS, f"article.job[data-job='{job_id}'] a").get_attribute("href"))
+    assert full.headers["content-type"] == "image/png" and Image.open(io.BytesIO(full.content)).size == (1024, 1024)
+    assert [e["path"] for e in server.control.journal()] == ["/edit-chat"], "the page's image loads are not API calls"
     assert _not_reloaded(browser) and console_errors(browser) == []
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mock_server.backend.images import RenderSpec
 from mock_server.backend.jobs import Generation, Job, Variation
 from mock_server.backend.service import Backend
 
@@ -40,16 +41,21 @@ def requests(
     return [e for e in reversed(entries) if status is None or e.get("status") == status][:RECENT]
 
 
-def _path(link: str, base: str) -> str:
-    return link[len(base) :] if base and link.startswith(base) else link
+OUTPUTS = "/_mock/ui/outputs/"
+"""Where the page loads output images: the same pictures as the API's output links, but under the
+control prefix, so the dashboard's own image loads neither enter the journal nor meet fault rules."""
+
+
+def _path(link: str) -> str:
+    return OUTPUTS + link.rsplit("/storage/files/outputs/", 1)[-1]
 
 
 def _output(backend: Backend, job: Job, generation: Generation, variation: Variation) -> Output:
     links: tuple[str | None, str | None] = (None, None)
     if variation.status == "completed":
         links = (
-            _path(backend.output_link(job, generation, variation, "thumb"), job.base_url),
-            _path(backend.output_link(job, generation, variation, "full"), job.base_url),
+            _path(backend.output_link(job, generation, variation, "thumb")),
+            _path(backend.output_link(job, generation, variation, "full")),
         )
     return Output(
         variation.group_index,
@@ -70,7 +76,8 @@ def _generation(backend: Backend, job: Job, generation: Generation) -> dict[str,
         "model": request.model,
         "size": request.size,
         "pixels": generation.size,
-        "credits": sum(v.price for v in generation.variations),
+        "charged": sum(v.price for v in generation.variations if v.status == "completed"),
+        "reserved": sum(v.price for v in generation.variations if v.status == "processing"),
         "outputs": [_output(backend, job, generation, v) for v in generation.variations],
     }
 
@@ -112,6 +119,11 @@ def clock(backend: Backend) -> dict[str, Any]:
 
 def faults(backend: Backend) -> list[dict[str, Any]]:
     return [rule.as_json() for rule in backend.faults.rules]
+
+
+def output_image(backend: Backend, job_id: str, name: str) -> tuple[RenderSpec, tuple[int, int]] | None:
+    """What to render for an ``OUTPUTS`` link (as the API's output download does), None when not live."""
+    return backend.output(job_id, name)
 
 
 def control_token(backend: Backend) -> str | None:

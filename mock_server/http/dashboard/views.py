@@ -105,8 +105,10 @@ def generation(g: dict[str, Any]) -> str:
     width, height = (list(g.get("pixels") or ()) + [None, None])[:2]
     facts = (
         f"#{esc(g.get('image_index'))} <b>{esc(g.get('status'))}</b> · model {esc(g.get('model'))} · "
-        f"size {esc(g.get('size'))} ({number(width)}×{number(height)}) · {number(g.get('credits'))} credits"
+        f"size {esc(g.get('size'))} ({number(width)}×{number(height)}) · {number(g.get('charged'))} credits charged"
     )
+    if g.get("reserved"):
+        facts += f", {number(g.get('reserved'))} reserved"
     outputs = "".join(output(o) for o in g.get("outputs") or ())
     return (
         f'<div class="generation"><p>{facts}</p><p class="prompt">{esc(g.get("prompt"))}</p>'
