@@ -9,7 +9,7 @@ import pytest
 
 from conftest import JOB, TOKEN
 from mock_server import Settings
-from mock_server.testing import LiveServer
+from mock_server.testing import LiveServer, sample_image
 
 EVIL = "<script>alert('x')</script>"
 
@@ -41,8 +41,11 @@ def test_a_violation_carries_its_documented_sentence_on_hover_and_expand(server:
 
 def test_what_users_sent_is_escaped_everywhere(server: LiveServer) -> None:
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {EVIL}"}) as evil:
+        assert evil.put("/webhooks", json={"url": f"http://127.0.0.1:9/h?q={EVIL}"}).status_code == 200
         evil.post("/edit-chat", json={**JOB, "prompt": EVIL})
+        evil.post("/identity/upload", files={"image": ("x.png", sample_image(), "image/png")}, data={"name": EVIL})
     server.control.advance(5)
+    assert server.control.deliveries(), "a delivery to the hostile URL was attempted"
     for url in ("/_mock/", "/_mock/ui/live"):
         body = httpx.get(server.url + url).text
         assert "<script>alert" not in body and "&lt;script&gt;alert(&#x27;x&#x27;)" in body.replace("\\u0026", "&")

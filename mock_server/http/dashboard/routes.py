@@ -78,7 +78,8 @@ async def live(request: Request) -> Response:
     """The live fragments as JSON strings (parsed by the page's script, never spliced into HTML source)."""
     if not auth.allowed(request):
         return JSONResponse({"error": "unauthorized"}, 401)
-    return JSONResponse(page.live(_data(request)), headers={"Cache-Control": "no-store"})
+    fragments = {name: clean(html) for name, html in page.live(_data(request)).items()}
+    return JSONResponse(fragments, headers={"Cache-Control": "no-store"})
 
 
 async def asset(request: Request) -> Response:
