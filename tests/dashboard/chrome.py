@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
@@ -40,8 +41,13 @@ def chromium(browser: str, driver: str) -> Iterator[WebDriver]:
 
 
 def wait(session: WebDriver, condition: Callable[[WebDriver], Any], message: str, timeout: float = WAIT) -> Any:
-    """``condition``'s first truthy answer; a timeout fails with ``message``."""
-    return WebDriverWait(session, timeout).until(condition, message)
+    """``condition``'s first truthy answer; a timeout fails with ``message``.
+
+    An element the live poll replaced meanwhile (stale) counts as "not yet", like a missing one.
+    """
+    return WebDriverWait(session, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        condition, message
+    )
 
 
 def console_errors(session: WebDriver) -> list[str]:

@@ -14,6 +14,7 @@ from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.select import Select
 
 from conftest import JOB, TOKEN
 from mock_server import Settings
@@ -38,7 +39,7 @@ def _submit(browser: WebDriver, form: str, fields: dict[str, str]) -> None:
     for name, value in fields.items():
         field = browser.find_element(CSS, f"{form} [name={name}]")
         if field.tag_name == "select":
-            field.find_element(CSS, f"option[value='{value}']").click()
+            Select(field).select_by_value(value)
         else:
             field.clear()
             field.send_keys(value)
@@ -188,3 +189,11 @@ def test_docs_load_with_every_operation_and_no_other_host(server: LiveServer, br
     wait(browser, seen.presence_of_element_located((CSS, "#operations .op")), "the reference page")
     assert browser.find_element(CSS, "#operations").text.count("/edit-chat") >= 1
     assert network(browser).hosts() == {f"127.0.0.1:{server.port}"} and console_errors(browser) == []
+
+
+def test_the_clock_form_switches_the_mode(server: LiveServer, browser: WebDriver) -> None:
+    _open(browser, server)
+    _submit(browser, "#clock-form", {"mode": "real"})
+    assert browser.find_element(CSS, "#clock-mode").text == "real" and server.backend.clock.mode == "real"
+    _submit(browser, "#clock-form", {"mode": "manual"})
+    assert browser.find_element(CSS, "#clock-mode").text == "manual" and server.backend.clock.mode == "manual"

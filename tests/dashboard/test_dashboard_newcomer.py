@@ -80,11 +80,12 @@ def test_serve_open_the_printed_url_send_the_readme_curl_and_see_it_all(
     sent = subprocess.run(["bash", "-c", curl], env=_with(need_tool("curl")), **run)
     job_id = json.loads(sent.stdout)["job_id"]
     wait(browser, lambda b: "/edit-chat" in b.find_element(CSS, "tr.request").text, "the request to appear")
-    job = wait(browser, lambda b: b.find_elements(CSS, f"article.job[data-job='{job_id}']"), "the job to appear")[0]
-    loaded = "return arguments[0].querySelectorAll('img.thumb').length > 0 && [...arguments[0]"
-    loaded += ".querySelectorAll('img.thumb')].every(i => i.complete && i.naturalWidth > 0)"
+    job = f"article.job[data-job='{job_id}']"
+    wait(browser, lambda b: b.find_elements(CSS, job), "the job to appear")
+    loaded = "const imgs = [...document.querySelectorAll(arguments[0] + ' img.thumb')];"
+    loaded += "return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0);"
     wait(browser, lambda b: b.execute_script(loaded, job), "the job's images to load")
-    assert "a red bicycle" in job.text and console_errors(browser) == []
+    assert "a red bicycle" in browser.find_element(CSS, job).text and console_errors(browser) == []
 
 
 def _with(curl: str) -> dict[str, str]:

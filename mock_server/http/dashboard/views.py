@@ -240,7 +240,8 @@ def controls(kinds: Iterable[str], statuses: Iterable[int]) -> str:
         '<label><input type="checkbox" name="confirm" value="yes" required> yes, forget all state</label>'
         '<button type="submit" class="danger">Reset</button></form>'
         '<form id="clock-form" method="post" action="/_mock/ui/clock"><h3>Clock</h3>'
-        '<label>mode <select name="mode"><option>manual</option><option>real</option></select></label>'
+        '<label>mode <select name="mode"><option value="manual">manual</option><option value="real">real</option>'
+        "</select></label>"
         '<button type="submit">Set mode</button></form>'
         '<form id="advance-form" method="post" action="/_mock/ui/advance"><h3>Advance</h3>'
         '<label>seconds <input name="seconds" type="number" min="0" step="any" value="1" required></label>'
