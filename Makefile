@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve lint test contract bench load clean
+.PHONY: serve lint test contract bench load screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python -m benchmarks.load
+
+# docs/dashboard.png (the README's picture) from a seeded run; needs chromium and chromedriver.
+screenshot: $(STAMP)
+	$(BIN)/python docs/screenshot.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

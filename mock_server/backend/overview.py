@@ -37,7 +37,8 @@ def job_overview(sources: Sources, job: Job) -> dict[str, Any]:
                 "model": g.request.model,
                 "size": g.request.size,
                 "pixels": g.size,
-                "credits": sum(v.price for v in g.variations),
+                "charged": sum(v.price for v in g.variations if v.status == "completed"),
+                "reserved": sum(v.price for v in g.variations if v.status == "processing"),
                 "outputs": [_output(sources, job, g, v) for v in g.variations],
             }
             for g in job.generations

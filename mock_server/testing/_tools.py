@@ -14,6 +14,7 @@ INSTALL_HINTS = {
     "chromium": "apt-get install chromium chromium-driver",
     "chromedriver": "apt-get install chromium-driver",
     "node": "apt-get install nodejs",
+    "curl": "apt-get install curl",
 }
 
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from browser_driver import Browser
+from chrome import chromium, drain
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from mock_server import Settings
 from mock_server.testing import LiveServer, need_tool
@@ -37,9 +38,18 @@ def api(server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="session")
+def chromium_session() -> Iterator[WebDriver]:
     """Debian's headless Chromium driven by its chromedriver (skips with one line when absent)."""
-    chromium, chromedriver = need_tool("chromium", "chromium-browser"), need_tool("chromedriver")
-    with Browser.start(chromedriver, chromium) as running:
-        yield running
+    browser, driver = need_tool("chromium", "chromium-browser"), need_tool("chromedriver")
+    with chromium(browser, driver) as session:
+        yield session
+
+
+@pytest.fixture
+def browser(chromium_session: WebDriver) -> WebDriver:
+    """The shared session with no cookies and empty logs, so each test reads only what it caused."""
+    chromium_session.get("about:blank")
+    chromium_session.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    drain(chromium_session)
+    return chromium_session

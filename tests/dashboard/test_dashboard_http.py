@@ -9,7 +9,7 @@ import pytest
 
 from conftest import JOB, TOKEN
 from mock_server import Settings
-from mock_server.testing import LiveServer
+from mock_server.testing import LiveServer, sample_image
 
 EVIL = "<script>alert('x')</script>"
 
@@ -41,8 +41,11 @@ def test_a_violation_carries_its_documented_sentence_on_hover_and_expand(server:
 
 def test_what_users_sent_is_escaped_everywhere(server: LiveServer) -> None:
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {EVIL}"}) as evil:
+        assert evil.put("/webhooks", json={"url": f"http://127.0.0.1:9/h?q={EVIL}"}).status_code == 200
         evil.post("/edit-chat", json={**JOB, "prompt": EVIL})
+        evil.post("/identity/upload", files={"image": ("x.png", sample_image(), "image/png")}, data={"name": EVIL})
     server.control.advance(5)
+    assert server.control.deliveries(), "a delivery to the hostile URL was attempted"
     for url in ("/_mock/", "/_mock/ui/live"):
         body = httpx.get(server.url + url).text
         assert "<script>alert" not in body and "&lt;script&gt;alert(&#x27;x&#x27;)" in body.replace("\\u0026", "&")
@@ -79,6 +82,7 @@ def test_a_failed_variation_shows_its_error_message(server: LiveServer, api: htt
     server.control.advance(5)
     page = httpx.get(server.url + "/_mock/").text
     assert '<p class="error-message">The nano_banana_pro engine refused this request.' in page
+    assert "0 credits charged" in page
 
 
 def test_the_account_form_sets_plan_and_credits(server: LiveServer) -> None:
@@ -137,6 +141,19 @@ def test_assets_are_shipped_in_the_package(server: LiveServer) -> None:
     assert httpx.get(server.url + "/_mock/ui/static/../app.py").status_code == 404
 
 
+def test_output_images_are_served_under_the_dashboard_only_for_live_links(
+    server: LiveServer, api: httpx.Client
+) -> None:
+    job_id = api.post("/edit-chat", json=JOB).json()["job_id"]
+    server.control.advance(5)
+    thumb = re.search(r'<img class="thumb" src="([^"]+)"', httpx.get(server.url + "/_mock/").text).group(1)
+    answer = httpx.get(server.url + thumb)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    forged = thumb.rsplit("-", 1)[0] + "-0000.png"
+    assert httpx.get(server.url + forged).status_code == 404
+    assert httpx.get(f"{server.url}/_mock/ui/outputs/{job_id}/9-9-thumb-x.png").status_code == 404
+
+
 def test_no_control_turns_the_dashboard_off() -> None:
     with LiveServer(Settings(control=False)) as off, httpx.Client(base_url=off.url) as client:
         for path in ("/_mock", "/_mock/", "/_mock/ui/live", "/_mock/ui/static/dashboard.js"):
@@ -152,6 +169,7 @@ def test_with_a_control_token_nothing_is_accepted_without_it() -> None:
         assert page.status_code == 401 and 'id="login-form"' in page.text and "s3cret" not in page.text
         assert client.get("/_mock/ui/live").status_code == 401
         assert client.get("/_mock/ui/static/dashboard.js").status_code == 401
+        assert client.get("/_mock/ui/outputs/job_x/0-0-thumb-x.png").status_code == 401
         assert client.post("/_mock/ui/reset", data={"confirm": "yes"}).status_code == 401
         assert client.post("/_mock/ui/account", data={"token": "t", "credits": "0"}).status_code == 401
         assert client.post("/_mock/ui/login", data={"token": "wrong"}).status_code == 401

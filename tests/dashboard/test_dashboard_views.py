@@ -28,8 +28,11 @@ def test_jobs_group_by_user_newest_first_with_local_output_links() -> None:
     assert [j["job_id"] for j in jobs] == [second["job_id"], first]
     outputs = jobs[0]["generations"][0]["outputs"]
     assert [o.status for o in outputs] == ["completed", "processing"]
-    assert outputs[0].thumbnail.startswith("/storage/files/outputs/") and "-thumb-" in outputs[0].thumbnail
-    assert outputs[1].thumbnail is None and jobs[0]["generations"][0]["credits"] == 2 * outputs[0].credits
+    assert (
+        outputs[0].thumbnail.startswith(f"/_mock/ui/outputs/{second['job_id']}/") and "-thumb-" in outputs[0].thumbnail
+    )
+    assert outputs[1].thumbnail is None
+    assert jobs[0]["generations"][0]["charged"] == jobs[0]["generations"][0]["reserved"] == outputs[0].credits
 
 
 def test_requests_are_newest_first_and_filter_by_status() -> None:

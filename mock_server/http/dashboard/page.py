@@ -22,7 +22,7 @@ _PAGE = Template(
 <header><h1>piktid-mock</h1><nav><a href="#requests">Requests</a> <a href="#jobs">Jobs</a>
 <a href="#events">Events</a> <a href="#accounts">Accounts</a> <a href="#controls">Controls</a>
 <a href="/docs">API reference</a> <a href="/openapi.json">openapi.json</a></nav>
-<span id="live-status" class="live">live</span></header>
+<span id="live-status" class="live stale">connecting…</span></header>
 $banner
 <main>
 <section id="requests"><h2>Requests</h2>$filter<div data-live="requests">$requests</div></section>

@@ -77,7 +77,8 @@ async def live(request: Request) -> Response:
     """The live fragments as JSON strings (parsed by the page's script, never spliced into HTML source)."""
     if not auth.allowed(request):
         return JSONResponse({"error": "unauthorized"}, 401)
-    return JSONResponse(page.live(_data(request)), headers={"Cache-Control": "no-store"})
+    fragments = {name: clean(html) for name, html in page.live(_data(request)).items()}
+    return JSONResponse(fragments, headers={"Cache-Control": "no-store"})
 
 
 async def asset(request: Request) -> Response:
@@ -88,6 +89,17 @@ async def asset(request: Request) -> Response:
         return Response("not found", 404)
     body = resources.files("mock_server.http.dashboard").joinpath("static", name).read_bytes()
     return Response(body, headers={"Content-Type": ASSETS[name], "Cache-Control": "no-cache"})
+
+
+async def output_image(request: Request) -> Response:
+    """An output picture for the Jobs view (thumbnail or full size), rendered as the API's download."""
+    if not auth.allowed(request):
+        return Response("control token required", 401)
+    found = state.output_image(backend_of(request), request.path_params["job_id"], request.path_params["name"])
+    if found is None:
+        return Response("not found", 404)
+    data = await request.app.state.renders.get(*found)
+    return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 async def login(request: Request) -> Response:
@@ -176,6 +188,7 @@ def dashboard_routes() -> list[Route]:
         Route("/", index, methods=["GET"]),
         Route("/ui/live", live, methods=["GET"]),
         Route("/ui/static/{name}", asset, methods=["GET"]),
+        Route("/ui/outputs/{job_id}/{name}", output_image, methods=["GET"]),
         Route("/ui/login", login, methods=["POST"]),
         Route("/ui/reset", action(do_reset, "controls"), methods=["POST"]),
         Route("/ui/account", action(do_account, "accounts"), methods=["POST"]),

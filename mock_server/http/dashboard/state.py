@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mock_server.backend import Backend, ControlService
+from mock_server.backend import Backend, ControlService, RenderSpec
 
 RECENT = 200
 """How many journal entries, jobs, notifications and deliveries a page shows (newest first)."""
@@ -43,21 +43,24 @@ def requests(
     return [e for e in reversed(entries) if status is None or e.get("status") == status][:RECENT]
 
 
-def _path(link: str | None, base: str) -> str | None:
-    if link is None:
-        return None
-    return link[len(base) :] if base and link.startswith(base) else link
+OUTPUTS = "/_mock/ui/outputs/"
+"""Where the page loads output images: the same pictures as the API's output links, but under the
+control prefix, so the dashboard's own image loads neither enter the journal nor meet fault rules."""
 
 
-def _output(out: dict[str, Any], base: str) -> Output:
+def _path(link: str | None) -> str | None:
+    return None if link is None else OUTPUTS + link.rsplit("/storage/files/outputs/", 1)[-1]
+
+
+def _output(out: dict[str, Any]) -> Output:
     return Output(
         out["group_index"],
         out["status"],
         out["model"],
         out["credits"],
         out["error_message"],
-        _path(out["thumbnail"], base),
-        _path(out["full"], base),
+        _path(out["thumbnail"]),
+        _path(out["full"]),
     )
 
 
@@ -65,9 +68,10 @@ def jobs(backend: Backend) -> dict[str, list[dict[str, Any]]]:
     """Each user's jobs (conversations), newest first, with their generations and variations."""
     by_user: dict[str, list[dict[str, Any]]] = {}
     for job in _control(backend).jobs(RECENT):
-        base, owner = job.pop("base_url"), job.pop("owner")
+        job.pop("base_url")
+        owner = job.pop("owner")
         for generation in job["generations"]:
-            generation["outputs"] = [_output(o, base) for o in generation["outputs"]]
+            generation["outputs"] = [_output(o) for o in generation["outputs"]]
         by_user.setdefault(owner, []).append(job)
     return by_user
 
@@ -97,6 +101,11 @@ def clock(backend: Backend) -> dict[str, Any]:
 
 def faults(backend: Backend) -> list[dict[str, Any]]:
     return _control(backend).faults()
+
+
+def output_image(backend: Backend, job_id: str, name: str) -> tuple[RenderSpec, tuple[int, int]] | None:
+    """What to render for an ``OUTPUTS`` link (as the API's output download does), None when not live."""
+    return backend.output(job_id, name)
 
 
 def control_token(backend: Backend) -> str | None:

@@ -105,8 +105,10 @@ def generation(g: dict[str, Any]) -> str:
     width, height = (list(g.get("pixels") or ()) + [None, None])[:2]
     facts = (
         f"#{esc(g.get('image_index'))} <b>{esc(g.get('status'))}</b> · model {esc(g.get('model'))} · "
-        f"size {esc(g.get('size'))} ({number(width)}×{number(height)}) · {number(g.get('credits'))} credits"
+        f"size {esc(g.get('size'))} ({number(width)}×{number(height)}) · {number(g.get('charged'))} credits charged"
     )
+    if g.get("reserved"):
+        facts += f", {number(g.get('reserved'))} reserved"
     outputs = "".join(output(o) for o in g.get("outputs") or ())
     return (
         f'<div class="generation"><p>{facts}</p><p class="prompt">{esc(g.get("prompt"))}</p>'
@@ -238,7 +240,8 @@ def controls(kinds: Iterable[str], statuses: Iterable[int]) -> str:
         '<label><input type="checkbox" name="confirm" value="yes" required> yes, forget all state</label>'
         '<button type="submit" class="danger">Reset</button></form>'
         '<form id="clock-form" method="post" action="/_mock/ui/clock"><h3>Clock</h3>'
-        '<label>mode <select name="mode"><option>manual</option><option>real</option></select></label>'
+        '<label>mode <select name="mode"><option value="manual">manual</option><option value="real">real</option>'
+        "</select></label>"
         '<button type="submit">Set mode</button></form>'
         '<form id="advance-form" method="post" action="/_mock/ui/advance"><h3>Advance</h3>'
         '<label>seconds <input name="seconds" type="number" min="0" step="any" value="1" required></label>'
