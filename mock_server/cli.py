@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import secrets
 
@@ -23,6 +24,23 @@ def _banner(base: str, token: str, settings: Settings) -> str:
             f"  control API: {base}/_mock/ (see README)" if settings.control else "  control API: off",
         ]
     )
+
+
+OPEN_CONTROL_WARNING = (
+    "WARNING: the control API (/_mock/) is open to anyone who can reach {host}: it shows every "
+    "user's prompts, resets all state and sets credits. Pass --control-token TOKEN (or --no-control) "
+    "when binding beyond loopback."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_token(users: list[dict[str, object]], seed: int | None) -> str:
@@ -127,4 +145,6 @@ def serve(
     shown = token or _default_token(users if strict else [], seed)
     base = settings.public_url or f"http://{host}:{port}"
     click.echo(_banner(base, shown, settings))
+    if settings.control and control_token is None and not is_loopback(host):
+        click.echo(OPEN_CONTROL_WARNING.format(host=host), err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
