@@ -25,6 +25,7 @@ import httpx
 from mock_server.backend.errors import ApiError
 from mock_server.backend.notifications import Notification
 from mock_server.backend.signing import iso
+from mock_server.webhook_send import send_attempt
 from mock_server.webhooks import sign
 
 if TYPE_CHECKING:
@@ -219,9 +220,9 @@ class Webhooks:
         try:
             if self.backend.faults.take("webhook_timeout", token=delivery.owner):
                 raise httpx.ReadTimeout("receiver timed out (injected by a mock fault rule)")
-            async with httpx.AsyncClient(timeout=settings.webhook_timeout, verify=_tls()) as client:
-                response = await client.post(delivery.url, content=delivery.body, headers=delivery.headers())
-            attempt.status_code = response.status_code
+            attempt.status_code = await send_attempt(
+                delivery.url, delivery.body, delivery.headers(), timeout=settings.webhook_timeout, verify=_tls()
+            )
         except Exception as exc:  # a receiver can fail in any way; none may crash the server
             attempt.error = f"{type(exc).__name__}: {exc}"
         attempt.duration = round(time.perf_counter() - started, 4)
