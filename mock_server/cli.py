@@ -8,6 +8,7 @@ import secrets
 
 import click
 
+from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
 from mock_server.settings import Settings
 
 
@@ -92,6 +93,34 @@ def main() -> None:
 @click.option("--control-token", default=None, help="Require X-Mock-Control-Token on the control API.")
 @click.option("--token", default=None, help="The token to print (default: a fresh one).")
 @click.option(
+    "--keep-alive-timeout",
+    default=DEFAULT_LIMITS.keep_alive_timeout,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds an idle HTTP keep-alive connection stays open after a response.",
+)
+@click.option(
+    "--header-timeout",
+    default=DEFAULT_LIMITS.header_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a connection may take to send a complete request head; then it is closed.",
+)
+@click.option(
+    "--max-connections",
+    default=DEFAULT_LIMITS.max_connections,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections (or requests in flight) past which new requests get a 503.",
+)
+@click.option(
+    "--max-header-bytes",
+    default=DEFAULT_LIMITS.max_header_bytes,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Largest request head in bytes; a longer one gets a 400.",
+)
+@click.option(
     "--cors-origin",
     "cors_origins",
     multiple=True,
@@ -112,6 +141,10 @@ def serve(
     no_control: bool,
     control_token: str | None,
     token: str | None,
+    keep_alive_timeout: int,
+    header_timeout: float,
+    max_connections: int,
+    max_header_bytes: int,
     cors_origins: tuple[str, ...],
 ) -> None:
     """Run the mock on uvicorn."""
@@ -147,4 +180,5 @@ def serve(
     click.echo(_banner(base, shown, settings))
     if settings.control and control_token is None and not is_loopback(host):
         click.echo(OPEN_CONTROL_WARNING.format(host=host), err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections, max_header_bytes)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **limits.uvicorn_options())
