@@ -87,7 +87,7 @@ def main() -> None:
     default=5.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Per-attempt timeout (s).",
+    help="Timeout of one whole attempt: connect, send and reply (s).",
 )
 @click.option("--no-control", is_flag=True, help="Disable the /_mock/ control API.")
 @click.option("--control-token", default=None, help="Require X-Mock-Control-Token on the control API.")
