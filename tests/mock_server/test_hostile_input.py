@@ -187,3 +187,31 @@ async def test_arbitrary_json_to_any_json_endpoint_never_yields_a_5xx_then_or_la
         response = await client.request(method, path, headers=AUTH, content=content)
         assert response.status_code < 500, response.text
         await assert_reads_back(client, None if path == "/_mock/reset" else started.json()["job_id"])
+
+
+CHARSETS = ("utf-8", "utf-7", "unicode_escape", "raw_unicode_escape", "utf-16", "latin-1", "no-such-codec")
+part_bytes = st.binary(max_size=12) | st.sampled_from([b"\\ud800", b"+2AA-", b"\\U0010ffff", b"\xed\xa0\x80", b'"'])
+
+
+@given(
+    charset=st.sampled_from(CHARSETS),
+    filename=part_bytes,
+    name=part_bytes,
+    part_name=st.sampled_from([b"name", b"tag", b"\\udc00", b"+3AA-"]),
+)
+async def test_arbitrary_multipart_parts_never_yield_a_5xx_then_or_later(
+    charset: str, filename: bytes, name: bytes, part_name: bytes
+) -> None:
+    content = (
+        b'--B\r\nContent-Disposition: form-data; name="image"; filename="' + filename.replace(b'"', b"") + b'"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + sample_image() + b"\r\n"
+        b'--B\r\nContent-Disposition: form-data; name="' + part_name + b'"\r\n\r\n' + name + b"\r\n--B--\r\n"
+    )
+    async with asgi_client(Backend(Settings(clock="manual", seed=1))) as client:
+        response = await client.post(
+            "/identity/upload",
+            headers=AUTH | {"Content-Type": f"multipart/form-data; boundary=B; charset={charset}"},
+            content=content,
+        )
+        assert response.status_code < 500, response.text
+        await assert_reads_back(client)
