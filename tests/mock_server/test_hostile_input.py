@@ -29,8 +29,10 @@ READS = [
     ("GET", "/_mock/notifications"),
     ("GET", "/_mock/deliveries"),
     ("GET", "/project"),
+    ("GET", "/_mock/"),
+    ("GET", "/_mock/ui/live"),
 ]
-"""What a user's stored input could break later (plus the job's status and results)."""
+"""What a user's stored input could break later (plus the job's status and results); ``/_mock/`` is the dashboard."""
 
 
 @pytest.fixture
