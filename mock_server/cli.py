@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import secrets
 
 import click
 
+from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
 from mock_server.settings import Settings
 
 
@@ -26,6 +28,23 @@ def _banner(base: str, token: str, settings: Settings) -> str:
             f"  API reference: {base}/docs (OpenAPI document: {base}/openapi.json)",
         ]
     )
+
+
+OPEN_CONTROL_WARNING = (
+    "WARNING: the control API (/_mock/) is open to anyone who can reach {host}: it shows every "
+    "user's prompts, resets all state and sets credits. Pass --control-token TOKEN (or --no-control) "
+    "when binding beyond loopback."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_token(users: list[dict[str, object]], seed: int | None) -> str:
@@ -88,11 +107,39 @@ def main() -> None:
     default=5.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Per-attempt timeout (s).",
+    help="Timeout of one whole attempt: connect, send and reply (s).",
 )
 @click.option("--no-control", is_flag=True, help="Disable the /_mock/ control API.")
 @click.option("--control-token", default=None, help="Require X-Mock-Control-Token on the control API.")
 @click.option("--token", default=None, help="The token to print (default: a fresh one).")
+@click.option(
+    "--keep-alive-timeout",
+    default=DEFAULT_LIMITS.keep_alive_timeout,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds an idle HTTP keep-alive connection stays open after a response.",
+)
+@click.option(
+    "--header-timeout",
+    default=DEFAULT_LIMITS.header_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a connection may take to send a complete request head; then it is closed.",
+)
+@click.option(
+    "--max-connections",
+    default=DEFAULT_LIMITS.max_connections,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections (or requests in flight) past which new requests get a 503.",
+)
+@click.option(
+    "--max-header-bytes",
+    default=DEFAULT_LIMITS.max_header_bytes,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Largest request head in bytes; a longer one gets a 400.",
+)
 @click.option(
     "--cors-origin",
     "cors_origins",
@@ -115,6 +162,10 @@ def serve(
     no_control: bool,
     control_token: str | None,
     token: str | None,
+    keep_alive_timeout: int,
+    header_timeout: float,
+    max_connections: int,
+    max_header_bytes: int,
     cors_origins: tuple[str, ...],
 ) -> None:
     """Run the mock on uvicorn."""
@@ -149,4 +200,7 @@ def serve(
     shown = token or _default_token(users if strict else [], seed)
     base = settings.public_url or f"http://{host}:{port}"
     click.echo(_banner(base, shown, settings))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if settings.control and control_token is None and not is_loopback(host):
+        click.echo(OPEN_CONTROL_WARNING.format(host=host), err=True)
+    limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections, max_header_bytes)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **limits.uvicorn_options())

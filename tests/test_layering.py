@@ -30,7 +30,15 @@ STATE = ("mock_server.backend", "mock_server.store", "mock_server.settings", "mo
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("piktid_spec",),
     STATE,
-    ("mock_server.runtime", "mock_server.http", "mock_server.cli", "mock_server.webhooks", "mock_server.__main__"),
+    (
+        "mock_server.runtime",
+        "mock_server.http",
+        "mock_server.cli",
+        "mock_server.webhooks",
+        "mock_server.webhook_send",
+        "mock_server.server_limits",
+        "mock_server.__main__",
+    ),
     ("mock_server.testing", "mock_server.pytest_plugin"),
     ("contract_tests",),
     ("benchmarks",),

@@ -2,12 +2,17 @@
 
 For tests and non-Python clients (``RemoteControl`` is its Python client). Each handler checks the
 JSON it was sent and calls one ``ControlService`` operation, the same ``MockControl`` calls in-process.
-Off with ``--no-control``; guarded by ``X-Mock-Control-Token`` when ``control_token`` is set.
+Off with ``--no-control``; guarded by ``X-Mock-Control-Token`` when ``control_token`` is set (compared
+in constant time). The journal it returns masks bearer tokens to a short prefix; ``?user=`` still
+takes the full token, and ``MockControl.journal()`` (in-process) shows them whole.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,9 +28,31 @@ def control_of(request: Request) -> ControlService:
 
 
 def _guard(request: Request) -> None:
+    """401 unless ``X-Mock-Control-Token`` is the configured token (compared in constant time)."""
     expected = backend_of(request).settings.control_token
-    if expected is not None and request.headers.get("x-mock-control-token") != expected:
+    if expected is None:
+        return
+    given = request.headers.get("x-mock-control-token", "").encode("latin-1")
+    if not hmac.compare_digest(given, expected.encode("utf-8")):
         raise ApiError("unauthorized", "The control API needs X-Mock-Control-Token.")
+
+
+def mask_token(token: str) -> str:
+    """A short prefix and ``…``: enough to tell users apart, not enough to act as one (at most 6 characters)."""
+    return token[: min(6, len(token) // 3)] + "…"
+
+
+_QUERY_TOKEN = re.compile(r"(^|&)(token=)([^&]*)")
+
+
+def _masked(entry: dict[str, Any]) -> dict[str, Any]:
+    """A journal entry as the control API shows it: bearer tokens (``user``, ``?token=``) masked."""
+    user, query = entry["user"], entry["query"]
+    return {
+        **entry,
+        "user": None if user is None else mask_token(user),
+        "query": _QUERY_TOKEN.sub(lambda m: m[1] + m[2] + mask_token(unquote(m[3])), query),
+    }
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -138,7 +165,8 @@ async def journal(request: Request) -> Response:
     since = ascii_int(q.get("since", "0"))
     if since is None:
         raise ApiError("invalid_parameter", "since: a non-negative integer.", field="since")
-    return json_response(control.journal(user=q.get("user"), path=q.get("path"), since=since))
+    entries = control.journal(user=q.get("user"), path=q.get("path"), since=since)
+    return json_response([_masked(entry) for entry in entries])
 
 
 async def notifications(request: Request) -> Response:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from mock_server.backend import ApiError, probe_image
 from mock_server.http.endpoints import user_of
-from mock_server.http.parsing import backend_of, read_body, replay
+from mock_server.http.parsing import backend_of, check_form, read_body, replay
 from mock_server.http.render import json_response
 from piktid_spec import LIMITS
 
@@ -31,6 +31,7 @@ async def upload_identity(request: Request) -> Response:
     user = user_of(request)
     body = await read_body(request, MAX_IDENTITY_BYTES)
     form = await replay(request, body).form(max_files=1, max_fields=10)
+    check_form(form)
     image, name, tag = form.get("image"), form.get("name"), form.get("tag")
     if not isinstance(image, UploadFile):
         raise ApiError("invalid_parameter", "image: a multipart file part named 'image' is required.", field="image")

@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from mock_server.backend import ApiError, Backend, ascii_int
@@ -70,9 +71,67 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
     if optional and not raw:
         return {}
     try:
-        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         raise ApiError("invalid_json", f"The request body is not valid JSON ({type(exc).__name__}).") from None
+    check_json(value)
+    return value
+
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting accepted (inferred: no v2 body nests past 3 levels; deeper ones only exhaust recursion)."""
+
+
+def check_json(value: Any) -> None:
+    """Refuse, with a 400 naming the top-level field, what no response or journal could carry back.
+
+    Lone surrogates (``"\\ud800"``) are not Unicode scalar values: Python's parser accepts them, a
+    strict one (the service's, inferred) rejects them, and they cannot be encoded as UTF-8 later.
+    Nesting past ``MAX_JSON_DEPTH`` is refused too. Iterative, so no input can exhaust the stack.
+    """
+    pending: list[tuple[Any, int, str | None]] = [(value, 0, None)]
+    while pending:
+        item, depth, top = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _refused(top, f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, str) and not _is_unicode(item):
+            raise _refused(top, "a string holds a lone surrogate (not valid Unicode)")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not _is_unicode(key):
+                    raise _refused(top, "a key holds a lone surrogate (not valid Unicode)")
+                pending.append((child, depth + 1, key if top is None and depth == 0 else top))
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1, top) for child in item)
+
+
+def check_form(form: FormData) -> None:
+    """Refuse, with a 400 naming the part, a multipart field name, value or filename that is not Unicode.
+
+    A part's bytes are decoded with the charset the request declares, and some codecs
+    (``unicode_escape``, ``utf-7``) produce lone surrogates that no response could carry back.
+    """
+    for name, value in form.multi_items():
+        text = (value.filename or "") if isinstance(value, UploadFile) else value
+        if not _is_unicode(name):
+            raise _refused(None, "a part name holds a lone surrogate (not valid Unicode)")
+        if not _is_unicode(text):
+            what = "filename" if isinstance(value, UploadFile) else "value"
+            raise _refused(name, f"the part's {what} holds a lone surrogate (not valid Unicode)")
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refused(field: str | None, why: str) -> ApiError:
+    if field is None or not _is_unicode(field):
+        return ApiError("invalid_json", f"The request body is not accepted: {why}.")
+    return ApiError("invalid_parameter", f"{field}: {why}.", field=field)
 
 
 def _no_constant(name: str) -> float:

@@ -15,6 +15,7 @@ import time
 import httpx
 
 from mock_server.backend import AttemptStarted, Backend, Event, WasReset
+from mock_server.webhook_send import send_attempt
 
 INJECTED_TIMEOUT = "receiver timed out (injected by a mock fault rule)"
 
@@ -46,9 +47,10 @@ class Deliverer:
         try:
             if started.timeout_injected:
                 raise httpx.ReadTimeout(INJECTED_TIMEOUT)
-            async with httpx.AsyncClient(timeout=self.backend.settings.webhook_timeout, verify=_tls()) as client:
-                response = await client.post(delivery.url, content=delivery.body, headers=delivery.headers())
-            status_code = response.status_code
+            timeout = self.backend.settings.webhook_timeout
+            status_code = await send_attempt(
+                delivery.url, delivery.body, delivery.headers(), timeout=timeout, verify=_tls()
+            )
         except Exception as exc:  # a receiver can fail in any way; none may crash the server
             error = f"{type(exc).__name__}: {exc}"
         duration = round(time.perf_counter() - began, 4)

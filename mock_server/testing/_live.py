@@ -10,6 +10,7 @@ import uvicorn
 
 from mock_server.backend import Backend
 from mock_server.http.app import create_app
+from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl
 from mock_server.testing._wait import wait_until
@@ -20,7 +21,10 @@ START_TIMEOUT = 10.0
 class LiveServer:
     """``with LiveServer() as server: requests.get(server.url + ...)``; ``server.control`` drives it."""
 
-    def __init__(self, settings: Settings | None = None, *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, host: str = "127.0.0.1", limits: ServerLimits = DEFAULT_LIMITS
+    ) -> None:
+        """``limits``: connection limits, the same defaults as ``piktid-mock serve``."""
         self.backend = Backend(settings)
         self.app = create_app(backend=self.backend)
         self.control = MockControl(self.backend)
@@ -31,7 +35,9 @@ class LiveServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, 0))
         self.port: int = self._socket.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on"))
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.app, log_level="warning", lifespan="on", **limits.uvicorn_options())
+        )
         self._thread: threading.Thread | None = None
 
     @property

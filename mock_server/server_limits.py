@@ -1,0 +1,88 @@
+"""``ServerLimits``: what uvicorn is told so that idle, slow or many connections cannot stall the mock.
+
+uvicorn closes a connection idle *after* a response (``timeout_keep_alive``) but never one that
+has not finished sending its first request head: each such socket holds a file descriptor for
+ever, and about a thousand of them (a common ``ulimit -n``) stop the server accepting anyone.
+``header_timeout`` closes a connection whose request head is not complete in time, counted from
+the connection (or the end of the previous response), so a client dripping bytes is cut too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = ["DEFAULT_LIMITS", "ServerLimits", "header_timeout_protocol"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """Limits on connections, the same for ``piktid-mock serve`` and ``LiveServer``; flags change them."""
+
+    keep_alive_timeout: int = 5
+    """Seconds an idle keep-alive connection stays open after a response (uvicorn's ``timeout_keep_alive``)."""
+    header_timeout: float = 10.0
+    """Seconds a connection may take to send a complete request head before it is closed."""
+    max_connections: int = 2048
+    """Open connections (or requests in flight) past which new requests get a 503 (``limit_concurrency``)."""
+    max_header_bytes: int = 16 * 1024
+    """Largest request head (``h11_max_incomplete_event_size``); a longer one gets a 400."""
+
+    def uvicorn_options(self) -> dict[str, Any]:
+        """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``."""
+        return {
+            "http": header_timeout_protocol(self.header_timeout),
+            "timeout_keep_alive": self.keep_alive_timeout,
+            "limit_concurrency": self.max_connections,
+            "h11_max_incomplete_event_size": self.max_header_bytes,
+        }
+
+
+DEFAULT_LIMITS = ServerLimits()
+
+
+def header_timeout_protocol(seconds: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, closing a connection whose request head is not complete within ``seconds``."""
+    return type("HeaderTimeoutH11Protocol", (_HeaderTimeout,), {"header_timeout": seconds})
+
+
+class _HeaderTimeout(H11Protocol):
+    header_timeout: float = DEFAULT_LIMITS.header_timeout
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn narrows it
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is h11.IDLE:
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self._header_timer = self.loop.call_later(self.header_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _expire(self) -> None:
+        self._header_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()

@@ -1,0 +1,161 @@
+"""Server limits (issue #16): idle or dripping sockets are closed, so they cannot stall ``serve`` or a LiveServer.
+
+Real sockets on loopback and bounded waits. ``serve`` runs as a subprocess with the common
+``ulimit -n 1024``, where 1,100 idle sockets once left it unable to accept anyone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from mock_support import REPO
+
+from mock_server import Settings, cli
+from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
+from mock_server.testing import LiveServer, wait_until
+
+IDLE = 1100
+DEADLINE = 30.0
+REQUEST = b"GET /identity HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer tok-limits\r\nConnection: close\r\n\r\n"
+
+
+def idle_sockets(port: int, count: int = IDLE) -> list[socket.socket]:
+    """``count`` connections that never send a byte (the kernel queues what the server has not accepted)."""
+    return [socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) for _ in range(count)]
+
+
+def status_of_a_real_request(port: int) -> bytes:
+    """The status line answered to one complete request, waiting at most ``DEADLINE`` seconds."""
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
+        sock.sendall(REQUEST)
+        return sock.recv(64).split(b"\r\n", 1)[0]
+
+
+def closed_by_the_server(sock: socket.socket, wait: float = 0.0) -> bool:
+    """Whether the server closed ``sock`` (waiting up to ``wait`` seconds); ``select`` cannot take fds past 1023."""
+    sock.settimeout(wait) if wait else sock.setblocking(False)
+    try:
+        return sock.recv(1) == b""
+    except (BlockingIOError, TimeoutError):
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _common_fd_limit() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+
+@pytest.fixture
+def served_with_1024_fds() -> Iterator[int]:
+    """``piktid-mock serve --header-timeout 1`` under ``ulimit -n 1024``; its port."""
+    port = free_port()
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--header-timeout", "1"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=_common_fd_limit
+    )
+    try:
+
+        def listening() -> bool:
+            assert process.poll() is None, "piktid-mock serve exited before it listened"
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+            return False
+
+        wait_until(listening, DEADLINE, what=f"piktid-mock serve on {port}")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_1100_idle_sockets_do_not_stall_serve(served_with_1024_fds: int) -> None:
+    """Past ~1,020 sockets the server has no descriptor left to accept with, until idle ones are closed."""
+    idle = idle_sockets(served_with_1024_fds)
+    try:
+        assert status_of_a_real_request(served_with_1024_fds) == b"HTTP/1.1 200 OK"
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_a_live_server_closes_1100_idle_sockets_and_keeps_serving() -> None:
+    with LiveServer(Settings(clock="manual"), limits=ServerLimits(header_timeout=0.5)) as server:
+        idle = idle_sockets(server.port)
+        try:
+            assert status_of_a_real_request(server.port) == b"HTTP/1.1 200 OK"
+            wait_until(lambda: all(closed_by_the_server(s) for s in idle), DEADLINE, what="idle sockets closed")
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_a_request_head_dripped_byte_by_byte_is_cut_at_the_header_timeout() -> None:
+    """Every byte arrives well within the keep-alive timeout; only the header timeout ends it."""
+    with (
+        LiveServer(Settings(clock="manual"), limits=ServerLimits(header_timeout=0.5)) as server,
+        socket.create_connection(("127.0.0.1", server.port)) as sock,
+    ):
+        sock.sendall(b"GET /identity HTTP/1.1\r\n")
+
+        def cut() -> bool:
+            with contextlib.suppress(OSError):
+                sock.sendall(b"X")
+            return closed_by_the_server(sock, wait=0.05)
+
+        wait_until(cut, DEADLINE, what="the dripping connection to be closed")
+
+
+def test_past_max_connections_new_requests_get_a_503() -> None:
+    with LiveServer(Settings(clock="manual"), limits=ServerLimits(max_connections=5)) as server:
+        idle = idle_sockets(server.port, 5)
+        try:
+            wait_until(lambda: status_of_a_real_request(server.port) == b"HTTP/1.1 503 Service Unavailable")
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+@pytest.fixture
+def uvicorn_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    return seen
+
+
+def test_serve_passes_its_limits_to_uvicorn(uvicorn_options: dict[str, Any]) -> None:
+    flags = ["--keep-alive-timeout", "7", "--header-timeout", "3", "--max-connections", "50"]
+    result = CliRunner().invoke(cli.main, ["serve", *flags, "--max-header-bytes", "4096"])
+    assert result.exit_code == 0, result.output
+    assert (uvicorn_options["timeout_keep_alive"], uvicorn_options["limit_concurrency"]) == (7, 50)
+    assert uvicorn_options["h11_max_incomplete_event_size"] == 4096
+    assert uvicorn_options["http"].header_timeout == 3.0
+
+
+def test_serve_help_names_the_limits_and_their_defaults() -> None:
+    shown = " ".join(CliRunner().invoke(cli.main, ["serve", "--help"]).output.split())
+    for flag, default in [
+        ("--keep-alive-timeout", DEFAULT_LIMITS.keep_alive_timeout),
+        ("--header-timeout", DEFAULT_LIMITS.header_timeout),
+        ("--max-connections", DEFAULT_LIMITS.max_connections),
+        ("--max-header-bytes", DEFAULT_LIMITS.max_header_bytes),
+    ]:
+        assert flag in shown and f"[default: {default};" in shown.split(flag, 1)[1], flag
