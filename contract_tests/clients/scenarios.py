@@ -141,7 +141,11 @@ def rate_limited_429(s: Session) -> list[Finding]:
 
 
 def webhook_signature(s: Session) -> list[Finding] | None:
-    """A real signed delivery is accepted; tampered bodies, signatures and secrets are rejected."""
+    """A real signed delivery is accepted; tampered bodies, signatures and secrets are rejected.
+
+    Not applicable (None) to a client without ``verify_webhook``, or whose ``verify_webhook`` raises
+    ``NotImplementedError``.
+    """
     verify = getattr(s.client, "verify_webhook", None)
     if not callable(verify):
         return None
@@ -163,9 +167,21 @@ def webhook_signature(s: Session) -> list[Finding] | None:
                 "",
             )
         ]
-    return checks.webhook_signature_verified.find(
-        verify, answer.json()["secret"], delivery.body, delivery.headers.get("x-webhook-signature", "")
-    )
+    secret, header = answer.json()["secret"], delivery.headers.get("x-webhook-signature", "")
+    if _not_implemented(verify, secret, delivery.body, header):
+        return None
+    return checks.webhook_signature_verified.find(verify, secret, delivery.body, header)
+
+
+def _not_implemented(verify: Callable[[str, bytes, str], object], secret: str, body: bytes, header: str) -> bool:
+    """A ``verify_webhook`` raising ``NotImplementedError`` (an exec adapter's "not implemented") does not apply."""
+    try:
+        verify(secret, body, header)
+    except NotImplementedError:
+        return True
+    except Exception:  # any other verdict is judged by the check itself
+        return False
+    return False
 
 
 def _next_delivery(receiver: WebhookReceiver) -> Delivery | None:
