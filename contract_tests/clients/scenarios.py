@@ -2,7 +2,8 @@
 
 A scenario returns its own findings (or None when it does not apply, e.g. no ``verify_webhook``).
 ``run_scenario`` adds the checks that hold for *every* scenario, read from the mock's journal:
-valid requests, no self-inflicted 4xx, no ``/status`` polling, processed notifications deleted.
+valid requests, each sent as asked, no self-inflicted 4xx, no ``/status`` polling, processed
+notifications deleted.
 That is what lets the suite catch mistakes nobody listed: it checks documented behaviour, not bugs.
 """
 
@@ -16,14 +17,15 @@ import httpx
 
 from contract_tests import checks
 from contract_tests.calls import Call, short
-from contract_tests.clients.harness import CALL_TIMEOUT, Session, on_loop
+from contract_tests.clients.harness import CALL_TIMEOUT, LATENCY, Session, on_loop
 from contract_tests.clients.protocol import ClientFactory
 from contract_tests.findings import Finding, spec_of
-from mock_server.testing import Delivery, LiveServer, WebhookReceiver
+from mock_server.testing import Delivery, LiveServer, WebhookReceiver, wait_until
 
 Scenario = Callable[[Session], "list[Finding] | None"]
 PROMPT = "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic."
 UNKNOWN_FILE = "file_0000000000000000"
+SSE_VARIATIONS = 3
 
 
 def text_to_image(s: Session) -> list[Finding]:
@@ -86,9 +88,80 @@ def two_identities(s: Session) -> list[Finding]:
 
 
 def failed_variations(s: Session) -> list[Finding]:
-    """Every variation fails: wait still returns, with each result failed (and nothing charged)."""
+    """Every variation fails: wait still returns, with each result failed and its error message."""
     s.control.fail_next(kind="fail_variation", token=s.token)
-    return s.generate_and_wait({"prompt": PROMPT, "size": "1K", "num_variations": 2})
+    found = s.generate_and_wait({"prompt": PROMPT, "size": "1K", "num_variations": 2})
+    return found + (checks.failures_surfaced.find(*s.last_wait) if s.last_wait else [])
+
+
+def ratio_output(s: Session) -> list[Finding]:
+    """``output_mode: ratio`` with an ``aspect_ratio``: the results have that ratio's dimensions."""
+    return _with_dimensions(
+        s, {"prompt": PROMPT, "size": "1K", "num_variations": 2, "output_mode": "ratio", "aspect_ratio": "16:9"}
+    )
+
+
+def custom_dimensions(s: Session) -> list[Finding]:
+    """``output_mode: custom`` on a Pro account (it has the entitlement): exactly ``width`` x ``height``."""
+    s.control.set_account(s.token, plan="pro")
+    return _with_dimensions(s, {"prompt": PROMPT, "size": "1K", "output_mode": "custom", "width": 1200, "height": 800})
+
+
+def _with_dimensions(s: Session, request: dict[str, object]) -> list[Finding]:
+    found = s.generate_and_wait(request)
+    return found + (checks.dimensions_delivered.find(s.last_wait[1], request) if s.last_wait else [])
+
+
+def explicit_model(s: Session) -> list[Finding]:
+    """An explicit engine (``model: seedream``) is sent as given and generates as usual."""
+    return s.generate_and_wait({"prompt": PROMPT, "size": "1K", "model": "seedream"})
+
+
+def explicit_model_refused(s: Session) -> list[Finding]:
+    """The named engine refuses (no fallback for an explicit model): wait returns each variation failed,
+    with the server's error message, instead of hanging."""
+    s.control.fail_next(kind="refusal", token=s.token)
+    found = s.generate_and_wait({"prompt": PROMPT, "size": "1K", "model": "gpt_image", "num_variations": 2})
+    return found + (checks.failures_surfaced.find(*s.last_wait) if s.last_wait else [])
+
+
+def sse_tracking(s: Session) -> list[Finding] | None:
+    """A wait that listens to the SSE stream connects while nothing is final, so its first frame is
+    ``backfill_complete`` with ``data: {}``; every variation then completes live. The mock's clock is
+    held until the client is tracking, which makes that order certain. A client that polls results
+    instead is just as valid: for it the scenario does not apply (None)."""
+    request = {"prompt": PROMPT, "size": "1K", "num_variations": SSE_VARIATIONS}
+    s.control.set_clock("manual")
+    try:
+        started = s.generate(request)
+        if not started.returned or not s.owns_job(started.value):
+            return [
+                Finding("generate_returned_job_id", started.what, "a job_id", started.outcome(), str(checks.JOB_ID))
+            ]
+        job_id, seen = started.value, len(s.journal())
+        s.jobs.add(job_id)
+        waiting = s.wait_in_background(job_id)
+        how = _tracking(s, job_id, seen)
+        s.control.advance(LATENCY * SSE_VARIATIONS + 1)
+    finally:
+        s.control.set_clock("real")
+    waited = waiting()
+    return None if how == "poll" else checks.waited_for_final_results.find(waited, s.final_results(job_id))
+
+
+def _tracking(s: Session, job_id: str, seen: int) -> str | None:
+    """ "stream" once the client has a notifications stream open, "poll" once it reads results instead."""
+    polls = (f"/jobs/{job_id}/results", "/notifications")
+
+    def look() -> str | None:
+        if s.control.open_streams(s.token):
+            return "stream"
+        return "poll" if any(e["path"] in polls for e in s.journal()[seen:]) else None
+
+    try:
+        return wait_until(look, CALL_TIMEOUT / 4, what="the client to track its job")
+    except TimeoutError:
+        return None
 
 
 def _expect_status(s: Session, request: dict[str, object], status: int) -> list[Finding]:
@@ -125,6 +198,7 @@ def rate_limited_429(s: Session) -> list[Finding]:
     s.allowed.add(429)
     call = s.generate({"prompt": PROMPT, "size": "1K"})
     if call.error is not None or call.timed_out:
+        s.asked.pop()  # the 429 is answered before the body is read: the journal cannot show what was sent
         return checks.surfaced_status.find(call, 429)
     if not s.owns_job(call.value):
         return [
@@ -200,6 +274,11 @@ SCENARIOS: dict[str, Scenario] = {
         continue_conversation,
         two_identities,
         failed_variations,
+        ratio_output,
+        custom_dimensions,
+        explicit_model,
+        explicit_model_refused,
+        sse_tracking,
         bad_request_400,
         insufficient_credits_402,
         size_not_in_plan_403,
@@ -218,6 +297,7 @@ def general_findings(s: Session) -> list[Finding]:
     found += checks.waited_on_results_not_status.find(journal)
     found += checks.no_unexpected_client_errors.find(journal, s.allowed)
     found += checks.notifications_consumed.find(journal, s.notifications(), s.jobs)
+    found += checks.sent_as_asked.find(s.asked, journal)
     if not s.invalid_on_purpose:
         found += checks.requests_valid.find(journal)
     return found

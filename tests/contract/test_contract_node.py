@@ -21,6 +21,14 @@ VARIANTS = {
     "crashes": (GENERATE, GENERATE + '  process.stderr.write("adapter bug: body is frozen\\n");\n  process.exit(7);\n'),
     "prints garbage": (GENERATE, GENERATE + '  process.stdout.write("sending request...\\n");\n'),
     "never answers": (GENERATE, GENERATE + "  await new Promise(() => {});\n"),
+    "drops output_mode": (GENERATE, GENERATE + "  delete body.output_mode;\n"),
+    "polls /status": (
+        "async function wait({ job_id: jobId, timeout = 60 }) {\n",
+        "async function wait({ job_id: jobId }) {\n"
+        '  await api("GET", `/jobs/${jobId}/status`);\n'
+        '  return latestGeneration(await api("GET", `/jobs/${jobId}/results`));\n'
+        "}\nasync function unused({ job_id: jobId, timeout = 60 }) {\n",
+    ),
 }
 """Name -> (text of the shipped adapter, what replaces it)."""
 
@@ -44,6 +52,22 @@ def test_the_node_reference_passes_every_scenario(live_mock: LiveServer, tmp_pat
     report = {name: run_scenario(name, factory, live_mock, tmp_path) for name in SCENARIOS}
     assert {name: [str(f) for f in found or []] for name, found in report.items() if found} == {}
     assert None not in report.values(), "the reference implements verify_webhook"
+
+
+@pytest.mark.parametrize(
+    ("name", "scenario", "check"),
+    [
+        ("drops output_mode", "ratio_output", "sent_as_asked"),
+        ("drops output_mode", "ratio_output", "dimensions_delivered"),
+        ("polls /status", "text_to_image", "waited_on_results_not_status"),
+        ("polls /status", "text_to_image", "waited_for_final_results"),
+    ],
+)
+def test_a_node_adapter_with_a_mistake_is_caught_like_a_python_one(
+    name: str, scenario: str, check: str, live_mock: LiveServer, tmp_path: Path
+) -> None:
+    found = run_scenario(scenario, exec_factory(variant(tmp_path, name)), live_mock, tmp_path) or []
+    assert check in [f.check for f in found], "\n".join(map(str, found))
 
 
 @pytest.mark.parametrize(
