@@ -32,7 +32,9 @@ from piktid_spec import Provenance
 MIN_BACKOFF = 1.0
 """Seconds a client should wait after a 429 before sending to that endpoint again (the first backoff step)."""
 BACKOFF = Provenance(
-    "documented", "429: real clients retry with exponential backoff (1, 2, 4, 8, 16 s) and ignore Retry-After."
+    "inferred",
+    "the v2 notes: real clients retry a 429 with exponential backoff (1, 2, 4, 8, 16 s); at once only spends "
+    "the minute's budget of 15 requests again",
 )
 REPEATED = Provenance(
     "inferred",
