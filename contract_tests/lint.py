@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -109,23 +110,24 @@ def _endpoint(entry: Json) -> tuple[Any, Any]:
 
 
 def _tracked_jobs(entries: Sequence[Json]) -> set[str] | None:
-    """Job ids a user's requests name (paths and ``id_task`` queries); None when it read every job's events."""
+    """Jobs whose events a user listened to (``id_task`` of its streams); None when it read every job's.
+
+    ``POST /notifications`` counts as every job's: its filter is in a body the journal does not keep.
+    """
     jobs: set[str] = set()
     for e in entries:
-        parts = str(e.get("path", "")).split("/")
-        if len(parts) > 2 and parts[1] == "jobs":
-            jobs.add(parts[2])
-        if e.get("path") in LISTENED:
-            query = dict(p.partition("=")[::2] for p in str(e.get("query") or "").split("&") if p)
-            if "id_task" not in query:
-                return None
-            jobs.add(query["id_task"])
+        if e.get("path") not in LISTENED:
+            continue
+        query = dict(p.partition("=")[::2] for p in str(e.get("query") or "").split("&") if p)
+        if e.get("method") != "GET" or "id_task" not in query:
+            return None
+        jobs.add(unquote(query["id_task"]))
     return jobs
 
 
 @check
 def notifications_deleted(journal: Iterable[Json], notifications: Iterable[Json] | None = None) -> list[Finding]:
-    """A client that read notifications deleted the ``image_result`` events of the jobs it tracked.
+    """A client that read notifications deleted the ``image_result`` events of the jobs it listened to.
 
     With the mock's notifications (``GET /_mock/notifications``), each one left is a finding; from a
     journal alone, a user that listened yet never sent ``DELETE /notifications/{id}`` is.

@@ -44,11 +44,14 @@ _EOF = object()
 
 
 class AdapterError(Exception):
-    """An ``error`` response: the adapter reported a failure (``status_code`` is the HTTP status, or None)."""
+    """An ``error`` response: the adapter reported a failure (``status_code`` is the HTTP status, or None).
 
-    def __init__(self, status_code: int | None, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
+    ``message`` is the adapter's own; ``str()`` adds the end of its stderr when it printed any.
+    """
+
+    def __init__(self, status_code: int | None, message: str, stderr: str = "") -> None:
+        super().__init__(f"{message}; stderr: {stderr}" if stderr else message)
+        self.status_code, self.message, self.stderr = status_code, message, stderr
 
 
 class AdapterFailure(Exception):
@@ -112,7 +115,7 @@ class ExecClient:
         try:
             return self.call("verify_webhook", params)
         except AdapterError as exc:
-            if str(exc) == NOT_IMPLEMENTED:
+            if exc.message == NOT_IMPLEMENTED:
                 raise NotImplementedError("verify_webhook: the adapter does not implement it") from exc
             raise
 
@@ -125,7 +128,8 @@ class ExecClient:
         if "error" in answer:
             error = answer["error"] if isinstance(answer["error"], dict) else {"message": answer["error"]}
             status = error.get("status_code")
-            raise AdapterError(status if isinstance(status, int) else None, str(error.get("message", "")))
+            message = str(error.get("message", ""))
+            raise AdapterError(status if isinstance(status, int) else None, message, self._stderr_tail())
         if "result" not in answer:
             raise self._failure(f"answered {method} without result or error: {json.dumps(answer)[:200]}")
         return answer["result"]
@@ -210,11 +214,13 @@ class ExecClient:
             return ""
         return f" (exit code {code})"
 
+    def _stderr_tail(self) -> str:
+        return "".join(self._stderr).strip()
+
     def _failure(self, what: str) -> AdapterFailure:
         if len(self._readers) > 1:
             self._readers[1].join(0.5 if self._process is not None and self._process.poll() is not None else 0.1)
-        stderr = "".join(self._stderr).strip()
-        return AdapterFailure(f"{shlex.join(self.argv)}: {what}; stderr: {stderr or '(empty)'}")
+        return AdapterFailure(f"{shlex.join(self.argv)}: {what}; stderr: {self._stderr_tail() or '(empty)'}")
 
 
 def exec_factory(spec: str, **options: Any) -> ClientFactory:

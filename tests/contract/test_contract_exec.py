@@ -104,7 +104,7 @@ def test_error_answers_carry_their_status_code_and_the_environment_names_the_moc
             client.generate({"prompt": "x"})
     finally:
         client.close()
-    assert raised.value.status_code == 402 and str(raised.value) == "http://mock.test tok-402"
+    assert raised.value.status_code == 402 and raised.value.message == "http://mock.test tok-402"
 
 
 def test_verify_webhook_not_implemented_means_not_applicable(live_mock: LiveServer, tmp_path: Path) -> None:
