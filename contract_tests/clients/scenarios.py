@@ -150,13 +150,15 @@ def sse_tracking(s: Session) -> list[Finding] | None:
 
 
 def _tracking(s: Session, job_id: str, seen: int) -> str | None:
-    """ "stream" once the client has a notifications stream open, "poll" once it reads results instead."""
+    """How the client follows ``job_id``: "stream" (it opened the notifications stream), "poll" (it
+    reads results or polls notifications), or None when it did neither within a few seconds."""
     polls = (f"/jobs/{job_id}/results", "/notifications")
 
     def look() -> str | None:
-        if s.control.open_streams(s.token):
+        paths = [e["path"] for e in s.journal()[seen:]]
+        if s.control.open_streams(s.token) or "/notifications/events" in paths:
             return "stream"
-        return "poll" if any(e["path"] in polls for e in s.journal()[seen:]) else None
+        return "poll" if any(p in polls for p in paths) else None
 
     try:
         return wait_until(look, CALL_TIMEOUT / 4, what="the client to track its job")
