@@ -12,6 +12,7 @@ from benchmarks.bridge import respx_bridge
 from benchmarks.cold_start import cold_start
 from benchmarks.http_throughput import http_throughput
 from benchmarks.memory import jobs_memory, render_4k
+from benchmarks.pytest_suite import pytest_suite
 from benchmarks.sse_fanout import sse_fanout
 from benchmarks.validation import validation
 
@@ -37,6 +38,7 @@ SUITE: list[Benchmark] = [
     ),
     Benchmark("asgi", asgi_cost, {"requests": 5000}, {"requests": 20}),
     Benchmark("bridge", respx_bridge, {"calls": 2000}, {"calls": 20}),
+    Benchmark("pytest-suite", pytest_suite, {"tests": 200, "rounds": 3}, {"tests": 3, "rounds": 1}),
     Benchmark("cold-start", cold_start, {"repeats": 3}, {"repeats": 1}),
     Benchmark("sse", sse_fanout, {"streams": 100, "rounds": 5}, {"streams": 3, "rounds": 1}),
     Benchmark("render", render_4k, {"repeats": 3}, {"repeats": 1}),

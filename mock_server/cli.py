@@ -21,7 +21,10 @@ def _banner(base: str, token: str, settings: Settings) -> str:
             "  try:",
             f"    curl -s -X POST {base}/edit-chat -H 'Authorization: Bearer {token}' "
             '-H \'Content-Type: application/json\' -d \'{"prompt": "a red bicycle", "size": "1K"}\'',
-            f"  control API: {base}/_mock/ (see README)" if settings.control else "  control API: off",
+            f"  dashboard: {base}/_mock/ (the control API lives under it; see README)"
+            if settings.control
+            else "  dashboard and control API: off",
+            f"  API reference: {base}/docs (OpenAPI document: {base}/openapi.json)",
         ]
     )
 

@@ -146,7 +146,12 @@ SHAPES: dict[str, Schema] = {
         },
         ("error", "code", "required_credits", "in_progress_credits", "user_credits"),
     ),
-    "UploadRequest": obj({"filename": STRING, "project_name": PROJECT_NAME}),
+    "UploadRequest": obj(
+        {
+            "filename": {**nullable(STRING), "description": "Empty or absent: a random UUID." + _NULL_MEANS_DEFAULT},
+            "project_name": {**nullable(PROJECT_NAME), "description": "Created on first use." + _NULL_MEANS_DEFAULT},
+        }
+    ),
     "UploadResponse": obj(
         {
             "upload_url": URL,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -24,7 +24,8 @@ class Entry:
     """The parsed JSON body of a ``POST /edit-chat`` (what was sent, for readable findings)."""
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """A shallow copy: ``asdict`` would recurse into ``body``, which a client may have nested deeply."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class Journal:

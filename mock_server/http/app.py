@@ -14,8 +14,9 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.service import Backend
-from mock_server.http import endpoints, identities, notifications, projects, storage, webhooks
+from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
+from mock_server.http.dashboard import dashboard_routes, redirect
 from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
 from mock_server.http.render import api_error, http_error, server_error
 from mock_server.settings import Settings
@@ -36,6 +37,8 @@ ROUTES: list[BaseRoute] = [
     Route("/webhooks/test", webhooks.webhook_test, methods=["POST"]),
     Route("/storage/uploads/{file_id}", storage.put_upload, methods=["PUT"]),
     Route("/storage/files/{kind}/{item_id}/{name}", storage.download, methods=["GET"]),
+    Route("/openapi.json", apidocs.openapi_json, methods=["GET"]),
+    Route("/docs", apidocs.docs, methods=["GET"]),
 ]
 
 
@@ -74,7 +77,8 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         yield
         backend.webhooks.cancel()
 
-    routes = [*ROUTES, Mount("/_mock", routes=control_routes())] if settings.control else list(ROUTES)
+    control = [Route("/_mock", redirect), Mount("/_mock", routes=[*control_routes(), *dashboard_routes()])]
+    routes = [*ROUTES, *control] if settings.control else list(ROUTES)
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -55,6 +55,13 @@ def test_flags_become_settings_and_the_banner_names_base_token_and_curl(served: 
     assert f"curl -s -X POST http://mock.test/edit-chat -H 'Authorization: Bearer {token}'" in result.output
 
 
+def test_cors_origins_are_repeatable_and_default_to_any(served: dict[str, Any]) -> None:
+    assert serve("--cors-origin", "https://a.example", "--cors-origin", "https://b.example").exit_code == 0
+    assert served["app"].state.backend.settings.cors_origins == ("https://a.example", "https://b.example")
+    assert serve().exit_code == 0
+    assert served["app"].state.backend.settings.cors_origins == ("*",)
+
+
 def test_the_same_seed_prints_the_same_token(served: dict[str, Any]) -> None:
     tokens = [re.search(r"token: (\S+)", serve("--seed", seed).output).group(1) for seed in ("3", "3", "4")]
     assert tokens[0] == tokens[1] != tokens[2]

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mock_server import Settings
 from mock_server.testing import mock_piktid
 
 FACE = Path(__file__).resolve().parents[2] / "fixtures" / "images" / "face.jpg"
@@ -172,3 +173,23 @@ def test_a_browser_preflight_is_answered_with_cors_headers(api):
     assert preflight.headers["access-control-allow-origin"] in ("*", "https://app.example")
     answer = client.get("/project", headers={"Origin": "https://app.example"})
     assert answer.headers["access-control-allow-origin"] == "*"
+
+
+def test_only_the_configured_origins_get_cors_headers():
+    with (
+        mock_piktid(settings=Settings(cors_origins=("https://app.example",))),
+        httpx.Client(base_url="https://v2.api.piktid.com", headers=AUTH) as client,
+    ):
+        allowed = client.get("/project", headers={"Origin": "https://app.example"})
+        other = client.get("/project", headers={"Origin": "https://evil.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_no_origins_means_no_cors_headers():
+    with (
+        mock_piktid(settings=Settings(cors_origins=())),
+        httpx.Client(base_url="https://v2.api.piktid.com", headers=AUTH) as client,
+    ):
+        answer = client.get("/project", headers={"Origin": "https://app.example"})
+    assert "access-control-allow-origin" not in answer.headers
