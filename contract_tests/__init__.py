@@ -1,9 +1,11 @@
 """piktid-mock's contract kit: does the mock follow the spec, and does *your* client?
 
-``pytest --pyargs contract_tests --piktid-client=package.module:factory`` runs both suites; the
-pieces are importable for your own tests: the checks (``contract_tests.checks``), the findings they
-report, the server checks (``contract_tests.server``) and the client scenarios
-(``contract_tests.clients``).
+``pytest --pyargs contract_tests --piktid-client=package.module:factory`` runs both suites; a client
+in any language runs with ``--piktid-client="exec:COMMAND ARGS..."`` (JSON lines on stdin/stdout,
+``contract_tests.clients.exec_adapter``); ``piktid-mock lint`` judges the traffic of any test suite
+from the mock's journal (``contract_tests.lint``). The pieces are importable for your own tests: the
+checks (``contract_tests.checks``), the findings they report, the server checks
+(``contract_tests.server``) and the client scenarios (``contract_tests.clients``).
 """
 
 from contract_tests.calls import Call
