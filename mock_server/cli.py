@@ -165,4 +165,6 @@ def lint(url: str | None, journal_file: str | None, control_token: str | None, u
     findings = kit.lint(journal, notes, user=user)
     requests = sum(1 for e in journal if user is None or e.get("user") == user)
     click.echo(kit.report(findings, requests))
+    if user is not None and requests == 0:
+        click.echo(f"note: the journal has no request from --user {user!r} (is it the token your tests use?)", err=True)
     sys.exit(1 if findings else 0)
