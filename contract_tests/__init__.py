@@ -1,15 +1,19 @@
 """piktid-mock's contract kit: does the mock follow the spec, and does *your* client?
 
-``pytest --pyargs contract_tests --piktid-client=package.module:factory`` runs both suites; the
-pieces are importable for your own tests: the checks (``contract_tests.checks``), the findings they
-report, the server checks (``contract_tests.server``) and the client scenarios
-(``contract_tests.clients``).
+``pytest --pyargs contract_tests --piktid-client=package.module:factory`` runs both suites; a client
+in any language runs with ``--piktid-client="exec:COMMAND ARGS..."`` (JSON lines on stdin/stdout,
+``contract_tests.clients.exec_adapter``); ``piktid-mock lint`` judges the traffic of any test suite
+from the mock's journal (``contract_tests.lint``). The pieces are importable for your own tests: the
+checks (``contract_tests.checks``), the findings they report, the server checks
+(``contract_tests.server``) and the client scenarios (``contract_tests.clients``).
 """
 
 from contract_tests.calls import Call
 from contract_tests.checks import (
     Check,
     credits_conserved,
+    dimensions_delivered,
+    failures_surfaced,
     no_server_errors,
     no_unexpected_client_errors,
     notifications_consumed,
@@ -19,6 +23,7 @@ from contract_tests.checks import (
     reservations_settled,
     results_agree_with_notifications,
     results_conform,
+    sent_as_asked,
     surfaced_status,
     waited_for_final_results,
     waited_on_results_not_status,
@@ -32,6 +37,8 @@ __all__ = [
     "ContractViolation",
     "Finding",
     "credits_conserved",
+    "dimensions_delivered",
+    "failures_surfaced",
     "no_server_errors",
     "no_unexpected_client_errors",
     "notifications_consumed",
@@ -42,6 +49,7 @@ __all__ = [
     "reservations_settled",
     "results_agree_with_notifications",
     "results_conform",
+    "sent_as_asked",
     "surfaced_status",
     "waited_for_final_results",
     "waited_on_results_not_status",

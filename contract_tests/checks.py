@@ -19,7 +19,9 @@ from contract_tests.calls import Call, short
 from contract_tests.findings import Finding, raise_findings, spec_of
 from piktid_spec import CATALOGUE, Provenance
 from piktid_spec.credits import CREDITS_PROVENANCE
+from piktid_spec.params import EDIT_CHAT
 from piktid_spec.shapes import resolved
+from piktid_spec.sizing import output_size
 
 P = ParamSpec("P")
 Json = Mapping[str, Any]
@@ -77,6 +79,19 @@ DIMENSIONS = Provenance(
         "On this endpoint auto behaves as match."
     ),
 )
+AS_ASKED = Provenance(
+    "inferred",
+    "a client that drops or changes a field its caller gave delivers another image than the one asked for",
+)
+FAILED_VARIATION = Provenance(
+    "documented",
+    (
+        "watch for an image_result event whose status is completed (or failed) ... "
+        'raise RuntimeError(data.get("error_message", "Generation failed"))'
+    ),
+)
+DEFAULTS: dict[str, Any] = {p.name: p.default for p in EDIT_CHAT.params}
+"""``/edit-chat`` field -> its documented default: the only values a client may add unasked."""
 FINAL_STATUSES = ("completed", "failed")
 _STATUS_PATH = re.compile(r"^/jobs/[^/]+/status/?$")
 
@@ -149,6 +164,68 @@ def requests_valid(journal: Iterable[Json]) -> list[Finding]:
         if e["method"] == "POST" and e["path"] == "/edit-chat"
         for v in e.get("violations") or ()
     ]
+
+
+def _edit_chat_bodies(journal: Iterable[Json]) -> list[Json]:
+    """The ``POST /edit-chat`` entries whose JSON body the mock read (a fault answered before it has none)."""
+    return [
+        e for e in journal if e["method"] == "POST" and e["path"] == "/edit-chat" and isinstance(e.get("body"), Mapping)
+    ]
+
+
+def differences(asked: Json, sent: Json) -> list[str]:
+    """What ``sent`` dropped, changed or added (other than a documented default) relative to ``asked``."""
+    found = [f"dropped {k!r} (asked {short(v)})" for k, v in asked.items() if k not in sent]
+    found += [
+        f"changed {k!r}: asked {short(v)}, sent {short(sent[k])}"
+        for k, v in asked.items()
+        if k in sent and not _same(sent[k], v)
+    ]
+    found += [
+        f"added {k!r}: {short(v)} (documented default: {short(DEFAULTS[k]) if k in DEFAULTS else 'none, not a field'})"
+        for k, v in sent.items()
+        if k not in asked and (k not in DEFAULTS or not _same(v, DEFAULTS[k]))
+    ]
+    return found
+
+
+def _same(a: object, b: object) -> bool:
+    """JSON equality: ``true`` is not ``1``."""
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _field_provenance(diffs: list[str]) -> str:
+    field_name = diffs[0].split("'")[1] if diffs and "'" in diffs[0] else ""
+    known = {p.name: p for p in EDIT_CHAT.params}
+    return str(known[field_name].provenance) if field_name in known else str(AS_ASKED)
+
+
+@check
+def sent_as_asked(asked: Sequence[Json], journal: Iterable[Json]) -> list[Finding]:
+    """Each request the client was asked to send reached ``POST /edit-chat`` with every given field unchanged.
+
+    A client may add a field left out only with its documented default (``DEFAULTS``); retries are
+    fine. Requests are matched in order: each to the first later body that carries it as asked.
+    """
+    bodies, found, position = _edit_chat_bodies(journal), [], 0
+    for request in asked:
+        match = next((i for i in range(position, len(bodies)) if not differences(request, bodies[i]["body"])), None)
+        if match is not None:
+            position = match + 1
+            continue
+        nearest = bodies[position] if position < len(bodies) else None
+        diffs = differences(request, nearest["body"]) if nearest is not None else []
+        found.append(
+            Finding(
+                "sent_as_asked",
+                f"generate({short(request)})",
+                "POST /edit-chat with every given field and value (documented defaults may be added)",
+                f"{'; '.join(diffs)} in {request_line(nearest)}" if nearest else "no POST /edit-chat body arrived",
+                _field_provenance(diffs) if diffs else str(AS_ASKED),
+            )
+        )
+        position += nearest is not None
+    return found
 
 
 @check
@@ -361,6 +438,23 @@ def rejected_as_documented(sent: str, status: int, body: object, code: str) -> l
     ]
 
 
+@check
+def dimensions_delivered(results: Sequence[Json], request: Json) -> list[Finding]:
+    """Every result of the generation has the size the request asks for (``output_mode``, ``aspect_ratio``, ...)."""
+    want = output_size(dict(request))
+    return [
+        Finding(
+            "dimensions_delivered",
+            f"variation {_key(item)} of {short(dict(request))}",
+            f"{want[0]}x{want[1]}",
+            f"{item.get('width')}x{item.get('height')}",
+            str(DIMENSIONS),
+        )
+        for item in results
+        if (item.get("width"), item.get("height")) != want
+    ]
+
+
 # --- a client's answers -------------------------------------------------------------------------------
 
 
@@ -445,6 +539,28 @@ def waited_for_final_results(call: Call, expected: Sequence[Json]) -> list[Findi
             )
         ]
     return [f for key, theirs in want.items() for f in _compare_item(call, by_key[key], theirs)]
+
+
+@check
+def failures_surfaced(call: Call, expected: Sequence[Json]) -> list[Finding]:
+    """Each failed variation came back from ``wait`` as failed, with the server's ``error_message``."""
+    items = _final_items(call.value) if call.returned else None
+    by_group = {i.get("group_index"): i for i in items or ()}
+    found = []
+    for theirs in (t for t in expected if t["status"] == "failed"):
+        mine = by_group.get(theirs["group_index"]) or {}
+        got = (mine.get("status"), mine.get("error_message"))
+        if got != ("failed", theirs["error_message"]):
+            found.append(
+                Finding(
+                    "failures_surfaced",
+                    call.what,
+                    f"variation {theirs['group_index']}: failed, error_message {theirs['error_message']!r}",
+                    f"{got[0]}, error_message {short(got[1])}" if mine else call.outcome(),
+                    str(FAILED_VARIATION),
+                )
+            )
+    return found
 
 
 def _default_index(expected: Sequence[Json]) -> Any:

@@ -1,8 +1,9 @@
 """Settings and fixtures of the kit, for ``pytest contract_tests`` here and ``pytest --pyargs
 contract_tests`` in any project.
 
-The client suite runs against the factory named by ``--piktid-client package.module:factory``
-(the option comes from piktid-mock's pytest plugin), or against each reference client without it.
+The client suite runs against the client named by ``--piktid-client package.module:factory`` or
+``--piktid-client="exec:COMMAND ARGS..."`` (the option comes from piktid-mock's pytest plugin), or
+against each reference client without it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from hypothesis import settings
 from contract_tests.clients.harness import suite_settings
 from contract_tests.clients.protocol import ClientFactory
 from contract_tests.clients.reference import REFERENCE_FACTORIES
+from contract_tests.clients.specs import resolve_client
 from contract_tests.profiles import register_profiles
-from mock_server.pytest_plugin import CLIENT_OPTION, resolve_factory
+from mock_server.pytest_plugin import CLIENT_OPTION
 from mock_server.testing import LiveServer
 
 
@@ -41,8 +43,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def client_factory(client_spec: str) -> ClientFactory:
-    """The client under test's ``factory(base_url, token)``."""
-    return resolve_factory(client_spec)
+    """The client under test's ``factory(base_url, token)`` (a Python adapter or an ``exec:`` program)."""
+    return resolve_client(client_spec)
 
 
 @pytest.fixture(scope="session")

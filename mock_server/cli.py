@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import secrets
+import sys
 
 import click
 
@@ -204,3 +205,39 @@ def serve(
         click.echo(OPEN_CONTROL_WARNING.format(host=host), err=True)
     limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections, max_header_bytes)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **limits.uvicorn_options())
+
+
+@main.command()
+@click.option("--url", default=None, help="Base URL of a running mock: lint its journal (GET /_mock/journal).")
+@click.option(
+    "--journal",
+    "journal_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A saved GET /_mock/journal body (JSON) to lint instead.",
+)
+@click.option("--control-token", default=None, help="X-Mock-Control-Token of the mock at --url.")
+@click.option("--user", default=None, help="Lint only this token's requests.")
+def lint(url: str | None, journal_file: str | None, control_token: str | None, user: str | None) -> None:
+    """Check the traffic your own tests sent to the mock: exit 0 clean, 1 findings, 2 usage error."""
+    # The contract kit ships in this distribution and owns the checks; loaded only by this command.
+    from contract_tests import lint as kit
+
+    if (url is None) == (journal_file is None):
+        raise click.UsageError("give exactly one of --url URL or --journal FILE")
+    if control_token is not None and url is None:
+        raise click.UsageError("--control-token goes with --url")
+    notes: list[dict[str, object]] | None = None
+    try:
+        if url is not None:
+            journal, notes = kit.lint_url(url, control_token=control_token, user=user)
+        else:
+            journal = kit.load_journal(str(journal_file))
+    except kit.LintSourceError as exc:
+        raise click.UsageError(str(exc)) from None
+    findings = kit.lint(journal, notes, user=user)
+    requests = sum(1 for e in journal if user is None or kit.same_user(e.get("user"), user))
+    click.echo(kit.report(findings, requests))
+    if user is not None and requests == 0:
+        click.echo(f"note: the journal has no request from --user {user!r} (is it the token your tests use?)", err=True)
+    sys.exit(1 if findings else 0)

@@ -10,7 +10,8 @@ Fixtures:
   a subprocess, Node); ``piktid_server.control`` is its ``MockControl``. One server per session,
   reset (state, faults, journal, real clock) before every test.
 - ``piktid_client_factory``: the ``factory(base_url, token)`` named by ``--piktid-client
-  package.module:factory``, or None when the option is not given.
+  package.module:factory`` (or ``"exec:COMMAND ARGS..."``, a program speaking the contract kit's
+  JSON-lines protocol), or None when the option is not given.
 
 Only pytest is imported at module level, so installing piktid-mock slows no test run's start.
 """
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from mock_server.testing import LiveServer, MockControl
 
 CLIENT_OPTION = "--piktid-client"
+EXEC_PREFIX = "exec:"
+"""A ``--piktid-client`` value starting with this names a command (``contract_tests.clients.exec_adapter``)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,8 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         CLIENT_OPTION,
         default=None,
-        metavar="MODULE:FACTORY",
-        help="Client under test for piktid contract tests: factory(base_url, token) -> client.",
+        metavar="MODULE:FACTORY|exec:COMMAND",
+        help=(
+            "Client under test for piktid contract tests: package.module:factory (factory(base_url, token) "
+            '-> client), or "exec:COMMAND ARGS..." for a program in any language speaking JSON lines '
+            "(see contract_tests/README.md)."
+        ),
     )
 
 
@@ -78,7 +85,14 @@ def piktid_server(_piktid_live_server: LiveServer) -> LiveServer:
 def piktid_client_factory(pytestconfig: pytest.Config) -> Callable[..., Any] | None:
     """The callable ``--piktid-client package.module:factory`` names; None without the option."""
     spec = pytestconfig.getoption(CLIENT_OPTION)
-    return None if spec is None else resolve_factory(spec)
+    if spec is None:
+        return None
+    if spec.startswith(EXEC_PREFIX):
+        # The contract kit ships in this distribution and owns the JSON-lines adapter; loaded only here.
+        from contract_tests.clients.specs import resolve_client
+
+        return resolve_client(spec)
+    return resolve_factory(spec)
 
 
 def resolve_factory(spec: str) -> Callable[..., Any]:

@@ -57,6 +57,16 @@ class HouseIdentity(PiktidClient):
         return super().generate({**request, "identity_codes": [*codes, HOUSE_IDENTITY]} if codes else request)
 
 
+class KnownFieldsOnly(PiktidClient):
+    """Forwards only the fields its request model was written for: ``output_mode``, ``aspect_ratio``,
+    ``width``/``height`` and ``model`` are silently dropped on the way to the wire."""
+
+    FIELDS = ("prompt", "image_ids", "identity_codes", "size", "num_variations", "conversation_id")
+
+    def generate(self, request: dict[str, Any]) -> str:
+        return super().generate({k: v for k, v in request.items() if k in self.FIELDS})
+
+
 class NeverDeletes(PiktidClient):
     """Collects ``image_result`` events for the job until it has one per variation; never deletes them."""
 
@@ -115,6 +125,15 @@ class SkipsSignature(PiktidClient):
 
 BROKEN: dict[str, type[PiktidClient]] = {
     cls.__name__: cls
-    for cls in (StatusPoller, Ignores429, BestOfN, HouseIdentity, NeverDeletes, DocsSSE, SkipsSignature)
+    for cls in (
+        StatusPoller,
+        Ignores429,
+        BestOfN,
+        HouseIdentity,
+        KnownFieldsOnly,
+        NeverDeletes,
+        DocsSSE,
+        SkipsSignature,
+    )
 }
 """Name -> class. Each class is its own factory: ``--piktid-client=contract_tests.clients.broken:DocsSSE``."""

@@ -7,6 +7,7 @@ only through the mock (its journal, notifications and state), never by peeking i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -58,9 +59,14 @@ class Session:
         """4xx statuses the scenario provoked."""
         self.invalid_on_purpose = False
         self.jobs: set[str] = set()
+        self.asked: list[dict[str, Any]] = []
+        """Every request the client was asked to send, in order (``sent_as_asked`` compares the wire)."""
+        self.last_wait: tuple[Call, list[dict[str, Any]]] | None = None
+        """The latest ``generate_and_wait``'s wait call and the server's final results it should match."""
 
     # --- calls into the client ---------------------------------------------------------------------
     def generate(self, request: dict[str, Any]) -> Call:
+        self.asked.append(request)
         return bounded(f"generate({short(request)})", self.client.generate, request, timeout=CALL_TIMEOUT)
 
     def wait(self, job_id: str) -> Call:
@@ -71,6 +77,18 @@ class Session:
             WAIT_TIMEOUT,
             timeout=WAIT_TIMEOUT + 5,
         )
+
+    def wait_in_background(self, job_id: str) -> Callable[[], Call]:
+        """Start ``wait`` on a thread; the returned function joins it and gives its ``Call``."""
+        done: list[Call] = []
+        thread = threading.Thread(target=lambda: done.append(self.wait(job_id)), name="contract-wait", daemon=True)
+        thread.start()
+
+        def result() -> Call:
+            thread.join(WAIT_TIMEOUT + 10)
+            return done[0] if done else Call(f"wait({job_id!r})", timed_out=True, seconds=WAIT_TIMEOUT + 10)
+
+        return result
 
     def upload(self, size: tuple[int, int]) -> tuple[Call, Path]:
         path = png_file(self.workdir, size)
@@ -106,6 +124,7 @@ class Session:
     # --- composite steps --------------------------------------------------------------------------
     def generate_and_wait(self, request: dict[str, Any], *, same_job: str | None = None) -> list[Finding]:
         """generate, then wait; the results must be the final ones of this very generation."""
+        self.last_wait = None
         started = self.generate(request)
         job_id = started.value
         if not started.returned or not self.owns_job(job_id):
@@ -130,7 +149,9 @@ class Session:
                     str(checks.SAME_JOB),
                 )
             )
-        return found + waited_for_final_results.find(self.wait(job_id), self.final_results(job_id))
+        waited, expected = self.wait(job_id), self.final_results(job_id)
+        self.last_wait = (waited, expected)
+        return found + waited_for_final_results.find(waited, expected)
 
     def close(self) -> None:
         close(self.client)

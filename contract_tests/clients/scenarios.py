@@ -2,7 +2,8 @@
 
 A scenario returns its own findings (or None when it does not apply, e.g. no ``verify_webhook``).
 ``run_scenario`` adds the checks that hold for *every* scenario, read from the mock's journal:
-valid requests, no self-inflicted 4xx, no ``/status`` polling, processed notifications deleted.
+valid requests, each sent as asked, no self-inflicted 4xx, no ``/status`` polling, processed
+notifications deleted.
 That is what lets the suite catch mistakes nobody listed: it checks documented behaviour, not bugs.
 """
 
@@ -16,14 +17,15 @@ import httpx
 
 from contract_tests import checks
 from contract_tests.calls import Call, short
-from contract_tests.clients.harness import CALL_TIMEOUT, Session, on_loop
+from contract_tests.clients.harness import CALL_TIMEOUT, LATENCY, Session, on_loop
 from contract_tests.clients.protocol import ClientFactory
 from contract_tests.findings import Finding, spec_of
-from mock_server.testing import Delivery, LiveServer, WebhookReceiver
+from mock_server.testing import Delivery, LiveServer, WebhookReceiver, wait_until
 
 Scenario = Callable[[Session], "list[Finding] | None"]
 PROMPT = "A bottle of amber perfume half-submerged in a calm ocean at sunset, photorealistic."
 UNKNOWN_FILE = "file_0000000000000000"
+SSE_VARIATIONS = 3
 
 
 def text_to_image(s: Session) -> list[Finding]:
@@ -81,9 +83,82 @@ def two_identities(s: Session) -> list[Finding]:
 
 
 def failed_variations(s: Session) -> list[Finding]:
-    """Every variation fails: wait still returns, with each result failed (and nothing charged)."""
+    """Every variation fails: wait still returns, with each result failed and its error message."""
     s.control.fail_next(kind="fail_variation", token=s.token)
-    return s.generate_and_wait({"prompt": PROMPT, "size": "1K", "num_variations": 2})
+    found = s.generate_and_wait({"prompt": PROMPT, "size": "1K", "num_variations": 2})
+    return found + (checks.failures_surfaced.find(*s.last_wait) if s.last_wait else [])
+
+
+def ratio_output(s: Session) -> list[Finding]:
+    """``output_mode: ratio`` with an ``aspect_ratio``: the results have that ratio's dimensions."""
+    return _with_dimensions(
+        s, {"prompt": PROMPT, "size": "1K", "num_variations": 2, "output_mode": "ratio", "aspect_ratio": "16:9"}
+    )
+
+
+def custom_dimensions(s: Session) -> list[Finding]:
+    """``output_mode: custom`` on a Pro account (it has the entitlement): exactly ``width`` x ``height``."""
+    s.control.set_account(s.token, plan="pro")
+    return _with_dimensions(s, {"prompt": PROMPT, "size": "1K", "output_mode": "custom", "width": 1200, "height": 800})
+
+
+def _with_dimensions(s: Session, request: dict[str, object]) -> list[Finding]:
+    found = s.generate_and_wait(request)
+    return found + (checks.dimensions_delivered.find(s.last_wait[1], request) if s.last_wait else [])
+
+
+def explicit_model(s: Session) -> list[Finding]:
+    """An explicit engine (``model: seedream``) is sent as given and generates as usual."""
+    return s.generate_and_wait({"prompt": PROMPT, "size": "1K", "model": "seedream"})
+
+
+def explicit_model_refused(s: Session) -> list[Finding]:
+    """The named engine refuses (no fallback for an explicit model): wait returns each variation failed,
+    with the server's error message, instead of hanging."""
+    s.control.fail_next(kind="refusal", token=s.token)
+    found = s.generate_and_wait({"prompt": PROMPT, "size": "1K", "model": "gpt_image", "num_variations": 2})
+    return found + (checks.failures_surfaced.find(*s.last_wait) if s.last_wait else [])
+
+
+def sse_tracking(s: Session) -> list[Finding] | None:
+    """A wait that listens to the SSE stream connects while nothing is final, so its first frame is
+    ``backfill_complete`` with ``data: {}``; every variation then completes live. The mock's clock is
+    held until the client is tracking, which makes that order certain. A client that polls results
+    instead is just as valid: for it the scenario does not apply (None)."""
+    request = {"prompt": PROMPT, "size": "1K", "num_variations": SSE_VARIATIONS}
+    s.control.set_clock("manual")
+    try:
+        started = s.generate(request)
+        if not started.returned or not s.owns_job(started.value):
+            return [
+                Finding("generate_returned_job_id", started.what, "a job_id", started.outcome(), str(checks.JOB_ID))
+            ]
+        job_id, seen = started.value, len(s.journal())
+        s.jobs.add(job_id)
+        waiting = s.wait_in_background(job_id)
+        how = _tracking(s, job_id, seen)
+        s.control.advance(LATENCY * SSE_VARIATIONS + 1)
+    finally:
+        s.control.set_clock("real")
+    waited = waiting()
+    return None if how == "poll" else checks.waited_for_final_results.find(waited, s.final_results(job_id))
+
+
+def _tracking(s: Session, job_id: str, seen: int) -> str | None:
+    """How the client follows ``job_id``: "stream" (it opened the notifications stream), "poll" (it
+    reads results or polls notifications), or None when it did neither within a few seconds."""
+    polls = (f"/jobs/{job_id}/results", "/notifications")
+
+    def look() -> str | None:
+        paths = [e["path"] for e in s.journal()[seen:]]
+        if s.control.open_streams(s.token) or "/notifications/events" in paths:
+            return "stream"
+        return "poll" if any(p in polls for p in paths) else None
+
+    try:
+        return wait_until(look, CALL_TIMEOUT / 4, what="the client to track its job")
+    except TimeoutError:
+        return None
 
 
 def _expect_status(s: Session, request: dict[str, object], status: int) -> list[Finding]:
@@ -120,6 +195,7 @@ def rate_limited_429(s: Session) -> list[Finding]:
     s.allowed.add(429)
     call = s.generate({"prompt": PROMPT, "size": "1K"})
     if call.error is not None or call.timed_out:
+        s.asked.pop()  # the 429 is answered before the body is read: the journal cannot show what was sent
         return checks.surfaced_status.find(call, 429)
     if not s.owns_job(call.value):
         return [
@@ -136,7 +212,11 @@ def rate_limited_429(s: Session) -> list[Finding]:
 
 
 def webhook_signature(s: Session) -> list[Finding] | None:
-    """A real signed delivery is accepted; tampered bodies, signatures and secrets are rejected."""
+    """A real signed delivery is accepted; tampered bodies, signatures and secrets are rejected.
+
+    Not applicable (None) to a client without ``verify_webhook``, or whose ``verify_webhook`` raises
+    ``NotImplementedError``.
+    """
     verify = getattr(s.client, "verify_webhook", None)
     if not callable(verify):
         return None
@@ -158,9 +238,21 @@ def webhook_signature(s: Session) -> list[Finding] | None:
                 "",
             )
         ]
-    return checks.webhook_signature_verified.find(
-        verify, answer.json()["secret"], delivery.body, delivery.headers.get("x-webhook-signature", "")
-    )
+    secret, header = answer.json()["secret"], delivery.headers.get("x-webhook-signature", "")
+    if _not_implemented(verify, secret, delivery.body, header):
+        return None
+    return checks.webhook_signature_verified.find(verify, secret, delivery.body, header)
+
+
+def _not_implemented(verify: Callable[[str, bytes, str], object], secret: str, body: bytes, header: str) -> bool:
+    """A ``verify_webhook`` raising ``NotImplementedError`` (an exec adapter's "not implemented") does not apply."""
+    try:
+        verify(secret, body, header)
+    except NotImplementedError:
+        return True
+    except Exception:  # any other verdict is judged by the check itself
+        return False
+    return False
 
 
 def _next_delivery(receiver: WebhookReceiver) -> Delivery | None:
@@ -179,6 +271,11 @@ SCENARIOS: dict[str, Scenario] = {
         continue_conversation,
         two_identities,
         failed_variations,
+        ratio_output,
+        custom_dimensions,
+        explicit_model,
+        explicit_model_refused,
+        sse_tracking,
         bad_request_400,
         insufficient_credits_402,
         size_not_in_plan_403,
@@ -197,6 +294,7 @@ def general_findings(s: Session) -> list[Finding]:
     found += checks.waited_on_results_not_status.find(journal)
     found += checks.no_unexpected_client_errors.find(journal, s.allowed)
     found += checks.notifications_consumed.find(journal, s.notifications(), s.jobs)
+    found += checks.sent_as_asked.find(s.asked, journal)
     if not s.invalid_on_purpose:
         found += checks.requests_valid.find(journal)
     return found

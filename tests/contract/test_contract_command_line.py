@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -11,13 +13,15 @@ from pathlib import Path
 from hypothesis import settings
 
 from contract_tests.clients import SCENARIOS
+from contract_tests.clients.reference import NODE_ADAPTER
 from contract_tests.profiles import register_profiles
+from mock_server.testing import need_tool
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 120
 
 
-def run_kit(workdir: Path, client: str) -> subprocess.CompletedProcess[str]:
+def run_kit(workdir: Path, client: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """The kit's client suite in a fresh interpreter, in ``workdir`` (a user's project)."""
     plugin = (
         []
@@ -37,6 +41,7 @@ def run_kit(workdir: Path, client: str) -> subprocess.CompletedProcess[str]:
             "--pyargs",
             "contract_tests.clients",
             f"--piktid-client={client}",
+            *extra,
         ],
         cwd=workdir,
         env=env,
@@ -58,6 +63,21 @@ def test_a_reference_client_passes(tmp_path: Path) -> None:
     result = run_kit(tmp_path, "contract_tests.clients.reference.httpx_sync:factory")
     assert result.returncode == 0, result.stdout[-2000:]
     assert f"{len(SCENARIOS)} passed" in result.stdout
+
+
+def test_an_exec_client_dropping_a_field_fails_with_readable_findings(tmp_path: Path) -> None:
+    bridge = f"{shlex.quote(sys.executable)} -m contract_tests.clients.jsonlines"
+    result = run_kit(tmp_path, f"exec:{bridge} contract_tests.clients.broken:KnownFieldsOnly", "-k", "ratio_output")
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "[sent_as_asked]" in result.stdout and "dropped 'output_mode' (asked \"ratio\")" in result.stdout
+
+
+def test_an_exec_client_at_a_relative_path_runs_from_the_current_directory(tmp_path: Path) -> None:
+    node = need_tool("node")
+    shutil.copy(NODE_ADAPTER, tmp_path / "piktid_adapter.mjs")
+    result = run_kit(tmp_path, f"exec:{node} ./piktid_adapter.mjs", "-k", "text_to_image or webhook_signature")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "2 passed" in result.stdout
 
 
 def test_thorough_profile_reaches_1000_examples_and_200_steps() -> None:

@@ -84,6 +84,33 @@ def test_the_client_option_names_a_factory(pytester: pytest.Pytester) -> None:
     bad.stdout.fnmatch_lines(["*--piktid-client: cannot load 'test_factory:missing'*"])
 
 
+EXEC_TESTS = """
+def test_an_exec_spec_gives_a_program_driving_factory(piktid_client_factory):
+    client = piktid_client_factory("http://127.0.0.1:9", "t")
+    try:
+        assert type(client).__name__ == "ExecClient"
+        assert client.call("generate", {"request": {}}) == {"echo": "generate"}
+    finally:
+        client.close()
+"""
+ECHO_ADAPTER = """
+import json, sys
+for line in sys.stdin:
+    request = json.loads(line)
+    print(json.dumps({"id": request["id"], "result": {"echo": request["method"]}}), flush=True)
+"""
+
+
+def test_the_client_option_takes_an_exec_program(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_exec=EXEC_TESTS)
+    pytester.makefile(".py", echo_adapter=ECHO_ADAPTER)
+    ok = pytester.runpytest_subprocess(*LEAN, f"--piktid-client=exec:{sys.executable} echo_adapter.py")
+    ok.assert_outcomes(passed=1)
+    bad = pytester.runpytest_subprocess(*LEAN, "--piktid-client=exec:")
+    assert bad.ret != 0
+    bad.stdout.fnmatch_lines(["*--piktid-client: 'exec:' names no command*"])
+
+
 def test_the_plugin_module_imports_only_pytest() -> None:
     code = textwrap.dedent("""
         import sys

@@ -1,4 +1,6 @@
-"""Reference clients that pass the whole client suite: httpx (sync, async) and the docs' requests flow."""
+"""Reference clients that pass the whole client suite: httpx (sync, async), the docs' requests flow, and Node."""
+
+from pathlib import Path
 
 from contract_tests.clients.reference.docs_requests import DocsFlowClient
 from contract_tests.clients.reference.errors import PiktidError
@@ -12,4 +14,15 @@ REFERENCE_FACTORIES = {
 }
 """Name -> ``package.module:factory`` of each reference client (the suite's default targets)."""
 
-__all__ = ["REFERENCE_FACTORIES", "AsyncPiktidClient", "DocsFlowClient", "PiktidClient", "PiktidError", "SyncAdapter"]
+NODE_ADAPTER = Path(__file__).resolve().parent / "node" / "piktid_adapter.mjs"
+"""The Node reference adapter (Node >= 18, built-ins only): ``--piktid-client="exec:node <this path>"``."""
+
+__all__ = [
+    "NODE_ADAPTER",
+    "REFERENCE_FACTORIES",
+    "AsyncPiktidClient",
+    "DocsFlowClient",
+    "PiktidClient",
+    "PiktidError",
+    "SyncAdapter",
+]
