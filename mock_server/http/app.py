@@ -42,6 +42,18 @@ ROUTES: list[BaseRoute] = [
 ]
 
 
+_WITH_CONTROL: list[BaseRoute] = []
+
+
+def _with_control() -> list[BaseRoute]:
+    """ROUTES and the control API with the dashboard under ``/_mock``: built once (routes hold no state,
+    and compiling their paths cost each new app more than a test's calls)."""
+    if not _WITH_CONTROL:
+        control = [Route("/_mock", redirect), Mount("/_mock", routes=[*control_routes(), *dashboard_routes()])]
+        _WITH_CONTROL.extend([*ROUTES, *control])
+    return list(_WITH_CONTROL)
+
+
 EXPOSED_HEADERS = ("Retry-After", "Allow")
 
 
@@ -78,8 +90,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         yield
         runtime.stop()
 
-    control = [Route("/_mock", redirect), Mount("/_mock", routes=[*control_routes(), *dashboard_routes()])]
-    routes = [*ROUTES, *control] if settings.control else list(ROUTES)
+    routes = _with_control() if settings.control else list(ROUTES)
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
