@@ -53,8 +53,10 @@ logger = logging.getLogger("mock_server")
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-Event = tuple[int, list[tuple[bytes, bytes]]] | bytes | BaseException | None
-"""What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end)."""
+Headers = list[tuple[bytes, bytes]]
+Event = tuple[int, Headers] | tuple[int, Headers, bytes] | bytes | BaseException | None
+"""What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end); or
+(status, headers, body) for a whole response sent at once, which crosses the threads once, not three times."""
 
 _ASYNC_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("piktid_mock_async_call", default=False)
 
@@ -101,6 +103,7 @@ class _Exchange:
         self.deliver, self.loop = deliver, loop
         self.head = request.method == "HEAD"
         self.started = self.ended = self._body_sent = False
+        self._pending: tuple[int, Headers] | None = None
         self._gone = asyncio.Event()
         self.done = asyncio.run_coroutine_threadsafe(self.run(app), loop)
 
@@ -144,16 +147,33 @@ class _Exchange:
             return
         if message["type"] == "http.response.start":
             self.started = True
-            self.deliver((message["status"], [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]))
+            # Held until the body: a whole response (the usual case) then crosses to the caller as one
+            # event. A streaming one (SSE) still sends its head at once: the loop's next turn flushes it.
+            self._pending = (message["status"], [(bytes(k), bytes(v)) for k, v in message.get("headers", [])])
+            self.loop.call_soon(self._flush)
         elif message["type"] == "http.response.body":
             chunk = bytes(message.get("body", b""))
+            more = message.get("more_body", False)
+            if self._pending is not None and not more:
+                status, headers = self._pending
+                self._pending = None
+                self.ended = True
+                self.deliver((status, headers, b"" if self.head else chunk))
+                return
+            self._flush()
             if chunk and not self.head:
                 self.deliver(chunk)
-            if not message.get("more_body", False):
+            if not more:
                 self._finish(None)
+
+    def _flush(self) -> None:
+        if self._pending is not None and not self.ended:
+            pending, self._pending = self._pending, None
+            self.deliver(pending)
 
     def _finish(self, event: Event) -> None:
         if not self.ended:
+            self._flush()
             self.ended = True
             self.deliver(event)
 
@@ -167,7 +187,7 @@ def _chunk(event: Event) -> bytes | None:
     return event
 
 
-def _start(event: Event) -> tuple[int, list[tuple[bytes, bytes]]]:
+def _start(event: Event) -> tuple[int, Headers] | tuple[int, Headers, bytes]:
     if isinstance(event, BaseException):
         raise event
     if not isinstance(event, tuple):
@@ -318,10 +338,13 @@ class Bridge:
         inbox: queue.Queue[Event] = queue.Queue()
         exchange = _Exchange(request, inbox.put, self._running_loop(), self.app)
         try:
-            status, headers = _start(_get(inbox, request))
+            start = _start(_get(inbox, request))
         except BaseException:
             exchange.hang_up()
             raise
+        if len(start) == 3:
+            return httpx.Response(start[0], headers=start[1], stream=httpx.ByteStream(start[2]), request=request)
+        status, headers = start
         return httpx.Response(status, headers=headers, stream=_SyncBody(inbox, request, exchange), request=request)
 
     async def arespond(self, request: httpx.Request) -> httpx.Response:
@@ -335,10 +358,13 @@ class Bridge:
 
         exchange = _Exchange(request, deliver, self._running_loop(), self.app)
         try:
-            status, headers = _start(await _aget(inbox, request))
+            start = _start(await _aget(inbox, request))
         except BaseException:
             exchange.hang_up()
             raise
+        if len(start) == 3:
+            return httpx.Response(start[0], headers=start[1], stream=httpx.ByteStream(start[2]), request=request)
+        status, headers = start
         return httpx.Response(status, headers=headers, stream=_AsyncBody(inbox, request, exchange), request=request)
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
