@@ -9,14 +9,13 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from mock_server.backend import ApiError, Backend
 from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.dashboard import dashboard_routes, redirect
-from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
+from mock_server.http.middleware import Cors, FaultMiddleware, JournalMiddleware
 from mock_server.http.render import api_error, http_error, server_error
 from mock_server.runtime import runtime_for
 from mock_server.settings import Settings
@@ -63,7 +62,7 @@ def _cors(settings: Settings) -> list[Middleware]:
         return []
     return [
         Middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=list(settings.cors_origins),
             allow_methods=["*"],
             allow_headers=["*"],
