@@ -166,13 +166,18 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
+    from mock_server.server_limits import DEFAULT_LIMITS, freeze_start_up
+
     args = _parser().parse_args(argv)
     if args.kind == "mock":
         app = mock_app(args.latency, args.webhook_backoff, args.webhook_attempts, args.rate_limit, args.stats)
     else:
         app = bare_app(_read_json(args.post_body), _read_json(args.get_body))
+    # Both servers on the stack ``piktid-mock serve`` runs: its uvicorn options and its start-up freeze.
+    stack = {"log_level": "warning", "access_log": False, **DEFAULT_LIMITS.uvicorn_options()}
+    freeze_start_up()
     if args.profile is None:
-        return uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
+        return uvicorn.run(app, host=HOST, port=args.port, **stack)
     import cProfile
     import signal
 
@@ -180,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     profile = cProfile.Profile()
     profile.enable()
     try:
-        uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=HOST, port=args.port, **stack)
     finally:
         profile.disable()
         profile.dump_stats(args.profile)

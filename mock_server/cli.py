@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
+from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits, freeze_start_up
 from mock_server.settings import Settings
 
 
@@ -204,7 +204,9 @@ def serve(
     if settings.control and control_token is None and not is_loopback(host):
         click.echo(OPEN_CONTROL_WARNING.format(host=host), err=True)
     limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections, max_header_bytes)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **limits.uvicorn_options())
+    app = create_app(settings)
+    freeze_start_up()
+    uvicorn.run(app, host=host, port=port, log_level="warning", **limits.uvicorn_options())
 
 
 @main.command()

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from piktid_spec.params import EDIT_CHAT
-from piktid_spec.validate import Violation, read_params, validate_edit_chat
+from piktid_spec.validate import Violation, read_usable, validate_edit_chat
+
+_DEFAULTS: dict[str, Any] = {p.name: p.default for p in EDIT_CHAT.params}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,8 @@ class EditChatRequest:
         if errors:
             raise ValueError("; ".join(v.message for v in errors))
         assert isinstance(payload, dict)
-        usable, _ = read_params(payload)
-        values: dict[str, Any] = {p.name: usable.get(p.name, p.default) for p in EDIT_CHAT.params}
+        usable = read_usable(payload)
+        values: dict[str, Any] = {**_DEFAULTS, **usable}
         values["image_ids"] = values["image_ids"] or ()
         values["identity_codes"] = values["identity_codes"] or ()
         return cls(**values)

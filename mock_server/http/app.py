@@ -9,14 +9,13 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from mock_server.backend import ApiError, Backend
 from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.dashboard import dashboard_routes, redirect
-from mock_server.http.middleware import FaultMiddleware, JournalMiddleware
+from mock_server.http.middleware import Cors, FaultMiddleware, JournalMiddleware
 from mock_server.http.render import api_error, http_error, server_error
 from mock_server.runtime import runtime_for
 from mock_server.settings import Settings
@@ -42,6 +41,18 @@ ROUTES: list[BaseRoute] = [
 ]
 
 
+_WITH_CONTROL: list[BaseRoute] = []
+
+
+def _with_control() -> list[BaseRoute]:
+    """ROUTES and the control API with the dashboard under ``/_mock``: built once (routes hold no state,
+    and compiling their paths cost each new app more than a test's calls)."""
+    if not _WITH_CONTROL:
+        control = [Route("/_mock", redirect), Mount("/_mock", routes=[*control_routes(), *dashboard_routes()])]
+        _WITH_CONTROL.extend([*ROUTES, *control])
+    return list(_WITH_CONTROL)
+
+
 EXPOSED_HEADERS = ("Retry-After", "Allow")
 
 
@@ -51,7 +62,7 @@ def _cors(settings: Settings) -> list[Middleware]:
         return []
     return [
         Middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=list(settings.cors_origins),
             allow_methods=["*"],
             allow_headers=["*"],
@@ -78,8 +89,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         yield
         runtime.stop()
 
-    control = [Route("/_mock", redirect), Mount("/_mock", routes=[*control_routes(), *dashboard_routes()])]
-    routes = [*ROUTES, *control] if settings.control else list(ROUTES)
+    routes = _with_control() if settings.control else list(ROUTES)
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import anyio
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,6 +15,54 @@ from mock_server.http.parsing import bearer
 from mock_server.http.render import error_response
 
 CONTROL_PREFIX = "/_mock"
+
+
+class Cors:
+    """Starlette's ``CORSMiddleware``, with its answer to a request without ``Origin`` inlined.
+
+    Without an ``Origin`` header Starlette only folds the response's ``Vary`` headers into one and adds
+    ``Origin`` to it; that is done here on the raw header list, without its per-request ``Headers``
+    objects and ``functools.partial``. Preflights and requests with an ``Origin`` go to Starlette.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: list[str],
+        allow_methods: list[str],
+        allow_headers: list[str],
+        expose_headers: list[str],
+        max_age: int,
+    ) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=allow_origins,
+            allow_methods=allow_methods,
+            allow_headers=allow_headers,
+            expose_headers=expose_headers,
+            max_age=max_age,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(key == b"origin" for key, _ in scope["headers"]):
+            return await self.cors(scope, receive, send)
+
+        async def send_with_vary(message: Message) -> None:
+            if message["type"] == "http.response.start":  # as MutableHeaders.__setitem__("Vary", ...)
+                headers = list(message.get("headers", []))
+                found = [i for i, (key, _) in enumerate(headers) if key == b"vary"]
+                value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
+                for i in reversed(found[1:]):
+                    del headers[i]
+                if found:
+                    headers[found[0]] = (b"vary", value)
+                else:
+                    headers.append((b"vary", value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_vary)
 
 
 def _token(scope: Scope) -> str | None:

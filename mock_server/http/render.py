@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -14,8 +15,18 @@ from mock_server.backend import ApiError
 logger = logging.getLogger("mock_server")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+"""Starlette's ``JSONResponse.render`` settings, built once (``json.dumps`` with them builds one per call)."""
+
+
+class _Json(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return _ENCODER.encode(content).encode("utf-8")
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=headers)
+    """The same bytes and headers as Starlette's ``JSONResponse``."""
+    return _Json(body, status_code=status, headers=headers)
 
 
 def error_response(error: ApiError) -> JSONResponse:

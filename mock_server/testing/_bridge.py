@@ -53,8 +53,10 @@ logger = logging.getLogger("mock_server")
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-Event = tuple[int, list[tuple[bytes, bytes]]] | bytes | BaseException | None
-"""What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end)."""
+Headers = list[tuple[bytes, bytes]]
+Event = tuple[int, Headers] | tuple[int, Headers, bytes] | bytes | BaseException | None
+"""What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end); or
+(status, headers, body) for a whole response sent at once, which crosses the threads once, not three times."""
 
 _ASYNC_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("piktid_mock_async_call", default=False)
 
@@ -101,6 +103,7 @@ class _Exchange:
         self.deliver, self.loop = deliver, loop
         self.head = request.method == "HEAD"
         self.started = self.ended = self._body_sent = False
+        self._pending: tuple[int, Headers] | None = None
         self._gone = asyncio.Event()
         self.done = asyncio.run_coroutine_threadsafe(self.run(app), loop)
 
@@ -144,16 +147,33 @@ class _Exchange:
             return
         if message["type"] == "http.response.start":
             self.started = True
-            self.deliver((message["status"], [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]))
+            # Held until the body: a whole response (the usual case) then crosses to the caller as one
+            # event. A streaming one (SSE) still sends its head at once: the loop's next turn flushes it.
+            self._pending = (message["status"], [(bytes(k), bytes(v)) for k, v in message.get("headers", [])])
+            self.loop.call_soon(self._flush)
         elif message["type"] == "http.response.body":
             chunk = bytes(message.get("body", b""))
+            more = message.get("more_body", False)
+            if self._pending is not None and not more:
+                status, headers = self._pending
+                self._pending = None
+                self.ended = True
+                self.deliver((status, headers, b"" if self.head else chunk))
+                return
+            self._flush()
             if chunk and not self.head:
                 self.deliver(chunk)
-            if not message.get("more_body", False):
+            if not more:
                 self._finish(None)
+
+    def _flush(self) -> None:
+        if self._pending is not None and not self.ended:
+            pending, self._pending = self._pending, None
+            self.deliver(pending)
 
     def _finish(self, event: Event) -> None:
         if not self.ended:
+            self._flush()
             self.ended = True
             self.deliver(event)
 
@@ -167,7 +187,7 @@ def _chunk(event: Event) -> bytes | None:
     return event
 
 
-def _start(event: Event) -> tuple[int, list[tuple[bytes, bytes]]]:
+def _start(event: Event) -> tuple[int, Headers] | tuple[int, Headers, bytes]:
     if isinstance(event, BaseException):
         raise event
     if not isinstance(event, tuple):
@@ -217,33 +237,96 @@ async def _aget(inbox: asyncio.Queue[Event], request: httpx.Request) -> Event:
         raise _timed_out(request) from None
 
 
+class _LoopThread:
+    """An event loop running forever in a daemon thread; bridges borrow one and hand it back."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="piktid-mock-bridge", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(LOOP_TIMEOUT)
+
+
+_IDLE_LOOPS: list[_LoopThread] = []
+_IDLE_LOCK = threading.Lock()
+MAX_IDLE_LOOPS = 2
+"""Loop threads kept for the next mock once a mock exits: starting a thread and a loop per test costs more
+than the test's own calls. Each mock still gets its own app, backend, lifespan and tasks (all ended on exit)."""
+
+
+def _borrow_loop() -> _LoopThread:
+    with _IDLE_LOCK:
+        while _IDLE_LOOPS:
+            held = _IDLE_LOOPS.pop()
+            if held.thread.is_alive() and not held.loop.is_closed():
+                return held
+    return _LoopThread()
+
+
+def _return_loop(held: _LoopThread) -> None:
+    with _IDLE_LOCK:
+        if len(_IDLE_LOOPS) < MAX_IDLE_LOOPS and held.thread.is_alive():
+            _IDLE_LOOPS.append(held)
+            return
+    held.stop()
+
+
 class Bridge:
     """An event loop in a thread that owns ``app``: its lifespan, its state and every exchange.
 
     ``respond`` is the respx side effect: it serves a sync client by blocking its thread, an async
-    one by awaiting on its loop; either way the app itself only ever runs on the bridge's loop.
+    one by awaiting on its loop; either way the app itself only ever runs on the bridge's loop. The
+    loop thread is borrowed from a small pool and handed back clean (no task, no timer of this app
+    left on it) by ``stop``.
     """
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="piktid-mock-bridge", daemon=True)
+        self._held: _LoopThread | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._lifespan = contextlib.AsyncExitStack()
 
     def start(self) -> Bridge:
-        self._thread.start()
-        self._call(self._lifespan.enter_async_context(self.app.router.lifespan_context(self.app)))
+        self._held = _borrow_loop()
+        self.loop, self._thread = self._held.loop, self._held.thread
+        try:
+            self._call(self._lifespan.enter_async_context(self.app.router.lifespan_context(self.app)))
+        except BaseException:
+            self._release(clean=False)
+            raise
         return self
 
     def stop(self) -> None:
-        """Cancel what still runs (open streams, webhook attempts), run the lifespan's shutdown, join."""
-        if not self._thread.is_alive():
+        """Cancel what still runs (open streams, webhook attempts), run the lifespan's shutdown, hand the loop back."""
+        if self._held is None:
             return
+        clean = False
         try:
-            self._call(self._shutdown())
+            clean = self._call(self._shutdown())
         finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(LOOP_TIMEOUT)
+            self._release(clean)
+
+    def _release(self, clean: bool) -> None:
+        held, self._held = self._held, None
+        if held is None:
+            return
+        if clean:
+            _return_loop(held)
+        else:
+            held.stop()
 
     def respond(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
         return self.arespond(request) if _ASYNC_CALL.get() else self.sync_respond(request)
@@ -253,12 +336,15 @@ class Bridge:
         if threading.current_thread() is self._thread:
             raise RuntimeError("piktid-mock: a sync httpx.Client cannot call the mock from the mock's own loop")
         inbox: queue.Queue[Event] = queue.Queue()
-        exchange = _Exchange(request, inbox.put, self.loop, self.app)
+        exchange = _Exchange(request, inbox.put, self._running_loop(), self.app)
         try:
-            status, headers = _start(_get(inbox, request))
+            start = _start(_get(inbox, request))
         except BaseException:
             exchange.hang_up()
             raise
+        if len(start) == 3:
+            return httpx.Response(start[0], headers=start[1], stream=httpx.ByteStream(start[2]), request=request)
+        status, headers = start
         return httpx.Response(status, headers=headers, stream=_SyncBody(inbox, request, exchange), request=request)
 
     async def arespond(self, request: httpx.Request) -> httpx.Response:
@@ -270,32 +356,37 @@ class Bridge:
             with contextlib.suppress(RuntimeError):
                 caller.call_soon_threadsafe(inbox.put_nowait, event)
 
-        exchange = _Exchange(request, deliver, self.loop, self.app)
+        exchange = _Exchange(request, deliver, self._running_loop(), self.app)
         try:
-            status, headers = _start(await _aget(inbox, request))
+            start = _start(await _aget(inbox, request))
         except BaseException:
             exchange.hang_up()
             raise
+        if len(start) == 3:
+            return httpx.Response(start[0], headers=start[1], stream=httpx.ByteStream(start[2]), request=request)
+        status, headers = start
         return httpx.Response(status, headers=headers, stream=_AsyncBody(inbox, request, exchange), request=request)
 
-    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(LOOP_TIMEOUT)
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        if self.loop is None or self._held is None:
+            raise RuntimeError("piktid-mock: this mock is not active (its context has exited)")
+        return self.loop
 
-    async def _shutdown(self) -> None:
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._running_loop()).result(LOOP_TIMEOUT)
+
+    async def _shutdown(self) -> bool:
+        """True when the loop is left clean (nothing of this app still running on it)."""
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=LOOP_TIMEOUT)
         await self._lifespan.aclose()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            self.loop.close()
+        runtime = getattr(self.app.state, "runtime", None)
+        if runtime is not None:  # the loop outlives this app: no timer of it may fire there later
+            runtime.timer.cancel()
+        return not any(t is not asyncio.current_task() and not t.done() for t in asyncio.all_tasks())
 
 
 class _Router(respx.MockRouter):
@@ -309,16 +400,49 @@ class _Router(respx.MockRouter):
             _ASYNC_CALL.reset(token)
 
 
-def _router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> respx.MockRouter:
-    router = _Router(assert_all_called=False, assert_all_mocked=assert_all_mocked)
-    router.route(
-        scheme=base_url.scheme,
-        host=base_url.host,
-        port=base_url.port or _default_port(base_url.scheme),
-        name="piktid-mock",
-    ).mock(side_effect=bridge.respond)
-    router.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
-    return router
+class _Routed:
+    """A respx router for one base URL whose side effect answers from whichever bridge is active.
+
+    Building the router (its patterns) costs more than a test's calls, so routers are kept in a pool
+    and only started and stopped per mock; ``bridge`` is None while the router sits in the pool.
+    """
+
+    def __init__(self, base_url: httpx.URL, assert_all_mocked: bool) -> None:
+        self.bridge: Bridge | None = None
+        self.router = _Router(assert_all_called=False, assert_all_mocked=assert_all_mocked)
+        self.router.route(
+            scheme=base_url.scheme,
+            host=base_url.host,
+            port=base_url.port or _default_port(base_url.scheme),
+            name="piktid-mock",
+        ).mock(side_effect=self.respond)
+        self.router.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
+
+    def respond(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
+        bridge = self.bridge
+        if bridge is None:
+            raise RuntimeError("piktid-mock: this mock is not active (its context has exited)")
+        return bridge.respond(request)
+
+
+_IDLE_ROUTERS: dict[tuple[str, bool], list[_Routed]] = {}
+
+
+def _take_router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> _Routed:
+    with _IDLE_LOCK:
+        idle = _IDLE_ROUTERS.get((str(base_url), assert_all_mocked))
+        routed = idle.pop() if idle else None
+    routed = routed or _Routed(base_url, assert_all_mocked)
+    routed.bridge = bridge
+    return routed
+
+
+def _give_router(routed: _Routed, base_url: httpx.URL, assert_all_mocked: bool) -> None:
+    routed.bridge = None
+    with _IDLE_LOCK:
+        idle = _IDLE_ROUTERS.setdefault((str(base_url), assert_all_mocked), [])
+        if len(idle) < MAX_IDLE_LOOPS:
+            idle.append(routed)
 
 
 class MockPiktid:
@@ -329,30 +453,33 @@ class MockPiktid:
 
     def __init__(self, settings: Settings, base_url: httpx.URL, assert_all_mocked: bool) -> None:
         self.settings, self.base_url, self.assert_all_mocked = settings, base_url, assert_all_mocked
-        self._active: tuple[Bridge, respx.MockRouter] | None = None
+        self._active: tuple[Bridge, _Routed] | None = None
 
     def __enter__(self) -> MockControl:
         if self._active is not None:
             raise RuntimeError("this mock_piktid() is already active; call mock_piktid() again for another")
         backend = Backend(dataclasses.replace(self.settings))
         bridge = Bridge(create_app(backend=backend)).start()
+        routed = _take_router(bridge, self.base_url, self.assert_all_mocked)
         try:
-            router = _router(bridge, self.base_url, self.assert_all_mocked)
-            router.start()
+            routed.router.start()
         except BaseException:
+            routed.bridge = None
             bridge.stop()
             raise
-        self._active = (bridge, router)
+        self._active = (bridge, routed)
         return MockControl(backend)
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self._active is None:
             return
-        bridge, router = self._active
+        bridge, routed = self._active
         self._active = None
         try:
-            router.stop(quiet=True)
+            routed.router.stop(quiet=True)
+            _give_router(routed, self.base_url, self.assert_all_mocked)
         finally:
+            routed.bridge = None
             bridge.stop()
 
     async def __aenter__(self) -> MockControl:

@@ -23,6 +23,7 @@ from piktid_spec import (
     rejection,
     validate_edit_chat,
 )
+from piktid_spec.strategies import edit_chat_requests
 
 FREE, PAID, PRO = Account("free"), Account("paid"), Account("pro")
 PAID_CUSTOM = Account("paid", entitlements=frozenset({OUTPUT_CUSTOM_DIMENSIONS}))
@@ -360,3 +361,40 @@ def test_never_raises_on_python_objects(payload: object, account: Account | None
 @given(st.fixed_dictionaries({}, optional={name: WEIRD for name in EDIT_CHAT.names}), st.sampled_from(ACCOUNTS))
 def test_never_raises_when_every_field_is_odd(payload: dict[str, object], account: Account | None) -> None:
     _never_raises(payload, account)
+
+
+def _interpreted(payload: object, account: Account | None) -> list[Violation]:
+    """``validate_edit_chat`` with the compiled reader turned off: the table walked field by field."""
+    from piktid_spec import validate as module
+
+    compiled = module._read_fast
+    module._read_fast = lambda _: None  # type: ignore[assignment]  # the reference: always the walk
+    try:
+        return module.validate_edit_chat(payload, account=account)
+    finally:
+        module._read_fast = compiled
+
+
+def _agrees(payload: object, account: Account | None) -> None:
+    from piktid_spec import validate as module
+
+    assert validate_edit_chat(payload, account=account) == _interpreted(payload, account)
+    if isinstance(payload, dict):
+        assert module.read_usable(payload) == module.read_params(payload)[0]
+
+
+@given(st.fixed_dictionaries({}, optional={name: WEIRD for name in EDIT_CHAT.names}), st.sampled_from(ACCOUNTS))
+def test_the_compiled_reader_agrees_with_the_walk_on_odd_fields(
+    payload: dict[str, object], account: Account | None
+) -> None:
+    _agrees(payload, account)
+
+
+@given(st.sampled_from(ACCOUNTS).flatmap(lambda a: st.tuples(edit_chat_requests(a), st.just(a))))
+def test_the_compiled_reader_agrees_with_the_walk_on_valid_requests(case: tuple[dict[str, object], Account]) -> None:
+    _agrees(*case)
+
+
+@given(st.dictionaries(WEIRD_KEYS, WEIRD | st.lists(WEIRD, max_size=3), max_size=6), st.sampled_from(ACCOUNTS))
+def test_the_compiled_reader_agrees_with_the_walk_on_python_objects(payload: object, account: Account | None) -> None:
+    _agrees(payload, account)

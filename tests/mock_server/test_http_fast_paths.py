@@ -1,0 +1,138 @@
+"""The HTTP layer's fast paths answer exactly what the general paths they shortcut answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mock_server.backend import ApiError
+from mock_server.http.middleware import Cors
+from mock_server.http.parsing import _DECODER, MAX_JSON_DEPTH, _fast_json, check_json, read_json
+from mock_server.http.render import json_response
+from mock_server.settings import Settings
+
+BODIES = [
+    b'{"prompt":"p","size":"1K","num_variations":1}',
+    b'"\\ud800"',
+    b'"\xed\xa0\x80"',
+    b'{"a":1,"a":2}',
+    b"1e400",
+    b"-1e400",
+    b"2e308",
+    b"NaN",
+    b"Infinity",
+    b"123456789012345678901234567890",
+    b"-9223372036854775809",
+    b"18446744073709551615",
+    b"9223372036854775807",
+    b"\xef\xbb\xbf{}",
+    '{"a":1}'.encode("utf-16"),
+    b"[1,2",
+    b"",
+    b" {} ",
+    b"-0",
+    b"-0.0",
+    b"4.9e-324",
+    b'{"a":"\\ud83d\\ude00"}',
+    b"[" * (MAX_JSON_DEPTH + 2) + b"]" * (MAX_JSON_DEPTH + 2),
+    b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH,
+    b'{"k":' * 70 + b"1" + b"}" * 70,
+]
+
+
+def _stdlib(raw: bytes) -> Any:
+    """What ``read_json`` answered before its fast path: ``json.loads`` with the same hooks, then ``check_json``."""
+    try:
+        value = json.loads(raw, parse_constant=_DECODER.parse_constant, parse_float=_DECODER.parse_float)
+    except (ValueError, RecursionError) as exc:
+        return ("invalid_json", type(exc).__name__)
+    try:
+        check_json(value)
+    except ApiError as exc:
+        return (exc.code, exc.message)
+    return value
+
+
+def _read(raw: bytes) -> Any:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    class App:
+        class state:
+            class backend:
+                settings = Settings()
+
+    request = Request({"type": "http", "method": "POST", "headers": [], "app": App}, receive)
+    try:
+        return asyncio.run(read_json(request))
+    except ApiError as exc:
+        return (
+            ("invalid_json", exc.message.rsplit("(", 1)[-1].rstrip(")."))
+            if exc.code == "invalid_json" and ("not valid JSON" in exc.message)
+            else (exc.code, exc.message)
+        )
+
+
+@pytest.mark.parametrize("raw", BODIES, ids=range(len(BODIES)))
+def test_read_json_answers_as_the_stdlib_path(raw: bytes) -> None:
+    expected, got = _stdlib(raw), _read(raw)
+    assert repr(got) == repr(expected)
+
+
+def test_the_fast_path_takes_the_usual_body() -> None:
+    assert _fast_json(BODIES[0]) == {"prompt": "p", "size": "1K", "num_variations": 1}
+
+
+@pytest.mark.parametrize("body", [{"a": "é", "b": [1, 2.5, None, True]}, [], "x", 1e16])
+def test_json_response_is_starlettes(body: Any) -> None:
+    mine, theirs = json_response(body, 202, {"X-A": "1"}), JSONResponse(body, 202, {"X-A": "1"})
+    assert (mine.body, mine.raw_headers, mine.status_code) == (theirs.body, theirs.raw_headers, theirs.status_code)
+
+
+def test_json_response_refuses_nan_like_starlette() -> None:
+    with pytest.raises(ValueError):
+        json_response(float("nan"))
+
+
+OPTIONS: dict[str, Any] = {
+    "allow_origins": ["*"],
+    "allow_methods": ["*"],
+    "allow_headers": ["*"],
+    "expose_headers": ["Retry-After"],
+    "max_age": 600,
+}
+
+
+def _answer(middleware: Any, headers: list[tuple[bytes, bytes]], response: Response) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers, "query_string": b""}
+    asyncio.run(middleware(response)(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize(
+    "vary", [[], [(b"vary", b"Accept")], [(b"vary", b"Accept"), (b"x-other", b"1"), (b"vary", b"Cookie")]]
+)
+@pytest.mark.parametrize("origin", [[], [(b"origin", b"https://example.com")]])
+def test_cors_answers_as_starlettes(vary: list[tuple[bytes, bytes]], origin: list[tuple[bytes, bytes]]) -> None:
+    def response() -> Response:
+        answer = Response(b"ok")
+        answer.raw_headers.extend(vary)
+        return answer
+
+    mine = _answer(lambda app: Cors(app, **OPTIONS), origin, response())
+    theirs = _answer(lambda app: CORSMiddleware(app, **OPTIONS), origin, response())
+    assert mine == theirs
