@@ -17,9 +17,12 @@ class Settings:
     """Everything the mock can be told. ``create_app(Settings(...))``; the CLI maps flags onto these."""
 
     store: str = "memory"
-    """Where the state lives: ``"memory"`` (this process, the default). Another URL plugs in through
-    ``mock_server.store.open_store``; one this build cannot open raises ``UnsupportedStore`` (a
-    ``ValueError`` naming what is accepted) when the ``Settings`` is made, not on the first request."""
+    """Where the state lives: ``"memory"`` (this process, the default) or ``"redis://HOST:PORT/DB"``
+    (shared by every process and host pointed at it; see ``mock_server.store.open_store``). A URL
+    this build cannot open raises ``UnsupportedStore`` (a ``ValueError`` naming what is accepted)
+    when the ``Settings`` is made, not on the first request."""
+    store_prefix: str = "piktid-mock:"
+    """Every key of a Redis store starts with it, so several mocks can share one Redis."""
     public_url: str | None = None
     """Base of absolute URLs (uploads, outputs). None: the base URL of the request that made them."""
     latency: float = 0.0

@@ -102,7 +102,7 @@ def test_a_fault_rule_is_removed_by_id_once(store: Store) -> None:
 
 def test_notifications_are_read_after_an_id_and_deleted_once(store: Store) -> None:
     for owner in ("a", "b", "a"):
-        store.append_notification(Notification(store.next_id(), owner, "image_result", 0.0, {}))
+        store.append_notification(Notification(0, owner, "image_result", 0.0, {}))
     assert [n.id for n in store.notifications("a", after=1)] == [3]
     assert [n.id for n in store.all_notifications()] == [1, 2, 3] and store.newest_notification_id() == 3
     assert store.delete_notification("b", 3) is None
