@@ -78,7 +78,9 @@ class Backend:
         self.settings = settings or Settings()
         """The configuration (read-only for callers): the one attribute that is not an operation."""
         self._clock = Clock(self.settings.clock)
-        self._store = store or open_store(self.settings.store, seed=self.settings.seed, prefix=self.settings.store_prefix)
+        self._store = store or open_store(
+            self.settings.store, seed=self.settings.seed, prefix=self.settings.store_prefix
+        )
         self.listeners: list[Listener] = []
         """Called with every ``Event``, in order (the runtime's streams and timer)."""
         self.sender: Sender | None = None
@@ -151,6 +153,25 @@ class Backend:
         if not self._store.shared:
             self._emit(Published(notification))
         self._webhooks.on_notification(notification)
+
+    def feed(self) -> tuple[str, str] | None:
+        """(Redis URL, channel) the runtime subscribes to when the store is shared; None otherwise."""
+        return self._store.feed()
+
+    def apply_feed(self, data: bytes) -> None:
+        """One message of the feed (see ``apply_shared``); junk and this process's own echoes are ignored."""
+        decoded = self._store.decode_event(data)
+        if decoded is None:
+            return
+        kind, value = decoded
+        if kind == "notification" and isinstance(value, Notification):
+            self.apply_shared(Published(value))
+        elif kind == "due" and isinstance(value, float):
+            self.apply_shared(Scheduled(value))
+        elif kind == "reset":
+            self.apply_shared(WasReset(self.epoch))
+        elif kind == "clock" and isinstance(value, dict):
+            self.apply_shared(ClockChanged(value))
 
     def apply_shared(self, event: SharedEvent) -> None:
         """What another process of a shared store (or this one, through it) did: the runtime's feed.

@@ -28,7 +28,7 @@ def dumps(record: object) -> str:
 
 def loads(kind: type[T], text: str | bytes) -> T:
     """The record of type ``kind`` that ``dumps`` wrote."""
-    decoded: T = _decoder(kind)(json.loads(text))
+    decoded: T = _decoder(typing.cast(Any, kind))(json.loads(text))
     return decoded
 
 

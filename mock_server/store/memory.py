@@ -38,7 +38,14 @@ class MemoryStore:
     def __init__(self, seed: int | None = None, *, journal_limit: int = JOURNAL_LIMIT) -> None:
         self.journal_limit = journal_limit
         self._clock: dict[str, object] | None = None
+        self._secret: str | None = None
         self.clear(seed)
+
+    def feed(self) -> tuple[str, str] | None:
+        return None
+
+    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+        return None
 
     def begin(self) -> bool:
         return True
@@ -59,7 +66,7 @@ class MemoryStore:
 
     def clear(self, seed: int | None) -> None:
         self._ids = itertools.count(1)
-        self._secret: str | None = None
+        self._secret = None
         self._users: dict[str, User] = {}
         self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
         self._files: dict[str, StoredFile] = {}

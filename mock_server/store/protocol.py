@@ -45,6 +45,13 @@ class Store(Protocol):
     appends or schedules reaches the others through ``events`` (see ``mock_server.store.redis``),
     and the backend takes its own notifications from there too, so every process sees one order."""
 
+    def feed(self) -> tuple[str, str] | None:
+        """(Redis URL, channel) where what other processes did is published; None when not shared."""
+
+    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+        """One message of the feed as (kind, value): ("notification", Notification), ("due", time),
+        ("reset", None), ("clock", state); None for what this process published itself (or junk)."""
+
     def begin(self) -> bool:
         """True when the store holds no state yet and this caller sets it up (with a reset); False:
         another process has (or is doing it) and this one adopts what is there."""

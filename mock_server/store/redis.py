@@ -166,6 +166,22 @@ class RedisStore:
         """Fail now, with the URL in the message, if Redis cannot be reached (``serve`` calls it at start)."""
         self.client.ping()
 
+    def feed(self) -> tuple[str, str] | None:
+        return self.url, self.channel
+
+    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+        message = json.loads(data)
+        kind = message.get("t")
+        if kind == "n":
+            return "notification", codec.loads(_kind("Notification"), json.dumps(message["n"]))
+        if kind == "due":
+            return "due", float(message["at"])
+        if message.get("origin") == self.origin:
+            return None
+        if kind in ("reset", "clock"):
+            return kind, message.get("state")
+        return None
+
     # --- the state's identity ----------------------------------------------------------------------
     def begin(self) -> bool:
         if self.client.set(self._k("state"), self.origin, nx=True):
@@ -195,7 +211,8 @@ class RedisStore:
 
     def clear(self, seed: int | None) -> None:
         kept = {self._k("clock"), self._k("state")}
-        names = [k for k in self.client.scan_iter(match=_glob(self.prefix) + "*", count=1000) if _text(k) not in kept]
+        found = self.client.scan_iter(match=_glob(self.prefix) + "*", count=1000)
+        names = [k for k in found if _text(k) not in kept]
         for start in range(0, len(names), 500):
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
@@ -226,7 +243,12 @@ class RedisStore:
             user.in_progress += amount
             return True, *before
 
-        return self._update(_kind("User"), self._k("user", token), step, write=lambda result: result[0])
+        result: tuple[bool, float, float] | None = self._update(
+            _kind("User"), self._k("user", token), step, write=lambda done: bool(done[0])
+        )
+        if result is None:
+            raise KeyError(token)
+        return result
 
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
         def step(user: User) -> None:
@@ -268,8 +290,11 @@ class RedisStore:
     def default_identities(self) -> dict[str, list[Identity]]:
         raw = self.client.get(self._k("defaults"))
         kind = _kind("Identity")
-        return {} if raw is None else {tier: [codec.loads(kind, json.dumps(i)) for i in items]
-                                        for tier, items in json.loads(raw).items()}
+        return (
+            {}
+            if raw is None
+            else {tier: [codec.loads(kind, json.dumps(i)) for i in items] for tier, items in json.loads(raw).items()}
+        )
 
     def put_default_identities(self, defaults: dict[str, list[Identity]]) -> None:
         plain = {tier: [json.loads(codec.dumps(i)) for i in items] for tier, items in defaults.items()}
@@ -313,8 +338,8 @@ class RedisStore:
         kept = self.client.hgetall(self._k("projects", owner))
         return sorted((self._project(owner, text) for text in kept.values()), key=lambda p: p.project_id)
 
-    def _project(self, owner: str, text: bytes) -> Project:
-        project = codec.loads(_kind("Project"), text)
+    def _project(self, owner: str, text: bytes | str | None) -> Project:
+        project: Project = codec.loads(_kind("Project"), text or "")
         files = self.client.lrange(self._k("project_files", owner, project.name), 0, -1)
         project.file_ids = [_text(f) for f in files]
         return project
@@ -335,7 +360,7 @@ class RedisStore:
         notification.id = json.loads(text)["id"]
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
-        ids = self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf")
+        ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
         if not ids:
             return []
         kind = _kind("Notification")
@@ -353,7 +378,10 @@ class RedisStore:
             return n
 
         key = self._k("notes", owner)
-        return self._update(_kind("Notification"), key, step, field=str(notification_id), write=_is_some)
+        deleted: Notification | None = self._update(
+            _kind("Notification"), key, step, field=str(notification_id), write=_is_some
+        )
+        return deleted
 
     def newest_notification_id(self) -> int:
         return int(self.client.get(self._k("newest")) or 0)
@@ -390,7 +418,10 @@ class RedisStore:
         def step(delivery: Delivery) -> Attempt | None:
             return delivery.start_attempt(now) if delivery.status == "pending" else None
 
-        return self._update(_kind("Delivery"), self._k("delivery", delivery_id), step, write=_is_some)
+        attempt: Attempt | None = self._update(
+            _kind("Delivery"), self._k("delivery", delivery_id), step, write=_is_some
+        )
+        return attempt
 
     # --- faults, journal ---------------------------------------------------------------------------
     def add_fault(self, rule: FaultRule) -> FaultRule:
@@ -407,7 +438,7 @@ class RedisStore:
 
     def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
         def step(pipe: redis.client.Pipeline) -> FaultRule | None:
-            rules = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
+            rules: list[FaultRule] = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
             taken = next((r for r in rules if self._takes(r, kind, method, path, token)), None)
             if taken is None:
                 return None
@@ -421,7 +452,8 @@ class RedisStore:
                 pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
             return taken
 
-        return self._transaction(step, self._k("faults"))
+        taken: FaultRule | None = self._transaction(step, self._k("faults"))
+        return taken
 
     def _takes(self, rule: FaultRule, kind: str, method: str | None, path: str | None, token: str | None) -> bool:
         if rule.kind != kind or not rule.matches(method, path, token):
@@ -438,7 +470,8 @@ class RedisStore:
                 pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
             return len(kept) != len(rules)
 
-        return self._transaction(step, self._k("faults"))
+        found: bool = self._transaction(step, self._k("faults"))
+        return found
 
     def clear_faults(self) -> None:
         self.client.delete(self._k("faults"))
@@ -452,7 +485,7 @@ class RedisStore:
         kind = _kind("Entry")
         found = []
         for line in self.client.lrange(self._k("journal"), 0, -1):
-            seq, text = line.split(b" ", 1)
+            seq, text = _text(line).split(" ", 1)
             if int(seq) <= since:
                 continue
             entry = codec.loads(kind, text)
@@ -475,7 +508,7 @@ class RedisStore:
         member = self._scripts["claim"](keys=keys, args=[repr(float(now)), self.lease])
         if member is None:
             return None
-        work = codec.loads(_kind("Work"), member[12:])
+        work: Work = codec.loads(_kind("Work"), member[12:])
         work.seq = int(member[:12])
         return work
 
@@ -503,7 +536,9 @@ class RedisStore:
         pipe.llen(self._k("journal"))
         pipe.zcard(self._k("work"))
         users, files, jobs, projects, _, deliveries, journal, work = pipe.execute()
-        notes = sum(self.client.zcard(self._k("note_ids", _text(o))) for o in self.client.smembers(self._k("note_owners")))
+        notes = sum(
+            self.client.zcard(self._k("note_ids", _text(o))) for o in self.client.smembers(self._k("note_owners"))
+        )
         return {
             "users": users,
             "files": files,
@@ -562,26 +597,8 @@ class RedisStore:
         return result[0]
 
 
-def decode_event(store: RedisStore, data: bytes | str) -> tuple[str, Any] | None:
-    """A message of ``store.channel`` as (kind, value): ("notification", Notification), ("due",
-    float), ("reset", None) or ("clock", state); None for this process's own reset or clock change."""
-    message = json.loads(data)
-    kind = message.get("t")
-    if kind == "n":
-        return "notification", codec.loads(_kind("Notification"), json.dumps(message["n"]))
-    if kind == "due":
-        return "due", float(message["at"])
-    if message.get("origin") == store.origin:
-        return None
-    if kind == "reset":
-        return "reset", None
-    if kind == "clock":
-        return "clock", dict(message["state"])
-    return None
-
-
 for _name, _member in list(vars(RedisStore).items()):
-    if callable(_member) and not _name.startswith("__") and _name not in {"check", "_k"}:
+    if callable(_member) and not _name.startswith("__") and _name not in {"check", "_k", "feed", "decode_event"}:
         setattr(RedisStore, _name, _guarded(_member))
 
 
@@ -596,7 +613,7 @@ def _is_some(result: object) -> bool:
     return result is not None
 
 
-def _text(value: bytes | str | None) -> str:
+def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -20,13 +20,22 @@ from mock_server.backend.projects import Project
 from mock_server.backend.webhooks import Delivery
 from mock_server.backend.work import Work
 from mock_server.store import MemoryStore, Store
+from mock_server.store.redis import RedisStore
 
-STORES: dict[str, Callable[[], Store]] = {"memory": lambda: MemoryStore(seed=1)}
+pytestmark = pytest.mark.memory_only
+
+STORES: dict[str, Callable[[pytest.FixtureRequest], Store]] = {
+    "memory": lambda request: MemoryStore(seed=1),
+    "redis": lambda request: RedisStore(request.getfixturevalue("redis_url"), seed=1, prefix="store-contract:"),
+}
 
 
 @pytest.fixture(params=sorted(STORES))
-def store(request: pytest.FixtureRequest) -> Store:
-    return STORES[request.param]()
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    made = STORES[request.param](request)
+    made.clear(None)
+    yield made
+    made.clear(None)
 
 
 def user(store: Store, token: str = "tok", credits: float = 10) -> User:
