@@ -72,9 +72,13 @@ class LiveFrame:
 
 class Backend:
     """The mock's whole state and the API operations on it: what every endpoint, the control API and
-    the harness call. One instance is one mock; its settings, clock, id source and store decide every answer."""
+    the harness call. One instance is one mock; its settings, clock, id source and store decide every answer.
 
-    def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
+    On a shared store that already holds a mock's state (another worker's, or this mock's before a
+    restart) the new backend joins it, clock included; ``fresh=True`` clears it instead and starts
+    from the settings' seed and clock (what a test harness wants: a new, empty mock)."""
+
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None, fresh: bool = False) -> None:
         self.settings = settings or Settings()
         """The configuration (read-only for callers): the one attribute that is not an operation."""
         self._clock = Clock(self.settings.clock)
@@ -90,7 +94,8 @@ class Backend:
         users = load_users_file(self.settings.users_file) if self.settings.users_file else []
         self._preset_users = [*users, *check_users(self.settings.extra_users, "extra_users")]
         """Read once: a reset restores them even if the file has changed or gone since."""
-        if self._store.begin():
+        first = self._store.begin()
+        if first or fresh:
             self._store.put_clock_state(self._clock.state())
             self.reset(self.settings.seed)
         else:

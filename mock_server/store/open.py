@@ -50,5 +50,7 @@ def check_store_url(url: str) -> str:
     if scheme not in FACTORIES or (scheme == "memory" and url != "memory"):
         raise UnsupportedStore(f"store {url!r}: unknown store; use 'memory' or 'redis://HOST:PORT/DB'")
     if scheme != "memory" and not url.split("://", 1)[1].split("/", 1)[0]:
-        raise UnsupportedStore(f"store {url!r}: a Redis URL names its host, e.g. 'redis://127.0.0.1:6379/0'")
+        raise UnsupportedStore(
+            f"store {url!r}: a Redis URL names its host; use 'memory' or e.g. 'redis://127.0.0.1:6379/0'"
+        )
     return url
