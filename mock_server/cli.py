@@ -11,7 +11,7 @@ import sys
 import click
 
 from mock_server.backend import Backend
-from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
+from mock_server.server_limits import DEFAULT_LIMITS, HEADER_TIMEOUT_VARIABLE, ServerLimits
 from mock_server.settings import Settings
 
 
@@ -231,6 +231,8 @@ def serve(
         return
     _opened(settings)
     os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
+    os.environ[HEADER_TIMEOUT_VARIABLE] = repr(header_timeout)
+    options["http"] = "mock_server.server_limits:EnvironmentHeaderTimeout"
     uvicorn.run("mock_server.http.app:app_from_environment", factory=True, workers=workers, **options)
 
 

@@ -159,6 +159,15 @@ class Backend:
             self._emit(Published(notification))
         self._webhooks.on_notification(notification)
 
+    def recover(self) -> bool:
+        """A shared store that lost its state (a Redis restarted without persistence) starts anew from
+        the settings, as a fresh mock, instead of failing every read; True if it had to."""
+        if not self._store.begin():
+            return False
+        self._store.put_clock_state(self._clock.state())
+        self.reset(self.settings.seed)
+        return True
+
     def feed(self) -> tuple[str, str] | None:
         """(Redis URL, channel) the runtime subscribes to when the store is shared; None otherwise."""
         return self._store.feed()

@@ -63,6 +63,8 @@ class Feed:
                 await pubsub.subscribe(self.channel)
                 async for message in pubsub.listen():
                     if message["type"] == "subscribe":
+                        if self.backend.recover():
+                            logger.warning("the store at %s had lost its state: started anew", self.url)
                         self.subscribed.set()
                     elif message["type"] == "message":
                         self._apply(message["data"])

@@ -184,10 +184,12 @@ def test_workers_share_the_settings_through_the_environment(
     served: dict[str, Any], redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(SETTINGS_VARIABLE, "")  # so the test's end restores the environment
+    monkeypatch.setenv("PIKTID_MOCK_HEADER_TIMEOUT", "")
     result = serve("--store", redis_url, "--store-prefix", "cli-workers:", "--workers", "3", "--seed", "4")
     assert result.exit_code == 0, result.output
     assert served["app"] == "mock_server.http.app:app_from_environment"
     assert served["factory"] is True and served["workers"] == 3
+    assert served["http"] == "mock_server.server_limits:EnvironmentHeaderTimeout"
     settings = app_from_environment().state.backend.settings
     assert (settings.store, settings.store_prefix, settings.seed) == (redis_url, "cli-workers:", 4)
     assert settings.blocklist == Settings().blocklist
