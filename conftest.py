@@ -1,7 +1,71 @@
-"""This repository's tests run the kit's ``fast`` hypothesis profile unless ``--hypothesis-profile`` says otherwise."""
+"""This repository's tests: the kit's ``fast`` hypothesis profile unless ``--hypothesis-profile`` says
+otherwise, and the behaviour suite on both stores.
 
+Every test under ``STORE_DIRS`` runs twice, ``[memory]`` and ``[redis]``: the ``mock_store``
+fixture sets ``PIKTID_MOCK_STORE`` (the default of ``Settings.store``) to a throwaway
+``redis-server`` started once for the session, with a key prefix of the test's own, so each test
+sees an empty mock. Without a ``redis-server`` binary the ``[redis]`` runs skip with one line;
+under ``CI`` they fail instead. A test marked ``memory_only`` (a unit test of the memory store, or
+of a piece with no state) runs once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from hypothesis import settings
 
 import contract_tests.profiles  # noqa: F401 - imported for its side effect: registers "fast" and "thorough"
 
 settings.load_profile("fast")
+
+ROOT = Path(__file__).parent
+STORE_DIRS = ("tests/mock_server", "tests/events", "tests/testing", "tests/dashboard", "tests/contract")
+STORES = ("memory", "redis")
+_prefixes = itertools.count(1)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    path = Path(str(metafunc.definition.path)).resolve().relative_to(ROOT).as_posix()
+    single = metafunc.definition.get_closest_marker("memory_only") is not None
+    if path.startswith(STORE_DIRS) and not single and "mock_store" in metafunc.fixturenames:
+        metafunc.parametrize("mock_store", STORES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server for the whole run (skipped with one line when the binary is missing)."""
+    from mock_server.testing import RedisServer, need_tool
+
+    with RedisServer(need_tool("redis-server")) as server:
+        yield server.url
+
+
+@pytest.fixture(autouse=True)
+def mock_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The store every ``Settings()`` of this test defaults to: ``memory``, or Redis under a fresh prefix."""
+    kind = getattr(request, "param", "memory")
+    if kind == "memory":
+        yield "memory"
+        return
+    url = request.getfixturevalue("redis_url")
+    prefix = f"test{next(_prefixes)}:"
+    monkeypatch.setenv("PIKTID_MOCK_STORE", url)
+    monkeypatch.setenv("PIKTID_MOCK_STORE_PREFIX", prefix)
+    yield url
+    _forget(url, prefix)
+
+
+def _forget(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        names = list(client.scan_iter(match=prefix + "*", count=1000))
+        for start in range(0, len(names), 500):
+            client.unlink(*names[start : start + 500])
+    finally:
+        client.close()

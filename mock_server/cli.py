@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import random
 import secrets
 import sys
 
 import click
 
-from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits, freeze_start_up
+from mock_server.backend import Backend
+from mock_server.server_limits import DEFAULT_LIMITS, HEADER_TIMEOUT_VARIABLE, ServerLimits, freeze_start_up
 from mock_server.settings import Settings
 
 
@@ -78,7 +80,21 @@ def main() -> None:
     default="memory",
     show_default=True,
     callback=_store_option,
-    help="Where the state lives: 'memory' (this process).",
+    help="Where the state lives: 'memory' (this process) or redis://HOST:PORT/DB (shared by every "
+    "worker and every serve pointed at it; survives restarts).",
+)
+@click.option(
+    "--store-prefix",
+    default="piktid-mock:",
+    show_default=True,
+    help="Key prefix of a Redis store: mocks with different prefixes share one Redis without meeting.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="uvicorn worker processes on one port (more than 1 needs a Redis --store).",
 )
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--latency", default=2.0, show_default=True, type=float, help="Seconds per variation.")
@@ -150,6 +166,8 @@ def main() -> None:
 def serve(
     host: str,
     store: str,
+    store_prefix: str,
+    workers: int,
     port: int,
     latency: float,
     seed: int | None,
@@ -173,16 +191,19 @@ def serve(
     import uvicorn
 
     from mock_server.backend import load_users_file
-    from mock_server.http.app import create_app
+    from mock_server.http.app import SETTINGS_VARIABLE, create_app, settings_to_json
 
     if strict and not users_file:
         raise click.UsageError("--strict needs --users FILE (only its tokens are accepted)")
+    if workers > 1 and store == "memory":
+        raise click.UsageError("--workers N > 1 needs a shared store: --store redis://HOST:PORT/DB")
     try:
         users = load_users_file(users_file) if users_file else []
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--users") from None
     settings = Settings(
         store=store,
+        store_prefix=store_prefix,
         public_url=public_url.rstrip("/") if public_url else None,
         latency=latency,
         seed=seed,
@@ -204,9 +225,28 @@ def serve(
     if settings.control and control_token is None and not is_loopback(host):
         click.echo(OPEN_CONTROL_WARNING.format(host=host), err=True)
     limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections, max_header_bytes)
-    app = create_app(settings)
-    freeze_start_up()
-    uvicorn.run(app, host=host, port=port, log_level="warning", **limits.uvicorn_options())
+    options = {"host": host, "port": port, "log_level": "warning", **limits.uvicorn_options()}
+    if workers == 1:
+        app = create_app(backend=_opened(settings))
+        freeze_start_up()
+        uvicorn.run(app, **options)
+        return
+    _opened(settings)
+    os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
+    os.environ[HEADER_TIMEOUT_VARIABLE] = repr(header_timeout)
+    options["http"] = "mock_server.server_limits:EnvironmentHeaderTimeout"
+    uvicorn.run("mock_server.http.app:app_from_environment", factory=True, workers=workers, **options)
+
+
+def _opened(settings: Settings) -> Backend:
+    """The backend on ``settings``' store, set up if the store is new; a store that cannot be reached
+    is a clear error now, not a 503 on the first request."""
+    from mock_server.store import StoreUnavailable
+
+    try:
+        return Backend(settings)
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"{exc}; is the Redis server running?") from None
 
 
 @main.command()

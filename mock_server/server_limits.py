@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,3 +96,13 @@ class _HeaderTimeout(H11Protocol):
         self._header_timer = None
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self.transport.close()
+
+
+HEADER_TIMEOUT_VARIABLE = "PIKTID_MOCK_HEADER_TIMEOUT"
+
+
+class EnvironmentHeaderTimeout(_HeaderTimeout):
+    """The protocol of ``serve --workers N``, named by import string (a worker process cannot be
+    handed a class made at run time): its timeout is what the parent put in ``HEADER_TIMEOUT_VARIABLE``."""
+
+    header_timeout = float(os.environ.get(HEADER_TIMEOUT_VARIABLE, DEFAULT_LIMITS.header_timeout))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,10 +17,15 @@ def _limit(name: str) -> float:
 class Settings:
     """Everything the mock can be told. ``create_app(Settings(...))``; the CLI maps flags onto these."""
 
-    store: str = "memory"
-    """Where the state lives: ``"memory"`` (this process, the default). Another URL plugs in through
-    ``mock_server.store.open_store``; one this build cannot open raises ``UnsupportedStore`` (a
-    ``ValueError`` naming what is accepted) when the ``Settings`` is made, not on the first request."""
+    store: str = field(default_factory=lambda: os.environ.get("PIKTID_MOCK_STORE", "memory"))
+    """Where the state lives: ``"memory"`` (this process, the default) or ``"redis://HOST:PORT/DB"``
+    (shared by every process and host pointed at it; see ``mock_server.store.open_store``). A URL
+    this build cannot open raises ``UnsupportedStore`` (a ``ValueError`` naming what is accepted)
+    when the ``Settings`` is made, not on the first request. Default: ``$PIKTID_MOCK_STORE`` or
+    ``"memory"``, so a whole test suite can run on Redis without changing a line."""
+    store_prefix: str = field(default_factory=lambda: os.environ.get("PIKTID_MOCK_STORE_PREFIX", "piktid-mock:"))
+    """Every key of a Redis store starts with it, so several mocks can share one Redis (default:
+    ``$PIKTID_MOCK_STORE_PREFIX`` or ``"piktid-mock:"``)."""
     public_url: str | None = None
     """Base of absolute URLs (uploads, outputs). None: the base URL of the request that made them."""
     latency: float = 0.0

@@ -328,6 +328,12 @@ _ENTRIES = [
         "Service unavailable (injected by a mock fault rule).",
         inferred("only a fault rule produces it"),
     ),
+    _e(
+        "store_unavailable",
+        503,
+        "The mock's state store is unreachable; try again shortly.",
+        inferred("the mock's own Redis store is down: a 503 like a gateway's whose backend is down, never a 500"),
+    ),
 ]
 
 CATALOGUE: dict[str, ErrorSpec] = {entry.code: entry for entry in _ENTRIES}

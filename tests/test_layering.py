@@ -178,12 +178,12 @@ def test_nothing_outside_the_state_imports_its_private_modules() -> None:
 
 def _components() -> set[str]:
     """A ``Backend``'s private components and a ``MemoryStore``'s private tables."""
-    owners = (Backend(Settings()), MemoryStore())
+    owners = (Backend(Settings(), fresh=True), MemoryStore())
     return {name for owner in owners for name in vars(owner) if name.startswith("_")}
 
 
 def test_a_backend_exposes_operations_and_no_component() -> None:
-    data = {name for name, value in vars(Backend(Settings())).items() if not name.startswith("_")}
+    data = {name for name, value in vars(Backend(Settings(), fresh=True)).items() if not name.startswith("_")}
     assert data == BACKEND_PUBLIC_ATTRIBUTES
 
 

@@ -8,13 +8,13 @@ refuses (rendered by ``mock_server.http``); the other names are the plain data t
 from mock_server.backend.accounts import User, load_users_file
 from mock_server.backend.control import ControlService, fault_fields
 from mock_server.backend.errors import ApiError
-from mock_server.backend.events import AttemptStarted, Event, Published, Scheduled, WasReset
+from mock_server.backend.events import AttemptStarted, ClockChanged, Event, Published, Scheduled, WasReset
 from mock_server.backend.faults import FAULT_KINDS, FAULT_STATUS_CODES
 from mock_server.backend.identities import DEFAULT_NAMES, DOCS_IDENTITY_CODE, SHARED_IDENTITIES
 from mock_server.backend.images import RenderSpec, probe_image, render_png
 from mock_server.backend.notifications import Filters, Notification
 from mock_server.backend.numbers import ascii_int
-from mock_server.backend.service import Accepted, Backend, LiveFrame
+from mock_server.backend.service import Accepted, Backend, LiveFrame, SharedEvent
 
 __all__ = [
     "DEFAULT_NAMES",
@@ -26,6 +26,7 @@ __all__ = [
     "ApiError",
     "AttemptStarted",
     "Backend",
+    "ClockChanged",
     "ControlService",
     "Event",
     "Filters",
@@ -34,6 +35,7 @@ __all__ = [
     "Published",
     "RenderSpec",
     "Scheduled",
+    "SharedEvent",
     "User",
     "WasReset",
     "ascii_int",

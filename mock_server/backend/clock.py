@@ -48,6 +48,15 @@ class Clock:
         else:
             self._offset += seconds
 
+    def state(self) -> dict[str, object]:
+        """What another process needs to follow this clock (``adopt``): plain JSON data."""
+        return {"mode": self.mode, "offset": self._offset, "manual": self._manual}
+
+    def adopt(self, state: dict[str, object]) -> None:
+        mode, offset, manual = state.get("mode"), state.get("offset"), state.get("manual")
+        if mode in ("real", "manual") and isinstance(offset, int | float) and isinstance(manual, int | float):
+            self.mode, self._offset, self._manual = mode, float(offset), float(manual)
+
 
 class Scheduler:
     """Work records at clock times, kept in the store; ``run_due`` claims and runs what fell due.
@@ -60,6 +69,8 @@ class Scheduler:
         self.clock, self.store, self.run = clock, store, run
         self.on_schedule: Callable[[float], None] = _ignore
         """Told the due time of each new work (the runtime's timer); ignored without a runtime."""
+        self.on_shift: Callable[[], None] = _nothing
+        """Told the clock moved, before due work runs (the backend shares the clock's state)."""
 
     def at(self, due: float, kind: WorkKind, *key: str) -> None:
         self.store.schedule(Work(due, kind, key))
@@ -73,12 +84,14 @@ class Scheduler:
         if not 0 <= seconds < float("inf"):
             raise ValueError("the clock only moves forward, by a finite number of seconds")
         self.clock.shift(seconds)
+        self.on_shift()
         return self.run_due()
 
     def run_due(self) -> int:
         ran = 0
         while (work := self.store.claim_due(self.clock.now())) is not None:
             _run_logged(self.run, work)
+            self.store.done(work)
             ran += 1
         return ran
 
@@ -90,6 +103,10 @@ class Scheduler:
 
 
 def _ignore(due: float) -> None:
+    return None
+
+
+def _nothing() -> None:
     return None
 
 

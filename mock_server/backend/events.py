@@ -46,5 +46,12 @@ class WasReset:
     epoch: int
 
 
+@dataclass(frozen=True, slots=True)
+class ClockChanged:
+    """Another process of a shared store moved or switched the clock (``Clock.state``): follow it."""
+
+    state: dict[str, object]
+
+
 Event = Published | AttemptStarted | Scheduled | WasReset
 """What the backend tells its listeners (the runtime): one of these records, in the order it happened."""

@@ -10,9 +10,16 @@ import secrets
 
 
 class IdSource:
-    def __init__(self, seed: int | None = None) -> None:
+    """``stream``: this process's number among those sharing one state (``Store.join``); a seeded
+    source draws its own sequence for each, so seeded ids never collide across processes, and
+    stream 0 is the sequence a single process has always drawn."""
+
+    def __init__(self, seed: int | None = None, stream: int = 0) -> None:
         self.seed = seed
-        self._random = random.Random(seed) if seed is not None else secrets.SystemRandom()
+        if seed is None:
+            self._random: random.Random = secrets.SystemRandom()
+        else:
+            self._random = random.Random(seed if stream == 0 else f"{seed}:{stream}")
 
     def hex(self, nbytes: int = 8) -> str:
         if self.seed is None:

@@ -56,7 +56,7 @@ class Notifications:
         self.clock, self.store, self.on_publish = clock, store, on_publish
 
     def publish(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
-        notification = Notification(self.store.next_id(), owner, name, self.clock.now(), data)
+        notification = Notification(0, owner, name, self.clock.now(), data)
         self.store.append_notification(notification)
         self.on_publish(notification)
         return notification

@@ -19,7 +19,7 @@ from mock_server.backend.accounts import Accounts, User, check_plan, check_users
 from mock_server.backend.attempts import Attempt
 from mock_server.backend.clock import Clock, Scheduler
 from mock_server.backend.errors import ApiError
-from mock_server.backend.events import AttemptStarted, Event, Published, Scheduled, WasReset
+from mock_server.backend.events import AttemptStarted, ClockChanged, Event, Published, Scheduled, WasReset
 from mock_server.backend.faults import Faults, fault_error
 from mock_server.backend.files import Files
 from mock_server.backend.identities import Identities
@@ -50,6 +50,7 @@ from piktid_spec import (
 )
 
 Listener = Callable[[Event], None]
+SharedEvent = Published | Scheduled | WasReset | ClockChanged
 Sender = Callable[[AttemptStarted], None]
 
 
@@ -71,13 +72,19 @@ class LiveFrame:
 
 class Backend:
     """The mock's whole state and the API operations on it: what every endpoint, the control API and
-    the harness call. One instance is one mock; its settings, clock, id source and store decide every answer."""
+    the harness call. One instance is one mock; its settings, clock, id source and store decide every answer.
 
-    def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
+    On a shared store that already holds a mock's state (another worker's, or this mock's before a
+    restart) the new backend joins it, clock included; ``fresh=True`` clears it instead and starts
+    from the settings' seed and clock (what a test harness wants: a new, empty mock)."""
+
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None, fresh: bool = False) -> None:
         self.settings = settings or Settings()
         """The configuration (read-only for callers): the one attribute that is not an operation."""
         self._clock = Clock(self.settings.clock)
-        self._store = store or open_store(self.settings.store, seed=self.settings.seed)
+        self._store = store or open_store(
+            self.settings.store, seed=self.settings.seed, prefix=self.settings.store_prefix
+        )
         self.listeners: list[Listener] = []
         """Called with every ``Event``, in order (the runtime's streams and timer)."""
         self.sender: Sender | None = None
@@ -87,31 +94,47 @@ class Backend:
         users = load_users_file(self.settings.users_file) if self.settings.users_file else []
         self._preset_users = [*users, *check_users(self.settings.extra_users, "extra_users")]
         """Read once: a reset restores them even if the file has changed or gone since."""
-        self.reset(self.settings.seed)
+        first = self._store.begin()
+        if first or fresh:
+            self._store.put_clock_state(self._clock.state())
+            self.reset(self.settings.seed)
+        else:
+            self._adopt()
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything (users, files, jobs, notifications, webhooks, pending work); the clock goes on."""
+        self._store.clear(seed)
+        self._components(seed)
+        self._identities.draw_defaults(self._clock.now())
+        for entry in self._preset_users:
+            self.add_user(entry)
+
+    def _adopt(self) -> None:
+        """Take the state another process of a shared store set up (at start, or after its reset)."""
+        state = self._store.clock_state()
+        if state is not None:
+            self._clock.adopt(state)
+        self._components(self.settings.seed)
+
+    def _components(self, seed: int | None) -> None:
         s, store = self.settings, self._store
         self.epoch += 1
-        store.clear(seed)
         self._emit(WasReset(self.epoch))
-        self._ids = IdSource(seed)
-        self._links = Links(Signer(self._ids.secret()))
+        self._ids = IdSource(seed, store.join())
+        self._links = Links(Signer(store.shared_secret(self._ids.secret())))
         self._accounts = Accounts(store, not s.strict, s.open_plan, s.open_credits)
         self._rate = RateLimiter(self._clock, s.rate_limit, s.rate_window, store)
         self._files = Files(store, self._clock, self._ids, self._links, s.upload_ttl, s.upload_max_bytes)
         self._identities = Identities(store, self._ids)
-        self._identities.draw_defaults(self._clock.now())
         self._projects = Projects(store, self._ids)
         self._scheduler = Scheduler(self._clock, store, self._run_work)
         self._scheduler.on_schedule = self._scheduled
+        self._scheduler.on_shift = self._share_clock
         self._notifications = Notifications(self._clock, store, self._published)
         self._webhooks = Webhooks(store, self._clock, self._ids, s, self._scheduler, self._start_attempt)
         self._faults = Faults(store)
         self._journal = Journal(store)
         self._sources = Sources(self._files, self._links)
-        for entry in self._preset_users:
-            self.add_user(entry)
 
     def add_user(self, entry: dict[str, Any]) -> User:
         """A user from a checked users-file entry (see ``check_users``)."""
@@ -132,8 +155,54 @@ class Backend:
             self._emit(Scheduled(due))
 
     def _published(self, notification: Notification) -> None:
-        self._emit(Published(notification))
+        if not self._store.shared:
+            self._emit(Published(notification))
         self._webhooks.on_notification(notification)
+
+    def recover(self) -> bool:
+        """A shared store that lost its state (a Redis restarted without persistence) starts anew from
+        the settings, as a fresh mock, instead of failing every read; True if it had to."""
+        if not self._store.begin():
+            return False
+        self._store.put_clock_state(self._clock.state())
+        self.reset(self.settings.seed)
+        return True
+
+    def feed(self) -> tuple[str, str] | None:
+        """(Redis URL, channel) the runtime subscribes to when the store is shared; None otherwise."""
+        return self._store.feed()
+
+    def apply_feed(self, data: bytes) -> None:
+        """One message of the feed (see ``apply_shared``); junk and this process's own echoes are ignored."""
+        decoded = self._store.decode_event(data)
+        if decoded is None:
+            return
+        kind, value = decoded
+        if kind == "notification" and isinstance(value, Notification):
+            self.apply_shared(Published(value))
+        elif kind == "due" and isinstance(value, float):
+            self.apply_shared(Scheduled(value))
+        elif kind == "reset":
+            self.apply_shared(WasReset(self.epoch))
+        elif kind == "clock" and isinstance(value, dict):
+            self.apply_shared(ClockChanged(value))
+
+    def apply_shared(self, event: SharedEvent) -> None:
+        """What another process of a shared store (or this one, through it) did: the runtime's feed.
+
+        Every process emits a shared store's notifications from here, in the store's id order, so a
+        stream anywhere sees one sequence; a reset elsewhere rebuilds this process's components on
+        the new state; a clock change elsewhere is followed here.
+        """
+        if isinstance(event, Published):
+            self._emit(event)
+        elif isinstance(event, Scheduled):
+            self._scheduled(event.due)
+        elif isinstance(event, WasReset):
+            self._components(self.settings.seed)
+        else:
+            self._clock.adopt(event.state)
+            self._emit_next_due()
 
     def _start_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
         timeout = self._faults.take("webhook_timeout", token=delivery.owner) is not None
@@ -574,6 +643,7 @@ class Backend:
     def set_clock(self, mode: Literal["real", "manual"]) -> dict[str, Any]:
         """Switch kinds without a jump; work already due runs now."""
         self._clock.set_mode(mode)
+        self._share_clock()
         self.run_due()
         return self.clock()
 
@@ -592,6 +662,9 @@ class Backend:
     def next_due(self) -> float | None:
         """When the earliest pending work falls due (None: nothing waits)."""
         return self._scheduler.next_due()
+
+    def _share_clock(self) -> None:
+        self._store.put_clock_state(self._clock.state())
 
     def _emit_next_due(self) -> None:
         due = self._scheduler.next_due()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +20,7 @@ from mock_server.http.control import control_routes
 from mock_server.http.dashboard import dashboard_routes, redirect
 from mock_server.http.middleware import Cors, FaultMiddleware, JournalMiddleware
 from mock_server.http.render import api_error, http_error, server_error
+from mock_server.http.store_guard import StoreGuard
 from mock_server.runtime import runtime_for
 from mock_server.settings import Settings
 
@@ -72,6 +76,23 @@ def _cors(settings: Settings) -> list[Middleware]:
     ]
 
 
+SETTINGS_VARIABLE = "PIKTID_MOCK_SERVE_SETTINGS"
+"""How ``serve --workers N`` hands its settings to each worker process (JSON)."""
+
+
+def settings_to_json(settings: Settings) -> str:
+    return json.dumps(dataclasses.asdict(settings))
+
+
+def app_from_environment() -> Starlette:
+    """The app of one ``serve --workers N`` worker: the settings the parent put in ``SETTINGS_VARIABLE``."""
+    fields = json.loads(os.environ[SETTINGS_VARIABLE])
+    for field in dataclasses.fields(Settings):
+        if isinstance(fields.get(field.name), list) and field.name != "extra_users":
+            fields[field.name] = tuple(fields[field.name])
+    return create_app(Settings(**fields))
+
+
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> Starlette:
     """A fresh app with its own state (nothing is created at import time).
 
@@ -86,7 +107,9 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start(asyncio.get_running_loop())
+        await runtime.follow()
         yield
+        await runtime.unfollow()
         runtime.stop()
 
     routes = _with_control() if settings.control else list(ROUTES)
@@ -95,6 +118,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         lifespan=lifespan,
         middleware=[
             *_cors(settings),
+            Middleware(StoreGuard),
             Middleware(JournalMiddleware, backend=backend),
             Middleware(FaultMiddleware, backend=backend),
         ],

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.backend import ApiError, Backend
 from mock_server.http.parsing import bearer
 from mock_server.http.render import error_response
+from mock_server.store import StoreUnavailable
 
 CONTROL_PREFIX = "/_mock"
 
@@ -96,6 +97,8 @@ class JournalMiddleware:
 
         try:
             await self.app(scope, receive, send_and_note)
+        except StoreUnavailable:
+            raise  # a 503 from StoreGuard, and no store to journal it in
         except Exception:
             if not recorded:  # the 500 is sent further out, by ServerErrorMiddleware: journal it here
                 scope.setdefault("state", {})["error"] = ApiError(

@@ -7,10 +7,12 @@ the backend's state belongs to once the app has started (``start``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 
 from mock_server.backend import Backend, Event
 from mock_server.runtime.delivery import Deliverer
+from mock_server.runtime.feed import Feed, sweep
 from mock_server.runtime.streams import Streams
 from mock_server.runtime.timer import Timer
 
@@ -25,6 +27,8 @@ class Runtime:
         self.timer = Timer(backend)
         self.loop: asyncio.AbstractEventLoop | None = None
         """The loop that owns the backend's state (set by ``start``); other threads hand calls to it."""
+        self.feed: Feed | None = None
+        self._sweep: asyncio.Task[None] | None = None
         backend.listeners.append(self.on_event)
         backend.sender = self.deliverer.send
 
@@ -38,6 +42,25 @@ class Runtime:
         self.loop = self.timer.loop = loop
         self.backend.run_due()
         self.timer.arm()
+
+    async def follow(self) -> None:
+        """With a shared store: subscribe to what other processes do, and sweep for due work."""
+        address = self.backend.feed()
+        if address is None:
+            return
+        self.feed = Feed(self.backend, *address)
+        await self.feed.start()
+        self._sweep = asyncio.create_task(sweep(self.backend))
+
+    async def unfollow(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweep
+            self._sweep = None
+        if self.feed is not None:
+            await self.feed.stop()
+            self.feed = None
 
     def stop(self) -> None:
         self.deliverer.cancel()

@@ -71,6 +71,9 @@ class Streams:
                 published = await sub.queue.get()
                 if published is None:
                     return
+                if published.id <= last_id:
+                    continue  # a shared store's feed may bring what the backlog already sent
+                last_id = published.id
                 frame = backend.live_frame(owner, published)
                 if frame.send:
                     yield Frame("live", published.id, published)

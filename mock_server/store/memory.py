@@ -33,12 +33,40 @@ JOURNAL_LIMIT = 100_000
 class MemoryStore:
     """The state of one mock in memory (see ``mock_server.store.Store`` for each operation's contract)."""
 
+    shared = False
+
     def __init__(self, seed: int | None = None, *, journal_limit: int = JOURNAL_LIMIT) -> None:
         self.journal_limit = journal_limit
+        self._clock: dict[str, object] | None = None
+        self._secret: str | None = None
         self.clear(seed)
+
+    def feed(self) -> tuple[str, str] | None:
+        return None
+
+    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+        return None
+
+    def begin(self) -> bool:
+        return True
+
+    def join(self) -> int:
+        return 0
+
+    def shared_secret(self, proposed: str) -> str:
+        if self._secret is None:
+            self._secret = proposed
+        return self._secret
+
+    def clock_state(self) -> dict[str, object] | None:
+        return self._clock
+
+    def put_clock_state(self, state: dict[str, object]) -> None:
+        self._clock = state
 
     def clear(self, seed: int | None) -> None:
         self._ids = itertools.count(1)
+        self._secret = None
         self._users: dict[str, User] = {}
         self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
         self._files: dict[str, StoredFile] = {}
@@ -148,6 +176,7 @@ class MemoryStore:
 
     # --- notifications ---------------------------------------------------------------------------
     def append_notification(self, notification: Notification) -> None:
+        notification.id = self.next_id()
         self._log.setdefault(notification.owner, []).append(notification)
         self._newest = notification.id
 
@@ -254,6 +283,9 @@ class MemoryStore:
     def claim_due(self, now: float) -> Work | None:
         if self._work and self._work[0][0] <= now:
             return heapq.heappop(self._work)[2]
+        return None
+
+    def done(self, work: Work) -> None:
         return None
 
     def next_due(self) -> float | None:

@@ -32,8 +32,42 @@ if TYPE_CHECKING:
     from mock_server.backend.work import Work
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be reached (a Redis that is down): the request is answered 503, and the next
+    one tries again, so the mock recovers by itself when the store is back."""
+
+
 class Store(Protocol):
     """The state of one mock. ``clear`` empties it (a reset); nothing else removes records wholesale."""
+
+    shared: bool
+    """Whether other processes may serve the same state (a Redis store): then what one process
+    appends or schedules reaches the others through ``events`` (see ``mock_server.store.redis``),
+    and the backend takes its own notifications from there too, so every process sees one order."""
+
+    def feed(self) -> tuple[str, str] | None:
+        """(Redis URL, channel) where what other processes did is published; None when not shared."""
+
+    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+        """One message of the feed as (kind, value): ("notification", Notification), ("due", time),
+        ("reset", None), ("clock", state); None for what this process published itself (or junk)."""
+
+    def begin(self) -> bool:
+        """True when the store holds no state yet and this caller sets it up (with a reset); False:
+        another process has (or is doing it) and this one adopts what is there."""
+
+    def join(self) -> int:
+        """A number no other process serving this state since its last clear has (0 for the first):
+        seeds this process's id stream, so ids drawn from one ``--seed`` never collide."""
+
+    def shared_secret(self, proposed: str) -> str:
+        """The state's signing secret: ``proposed`` when none is kept since the last clear, else the kept one."""
+
+    def clock_state(self) -> dict[str, object] | None:
+        """The clock every process of this state follows (mode, offset, manual time), if one was put."""
+
+    def put_clock_state(self, state: dict[str, object]) -> None:
+        """Keep the clock's state (a reset keeps it; other processes adopt it)."""
 
     def clear(self, seed: int | None) -> None:
         """Forget every record; ``seed`` reseeds the store's own randomness (fault probabilities)."""
@@ -89,7 +123,9 @@ class Store(Protocol):
 
     # --- notifications ---------------------------------------------------------------------------
     def append_notification(self, notification: Notification) -> None:
-        """Append to its owner's log; its id (from ``next_id``) becomes the newest id."""
+        """Append to its owner's log, giving it the next id (``next_id``), which becomes the newest id.
+
+        Taking the id and appending are one step, so ids are in append order across processes."""
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         """The owner's notifications with id > ``after``, oldest first, deleted ones included."""
@@ -144,7 +180,12 @@ class Store(Protocol):
         """Keep ``work`` until a scheduler claims it (at or after ``work.due``)."""
 
     def claim_due(self, now: float) -> Work | None:
-        """Remove and return the earliest work due at ``now`` (ties in scheduling order), or None."""
+        """Claim the earliest work due at ``now`` (ties in scheduling order), or None. A claim is a
+        lease: until ``done`` it is held for this caller; a store shared by processes hands work
+        whose lease ran out (its process died) to the next claimant."""
+
+    def done(self, work: Work) -> None:
+        """The claimed ``work`` ran (or failed for good): drop its lease."""
 
     def next_due(self) -> float | None:
         """When the earliest pending work falls due."""

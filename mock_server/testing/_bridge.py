@@ -458,7 +458,7 @@ class MockPiktid:
     def __enter__(self) -> MockControl:
         if self._active is not None:
             raise RuntimeError("this mock_piktid() is already active; call mock_piktid() again for another")
-        backend = Backend(dataclasses.replace(self.settings))
+        backend = Backend(dataclasses.replace(self.settings), fresh=True)
         bridge = Bridge(create_app(backend=backend)).start()
         routed = _take_router(bridge, self.base_url, self.assert_all_mocked)
         try:

@@ -25,7 +25,7 @@ class LiveServer:
         self, settings: Settings | None = None, *, host: str = "127.0.0.1", limits: ServerLimits = DEFAULT_LIMITS
     ) -> None:
         """``limits``: connection limits, the same defaults as ``piktid-mock serve``."""
-        self.backend = Backend(settings)
+        self.backend = Backend(settings, fresh=True)
         self.app = create_app(backend=self.backend)
         self.control = MockControl(self.backend)
         self.host = host

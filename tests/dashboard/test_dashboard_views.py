@@ -13,7 +13,7 @@ from piktid_spec import validate_edit_chat
 
 
 def _backend() -> tuple[Backend, User]:
-    backend = Backend(Settings(clock="manual", seed=1, latency=1))
+    backend = Backend(Settings(clock="manual", seed=1, latency=1), fresh=True)
     return backend, backend.authenticate("tok-a")
 
 

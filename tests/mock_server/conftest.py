@@ -38,7 +38,7 @@ async def make_env() -> AsyncIterator[Callable[..., Awaitable[Env]]]:
 
         async def make(settings: Settings | None = None, **changes: Any) -> Env:
             chosen = settings or Settings(clock="manual", seed=1, **changes)
-            backend = Backend(chosen)
+            backend = Backend(chosen, fresh=True)
             client = await stack.enter_async_context(asgi_client(backend))
             return Env(client, MockControl(backend), "asgi")
 

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from mock_support import REPO, USERS_FILE
 from starlette.applications import Starlette
 
-from mock_server import cli
+from mock_server import Settings, cli
+from mock_server.http.app import SETTINGS_VARIABLE, app_from_environment
 from mock_server.testing import RemoteControl, wait_until
 
 START_TIMEOUT = 30.0
@@ -159,15 +160,39 @@ def test_store_memory_is_the_default_and_can_be_named(served: dict[str, Any]) ->
     assert served["app"].state.backend.settings.store == "memory"
 
 
-@pytest.mark.parametrize(
-    ("url", "says"),
-    [("redis://127.0.0.1:6379/0", "the redis store is not available"), ("postgres://db/x", "unknown store")],
-)
+@pytest.mark.parametrize(("url", "says"), [("redis://", "names its host"), ("postgres://db/x", "unknown store")])
 def test_an_unsupported_store_is_a_usage_error_not_a_traceback(served: dict[str, Any], url: str, says: str) -> None:
     result = serve("--store", url)
     assert result.exit_code == 2 and "app" not in served
     assert "--store" in result.output and says in result.output and "use 'memory'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_redis_store_that_cannot_be_reached_is_a_clear_error_at_start(served: dict[str, Any]) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    result = serve("--store", url)
+    assert result.exit_code == 1 and "app" not in served and "Traceback" not in result.output
+    assert url in result.output and "unreachable" in result.output and "Redis server running" in result.output
+
+
+def test_several_workers_need_a_shared_store(served: dict[str, Any]) -> None:
+    result = serve("--workers", "2")
+    assert result.exit_code == 2 and "app" not in served and "--store redis://" in result.output
+
+
+def test_workers_share_the_settings_through_the_environment(
+    served: dict[str, Any], redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SETTINGS_VARIABLE, "")  # so the test's end restores the environment
+    monkeypatch.setenv("PIKTID_MOCK_HEADER_TIMEOUT", "")
+    result = serve("--store", redis_url, "--store-prefix", "cli-workers:", "--workers", "3", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    assert served["app"] == "mock_server.http.app:app_from_environment"
+    assert served["factory"] is True and served["workers"] == 3
+    assert served["http"] == "mock_server.server_limits:EnvironmentHeaderTimeout"
+    settings = app_from_environment().state.backend.settings
+    assert (settings.store, settings.store_prefix, settings.seed) == (redis_url, "cli-workers:", 4)
+    assert settings.blocklist == Settings().blocklist
 
 
 def test_remote_control_drives_a_served_mock_in_another_process(server_process: tuple[int, Path]) -> None:

@@ -17,7 +17,7 @@ SECRET = "tok-4f9c2e7a1b8d6053"
 
 @pytest.fixture
 async def client() -> Any:
-    async with asgi_client(Backend(Settings(clock="manual", seed=3))) as c:
+    async with asgi_client(Backend(Settings(clock="manual", seed=3), fresh=True)) as c:
         yield c
 
 
@@ -44,7 +44,7 @@ async def test_the_journal_is_still_filtered_by_the_full_token(client: httpx.Asy
 )
 async def test_the_control_token_guard_accepts_only_the_token(header: bytes, status: int) -> None:
     """Any header, non-ASCII bytes included, is a 200 or a 401 (a ``str`` compare_digest would raise)."""
-    backend = Backend(Settings(clock="manual", control_token="s3cret-control"))
+    backend = Backend(Settings(clock="manual", control_token="s3cret-control"), fresh=True)
     async with asgi_client(backend) as client:
         response = await client.get("/_mock/journal", headers=[(b"X-Mock-Control-Token", header)])
     assert response.status_code == status

@@ -37,7 +37,7 @@ READS = [
 
 @pytest.fixture
 async def client() -> Any:
-    async with asgi_client(Backend(Settings(clock="manual", seed=3))) as c:
+    async with asgi_client(Backend(Settings(clock="manual", seed=3), fresh=True)) as c:
         yield c
 
 
@@ -183,7 +183,7 @@ async def test_arbitrary_json_to_any_json_endpoint_never_yields_a_5xx_then_or_la
 ) -> None:
     method, path = endpoint
     assume(not reaches_network(path, payload))
-    async with asgi_client(Backend(Settings(clock="manual", seed=1))) as client:
+    async with asgi_client(Backend(Settings(clock="manual", seed=1), fresh=True)) as client:
         started = await client.post("/edit-chat", headers=AUTH, json={"prompt": "a red bicycle", "size": "1K"})
         content = json.dumps(payload if top_level is None else {**top_level, "value": payload}).encode()
         response = await client.request(method, path, headers=AUTH, content=content)
@@ -209,7 +209,7 @@ async def test_arbitrary_multipart_parts_never_yield_a_5xx_then_or_later(
         b"Content-Type: image/png\r\n\r\n" + sample_image() + b"\r\n"
         b'--B\r\nContent-Disposition: form-data; name="' + part_name + b'"\r\n\r\n' + name + b"\r\n--B--\r\n"
     )
-    async with asgi_client(Backend(Settings(clock="manual", seed=1))) as client:
+    async with asgi_client(Backend(Settings(clock="manual", seed=1), fresh=True)) as client:
         response = await client.post(
             "/identity/upload",
             headers=AUTH | {"Content-Type": f"multipart/form-data; boundary=B; charset={charset}"},

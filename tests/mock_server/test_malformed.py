@@ -82,7 +82,7 @@ def assert_no_5xx(response: httpx.Response) -> None:
 
 async def send(method: str, path: str | httpx.URL, **kwargs: Any) -> httpx.Response:
     """One request to a fresh mock, authenticated as an open-mode user."""
-    async with asgi_client(Backend(Settings(clock="manual", seed=1))) as client:
+    async with asgi_client(Backend(Settings(clock="manual", seed=1), fresh=True)) as client:
         headers = {"Authorization": f"Bearer {TOKEN}"} | kwargs.pop("headers", {})
         return await client.request(method, path, headers=headers, **kwargs)
 

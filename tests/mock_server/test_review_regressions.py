@@ -26,7 +26,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client():
-    async with asgi_client(Backend(Settings(clock="manual", seed=3))) as c:
+    async with asgi_client(Backend(Settings(clock="manual", seed=3), fresh=True)) as c:
         yield c
 
 
@@ -121,7 +121,7 @@ async def test_a_real_server_error_is_journaled() -> None:
     async def boom(request: object) -> None:
         raise RuntimeError("a bug")
 
-    backend = Backend(Settings(clock="manual"))
+    backend = Backend(Settings(clock="manual"), fresh=True)
     app = create_app(backend=backend)
     app.router.routes.append(Route("/boom", boom))
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)

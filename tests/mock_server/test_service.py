@@ -17,7 +17,7 @@ BASE = "http://mock.test"
 
 @pytest.fixture
 def backend() -> Backend:
-    return Backend(Settings(clock="manual", seed=1, latency=1))
+    return Backend(Settings(clock="manual", seed=1, latency=1), fresh=True)
 
 
 def test_open_mode_accepts_spec_warnings_and_reports_them(backend: Backend) -> None:
@@ -40,7 +40,8 @@ def test_finishing_a_variation_twice_charges_it_once(backend: Backend) -> None:
     job_id = backend.edit_chat(user, {"prompt": "x", "size": "2K"}, BASE).body["job_id"]
     for _ in range(2):
         backend._finish(job_id, 0, 0)  # the state's own unit test: a completion claimed twice
-    assert (user.credits, user.in_progress) == (995, 0)
+    account = backend.account("tok")
+    assert account is not None and (account["credits"], account["in_progress_credits"]) == (995, 0)
 
 
 def test_reset_forgets_jobs_and_users(backend: Backend) -> None:

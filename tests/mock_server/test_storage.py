@@ -98,7 +98,7 @@ async def test_an_uploaded_file_link_with_a_bad_signature_is_404(env: Env) -> No
 async def test_the_same_request_and_seed_render_the_same_bytes() -> None:
     images = []
     for _ in range(2):
-        backend = Backend(Settings(clock="manual", seed=5))
+        backend = Backend(Settings(clock="manual", seed=5), fresh=True)
         async with asgi_client(backend) as client:
             api = Env(client, MockControl(backend), "asgi")
             result = await completed(api, {"prompt": "same", "size": "1K"})

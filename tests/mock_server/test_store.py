@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -20,13 +20,22 @@ from mock_server.backend.projects import Project
 from mock_server.backend.webhooks import Delivery
 from mock_server.backend.work import Work
 from mock_server.store import MemoryStore, Store
+from mock_server.store.redis import RedisStore
 
-STORES: dict[str, Callable[[], Store]] = {"memory": lambda: MemoryStore(seed=1)}
+pytestmark = pytest.mark.memory_only
+
+STORES: dict[str, Callable[[pytest.FixtureRequest], Store]] = {
+    "memory": lambda request: MemoryStore(seed=1),
+    "redis": lambda request: RedisStore(request.getfixturevalue("redis_url"), seed=1, prefix="store-contract:"),
+}
 
 
 @pytest.fixture(params=sorted(STORES))
-def store(request: pytest.FixtureRequest) -> Store:
-    return STORES[request.param]()
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    made = STORES[request.param](request)
+    made.clear(None)
+    yield made
+    made.clear(None)
 
 
 def user(store: Store, token: str = "tok", credits: float = 10) -> User:
@@ -102,7 +111,7 @@ def test_a_fault_rule_is_removed_by_id_once(store: Store) -> None:
 
 def test_notifications_are_read_after_an_id_and_deleted_once(store: Store) -> None:
     for owner in ("a", "b", "a"):
-        store.append_notification(Notification(store.next_id(), owner, "image_result", 0.0, {}))
+        store.append_notification(Notification(0, owner, "image_result", 0.0, {}))
     assert [n.id for n in store.notifications("a", after=1)] == [3]
     assert [n.id for n in store.all_notifications()] == [1, 2, 3] and store.newest_notification_id() == 3
     assert store.delete_notification("b", 3) is None

@@ -177,6 +177,6 @@ async def test_public_url_is_the_base_of_upload_download_and_output_links(
 
 
 def test_the_default_size_limit_is_stated_in_mib() -> None:
-    error = Backend(Settings()).upload_too_large()
+    error = Backend(Settings(), fresh=True).upload_too_large()
     assert (error.status, error.body()["max_bytes"]) == (413, 25 * 2**20)
     assert "25 MiB (26214400 bytes)" in error.message

@@ -1,0 +1,92 @@
+"""Records to JSON and back, by their type hints: how a store that leaves the process keeps them.
+
+Every record is a plain dataclass (``mock_server.store.Store``), so one codec serves them all:
+fields are written by name, ``bytes`` as base64, tuples and frozensets as lists, nested records as
+objects; reading follows the field's declared type back. JSON, not pickle: what sits in a shared
+Redis is readable with ``redis-cli`` and can never run code in the mock that reads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Decoder = Callable[[Any], Any]
+
+
+def dumps(record: object) -> str:
+    """One record as compact JSON."""
+    return json.dumps(_plain(record), separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(kind: type[T], text: str | bytes) -> T:
+    """The record of type ``kind`` that ``dumps`` wrote."""
+    decoded: T = _decoder(typing.cast(Any, kind))(json.loads(text))
+    return decoded
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list | tuple | frozenset | set):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+@cache
+def _decoder(kind: Any) -> Decoder:
+    """A function turning the JSON form of ``kind`` back into it (built once per type)."""
+    if dataclasses.is_dataclass(kind):
+        return _record_decoder(kind)
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _optional_decoder(args)
+    if kind is bytes:
+        return base64.b64decode
+    if origin is tuple:
+        return _tuple_decoder(args)
+    if origin in (list, frozenset, set):
+        item = _decoder(args[0]) if args else _same
+        return lambda value: origin(item(v) for v in value)
+    return _same
+
+
+def _record_decoder(kind: Any) -> Decoder:
+    hints = typing.get_type_hints(kind)
+    fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+
+    def decode(value: dict[str, Any]) -> Any:
+        return kind(**{name: read(value[name]) for name, read in fields if name in value})
+
+    return decode
+
+
+def _optional_decoder(args: tuple[Any, ...]) -> Decoder:
+    kinds = [a for a in args if a is not type(None)]
+    inner = _decoder(kinds[0]) if len(kinds) == 1 else _same
+    return lambda value: None if value is None else inner(value)
+
+
+def _tuple_decoder(args: tuple[Any, ...]) -> Decoder:
+    if len(args) == 2 and args[1] is Ellipsis:
+        item = _decoder(args[0])
+        return lambda value: tuple(item(v) for v in value)
+    items = [_decoder(a) for a in args]
+    if not items:
+        return tuple
+    return lambda value: tuple(read(v) for read, v in zip(items, value, strict=True))
+
+
+def _same(value: Any) -> Any:
+    return value

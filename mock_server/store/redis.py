@@ -1,0 +1,642 @@
+"""``RedisStore``: the state in Redis, so several processes and hosts serve one mock.
+
+Every key starts with the store's prefix (``piktid-mock:`` by default), so mocks can share one
+Redis. Each record is one JSON string (``codec``); lists of them are indexes of ids. Each protocol
+method is one atomic step: a Lua script where the step is a counter, a window or a queue (ids,
+notifications, the rate limit, scheduled work, the journal), an optimistic transaction
+(``WATCH``, retried on a conflict) where it reads and rewrites a record (credits, attempts, fault
+rules, projects).
+
+What one process appends or schedules, or a reset or a clock change, is published on the
+``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
+order of the state; ``decode_event`` reads a message back (the runtime subscribes with the
+asyncio client and hands each to ``Backend.apply_shared``).
+
+The client here is redis-py's synchronous one: a backend operation runs whole between two awaits
+(docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. Its
+timeouts are short and its retries bounded, so an unreachable Redis is a ``StoreUnavailable``
+(503) within a few seconds, never a hung worker.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from functools import cache, wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from mock_server.store import codec
+from mock_server.store.protocol import StoreUnavailable
+
+if TYPE_CHECKING:
+    from mock_server.backend.accounts import User
+    from mock_server.backend.attempts import Attempt
+    from mock_server.backend.faults import FaultRule
+    from mock_server.backend.files import StoredFile
+    from mock_server.backend.identities import Identity
+    from mock_server.backend.jobs import Job
+    from mock_server.backend.journal import Entry
+    from mock_server.backend.notifications import Notification
+    from mock_server.backend.projects import Project
+    from mock_server.backend.webhooks import Delivery, WebhookConfig
+    from mock_server.backend.work import Work
+
+DEFAULT_PREFIX = "piktid-mock:"
+JOURNAL_LIMIT = 100_000
+LEASE_SECONDS = 10.0
+"""How long claimed work stays with the process that claimed it; then another may run it."""
+TIMEOUT = 2.0
+"""Seconds a command may take (connect or reply) before the request fails with a 503."""
+
+T = TypeVar("T")
+
+_APPEND_NOTIFICATION = """
+local id = redis.call('INCR', KEYS[1])
+local text = string.gsub(ARGV[1], '^{"id":0,', '{"id":' .. id .. ',', 1)
+redis.call('HSET', KEYS[2], id, text)
+redis.call('ZADD', KEYS[3], id, id)
+redis.call('SADD', KEYS[4], ARGV[2])
+redis.call('SET', KEYS[5], id)
+redis.call('PUBLISH', KEYS[6], '{"t":"n","n":' .. text .. '}')
+return text
+"""
+
+_RATE_HIT = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+end
+redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. redis.call('INCR', KEYS[2]))
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+return false
+"""
+
+_SCHEDULE = """
+local seq = redis.call('INCR', KEYS[2])
+local member = string.format('%012d', seq) .. ARGV[2]
+redis.call('ZADD', KEYS[1], ARGV[1], member)
+redis.call('PUBLISH', KEYS[3], '{"t":"due","at":' .. ARGV[1] .. '}')
+return member
+"""
+
+_CLAIM_DUE = """
+local t = redis.call('TIME')
+local real = tonumber(t[1]) + tonumber(t[2]) / 1e6
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', real)) do
+  redis.call('ZREM', KEYS[2], member)
+  redis.call('ZADD', KEYS[1], cjson.decode(string.sub(member, 13)).due, member)
+end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)[1]
+if not due then return false end
+redis.call('ZREM', KEYS[1], due)
+redis.call('ZADD', KEYS[2], real + tonumber(ARGV[2]), due)
+return due
+"""
+
+_APPEND_JOURNAL = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+return seq
+"""
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    @wraps(method)
+    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(f"the mock's Redis store at {self.url} is unreachable ({exc})") from None
+
+    return call
+
+
+class RedisStore:
+    """The state of one mock in Redis (see ``mock_server.store.Store`` for each operation's contract)."""
+
+    shared = True
+
+    def __init__(
+        self,
+        url: str,
+        seed: int | None = None,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        journal_limit: int = JOURNAL_LIMIT,
+        lease: float = LEASE_SECONDS,
+    ) -> None:
+        self.url, self.prefix, self.journal_limit, self.lease = url, prefix, journal_limit, lease
+        self.channel = prefix + "events"
+        """The pub/sub channel every change other processes must hear of is published on."""
+        self.origin = os.urandom(8).hex()
+        """Tags this process's resets and clock changes, so it ignores its own."""
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=TIMEOUT,
+            socket_connect_timeout=TIMEOUT,
+            retry=Retry(NoBackoff(), 1),
+            health_check_interval=30,
+        )
+        self._random = random.Random(seed)
+        self._scripts = {
+            name: self.client.register_script(text)
+            for name, text in (
+                ("notify", _APPEND_NOTIFICATION),
+                ("rate", _RATE_HIT),
+                ("schedule", _SCHEDULE),
+                ("claim", _CLAIM_DUE),
+                ("journal", _APPEND_JOURNAL),
+            )
+        }
+
+    def _k(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    def check(self) -> None:
+        """Fail now, with the URL in the message, if Redis cannot be reached (``serve`` calls it at start)."""
+        self.client.ping()
+
+    def feed(self) -> tuple[str, str] | None:
+        return self.url, self.channel
+
+    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+        message = json.loads(data)
+        kind = message.get("t")
+        if kind == "n":
+            return "notification", codec.loads(_kind("Notification"), json.dumps(message["n"]))
+        if kind == "due":
+            return "due", float(message["at"])
+        if message.get("origin") == self.origin:
+            return None
+        if kind in ("reset", "clock"):
+            return kind, message.get("state")
+        return None
+
+    # --- the state's identity ----------------------------------------------------------------------
+    def begin(self) -> bool:
+        if self.client.set(self._k("state"), self.origin, nx=True):
+            return True
+        deadline = time.monotonic() + 10
+        while self.client.get(self._k("secret")) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return False
+
+    def join(self) -> int:
+        return int(self.client.incr(self._k("joins"))) - 1
+
+    def shared_secret(self, proposed: str) -> str:
+        self.client.set(self._k("secret"), proposed, nx=True)
+        return _text(self.client.get(self._k("secret")))
+
+    def clock_state(self) -> dict[str, object] | None:
+        raw = self.client.get(self._k("clock"))
+        return None if raw is None else dict(json.loads(raw))
+
+    def put_clock_state(self, state: dict[str, object]) -> None:
+        text = json.dumps(state)
+        pipe = self.client.pipeline()
+        pipe.set(self._k("clock"), text)
+        pipe.publish(self.channel, json.dumps({"t": "clock", "origin": self.origin, "state": state}))
+        pipe.execute()
+
+    def clear(self, seed: int | None) -> None:
+        kept = {self._k("clock"), self._k("state")}
+        found = self.client.scan_iter(match=_glob(self.prefix) + "*", count=1000)
+        names = [k for k in found if _text(k) not in kept]
+        for start in range(0, len(names), 500):
+            self.client.unlink(*names[start : start + 500])
+        self._random = random.Random(seed)
+        self.client.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
+
+    def next_id(self) -> int:
+        return int(self.client.incr(self._k("ids")))
+
+    # --- accounts and credits ------------------------------------------------------------------------
+    def get_user(self, token: str) -> User | None:
+        return self._get(_kind("User"), self._k("user", token))
+
+    def put_user(self, user: User) -> None:
+        pipe = self.client.pipeline()
+        pipe.set(self._k("user", user.token), codec.dumps(user))
+        pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
+        pipe.execute()
+
+    def users(self) -> list[User]:
+        tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
+        return self._many(_kind("User"), [self._k("user", t) for t in tokens])
+
+    def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
+        def step(user: User) -> tuple[bool, float, float]:
+            before = (user.credits, user.in_progress)
+            if user.credits - user.in_progress < amount:
+                return False, *before
+            user.in_progress += amount
+            return True, *before
+
+        result: tuple[bool, float, float] | None = self._update(
+            _kind("User"), self._k("user", token), step, write=lambda done: bool(done[0])
+        )
+        if result is None:
+            raise KeyError(token)
+        return result
+
+    def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
+        def step(user: User) -> None:
+            user.in_progress = max(0.0, user.in_progress - amount)
+            if charge:
+                user.credits -= amount
+                user.charged += amount
+
+        self._update(_kind("User"), self._k("user", token), step)
+
+    def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
+        oldest = self._scripts["rate"](keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
+        return None if oldest is None else float(oldest)
+
+    # --- files, jobs, identities -------------------------------------------------------------------
+    def get_file(self, file_id: str) -> StoredFile | None:
+        return self._get(_kind("StoredFile"), self._k("file", file_id))
+
+    def put_file(self, stored: StoredFile) -> None:
+        pipe = self.client.pipeline()
+        pipe.set(self._k("file", stored.file_id), codec.dumps(stored))
+        pipe.sadd(self._k("files"), stored.file_id)
+        pipe.execute()
+
+    def get_job(self, job_id: str) -> Job | None:
+        return self._get(_kind("Job"), self._k("job", job_id))
+
+    def put_job(self, job: Job) -> None:
+        pipe = self.client.pipeline()
+        pipe.set(self._k("job", job.job_id), codec.dumps(job))
+        pipe.zadd(self._k("jobs"), {job.job_id: job.created_at})
+        pipe.execute()
+
+    def recent_jobs(self, limit: int) -> list[Job]:
+        ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
+        jobs = self._many(_kind("Job"), [self._k("job", i) for i in ids])
+        return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]
+
+    def default_identities(self) -> dict[str, list[Identity]]:
+        raw = self.client.get(self._k("defaults"))
+        kind = _kind("Identity")
+        return (
+            {}
+            if raw is None
+            else {tier: [codec.loads(kind, json.dumps(i)) for i in items] for tier, items in json.loads(raw).items()}
+        )
+
+    def put_default_identities(self, defaults: dict[str, list[Identity]]) -> None:
+        plain = {tier: [json.loads(codec.dumps(i)) for i in items] for tier, items in defaults.items()}
+        self.client.set(self._k("defaults"), json.dumps(plain))
+
+    def own_identities(self, owner: str) -> list[Identity]:
+        codes = [_text(c) for c in self.client.lrange(self._k("identities", owner), 0, -1)]
+        return self._many(_kind("Identity"), [self._k("identity", c) for c in codes])
+
+    def get_identity(self, code: str) -> Identity | None:
+        return self._get(_kind("Identity"), self._k("identity", code))
+
+    def put_identity(self, identity: Identity) -> None:
+        key = self._k("identity", identity.identity_code)
+        created = self.client.set(key, codec.dumps(identity), get=True) is None
+        if created and identity.owner is not None:
+            self.client.rpush(self._k("identities", identity.owner), identity.identity_code)
+
+    def add_project(self, project: Project) -> Project:
+        key = self._k("projects", project.owner)
+        kept = self.client.hget(key, project.name)
+        if kept is None:
+            project.project_id = int(self.client.incr(self._k("project_ids")))
+            if self.client.hsetnx(key, project.name, codec.dumps(project)):
+                return project
+            kept = self.client.hget(key, project.name)
+        return self._project(project.owner, kept)
+
+    def get_project(self, owner: str, name: str) -> Project | None:
+        kept = self.client.hget(self._k("projects", owner), name)
+        return None if kept is None else self._project(owner, kept)
+
+    def add_project_file(self, owner: str, name: str, file_id: str) -> Project:
+        self.client.rpush(self._k("project_files", owner, name), file_id)
+        project = self.get_project(owner, name)
+        if project is None:
+            raise KeyError(name)
+        return project
+
+    def projects(self, owner: str) -> list[Project]:
+        kept = self.client.hgetall(self._k("projects", owner))
+        return sorted((self._project(owner, text) for text in kept.values()), key=lambda p: p.project_id)
+
+    def _project(self, owner: str, text: bytes | str | None) -> Project:
+        project: Project = codec.loads(_kind("Project"), text or "")
+        files = self.client.lrange(self._k("project_files", owner, project.name), 0, -1)
+        project.file_ids = [_text(f) for f in files]
+        return project
+
+    # --- notifications -------------------------------------------------------------------------------
+    def append_notification(self, notification: Notification) -> None:
+        notification.id = 0
+        owner = notification.owner
+        keys = [
+            self._k("ids"),
+            self._k("notes", owner),
+            self._k("note_ids", owner),
+            self._k("note_owners"),
+            self._k("newest"),
+            self.channel,
+        ]
+        text = self._scripts["notify"](keys=keys, args=[codec.dumps(notification), owner])
+        notification.id = json.loads(text)["id"]
+
+    def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
+        ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
+        if not ids:
+            return []
+        kind = _kind("Notification")
+        return [codec.loads(kind, t) for t in self.client.hmget(self._k("notes", owner), ids) if t is not None]
+
+    def all_notifications(self, owners: Iterable[str] | None = None) -> list[Notification]:
+        keys = [_text(o) for o in self.client.smembers(self._k("note_owners"))] if owners is None else owners
+        return sorted((n for owner in keys for n in self.notifications(owner)), key=lambda n: n.id)
+
+    def delete_notification(self, owner: str, notification_id: int) -> Notification | None:
+        def step(n: Notification) -> Notification | None:
+            if n.deleted:
+                return None
+            n.deleted = True
+            return n
+
+        key = self._k("notes", owner)
+        deleted: Notification | None = self._update(
+            _kind("Notification"), key, step, field=str(notification_id), write=_is_some
+        )
+        return deleted
+
+    def newest_notification_id(self) -> int:
+        return int(self.client.get(self._k("newest")) or 0)
+
+    # --- webhooks ------------------------------------------------------------------------------------
+    def get_webhook(self, owner: str) -> WebhookConfig | None:
+        return self._get(_kind("WebhookConfig"), self._k("webhook", owner))
+
+    def put_webhook(self, config: WebhookConfig) -> None:
+        self.client.set(self._k("webhook", config.owner), codec.dumps(config))
+
+    def delete_webhook(self, owner: str) -> None:
+        self.client.delete(self._k("webhook", owner))
+        for delivery_id in self.client.lrange(self._k("deliveries", owner), 0, -1):
+            self._update(_kind("Delivery"), self._k("delivery", _text(delivery_id)), _cancel, write=bool)
+
+    def put_delivery(self, delivery: Delivery) -> None:
+        key = self._k("delivery", delivery.id)
+        if self.client.set(key, codec.dumps(delivery), get=True) is None:
+            pipe = self.client.pipeline()
+            pipe.rpush(self._k("deliveries"), delivery.id)
+            pipe.rpush(self._k("deliveries", delivery.owner), delivery.id)
+            pipe.execute()
+
+    def get_delivery(self, delivery_id: str) -> Delivery | None:
+        return self._get(_kind("Delivery"), self._k("delivery", delivery_id))
+
+    def deliveries(self, owner: str | None = None) -> list[Delivery]:
+        index = self._k("deliveries") if owner is None else self._k("deliveries", owner)
+        ids = [_text(i) for i in self.client.lrange(index, 0, -1)]
+        return self._many(_kind("Delivery"), [self._k("delivery", i) for i in ids])
+
+    def claim_attempt(self, delivery_id: str, now: float) -> Attempt | None:
+        def step(delivery: Delivery) -> Attempt | None:
+            return delivery.start_attempt(now) if delivery.status == "pending" else None
+
+        attempt: Attempt | None = self._update(
+            _kind("Delivery"), self._k("delivery", delivery_id), step, write=_is_some
+        )
+        return attempt
+
+    # --- faults, journal ---------------------------------------------------------------------------
+    def add_fault(self, rule: FaultRule) -> FaultRule:
+        rule.id = int(self.client.incr(self._k("fault_ids")))
+        self.client.rpush(self._k("faults"), codec.dumps(rule))
+        return rule
+
+    def faults(self) -> list[FaultRule]:
+        kind = _kind("FaultRule")
+        return [codec.loads(kind, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
+
+    def has_faults(self) -> bool:
+        return bool(self.client.exists(self._k("faults")))
+
+    def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
+        def step(pipe: redis.client.Pipeline) -> FaultRule | None:
+            rules: list[FaultRule] = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
+            taken = next((r for r in rules if self._takes(r, kind, method, path, token)), None)
+            if taken is None:
+                return None
+            taken.hits += 1
+            if taken.times is not None:
+                taken.times -= 1
+            kept = [r for r in rules if r.times != 0]
+            pipe.multi()
+            pipe.delete(self._k("faults"))
+            if kept:
+                pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+            return taken
+
+        taken: FaultRule | None = self._transaction(step, self._k("faults"))
+        return taken
+
+    def _takes(self, rule: FaultRule, kind: str, method: str | None, path: str | None, token: str | None) -> bool:
+        if rule.kind != kind or not rule.matches(method, path, token):
+            return False
+        return rule.probability >= 1 or self._random.random() < rule.probability
+
+    def remove_fault(self, rule_id: int) -> bool:
+        def step(pipe: redis.client.Pipeline) -> bool:
+            rules = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
+            kept = [r for r in rules if r.id != rule_id]
+            pipe.multi()
+            pipe.delete(self._k("faults"))
+            if kept:
+                pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+            return len(kept) != len(rules)
+
+        found: bool = self._transaction(step, self._k("faults"))
+        return found
+
+    def clear_faults(self) -> None:
+        self.client.delete(self._k("faults"))
+
+    def append_journal(self, entry: Entry) -> Entry:
+        keys = [self._k("journal"), self._k("journal_seq")]
+        entry.seq = int(self._scripts["journal"](keys=keys, args=[codec.dumps(entry), self.journal_limit]))
+        return entry
+
+    def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
+        kind = _kind("Entry")
+        found = []
+        for line in self.client.lrange(self._k("journal"), 0, -1):
+            seq, text = _text(line).split(" ", 1)
+            if int(seq) <= since:
+                continue
+            entry = codec.loads(kind, text)
+            entry.seq = int(seq)
+            if (user is None or entry.user == user) and (path is None or entry.path.startswith(path)):
+                found.append(entry)
+        return found
+
+    def clear_journal(self) -> None:
+        self.client.delete(self._k("journal"))
+
+    # --- scheduled work ------------------------------------------------------------------------------
+    def schedule(self, work: Work) -> None:
+        keys = [self._k("work"), self._k("work_seq"), self.channel]
+        member = _text(self._scripts["schedule"](keys=keys, args=[repr(float(work.due)), codec.dumps(work)]))
+        work.seq = int(member[:12])
+
+    def claim_due(self, now: float) -> Work | None:
+        keys = [self._k("work"), self._k("leases")]
+        member = self._scripts["claim"](keys=keys, args=[repr(float(now)), self.lease])
+        if member is None:
+            return None
+        work: Work = codec.loads(_kind("Work"), member[12:])
+        work.seq = int(member[:12])
+        return work
+
+    def done(self, work: Work) -> None:
+        seq = work.seq
+        work.seq = 0
+        self.client.zrem(self._k("leases"), f"{seq:012d}{codec.dumps(work)}")
+        work.seq = seq
+
+    def next_due(self) -> float | None:
+        first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
+
+    def pending_work(self) -> int:
+        return int(self.client.zcard(self._k("work")))
+
+    def counts(self) -> dict[str, int]:
+        pipe = self.client.pipeline()
+        pipe.zcard(self._k("users"))
+        pipe.scard(self._k("files"))
+        pipe.zcard(self._k("jobs"))
+        pipe.get(self._k("project_ids"))
+        pipe.get(self._k("ids"))
+        pipe.llen(self._k("deliveries"))
+        pipe.llen(self._k("journal"))
+        pipe.zcard(self._k("work"))
+        users, files, jobs, projects, _, deliveries, journal, work = pipe.execute()
+        notes = sum(
+            self.client.zcard(self._k("note_ids", _text(o))) for o in self.client.smembers(self._k("note_owners"))
+        )
+        return {
+            "users": users,
+            "files": files,
+            "jobs": jobs,
+            "projects": int(projects or 0),
+            "notifications": notes,
+            "deliveries": deliveries,
+            "journal": journal,
+            "scheduled": work,
+        }
+
+    # --- how records are read and changed ----------------------------------------------------------------
+    def _get(self, kind: type[T], key: str) -> T | None:
+        raw = self.client.get(key)
+        return None if raw is None else codec.loads(kind, raw)
+
+    def _many(self, kind: type[T], keys: list[str]) -> list[T]:
+        if not keys:
+            return []
+        return [codec.loads(kind, raw) for raw in self.client.mget(keys) if raw is not None]
+
+    def _update(
+        self,
+        kind: type[T],
+        key: str,
+        change: Callable[[T], Any],
+        *,
+        field: str | None = None,
+        write: Callable[[Any], bool] = lambda result: True,
+    ) -> Any:
+        """Read one record, ``change`` it, write it back if ``write(result)``, all under ``WATCH``."""
+
+        def step(pipe: redis.client.Pipeline) -> Any:
+            raw = pipe.get(key) if field is None else pipe.hget(key, field)
+            if raw is None:
+                return None
+            record = codec.loads(kind, raw)
+            result = change(record)
+            pipe.multi()
+            if write(result):
+                if field is None:
+                    pipe.set(key, codec.dumps(record))
+                else:
+                    pipe.hset(key, field, codec.dumps(record))
+            return result
+
+        return self._transaction(step, key)
+
+    def _transaction(self, step: Callable[[redis.client.Pipeline], T], *keys: str) -> T:
+        result: list[T] = []
+
+        def run(pipe: redis.client.Pipeline) -> None:
+            result[:] = [step(pipe)]
+
+        self.client.transaction(run, *keys)
+        return result[0]
+
+
+for _name, _member in list(vars(RedisStore).items()):
+    if callable(_member) and not _name.startswith("__") and _name not in {"check", "_k", "feed", "decode_event"}:
+        setattr(RedisStore, _name, _guarded(_member))
+
+
+def _cancel(delivery: Delivery) -> bool:
+    if delivery.status != "pending":
+        return False
+    delivery.status = "cancelled"
+    return True
+
+
+def _is_some(result: object) -> bool:
+    return result is not None
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _glob(prefix: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]\\" else c for c in prefix)
+
+
+_RECORDS = {
+    "User": "accounts",
+    "StoredFile": "files",
+    "Job": "jobs",
+    "Identity": "identities",
+    "Project": "projects",
+    "Notification": "notifications",
+    "WebhookConfig": "webhooks",
+    "Delivery": "webhooks",
+    "FaultRule": "faults",
+    "Entry": "journal",
+    "Work": "work",
+}
+
+
+@cache
+def _kind(name: str) -> Any:
+    """A record class by name, imported when first needed (the backend imports the store, not back)."""
+    return getattr(importlib.import_module(f"mock_server.backend.{_RECORDS[name]}"), name)
