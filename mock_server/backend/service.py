@@ -108,7 +108,9 @@ class Backend:
         self._notifications = Notifications(self._clock, store, self._published)
         self._webhooks = Webhooks(store, self._clock, self._ids, s, self._scheduler, self._start_attempt)
         self._faults = Faults(store)
-        self._journal = Journal(store)
+        self._journal = Journal(
+            store, max_body=s.journal_body_bytes, max_entries=s.journal_max_entries, max_bytes=s.journal_max_bytes
+        )
         self._sources = Sources(self._files, self._links)
         for entry in self._preset_users:
             self.add_user(entry)

@@ -27,14 +27,11 @@ if TYPE_CHECKING:
     from mock_server.backend.webhooks import Delivery, WebhookConfig
     from mock_server.backend.work import Work
 
-JOURNAL_LIMIT = 100_000
-
 
 class MemoryStore:
     """The state of one mock in memory (see ``mock_server.store.Store`` for each operation's contract)."""
 
-    def __init__(self, seed: int | None = None, *, journal_limit: int = JOURNAL_LIMIT) -> None:
-        self.journal_limit = journal_limit
+    def __init__(self, seed: int | None = None) -> None:
         self.clear(seed)
 
     def clear(self, seed: int | None) -> None:
@@ -53,7 +50,8 @@ class MemoryStore:
         self._rules: list[FaultRule] = []
         self._rule_ids = itertools.count(1)
         self._random = random.Random(seed)
-        self._journal: deque[Entry] = deque(maxlen=self.journal_limit)
+        self._journal: deque[Entry] = deque()
+        self._journal_bytes = 0
         self._journal_seq = itertools.count(1)
         self._work: list[tuple[float, int, Work]] = []
         self._work_seq = itertools.count()
@@ -231,9 +229,12 @@ class MemoryStore:
     def clear_faults(self) -> None:
         self._rules.clear()
 
-    def append_journal(self, entry: Entry) -> Entry:
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
         entry.seq = next(self._journal_seq)
         self._journal.append(entry)
+        self._journal_bytes += entry.size
+        while len(self._journal) > 1 and (len(self._journal) > max_entries or self._journal_bytes > max_bytes):
+            self._journal_bytes -= self._journal.popleft().size
         return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
@@ -245,6 +246,7 @@ class MemoryStore:
 
     def clear_journal(self) -> None:
         self._journal.clear()
+        self._journal_bytes = 0
 
     # --- scheduled work --------------------------------------------------------------------------
     def schedule(self, work: Work) -> None:
@@ -271,5 +273,6 @@ class MemoryStore:
             "notifications": sum(len(v) for v in self._log.values()),
             "deliveries": len(self._deliveries),
             "journal": len(self._journal),
+            "journal_bytes": self._journal_bytes,
             "scheduled": len(self._work),
         }

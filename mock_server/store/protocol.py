@@ -133,8 +133,10 @@ class Store(Protocol):
         """Drop one rule by id; False when there is none (used up or removed already)."""
 
     def clear_faults(self) -> None: ...
-    def append_journal(self, entry: Entry) -> Entry:
-        """Append, giving the entry the next sequence number; the oldest past the limit are dropped."""
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
+        """Append, giving the entry the next sequence number (1 after a clear, never reused); then drop the
+        oldest entries while more than ``max_entries`` are kept or the ``size`` of those kept sums past
+        ``max_bytes``. The entry just appended is always kept, whatever its size."""
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]: ...
     def clear_journal(self) -> None: ...
@@ -153,4 +155,6 @@ class Store(Protocol):
 
     # --- for benchmarks and the control API ------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        """How many records of each kind are kept (jobs, notifications, deliveries, journal, work)."""
+        """How many records of each kind are kept (users, files, jobs, projects, notifications, deliveries,
+        journal, scheduled), and ``journal_bytes`` (the sum of the kept entries' ``size``) and
+        ``upload_bytes`` (the sum of the kept files' data lengths)."""

@@ -119,20 +119,37 @@ def test_a_project_name_is_kept_once_per_owner(store: Store) -> None:
     assert [p.project_key for p in store.projects("a")] == ["k1"]
 
 
+ROOMY = {"max_entries": 100, "max_bytes": 10**6}
+
+
 def test_the_journal_numbers_entries_and_filters(store: Store) -> None:
     for who, path in (("a", "/edit-chat"), ("b", "/upload"), ("a", "/upload")):
-        store.append_journal(Entry(0, 0.0, "POST", path, "", who, 200, None))
+        store.append_journal(Entry(0, 0.0, "POST", path, "", who, 200, None), **ROOMY)
     assert [e.seq for e in store.journal(user="a")] == [1, 3]
     assert [e.seq for e in store.journal(path="/upload", since=2)] == [3]
     store.clear_journal()
     assert store.journal() == []
 
 
-def test_the_journal_keeps_the_newest_past_its_limit() -> None:
-    store = MemoryStore(journal_limit=2)
+def test_the_journal_keeps_the_newest_past_its_entry_limit(store: Store) -> None:
     for _ in range(3):
-        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None))
+        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None), max_entries=2, max_bytes=10**6)
     assert [e.seq for e in store.journal()] == [2, 3]
+
+
+def test_the_journal_keeps_the_newest_within_its_byte_cap(store: Store) -> None:
+    for size in (40, 30, 50, 25):
+        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None, size=size), max_entries=10, max_bytes=100)
+    assert [e.seq for e in store.journal()] == [3, 4]
+    assert store.counts()["journal_bytes"] == 75
+
+
+def test_the_newest_entry_is_kept_even_past_the_byte_cap(store: Store) -> None:
+    for size in (10, 500):
+        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None, size=size), max_entries=10, max_bytes=100)
+    assert [e.seq for e in store.journal()] == [2]
+    store.clear_journal()
+    assert store.counts()["journal_bytes"] == 0
 
 
 def test_records_are_plain_data(store: Store) -> None:
@@ -141,7 +158,7 @@ def test_records_are_plain_data(store: Store) -> None:
         Project(1, "k", "p", "tok", 0.0, ["f"]),
         Work(1.0, "webhook_attempt", ("d1",)),
         FaultRule(1, "status", status=500),
-        Entry(1, 0.0, "GET", "/", "", None, 200, None, body={"a": [1]}),
+        Entry(1, 0.0, "GET", "/", "", None, 200, None, body='{"a":[1]}', size=300),
     ]
     for record in records:
         json.dumps(dataclasses.asdict(record))
