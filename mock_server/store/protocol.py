@@ -153,6 +153,31 @@ class Store(Protocol):
 
     def pending_work(self) -> int: ...
 
+    # --- retention -------------------------------------------------------------------------------
+    def drop_before(self, cutoff: float) -> dict[str, int]:
+        """Forget the records retention no longer keeps; how many of each kind went, as
+        ``{"jobs": n, "notifications": n, "deliveries": n, "files": n}`` (every key present, 0 if none).
+
+        Dropped, and nothing else:
+
+        - a job whose every variation is final (none ``processing``) and whose ``updated_at`` < ``cutoff``;
+        - a notification whose ``timestamp`` < ``cutoff``, deleted or not;
+        - a delivery whose ``status`` is not ``"pending"`` and whose ``created_at`` < ``cutoff``;
+        - a file (uploaded or not) whose ``created_at`` < ``cutoff``.
+
+        Never dropped: users, identities, projects (they keep their dropped files' ids), webhook
+        configs, fault rules, journal entries (``append_journal`` bounds them), scheduled work, a
+        pending delivery, a job with a variation in progress. A dropped record is gone as if never
+        stored: ``get_*`` answers None and every listing and ``counts`` leave it out. Counters are
+        untouched (``next_id``, ``newest_notification_id``, project ids, journal sequence numbers).
+        """
+
+    def cap_uploads(self, max_bytes: int) -> int:
+        """Drop whole files holding data, oldest ``created_at`` first (ties: the one stored first), while
+        the data of the files kept sums past ``max_bytes``; a file with no data (or empty data) is not
+        dropped for the cap, and the file holding the last bytes is kept whatever its size. How many
+        files were dropped (gone as in ``drop_before``). Called after each completed upload."""
+
     # --- for benchmarks and the control API ------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """How many records of each kind are kept (users, files, jobs, projects, notifications, deliveries,
