@@ -193,7 +193,8 @@ async def _run(opts: Options, server: ServerProcess) -> tuple[list[dict[str, Any
             (
                 await api.put("/webhooks", json={"url": receiver.url_for(user.token)}, headers=user.auth)
             ).raise_for_status()
-        traffic, samples, stop = Traffic(), [], asyncio.Event()
+        traffic, stop = Traffic(), asyncio.Event()
+        samples: list[dict[str, Any]] = []
         sampler = asyncio.create_task(_sample(api, traffic, samples, stop))
         deadline, started = time.monotonic() + opts.seconds, time.perf_counter()
         await asyncio.gather(
