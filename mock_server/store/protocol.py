@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 
 class Store(Protocol):
-    """The state of one mock. ``clear`` empties it (a reset); nothing else removes records wholesale."""
+    """The state of one mock. ``clear`` empties it (a reset); records otherwise go only as retention
+    (``drop_before``), the upload cap (``cap_uploads``) and the journal's caps (``append_journal``) say."""
 
     def clear(self, seed: int | None) -> None:
         """Forget every record; ``seed`` reseeds the store's own randomness (fault probabilities)."""
