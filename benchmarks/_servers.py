@@ -56,8 +56,10 @@ def mock_app(
     webhook_attempts: int = 5,
     rate_limit: int = BENCH_RATE_LIMIT,
     stats: bool = False,
+    **bounds: Any,
 ) -> Any:
-    """The mock as ``serve`` builds it, with benchmark limits; ``stats`` adds ``GET /_bench/stats``."""
+    """The mock as ``serve`` builds it, with benchmark limits; ``stats`` adds ``GET /_bench/stats``;
+    ``bounds``: ``Settings`` fields (``retention``, ``journal_max_entries``) given on the command line."""
     from starlette.routing import Route
 
     from mock_server import Settings, create_app
@@ -68,6 +70,7 @@ def mock_app(
         open_credits=BENCH_CREDITS,
         webhook_backoff=webhook_backoff,
         webhook_attempts=webhook_attempts,
+        **{k: v for k, v in bounds.items() if v is not None},
     )
     app = create_app(settings)
     if stats:
@@ -113,7 +116,7 @@ def _stats_endpoint(backend: Any) -> Any:
                 "tasks": len(asyncio.all_tasks()),
                 "webhook_tasks": runtime.deliverer.in_flight(),
                 "subscriptions": runtime.streams.count(None),
-                **{k: v for k, v in backend.counts().items() if k in ("jobs", "deliveries", "journal", "scheduled")},
+                **backend.counts(),
                 "gc": collector.as_json(),
                 "cpu_seconds": round(time.process_time(), 3),
             }
@@ -157,6 +160,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--webhook-attempts", type=int, default=5)
     parser.add_argument("--rate-limit", type=int, default=BENCH_RATE_LIMIT)
     parser.add_argument("--stats", action="store_true")
+    parser.add_argument("--retention", type=float, help="mock: Settings.retention (s)")
+    parser.add_argument("--journal-max-entries", type=int, help="mock: Settings.journal_max_entries")
     parser.add_argument("--profile", type=Path, help="run under cProfile; stats written here on shutdown")
     parser.add_argument("--post-body", type=Path, help="bare: JSON file answered by POST /edit-chat")
     parser.add_argument("--get-body", type=Path, help="bare: JSON file answered by GET /jobs/{id}/results")
@@ -170,7 +175,15 @@ def main(argv: list[str] | None = None) -> None:
 
     args = _parser().parse_args(argv)
     if args.kind == "mock":
-        app = mock_app(args.latency, args.webhook_backoff, args.webhook_attempts, args.rate_limit, args.stats)
+        app = mock_app(
+            args.latency,
+            args.webhook_backoff,
+            args.webhook_attempts,
+            args.rate_limit,
+            args.stats,
+            retention=args.retention,
+            journal_max_entries=args.journal_max_entries,
+        )
     else:
         app = bare_app(_read_json(args.post_body), _read_json(args.get_body))
     # Both servers on the stack ``piktid-mock serve`` runs: its uvicorn options and its start-up freeze.

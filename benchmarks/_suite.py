@@ -11,7 +11,7 @@ from benchmarks.asgi import asgi_cost
 from benchmarks.bridge import respx_bridge
 from benchmarks.cold_start import cold_start
 from benchmarks.http_throughput import http_throughput
-from benchmarks.memory import jobs_memory, render_4k
+from benchmarks.memory import concurrent_renders, jobs_memory, render_4k
 from benchmarks.pytest_suite import pytest_suite
 from benchmarks.sse_fanout import sse_fanout
 from benchmarks.validation import validation
@@ -42,6 +42,7 @@ SUITE: list[Benchmark] = [
     Benchmark("cold-start", cold_start, {"repeats": 3}, {"repeats": 1}),
     Benchmark("sse", sse_fanout, {"streams": 100, "rounds": 5}, {"streams": 3, "rounds": 1}),
     Benchmark("render", render_4k, {"repeats": 3}, {"repeats": 1}),
+    Benchmark("render-concurrency", concurrent_renders, {"renders": 8, "side": 7000}, {"renders": 2, "side": 2048}),
     Benchmark("jobs-memory", jobs_memory, {"jobs": 10_000}, {"jobs": 20}),
     Benchmark("validation", validation, {"calls": 50_000, "sample_size": 200}, {"calls": 20, "sample_size": 5}),
 ]

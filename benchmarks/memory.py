@@ -21,6 +21,7 @@ from benchmarks._servers import BENCH_CREDITS, BENCH_RATE_LIMIT, child_env
 
 MIB = 1024 * 1024
 _RENDER_PROBE = "from benchmarks.memory import render_probe; render_probe({size!r}, {repeats})"
+_CONCURRENT_PROBE = "from benchmarks.memory import concurrent_probe; concurrent_probe({renders}, {side}, {limit})"
 
 
 def render_probe(size_label: str, repeats: int) -> None:
@@ -90,6 +91,82 @@ def render_4k(*, repeats: int = 3, say: Callable[[str], None] = print) -> list[F
             f"the same process before (1K: +{small['rss_grown_kib'] / 1024:.0f} MiB); Python heap peak "
             f"{big['heap_peak'] / MIB:.1f} MiB (1K: {small['heap_peak'] / MIB:.1f} MiB)",
         ),
+    ]
+
+
+def concurrent_probe(renders: int, side: int, limit: int) -> None:
+    """Run in a fresh process: ``renders`` side x side outputs downloaded at once through the app with
+    ``render_concurrency=limit``; prints the JSON of the peak RSS growth and the seconds it took."""
+    import asyncio
+    import resource
+    import time
+
+    import httpx
+
+    from mock_server import Backend, Settings, create_app
+
+    async def main() -> dict[str, float]:
+        backend = Backend(Settings(clock="manual", latency=1.0, render_concurrency=limit))
+        transport = httpx.ASGITransport(create_app(backend=backend))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            links = await _big_outputs(client, backend, renders, side)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            answers = await asyncio.gather(*(client.get(link) for link in links))
+            seconds = time.perf_counter() - started
+        if any(a.status_code != 200 for a in answers):
+            raise RuntimeError("an output download failed")
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+        return {"rss_grown_kib": grown, "seconds": seconds}
+
+    print(json.dumps(asyncio.run(main())))
+
+
+async def _big_outputs(client: Any, backend: Any, renders: int, side: int) -> list[str]:
+    """The full-size output links of ``renders`` finished custom side x side jobs."""
+    auth = {"Authorization": "Bearer bench-renders"}
+    payload = {"size": "4K", "output_mode": "custom", "width": side, "height": side}
+    jobs = []
+    for i in range(renders):
+        answer = await client.post("/edit-chat", headers=auth, json={"prompt": f"render {i}", **payload})
+        jobs.append(answer.raise_for_status().json()["job_id"])
+    backend.advance(2.0)
+    links = []
+    for job in jobs:
+        results = (await client.get(f"/jobs/{job}/results", headers=auth)).raise_for_status().json()
+        links.append(results["results"][0]["output"]["full_size"])
+    return links
+
+
+def _concurrent(renders: int, side: int, limit: int) -> dict[str, Any]:
+    code = _CONCURRENT_PROBE.format(renders=renders, side=side, limit=limit)
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=child_env(), timeout=600
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def concurrent_renders(
+    *, renders: int = 8, side: int = 7000, limit: int = 2, say: Callable[[str], None] = print
+) -> list[Figure]:
+    """Peak memory of ``renders`` big outputs downloaded at once, bounded (``limit``) vs unbounded."""
+    bounded, unbounded = _concurrent(renders, side, limit), _concurrent(renders, side, renders)
+    say(
+        f"{renders} x {side}x{side} at once: +{bounded['rss_grown_kib'] / 1024:.0f} MiB in {bounded['seconds']:.1f} s "
+        f"with render_concurrency {limit}, +{unbounded['rss_grown_kib'] / 1024:.0f} MiB in "
+        f"{unbounded['seconds']:.1f} s with {renders}"
+    )
+    return [
+        Figure(
+            f"peak memory of {renders} concurrent {side}x{side} renders",
+            bounded["rss_grown_kib"] / 1024,
+            "MiB",
+            unbounded["rss_grown_kib"] / 1024,
+            f"render_concurrency {renders}",
+            higher_is_better=False,
+            note=f"peak RSS growth of a fresh process downloading them through the app, render_concurrency "
+            f"{limit}; {bounded['seconds']:.1f} s vs {unbounded['seconds']:.1f} s for all",
+        )
     ]
 
 

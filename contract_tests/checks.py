@@ -173,6 +173,14 @@ def _edit_chat_bodies(journal: Iterable[Json]) -> list[Json]:
     ]
 
 
+def _no_body(journal: Iterable[Json]) -> str:
+    """What to say when no body is left to compare: cut bodies (the journal's size limit) are not compared."""
+    cut = sum(1 for e in journal if e["path"] == "/edit-chat" and e.get("body_truncated"))
+    if cut:
+        return f"no whole POST /edit-chat body: {cut} were cut by the mock's --journal-body-bytes and not compared"
+    return "no POST /edit-chat body arrived"
+
+
 def differences(asked: Json, sent: Json) -> list[str]:
     """What ``sent`` dropped, changed or added (other than a documented default) relative to ``asked``."""
     found = [f"dropped {k!r} (asked {short(v)})" for k, v in asked.items() if k not in sent]
@@ -207,7 +215,9 @@ def sent_as_asked(asked: Sequence[Json], journal: Iterable[Json]) -> list[Findin
     A client may add a field left out only with its documented default (``DEFAULTS``); retries are
     fine. Requests are matched in order: each to the first later body that carries it as asked.
     """
+    journal = list(journal)
     bodies, found, position = _edit_chat_bodies(journal), [], 0
+    missing = _no_body(journal)
     for request in asked:
         match = next((i for i in range(position, len(bodies)) if not differences(request, bodies[i]["body"])), None)
         if match is not None:
@@ -220,7 +230,7 @@ def sent_as_asked(asked: Sequence[Json], journal: Iterable[Json]) -> list[Findin
                 "sent_as_asked",
                 f"generate({short(request)})",
                 "POST /edit-chat with every given field and value (documented defaults may be added)",
-                f"{'; '.join(diffs)} in {request_line(nearest)}" if nearest else "no POST /edit-chat body arrived",
+                f"{'; '.join(diffs)} in {request_line(nearest)}" if nearest else missing,
                 _field_provenance(diffs) if diffs else str(AS_ASKED),
             )
         )

@@ -7,6 +7,8 @@ import os
 import random
 import secrets
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -66,6 +68,47 @@ def _store_option(ctx: click.Context, param: click.Parameter, value: str) -> str
         return check_store_url(value)
     except UnsupportedStore as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_DEFAULTS = Settings()
+
+
+def _bounds_options(command: F) -> F:
+    """The flags that bound memory, each a ``Settings`` field of the same name (README, "Reliability")."""
+    options = [
+        (
+            "--retention",
+            "retention",
+            click.FloatRange(min=0, min_open=True),
+            "Seconds finished jobs, notifications, settled deliveries and uploads are kept; older ones answer 404.",
+        ),
+        (
+            "--upload-total-bytes",
+            "upload_total_bytes",
+            click.IntRange(min=1),
+            "Bytes of uploads kept in all; past it the oldest uploads are dropped (at least the 25 MiB of one upload).",
+        ),
+        (
+            "--journal-body-bytes",
+            "journal_body_bytes",
+            click.IntRange(min=1),
+            "Bytes of a request body the journal keeps; longer ones are cut (body_truncated).",
+        ),
+        ("--journal-max-entries", "journal_max_entries", click.IntRange(min=1), "Journal entries kept."),
+        (
+            "--journal-max-bytes",
+            "journal_max_bytes",
+            click.IntRange(min=1),
+            "Bytes the journal's entries may count in all.",
+        ),
+        ("--render-concurrency", "render_concurrency", click.IntRange(min=1), "Output images rendered at once."),
+    ]
+    for flag, name, kind, text in reversed(options):
+        command = click.option(flag, name, default=getattr(_DEFAULTS, name), show_default=True, type=kind, help=text)(
+            command
+        )
+    return command
 
 
 @click.group()
@@ -163,6 +206,7 @@ def main() -> None:
     multiple=True,
     help="An origin browsers may call from (repeatable; default: any, '*').",
 )
+@_bounds_options
 def serve(
     host: str,
     store: str,
@@ -186,6 +230,7 @@ def serve(
     max_connections: int,
     max_header_bytes: int,
     cors_origins: tuple[str, ...],
+    **bounds: Any,
 ) -> None:
     """Run the mock on uvicorn."""
     import uvicorn
@@ -201,22 +246,26 @@ def serve(
         users = load_users_file(users_file) if users_file else []
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--users") from None
-    settings = Settings(
-        store=store,
-        store_prefix=store_prefix,
-        public_url=public_url.rstrip("/") if public_url else None,
-        latency=latency,
-        seed=seed,
-        strict=strict,
-        users_file=users_file,
-        keepalive=keepalive,
-        webhook_backoff=webhook_backoff,
-        webhook_attempts=webhook_attempts,
-        webhook_timeout=webhook_timeout,
-        control=not no_control,
-        control_token=control_token,
-        cors_origins=cors_origins or ("*",),
-    )
+    try:
+        settings = Settings(
+            store=store,
+            store_prefix=store_prefix,
+            public_url=public_url.rstrip("/") if public_url else None,
+            latency=latency,
+            seed=seed,
+            strict=strict,
+            users_file=users_file,
+            keepalive=keepalive,
+            webhook_backoff=webhook_backoff,
+            webhook_attempts=webhook_attempts,
+            webhook_timeout=webhook_timeout,
+            control=not no_control,
+            control_token=control_token,
+            cors_origins=cors_origins or ("*",),
+            **bounds,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if strict and not users:
         raise click.BadParameter("strict mode needs at least one user in the file", param_hint="--users")
     shown = token or _default_token(users if strict else [], seed)

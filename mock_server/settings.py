@@ -56,6 +56,23 @@ class Settings:
     control: bool = True
     control_token: str | None = None
     render_cache_size: int = 32
+    render_concurrency: int = 2
+    """Output renders run at once (each in a worker thread); more wait their turn. A 4K render peaks
+    at about 90 MiB, so eight at once reached 2 GiB before this bound (README, "Reliability")."""
+    journal_body_bytes: int = 16 * 1024
+    """Bytes of a request body's JSON text the journal keeps; a longer body is cut there and its entry
+    says so (``body_truncated``, ``body_bytes``)."""
+    journal_max_entries: int = 100_000
+    """Entries the journal keeps; the oldest go first."""
+    journal_max_bytes: int = 64 * 1024 * 1024
+    """Bytes the journal's entries may count in all (bodies, violations, strings, a fixed overhead
+    each); the oldest go first."""
+    retention: float = 24 * 3600.0
+    """Seconds finished jobs, notifications, settled deliveries and uploads are kept (by the mock's
+    clock); older ones are dropped and answer 404 as unknown ones do."""
+    upload_total_bytes: int = 256 * 1024 * 1024
+    """Bytes of uploaded files kept in all; past it the oldest uploads are dropped (at least
+    ``upload_max_bytes``)."""
     cors_origins: tuple[str, ...] = ("*",)
     """Origins a browser may call the API from (CORS; inferred: the v2 API serves browsers, e.g. the
     notifications stream's ``?token=``). ``("*",)``: any origin; ``()``: no CORS headers at all."""
@@ -66,3 +83,14 @@ class Settings:
         from mock_server.store.open import check_store_url
 
         check_store_url(self.store)
+        self._check_bounds()
+
+    def _check_bounds(self) -> None:
+        """Bounds that make no sense are refused when the ``Settings`` is made, naming the field."""
+        for name in ("render_concurrency", "journal_body_bytes", "journal_max_entries", "journal_max_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if not 0 < self.retention < float("inf"):
+            raise ValueError("retention must be a positive, finite number of seconds")
+        if self.upload_total_bytes < self.upload_max_bytes:
+            raise ValueError(f"upload_total_bytes must be at least upload_max_bytes ({self.upload_max_bytes})")

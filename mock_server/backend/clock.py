@@ -29,18 +29,21 @@ class Clock:
         self.mode = mode
         self._offset = 0.0
         self._manual = START
+        self._last = 0.0
 
     def now(self) -> float:
-        """Seconds since the epoch, as the API's timestamps."""
+        """Seconds since the epoch, as the API's timestamps; never less than a time it gave before (a
+        wall clock stepped back waits for it), so records are made in time order (see ``drop_before``)."""
         if self.mode == "manual":
             return self._manual
-        return time.time() + self._offset
+        self._last = max(self._last, time.time() + self._offset)
+        return self._last
 
     def set_mode(self, mode: Literal["real", "manual"]) -> None:
         """Switch kinds without a jump: the new clock starts at the old one's time."""
         now = self.now()
         self.mode = mode
-        self._manual, self._offset = now, now - time.time()
+        self._manual, self._offset, self._last = now, now - time.time(), now
 
     def shift(self, seconds: float) -> None:
         if self.mode == "manual":

@@ -54,9 +54,12 @@ def content_type_for(filename: str) -> str:
 
 
 class Files:
-    def __init__(self, store: Store, clock: Clock, ids: IdSource, links: Links, ttl: float, max_bytes: int) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, ids: IdSource, links: Links, ttl: float, caps: tuple[int, int]
+    ) -> None:
+        """``caps``: the bytes of one upload and of all uploads kept (the oldest go first past it)."""
         self.store, self.clock, self.ids, self.links = store, clock, ids, links
-        self.ttl, self.max_bytes = ttl, max_bytes
+        self.ttl, (self.max_bytes, self.total_bytes) = ttl, caps
 
     def create_upload(
         self, owner: str, filename: str | None, project_name: str | None, base_url: str
@@ -106,6 +109,7 @@ class Files:
     def complete_upload(self, stored: StoredFile, data: bytes, image_size: tuple[int, int] | None) -> None:
         stored.data, stored.image_size = data, image_size
         self.store.put_file(stored)
+        self.store.cap_uploads(self.total_bytes)
 
     def get(self, file_id: str) -> StoredFile | None:
         return self.store.get_file(file_id)

@@ -33,6 +33,7 @@ from mock_server.backend.overview import job_overview
 from mock_server.backend.projects import Projects, check_name
 from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import Sources, job_results, job_status
+from mock_server.backend.retention import Retention
 from mock_server.backend.signing import Signer
 from mock_server.backend.webhooks import Delivery, Webhooks
 from mock_server.backend.work import Work
@@ -124,7 +125,10 @@ class Backend:
         self._links = Links(Signer(store.shared_secret(self._ids.secret())))
         self._accounts = Accounts(store, not s.strict, s.open_plan, s.open_credits)
         self._rate = RateLimiter(self._clock, s.rate_limit, s.rate_window, store)
-        self._files = Files(store, self._clock, self._ids, self._links, s.upload_ttl, s.upload_max_bytes)
+        self._files = Files(
+            store, self._clock, self._ids, self._links, s.upload_ttl, (s.upload_max_bytes, s.upload_total_bytes)
+        )
+        self._retention = Retention(store, self._clock, s.retention)
         self._identities = Identities(store, self._ids)
         self._projects = Projects(store, self._ids)
         self._scheduler = Scheduler(self._clock, store, self._run_work)
@@ -133,7 +137,9 @@ class Backend:
         self._notifications = Notifications(self._clock, store, self._published)
         self._webhooks = Webhooks(store, self._clock, self._ids, s, self._scheduler, self._start_attempt)
         self._faults = Faults(store)
-        self._journal = Journal(store)
+        self._journal = Journal(
+            store, max_body=s.journal_body_bytes, max_entries=s.journal_max_entries, max_bytes=s.journal_max_bytes
+        )
         self._sources = Sources(self._files, self._links)
 
     def add_user(self, entry: dict[str, Any]) -> User:
@@ -568,8 +574,10 @@ class Backend:
 
     # --- requests: journal and injected faults -------------------------------------------------
     def record_request(self, **fields: Any) -> None:
-        """Journal one API request (method, path, query, user, status, code, violations, duration, body)."""
+        """Journal one API request (method, path, query, user, status, code, violations, duration, body);
+        a retention sweep runs if one is due."""
         self._journal.record(at=self._clock.now(), **fields)
+        self._retention.tick()
 
     def has_faults(self) -> bool:
         return self._store.has_faults()
@@ -650,12 +658,14 @@ class Backend:
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the clock; every job completion, webhook retry and expiry that falls due runs now."""
         ran = self._scheduler.advance(seconds)
+        self._retention.tick()
         self._emit_next_due()
         return {"now": self._clock.now(), "ran": ran, "pending": self._scheduler.pending()}
 
     def run_due(self) -> int:
         """Run the work that fell due (the real clock's timer calls this); how many ran."""
         ran = self._scheduler.run_due()
+        self._retention.tick()
         self._emit_next_due()
         return ran
 
@@ -716,3 +726,12 @@ class Backend:
     def counts(self) -> dict[str, int]:
         """How many records of each kind the store keeps (for benchmarks and leak checks)."""
         return self._store.counts()
+
+    def sweep(self) -> dict[str, int]:
+        """Drop now what is older than ``Settings.retention`` (it also runs by itself, at most a minute
+        apart, as requests arrive and the clock moves); how many of each kind went."""
+        return self._retention.sweep()
+
+    def dropped(self) -> dict[str, int]:
+        """How many records of each kind retention has dropped since the last reset."""
+        return dict(self._retention.dropped)

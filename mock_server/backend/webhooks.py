@@ -6,7 +6,9 @@ secret in force when it was created. Its attempts are claimed here and made by t
 request); a non-2xx answer, a timeout or a refused connection schedules the next attempt
 ``backoff x 2**(n-1)`` seconds later, up to ``attempts``. Every attempt of one delivery carries the
 same ``X-Webhook-Delivery`` id, so receivers can drop duplicates. ``DELETE /webhooks`` cancels the
-user's pending deliveries; after a ``reset`` attempts in flight are cancelled and their reports ignored.
+user's pending deliveries, and a ``PUT /webhooks`` with a new URL those to any other URL; a config's
+``last_response_*`` reflect only its own deliveries (signed with its secret, so a ``PUT`` starts
+afresh). After a ``reset`` attempts in flight are cancelled and their reports ignored.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ class Webhooks:
 
     # --- configuration -------------------------------------------------------------------------
     def put(self, owner: str, body: object) -> dict[str, Any]:
-        """Create or update; a new secret every time; a ``ping`` delivery to the new URL."""
+        """Create or update; a new secret every time; pending retries to another URL are cancelled; a
+        ``ping`` delivery to the new URL."""
         url = check_url(body.get("url") if isinstance(body, dict) else None)
         now = self.clock.now()
         current = self.store.get_webhook(owner)
@@ -154,8 +157,16 @@ class Webhooks:
             now,
         )
         self.store.put_webhook(config)
+        if current is not None and current.url != url:
+            self._cancel_other_urls(owner, url)
         self._send_event(config, "ping", {"webhook_id": config.id, "url": url})
         return config.as_json(with_secret=True)
+
+    def _cancel_other_urls(self, owner: str, url: str) -> None:
+        for delivery in self.store.deliveries(owner):
+            if delivery.status == "pending" and delivery.url != url:
+                delivery.status = "cancelled"
+                self.store.put_delivery(delivery)
 
     def get(self, owner: str) -> WebhookConfig:
         config = self.store.get_webhook(owner)
@@ -209,7 +220,7 @@ class Webhooks:
         attempt = delivery.attempts[number - 1]
         attempt.status_code, attempt.error, attempt.duration = status_code, error, duration
         config = self.store.get_webhook(delivery.owner)
-        if config is not None and status_code is not None:
+        if config is not None and status_code is not None and config.secret == delivery.secret:
             config.last_response_status, config.last_response_at = status_code, self.clock.now()
             self.store.put_webhook(config)
         if delivery.status == "pending":

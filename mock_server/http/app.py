@@ -127,5 +127,5 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.router.redirect_slashes = False
     app.state.backend = backend
     app.state.runtime = runtime
-    app.state.renders = storage.RenderCache(settings.render_cache_size)
+    app.state.renders = storage.RenderCache(settings.render_cache_size, settings.render_concurrency)
     return app

@@ -3,6 +3,11 @@
 Every method runs whole on the app's event loop (it never awaits), so each is atomic without
 locks. It hands out the stored records themselves: a ``put_*`` after a change is a no-op here,
 but callers make it, so the same code runs on a store that serialises.
+
+Jobs, deliveries, files (dicts) and each user's notifications (lists) are kept in creation order,
+and the mock's clock never goes back, so creation times never decrease along them: ``drop_before``
+stops at the first record created at or after the cutoff (a later one cannot be older), and a
+sweep costs what it drops plus the older records it must keep, not the whole state.
 """
 
 from __future__ import annotations
@@ -27,16 +32,13 @@ if TYPE_CHECKING:
     from mock_server.backend.webhooks import Delivery, WebhookConfig
     from mock_server.backend.work import Work
 
-JOURNAL_LIMIT = 100_000
-
 
 class MemoryStore:
     """The state of one mock in memory (see ``mock_server.store.Store`` for each operation's contract)."""
 
     shared = False
 
-    def __init__(self, seed: int | None = None, *, journal_limit: int = JOURNAL_LIMIT) -> None:
-        self.journal_limit = journal_limit
+    def __init__(self, seed: int | None = None) -> None:
         self._clock: dict[str, object] | None = None
         self._secret: str | None = None
         self.clear(seed)
@@ -70,6 +72,8 @@ class MemoryStore:
         self._users: dict[str, User] = {}
         self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
         self._files: dict[str, StoredFile] = {}
+        self._file_bytes: dict[str, int] = {}
+        self._upload_bytes = 0
         self._jobs: dict[str, Job] = {}
         self._defaults: dict[str, list[Identity]] = {}
         self._identities: dict[str, Identity] = {}
@@ -81,7 +85,8 @@ class MemoryStore:
         self._rules: list[FaultRule] = []
         self._rule_ids = itertools.count(1)
         self._random = random.Random(seed)
-        self._journal: deque[Entry] = deque(maxlen=self.journal_limit)
+        self._journal: deque[Entry] = deque()
+        self._journal_bytes = 0
         self._journal_seq = itertools.count(1)
         self._work: list[tuple[float, int, Work]] = []
         self._work_seq = itertools.count()
@@ -131,6 +136,13 @@ class MemoryStore:
 
     def put_file(self, stored: StoredFile) -> None:
         self._files[stored.file_id] = stored
+        size = 0 if stored.data is None else len(stored.data)
+        self._upload_bytes += size - self._file_bytes.get(stored.file_id, 0)
+        self._file_bytes[stored.file_id] = size
+
+    def _drop_file(self, file_id: str) -> None:
+        del self._files[file_id]
+        self._upload_bytes -= self._file_bytes.pop(file_id, 0)
 
     def get_job(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
@@ -260,9 +272,12 @@ class MemoryStore:
     def clear_faults(self) -> None:
         self._rules.clear()
 
-    def append_journal(self, entry: Entry) -> Entry:
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
         entry.seq = next(self._journal_seq)
         self._journal.append(entry)
+        self._journal_bytes += entry.size
+        while len(self._journal) > 1 and (len(self._journal) > max_entries or self._journal_bytes > max_bytes):
+            self._journal_bytes -= self._journal.popleft().size
         return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
@@ -274,6 +289,7 @@ class MemoryStore:
 
     def clear_journal(self) -> None:
         self._journal.clear()
+        self._journal_bytes = 0
 
     # --- scheduled work --------------------------------------------------------------------------
     def schedule(self, work: Work) -> None:
@@ -294,14 +310,81 @@ class MemoryStore:
     def pending_work(self) -> int:
         return len(self._work)
 
+    # --- retention -------------------------------------------------------------------------------
+    def drop_before(self, cutoff: float) -> dict[str, int]:
+        return {
+            "jobs": self._drop_jobs(cutoff),
+            "notifications": self._drop_notifications(cutoff),
+            "deliveries": self._drop_deliveries(cutoff),
+            "files": self._drop_files(cutoff),
+        }
+
+    def _drop_jobs(self, cutoff: float) -> int:
+        gone = []
+        for job in self._jobs.values():
+            if job.created_at >= cutoff:
+                break
+            if job.updated_at < cutoff and all(g.final for g in job.generations):
+                gone.append(job.job_id)
+        for job_id in gone:
+            del self._jobs[job_id]
+        return len(gone)
+
+    def _drop_notifications(self, cutoff: float) -> int:
+        dropped = 0
+        for owner in list(self._log):
+            log = self._log[owner]
+            keep = next((i for i, n in enumerate(log) if n.timestamp >= cutoff), len(log))
+            dropped += keep
+            if keep == len(log):
+                del self._log[owner]
+            elif keep:
+                del log[:keep]
+        return dropped
+
+    def _drop_deliveries(self, cutoff: float) -> int:
+        gone = []
+        for delivery in self._deliveries.values():
+            if delivery.created_at >= cutoff:
+                break
+            if delivery.status != "pending":
+                gone.append(delivery.id)
+        for delivery_id in gone:
+            del self._deliveries[delivery_id]
+        return len(gone)
+
+    def _drop_files(self, cutoff: float) -> int:
+        gone = []
+        for stored in self._files.values():
+            if stored.created_at >= cutoff:
+                break
+            gone.append(stored.file_id)
+        for file_id in gone:
+            self._drop_file(file_id)
+        return len(gone)
+
+    def cap_uploads(self, max_bytes: int) -> int:
+        victims, total = [], self._upload_bytes
+        for file_id, size in self._file_bytes.items():
+            if total <= max_bytes or size == total:
+                break
+            if size:
+                victims.append(file_id)
+                total -= size
+        for file_id in victims:
+            self._drop_file(file_id)
+        return len(victims)
+
     def counts(self) -> dict[str, int]:
         return {
             "users": len(self._users),
             "files": len(self._files),
+            "upload_bytes": self._upload_bytes,
             "jobs": len(self._jobs),
             "projects": len(self._projects),
             "notifications": sum(len(v) for v in self._log.values()),
             "deliveries": len(self._deliveries),
             "journal": len(self._journal),
+            "journal_bytes": self._journal_bytes,
             "scheduled": len(self._work),
         }

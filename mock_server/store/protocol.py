@@ -38,7 +38,8 @@ class StoreUnavailable(Exception):
 
 
 class Store(Protocol):
-    """The state of one mock. ``clear`` empties it (a reset); nothing else removes records wholesale."""
+    """The state of one mock. ``clear`` empties it (a reset); records otherwise go only as retention
+    (``drop_before``), the upload cap (``cap_uploads``) and the journal's caps (``append_journal``) say."""
 
     shared: bool
     """Whether other processes may serve the same state (a Redis store): then what one process
@@ -169,8 +170,10 @@ class Store(Protocol):
         """Drop one rule by id; False when there is none (used up or removed already)."""
 
     def clear_faults(self) -> None: ...
-    def append_journal(self, entry: Entry) -> Entry:
-        """Append, giving the entry the next sequence number; the oldest past the limit are dropped."""
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
+        """Append, giving the entry the next sequence number (1 after a clear, never reused); then drop the
+        oldest entries while more than ``max_entries`` are kept or the ``size`` of those kept sums past
+        ``max_bytes``. The entry just appended is always kept, whatever its size."""
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]: ...
     def clear_journal(self) -> None: ...
@@ -192,6 +195,33 @@ class Store(Protocol):
 
     def pending_work(self) -> int: ...
 
+    # --- retention -------------------------------------------------------------------------------
+    def drop_before(self, cutoff: float) -> dict[str, int]:
+        """Forget the records retention no longer keeps; how many of each kind went, as
+        ``{"jobs": n, "notifications": n, "deliveries": n, "files": n}`` (every key present, 0 if none).
+
+        Dropped, and nothing else:
+
+        - a job whose every variation is final (none ``processing``) and whose ``updated_at`` < ``cutoff``;
+        - a notification whose ``timestamp`` < ``cutoff``, deleted or not;
+        - a delivery whose ``status`` is not ``"pending"`` and whose ``created_at`` < ``cutoff``;
+        - a file (uploaded or not) whose ``created_at`` < ``cutoff``.
+
+        Never dropped: users, identities, projects (they keep their dropped files' ids), webhook
+        configs, fault rules, journal entries (``append_journal`` bounds them), scheduled work, a
+        pending delivery, a job with a variation in progress. A dropped record is gone as if never
+        stored: ``get_*`` answers None and every listing and ``counts`` leave it out. Counters are
+        untouched (``next_id``, ``newest_notification_id``, project ids, journal sequence numbers).
+        """
+
+    def cap_uploads(self, max_bytes: int) -> int:
+        """Drop whole files holding data, oldest ``created_at`` first (ties: the one stored first), while
+        the data of the files kept sums past ``max_bytes``; a file with no data (or empty data) is not
+        dropped for the cap, and the file holding the last bytes is kept whatever its size. How many
+        files were dropped (gone as in ``drop_before``). Called after each completed upload."""
+
     # --- for benchmarks and the control API ------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        """How many records of each kind are kept (jobs, notifications, deliveries, journal, work)."""
+        """How many records of each kind are kept (users, files, jobs, projects, notifications, deliveries,
+        journal, scheduled), and ``journal_bytes`` (the sum of the kept entries' ``size``) and
+        ``upload_bytes`` (the sum of the kept files' data lengths)."""

@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from mock_server.backend.work import Work
 
 DEFAULT_PREFIX = "piktid-mock:"
-JOURNAL_LIMIT = 100_000
 LEASE_SECONDS = 10.0
 """How long claimed work stays with the process that claimed it; then another may run it."""
 TIMEOUT = 2.0
@@ -104,8 +103,14 @@ return due
 
 _APPEND_JOURNAL = """
 local seq = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
+local total = redis.call('INCRBY', KEYS[3], ARGV[1])
+local max_entries, max_bytes = tonumber(ARGV[3]), tonumber(ARGV[4])
+while redis.call('LLEN', KEYS[1]) > 1 and (redis.call('LLEN', KEYS[1]) > max_entries or total > max_bytes) do
+  local oldest = redis.call('LPOP', KEYS[1])
+  local size = tonumber(string.match(oldest, '^%d+ (%d+) '))
+  total = redis.call('DECRBY', KEYS[3], size)
+end
 return seq
 """
 
@@ -132,10 +137,9 @@ class RedisStore:
         seed: int | None = None,
         *,
         prefix: str = DEFAULT_PREFIX,
-        journal_limit: int = JOURNAL_LIMIT,
         lease: float = LEASE_SECONDS,
     ) -> None:
-        self.url, self.prefix, self.journal_limit, self.lease = url, prefix, journal_limit, lease
+        self.url, self.prefix, self.lease = url, prefix, lease
         self.channel = prefix + "events"
         """The pub/sub channel every change other processes must hear of is published on."""
         self.origin = os.urandom(8).hex()
@@ -270,7 +274,22 @@ class RedisStore:
     def put_file(self, stored: StoredFile) -> None:
         pipe = self.client.pipeline()
         pipe.set(self._k("file", stored.file_id), codec.dumps(stored))
-        pipe.sadd(self._k("files"), stored.file_id)
+        pipe.zadd(self._k("files"), {stored.file_id: stored.created_at}, nx=True)
+        pipe.hset(self._k("upload_bytes"), stored.file_id, len(stored.data or b""))
+        added = pipe.execute()[1]
+        if added:
+            self.client.rpush(self._k("file_order"), stored.file_id)
+
+    def _files_oldest_first(self) -> list[str]:
+        """File ids in the order they were first stored (the mock's clock never goes back)."""
+        return [_text(i) for i in self.client.lrange(self._k("file_order"), 0, -1)]
+
+    def _drop_file(self, file_id: str) -> None:
+        pipe = self.client.pipeline()
+        pipe.delete(self._k("file", file_id))
+        pipe.zrem(self._k("files"), file_id)
+        pipe.hdel(self._k("upload_bytes"), file_id)
+        pipe.lrem(self._k("file_order"), 1, file_id)
         pipe.execute()
 
     def get_job(self, job_id: str) -> Job | None:
@@ -319,6 +338,8 @@ class RedisStore:
         if kept is None:
             project.project_id = int(self.client.incr(self._k("project_ids")))
             if self.client.hsetnx(key, project.name, codec.dumps(project)):
+                if project.file_ids:
+                    self.client.rpush(self._k("project_files", project.owner, project.name), *project.file_ids)
                 return project
             kept = self.client.hget(key, project.name)
         return self._project(project.owner, kept)
@@ -476,16 +497,17 @@ class RedisStore:
     def clear_faults(self) -> None:
         self.client.delete(self._k("faults"))
 
-    def append_journal(self, entry: Entry) -> Entry:
-        keys = [self._k("journal"), self._k("journal_seq")]
-        entry.seq = int(self._scripts["journal"](keys=keys, args=[codec.dumps(entry), self.journal_limit]))
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
+        keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
+        args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
+        entry.seq = int(self._scripts["journal"](keys=keys, args=args))
         return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
         kind = _kind("Entry")
         found = []
         for line in self.client.lrange(self._k("journal"), 0, -1):
-            seq, text = _text(line).split(" ", 1)
+            seq, _, text = _text(line).split(" ", 2)
             if int(seq) <= since:
                 continue
             entry = codec.loads(kind, text)
@@ -495,7 +517,7 @@ class RedisStore:
         return found
 
     def clear_journal(self) -> None:
-        self.client.delete(self._k("journal"))
+        self.client.delete(self._k("journal"), self._k("journal_bytes"))
 
     # --- scheduled work ------------------------------------------------------------------------------
     def schedule(self, work: Work) -> None:
@@ -525,17 +547,76 @@ class RedisStore:
     def pending_work(self) -> int:
         return int(self.client.zcard(self._k("work")))
 
+    # --- retention -------------------------------------------------------------------------------------
+    def drop_before(self, cutoff: float) -> dict[str, int]:
+        return {
+            "jobs": self._drop_jobs(cutoff),
+            "notifications": self._drop_notifications(cutoff),
+            "deliveries": self._drop_deliveries(cutoff),
+            "files": self._drop_files(cutoff),
+        }
+
+    def _drop_jobs(self, cutoff: float) -> int:
+        ids = [_text(i) for i in self.client.zrangebyscore(self._k("jobs"), "-inf", f"({cutoff!r}")]
+        jobs: list[Job] = self._many(_kind("Job"), [self._k("job", i) for i in ids])
+        gone = [j.job_id for j in jobs if j.updated_at < cutoff and all(g.final for g in j.generations)]
+        for job_id in gone:
+            self.client.delete(self._k("job", job_id))
+            self.client.zrem(self._k("jobs"), job_id)
+        return len(gone)
+
+    def _drop_notifications(self, cutoff: float) -> int:
+        dropped = 0
+        for owner in [_text(o) for o in self.client.smembers(self._k("note_owners"))]:
+            old = [n.id for n in self.notifications(owner) if n.timestamp < cutoff]
+            if old:
+                self.client.hdel(self._k("notes", owner), *old)
+                self.client.zrem(self._k("note_ids", owner), *old)
+                dropped += len(old)
+        return dropped
+
+    def _drop_deliveries(self, cutoff: float) -> int:
+        gone = [d for d in self.deliveries() if d.created_at < cutoff and d.status != "pending"]
+        for delivery in gone:
+            self.client.delete(self._k("delivery", delivery.id))
+            self.client.lrem(self._k("deliveries"), 0, delivery.id)
+            self.client.lrem(self._k("deliveries", delivery.owner), 0, delivery.id)
+        return len(gone)
+
+    def _drop_files(self, cutoff: float) -> int:
+        ids = [_text(i) for i in self.client.zrangebyscore(self._k("files"), "-inf", f"({cutoff!r}")]
+        for file_id in ids:
+            self._drop_file(file_id)
+        return len(ids)
+
+    def cap_uploads(self, max_bytes: int) -> int:
+        sizes = {_text(k): int(v) for k, v in self.client.hgetall(self._k("upload_bytes")).items()}
+        total = sum(sizes.values())
+        if total <= max_bytes:
+            return 0
+        holding = [f for f in self._files_oldest_first() if sizes.get(f, 0) > 0]
+        dropped = 0
+        for file_id in holding[:-1]:
+            if total <= max_bytes:
+                break
+            total -= sizes[file_id]
+            self._drop_file(file_id)
+            dropped += 1
+        return dropped
+
     def counts(self) -> dict[str, int]:
         pipe = self.client.pipeline()
         pipe.zcard(self._k("users"))
-        pipe.scard(self._k("files"))
+        pipe.zcard(self._k("files"))
         pipe.zcard(self._k("jobs"))
         pipe.get(self._k("project_ids"))
         pipe.get(self._k("ids"))
         pipe.llen(self._k("deliveries"))
         pipe.llen(self._k("journal"))
         pipe.zcard(self._k("work"))
-        users, files, jobs, projects, _, deliveries, journal, work = pipe.execute()
+        pipe.get(self._k("journal_bytes"))
+        pipe.hvals(self._k("upload_bytes"))
+        users, files, jobs, projects, _, deliveries, journal, work, journal_bytes, uploads = pipe.execute()
         notes = sum(
             self.client.zcard(self._k("note_ids", _text(o))) for o in self.client.smembers(self._k("note_owners"))
         )
@@ -547,6 +628,8 @@ class RedisStore:
             "notifications": notes,
             "deliveries": deliveries,
             "journal": journal,
+            "journal_bytes": int(journal_bytes or 0),
+            "upload_bytes": sum(int(v) for v in uploads),
             "scheduled": work,
         }
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from contract_tests import Call, dimensions_delivered, failures_surfaced, sent_as_asked
+from mock_server import Settings
 from mock_server.testing import MockControl, mock_piktid
 
 BASE = "https://v2.api.piktid.com"
@@ -99,3 +100,16 @@ def test_failures_surfaced_needs_the_status_and_the_error_message(mock: tuple[Mo
     assert observed(failures_surfaced.find(Call("wait", value=silent), results)) == ["failed, error_message null"]
     hung = Call("wait", timed_out=True, seconds=10)
     assert observed(failures_surfaced.find(hung, results)) == ["did not return within 10.0 s"]
+
+
+def test_a_body_the_journal_cut_is_named_not_taken_for_a_missing_one() -> None:
+    with (
+        mock_piktid(settings=Settings(clock="manual", journal_body_bytes=64)) as control,
+        httpx.Client(base_url=BASE, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
+        asked = {"prompt": "a red bicycle " * 10, "size": "1K"}
+        client.post("/edit-chat", json=asked)
+        found = sent_as_asked.find([asked], control.journal(user=TOKEN))
+    assert observed(found) == [
+        "no whole POST /edit-chat body: 1 were cut by the mock's --journal-body-bytes and not compared"
+    ]

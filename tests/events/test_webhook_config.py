@@ -161,3 +161,36 @@ def test_webhooks_are_isolated_between_users(server: LiveServer, make_receiver: 
     assert api(server, "DELETE", "/webhooks", OTHER).status_code == 200
     assert api(server, "GET", "/webhooks", TOKEN).json()["url"] == alice.url
     assert {d["url"] for d in deliveries(server, user=TOKEN)} == {alice.url}
+
+
+def test_a_new_url_cancels_retries_to_the_old_one(server: LiveServer, make_receiver: MakeReceiver) -> None:
+    old, new = make_receiver(script={"image_result": [500] * 10}), make_receiver()
+    put_webhook(server, TOKEN, old.url)
+    start_job(server, TOKEN)
+    server.control.advance(LATENCY)
+    wait_settled(server, "image_result", 1)
+    put_webhook(server, TOKEN, new.url)
+    wait_settled(server, "ping", 2)
+    server.control.advance(60)
+    [delivery] = deliveries(server, "image_result")
+    assert (delivery["url"], delivery["status"], len(delivery["attempts"])) == (old.url, "cancelled", 1)
+    assert len(old.of("image_result")) == 1
+    assert server.control.pending() == 0
+
+
+def test_the_new_configs_last_response_reflects_only_its_own_attempts(
+    server: LiveServer, make_receiver: MakeReceiver
+) -> None:
+    old = make_receiver(script={"image_result": [500]}, hold=frozenset({"image_result"}))
+    new = make_receiver(script={"ping": [201]})
+    put_webhook(server, TOKEN, old.url)
+    start_job(server, TOKEN)
+    server.control.advance(LATENCY)
+    [started] = deliveries(server, "image_result")
+    assert len(started["attempts"]) == 1 and started["attempts"][0]["status_code"] is None, "held by the receiver"
+    put_webhook(server, TOKEN, new.url)
+    wait_settled(server, "ping", 2)
+    old.release()
+    [delivery] = wait_settled(server, "image_result", 1)
+    assert delivery["attempts"][0]["status_code"] == 500, "the old URL's attempt ended after the PUT"
+    assert api(server, "GET", "/webhooks", TOKEN).json()["last_response_status"] == 201

@@ -210,3 +210,30 @@ def test_remote_control_drives_a_served_mock_in_another_process(server_process: 
         assert [e["status"] for e in remote.journal(user="tok-remote")] == [202, 200, 503]
         remote.reset()
         assert remote.account("tok-remote") is None and remote.journal() == []
+
+
+def test_the_memory_bounds_are_flags(served: dict[str, Any]) -> None:
+    result = serve(
+        "--retention",
+        "60",
+        "--upload-total-bytes",
+        str(30 * 2**20),
+        "--journal-body-bytes",
+        "100",
+        "--journal-max-entries",
+        "5",
+        "--journal-max-bytes",
+        "5000",
+        "--render-concurrency",
+        "3",
+    )
+    assert result.exit_code == 0, result.output
+    s = served["app"].state.backend.settings
+    assert (s.retention, s.upload_total_bytes, s.journal_body_bytes) == (60, 30 * 2**20, 100)
+    assert (s.journal_max_entries, s.journal_max_bytes, s.render_concurrency) == (5, 5000, 3)
+
+
+def test_an_upload_cap_below_one_upload_is_a_usage_error(served: dict[str, Any]) -> None:
+    result = serve("--upload-total-bytes", "1000")
+    assert result.exit_code == 2 and "upload_total_bytes must be at least" in result.output, result.output
+    assert "app" not in served

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import anyio
 import pytest
 from mock_support import OTHER, Env, asgi_client
 
 from mock_server import Backend, Settings
 from mock_server.backend import RenderSpec, render_png
+from mock_server.http import storage
 from mock_server.testing import MockControl
 
 pytestmark = pytest.mark.anyio
@@ -110,3 +113,31 @@ def test_a_render_shows_a_different_image_for_another_prompt() -> None:
     spec = RenderSpec("job_1", 0, 0, "a cat", "nano_banana_2", "1K", 320, 200)
     other = RenderSpec("job_1", 0, 0, "a dog", "nano_banana_2", "1K", 320, 200)
     assert render_png(spec, (320, 200)) == render_png(spec, (320, 200)) != render_png(other, (320, 200))
+
+
+async def test_big_renders_run_at_most_render_concurrency_at_once(
+    make_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six downloads of big outputs at once: two render, the others wait (a third would be seen)."""
+    running, seen, lock, crowd = [0], [0], threading.Lock(), threading.Condition()
+
+    def render(spec: RenderSpec, size: tuple[int, int]) -> bytes:
+        with lock:
+            running[0] += 1
+            seen[0] = max(seen[0], running[0])
+        with crowd:
+            crowd.notify_all()
+            crowd.wait_for(lambda: running[0] > 2, timeout=0.3)
+        with lock:
+            running[0] -= 1
+        return b"png"
+
+    monkeypatch.setattr(storage, "render_png", render)
+    env = await make_env(render_concurrency=2, latency=1)
+    links = []
+    for i in range(6):
+        links.append((await completed(env, {"prompt": f"big {i}", "size": "2K"}))["output"]["full_size"])
+    async with anyio.create_task_group() as group:
+        for link in links:
+            group.start_soon(env.client.get, link)
+    assert seen[0] == 2

@@ -14,6 +14,8 @@ import pytest
 
 from mock_server.backend.accounts import User
 from mock_server.backend.faults import FaultRule
+from mock_server.backend.files import StoredFile
+from mock_server.backend.jobs import Generation, Job, Variation
 from mock_server.backend.journal import Entry
 from mock_server.backend.notifications import Notification
 from mock_server.backend.projects import Project
@@ -21,6 +23,7 @@ from mock_server.backend.webhooks import Delivery
 from mock_server.backend.work import Work
 from mock_server.store import MemoryStore, Store
 from mock_server.store.redis import RedisStore
+from piktid_spec import EditChatRequest
 
 pytestmark = pytest.mark.memory_only
 
@@ -128,20 +131,37 @@ def test_a_project_name_is_kept_once_per_owner(store: Store) -> None:
     assert [p.project_key for p in store.projects("a")] == ["k1"]
 
 
+ROOMY = {"max_entries": 100, "max_bytes": 10**6}
+
+
 def test_the_journal_numbers_entries_and_filters(store: Store) -> None:
     for who, path in (("a", "/edit-chat"), ("b", "/upload"), ("a", "/upload")):
-        store.append_journal(Entry(0, 0.0, "POST", path, "", who, 200, None))
+        store.append_journal(Entry(0, 0.0, "POST", path, "", who, 200, None), **ROOMY)
     assert [e.seq for e in store.journal(user="a")] == [1, 3]
     assert [e.seq for e in store.journal(path="/upload", since=2)] == [3]
     store.clear_journal()
     assert store.journal() == []
 
 
-def test_the_journal_keeps_the_newest_past_its_limit() -> None:
-    store = MemoryStore(journal_limit=2)
+def test_the_journal_keeps_the_newest_past_its_entry_limit(store: Store) -> None:
     for _ in range(3):
-        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None))
+        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None), max_entries=2, max_bytes=10**6)
     assert [e.seq for e in store.journal()] == [2, 3]
+
+
+def test_the_journal_keeps_the_newest_within_its_byte_cap(store: Store) -> None:
+    for size in (40, 30, 50, 25):
+        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None, size=size), max_entries=10, max_bytes=100)
+    assert [e.seq for e in store.journal()] == [3, 4]
+    assert store.counts()["journal_bytes"] == 75
+
+
+def test_the_newest_entry_is_kept_even_past_the_byte_cap(store: Store) -> None:
+    for size in (10, 500):
+        store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None, size=size), max_entries=10, max_bytes=100)
+    assert [e.seq for e in store.journal()] == [2]
+    store.clear_journal()
+    assert store.counts()["journal_bytes"] == 0
 
 
 def test_records_are_plain_data(store: Store) -> None:
@@ -150,7 +170,7 @@ def test_records_are_plain_data(store: Store) -> None:
         Project(1, "k", "p", "tok", 0.0, ["f"]),
         Work(1.0, "webhook_attempt", ("d1",)),
         FaultRule(1, "status", status=500),
-        Entry(1, 0.0, "GET", "/", "", None, 200, None, body={"a": [1]}),
+        Entry(1, 0.0, "GET", "/", "", None, 200, None, body='{"a":[1]}', size=300),
     ]
     for record in records:
         json.dumps(dataclasses.asdict(record))
@@ -163,3 +183,95 @@ def test_clear_forgets_every_record(store: Store) -> None:
     store.clear(None)
     assert store.get_user("tok") is None and store.pending_work() == 0 and not store.has_faults()
     assert set(store.counts().values()) == {0}
+
+
+def job(store: Store, job_id: str, created: float, updated: float, *statuses: str) -> Job:
+    """A job made at ``created``, last changed at ``updated``, with one variation per status."""
+    made = Job(job_id, "tok", created, "http://h", updated)
+    generation = Generation(0, EditChatRequest.from_payload({"prompt": "x"}), created, (1, 1), None, (), ())
+    generation.variations = [Variation(i, 1.0, created + 1, status) for i, status in enumerate(statuses)]  # type: ignore[arg-type]
+    made.generations.append(generation)
+    store.put_job(made)
+    return made
+
+
+def stored_file(store: Store, file_id: str, created: float, size: int | None) -> None:
+    store.put_file(
+        StoredFile(file_id, "tok", "a.png", "image/png", None, created, None if size is None else b"x" * size)
+    )
+
+
+def test_drop_before_drops_only_finished_jobs_last_changed_before_the_cutoff(store: Store) -> None:
+    job(store, "old_done", 1.0, 5.0, "completed", "failed")
+    job(store, "old_busy", 2.0, 2.0, "completed", "processing")
+    job(store, "old_continued", 3.0, 20.0, "completed")
+    job(store, "new_done", 11.0, 12.0, "completed")
+    assert store.drop_before(10.0)["jobs"] == 1
+    assert store.get_job("old_done") is None
+    assert [j.job_id for j in store.recent_jobs(10)] == ["new_done", "old_continued", "old_busy"]
+    assert store.counts()["jobs"] == 3
+
+
+def test_drop_before_drops_notifications_made_before_the_cutoff_and_keeps_the_ids(store: Store) -> None:
+    for owner, at in (("a", 1.0), ("b", 2.0), ("a", 9.0), ("a", 10.0), ("b", 11.0)):
+        store.append_notification(Notification(0, owner, "image_result", at, {}))
+    store.delete_notification("a", 1)
+    assert store.drop_before(10.0)["notifications"] == 3
+    assert [n.id for n in store.all_notifications()] == [4, 5] and [n.id for n in store.notifications("a")] == [4]
+    assert store.newest_notification_id() == 5 and store.next_id() == 6
+    assert store.delete_notification("a", 3) is None
+
+
+def test_drop_before_keeps_pending_deliveries_whatever_their_age(store: Store) -> None:
+    for name, at, status in (
+        ("d1", 1.0, "delivered"),
+        ("d2", 2.0, "pending"),
+        ("d3", 3.0, "failed"),
+        ("d4", 12.0, "cancelled"),
+    ):
+        store.put_delivery(Delivery(name, "tok", "http://h/", "s", "ping", b"{}", None, at, status))
+    assert store.drop_before(10.0)["deliveries"] == 2
+    assert [d.id for d in store.deliveries()] == ["d2", "d4"] and store.get_delivery("d1") is None
+
+
+def test_drop_before_drops_files_made_before_the_cutoff_uploaded_or_not(store: Store) -> None:
+    stored_file(store, "f1", 1.0, 100)
+    stored_file(store, "f2", 2.0, None)
+    stored_file(store, "f3", 10.0, 50)
+    assert store.drop_before(10.0) == {"jobs": 0, "notifications": 0, "deliveries": 0, "files": 2}
+    assert store.get_file("f1") is None and store.get_file("f2") is None and store.get_file("f3") is not None
+    assert store.counts()["upload_bytes"] == 50
+
+
+def test_drop_before_leaves_work_users_and_projects(store: Store) -> None:
+    user(store)
+    store.schedule(Work(1.0, "variation", ("gone",)))
+    store.add_project(Project(0, "k", "p", "tok", 0.0, ["f1"]))
+    store.drop_before(1e12)
+    assert store.pending_work() == 1 and store.get_user("tok") is not None
+    assert [p.file_ids for p in store.projects("tok")] == [["f1"]]
+
+
+def test_cap_uploads_drops_the_oldest_uploads_until_the_rest_fit(store: Store) -> None:
+    stored_file(store, "f1", 1.0, 40)
+    stored_file(store, "f2", 2.0, None)
+    stored_file(store, "f3", 3.0, 40)
+    stored_file(store, "f4", 4.0, 40)
+    assert store.counts()["upload_bytes"] == 120
+    assert store.cap_uploads(100) == 1
+    assert [store.get_file(f) is not None for f in ("f1", "f2", "f3", "f4")] == [False, True, True, True]
+    assert store.cap_uploads(100) == 0 and store.counts()["upload_bytes"] == 80
+
+
+def test_cap_uploads_keeps_the_file_holding_the_last_bytes(store: Store) -> None:
+    stored_file(store, "f1", 1.0, 40)
+    stored_file(store, "f2", 2.0, 400)
+    assert store.cap_uploads(100) == 1
+    assert store.get_file("f2") is not None and store.counts()["upload_bytes"] == 400
+
+
+def test_a_file_put_again_with_its_bytes_counts_them_once(store: Store) -> None:
+    stored_file(store, "f1", 1.0, None)
+    stored_file(store, "f1", 1.0, 30)
+    stored_file(store, "f1", 1.0, 30)
+    assert store.counts()["upload_bytes"] == 30
