@@ -52,6 +52,7 @@ from piktid_spec import (
 
 Listener = Callable[[Event], None]
 SharedEvent = Published | Scheduled | WasReset | ClockChanged
+"""What another process of a shared store did, as ``Backend.apply_shared`` takes it."""
 Sender = Callable[[AttemptStarted], None]
 
 

@@ -148,7 +148,7 @@ class RedisStore:
             url,
             socket_timeout=TIMEOUT,
             socket_connect_timeout=TIMEOUT,
-            retry=Retry(NoBackoff(), 1),
+            retry=Retry(NoBackoff(), 0),  # a retried script could run twice (a hit counted twice)
             health_check_interval=30,
         )
         self._random = random.Random(seed)
