@@ -42,7 +42,7 @@ SUITE: list[Benchmark] = [
     Benchmark("cold-start", cold_start, {"repeats": 3}, {"repeats": 1}),
     Benchmark("sse", sse_fanout, {"streams": 100, "rounds": 5}, {"streams": 3, "rounds": 1}),
     Benchmark("render", render_4k, {"repeats": 3}, {"repeats": 1}),
-    Benchmark("render-concurrency", concurrent_renders, {"renders": 8, "side": 7000}, {"renders": 2, "side": 2048}),
+    Benchmark("render-concurrency", concurrent_renders, {"renders": 8, "side": 7000}, {"renders": 2, "side": 3072}),
     Benchmark("jobs-memory", jobs_memory, {"jobs": 10_000}, {"jobs": 20}),
     Benchmark("validation", validation, {"calls": 50_000, "sample_size": 200}, {"calls": 20, "sample_size": 5}),
 ]
