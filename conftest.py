@@ -23,9 +23,7 @@ import contract_tests.profiles  # noqa: F401 - imported for its side effect: reg
 settings.load_profile("fast")
 
 ROOT = Path(__file__).parent
-STORE_DIRS = ("tests/mock_server", "tests/events", "tests/testing", "tests/dashboard")
-"""The contract kit's own tests (tests/contract) run on memory only for now: on Redis its rate-limit
-server check counts one request too many (to be found), see the Redis issue's closing note."""
+STORE_DIRS = ("tests/mock_server", "tests/events", "tests/testing", "tests/dashboard", "tests/contract")
 STORES = ("memory", "redis")
 _prefixes = itertools.count(1)
 
