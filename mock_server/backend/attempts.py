@@ -14,3 +14,8 @@ class Attempt:
     status_code: int | None = None
     error: str | None = None
     duration: float | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Whether its outcome was reported (a status, or an error)."""
+        return self.status_code is not None or self.error is not None

@@ -235,6 +235,9 @@ class Backend:
         if work.kind == "variation":
             job_id, image_index, group_index = work.key
             self._finish(job_id, int(image_index), int(group_index))
+        elif work.kind == "webhook_watch":
+            delivery_id, number, deadline = work.key
+            self._webhooks.watch(delivery_id, int(number), float(deadline))
         else:
             self._webhooks.attempt(work.key[0])
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,10 @@ def check_url(url: object) -> str:
     raise ApiError("invalid_parameter", "url: an absolute http(s) URL is required.", field="url")
 
 
+WATCH_GRACE = 10.0
+"""Seconds past an attempt's timeout before a shared store's watch calls it abandoned."""
+
+
 class Webhooks:
     """Webhook configs and deliveries in the store, and the retry rule. It sends nothing itself:
     ``attempt`` claims an attempt and hands it to ``start`` (the backend, which emits it to the
@@ -208,7 +213,27 @@ class Webhooks:
         attempt = self.store.claim_attempt(delivery_id, self.clock.now())
         delivery = self.store.get_delivery(delivery_id)
         if attempt is not None and delivery is not None:
+            if self.store.shared:
+                self._watch(delivery_id, attempt.number)
             self.start(delivery, attempt)
+
+    def _watch(self, delivery_id: str, number: int) -> None:
+        """On a shared store the process making an attempt may die with it: a watch, run by any process
+        once the attempt should long have ended, settles it as abandoned so its retry still happens."""
+        grace = self.settings.webhook_timeout + WATCH_GRACE
+        deadline = repr(time.time() + grace)
+        self.scheduler.later(grace, "webhook_watch", delivery_id, str(number), deadline)
+
+    def watch(self, delivery_id: str, number: int, deadline: float) -> None:
+        """The ``webhook_watch`` work: an attempt still unsettled past its wall-clock deadline is settled as
+        abandoned (its retry follows the rule); one not yet past it (a manual clock moved fast) waits on."""
+        delivery = self.store.get_delivery(delivery_id)
+        if delivery is None or not 0 < number <= len(delivery.attempts) or delivery.attempts[number - 1].settled:
+            return
+        if time.time() < deadline:
+            self.scheduler.later(1.0, "webhook_watch", delivery_id, str(number), repr(deadline))
+            return
+        self.settle(delivery_id, number, None, "abandoned: the process making the attempt stopped", None)
 
     def settle(
         self, delivery_id: str, number: int, status_code: int | None, error: str | None, duration: float | None
@@ -218,6 +243,8 @@ class Webhooks:
         if delivery is None or not 0 < number <= len(delivery.attempts):
             return
         attempt = delivery.attempts[number - 1]
+        if attempt.settled:
+            return  # reported twice (a watch settled it as abandoned before a late report)
         attempt.status_code, attempt.error, attempt.duration = status_code, error, duration
         config = self.store.get_webhook(delivery.owner)
         if config is not None and status_code is not None and config.secret == delivery.secret:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-WorkKind = Literal["variation", "webhook_attempt"]
+WorkKind = Literal["variation", "webhook_attempt", "webhook_watch"]
 
 
 @dataclass(slots=True)
@@ -18,6 +18,7 @@ class Work:
     due: float
     kind: WorkKind
     key: tuple[str, ...]
-    """``variation``: (job_id, image_index, group_index); ``webhook_attempt``: (delivery_id,)."""
+    """``variation``: (job_id, image_index, group_index); ``webhook_attempt``: (delivery_id,);
+    ``webhook_watch``: (delivery_id, attempt number, wall-clock deadline)."""
     seq: int = 0
     """Set by the store: ties at one due time run in scheduling order."""

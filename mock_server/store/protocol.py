@@ -193,7 +193,8 @@ class Store(Protocol):
     def next_due(self) -> float | None:
         """When the earliest pending work falls due."""
 
-    def pending_work(self) -> int: ...
+    def pending_work(self) -> int:
+        """Work waiting on the clock, watches (``webhook_watch``, bookkeeping) not counted."""
 
     # --- retention -------------------------------------------------------------------------------
     def drop_before(self, cutoff: float) -> dict[str, int]:

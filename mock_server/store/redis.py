@@ -115,6 +115,10 @@ return seq
 """
 
 
+_WATCH_KIND = b'"kind":"webhook_watch"'
+"""How a watch looks in its JSON: bookkeeping, not work a client waits for (``pending_work``)."""
+
+
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     @wraps(method)
     def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
@@ -545,7 +549,8 @@ class RedisStore:
         return float(first[0][1]) if first else None
 
     def pending_work(self) -> int:
-        return int(self.client.zcard(self._k("work")))
+        members = self.client.zrange(self._k("work"), 0, -1)
+        return sum(1 for m in members if _WATCH_KIND not in m)
 
     # --- retention -------------------------------------------------------------------------------------
     def drop_before(self, cutoff: float) -> dict[str, int]:

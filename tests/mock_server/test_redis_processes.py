@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from mock_server.testing import RedisServer, RemoteControl, WebhookReceiver, need_tool, wait_until
+from mock_server.testing import Delivery, RedisServer, RemoteControl, WebhookReceiver, need_tool, wait_until
 from mock_server.testing._redis import free_port
 
 pytestmark = pytest.mark.memory_only  # Redis is the subject: each test starts what it needs
@@ -206,3 +207,36 @@ def _command_line(pid: int) -> str:
             return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_an_attempt_held_by_a_killed_process_is_retried_by_another(redis_server: RedisServer) -> None:
+    release = threading.Event()
+    first = threading.Event()
+
+    def answer(delivery: Delivery) -> int:
+        if not first.is_set():
+            first.set()
+            release.wait(60)  # held in flight until the process making it is dead
+        return 204
+
+    options = ("--webhook-timeout", "2")
+    with (
+        WebhookReceiver(answer) as receiver,
+        served(redis_server.url, *options) as a,
+        served(redis_server.url, *options) as b,
+    ):
+        put = httpx.put(a + "/webhooks", json={"url": receiver.url}, headers=auth("tok-watch"), timeout=10)
+        assert put.status_code in (200, 201), put.text
+        wait_until(first.is_set, timeout=10)
+        os.kill(PROCESSES[a].pid, signal.SIGKILL)
+        PROCESSES[a].wait(10)
+        release.set()
+
+        def settled() -> dict[str, Any] | None:
+            found = RemoteControl(b).deliveries(user="tok-watch")
+            return found[0] if found and found[0]["status"] == "delivered" else None
+
+        delivery = wait_until(settled, timeout=40)
+        attempts = delivery["attempts"]
+        assert len(attempts) == 2 and "abandoned" in (attempts[0]["error"] or "")
+        assert attempts[1]["status_code"] == 204 and len(receiver.all()) == 2
