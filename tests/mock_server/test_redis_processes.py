@@ -151,6 +151,8 @@ def test_state_survives_a_full_restart_and_work_due_meanwhile_runs_on_start(redi
         job_id = create_job(base, "tok-restart")
     with served(redis_server.url) as again:
         control = RemoteControl(again)
+        kept = httpx.post(again + "/notifications", json={}, headers=auth("tok-restart"), timeout=10).json()
+        assert [n["name"] for n in _notification_list(kept)] == ["batch_edit"]
         assert (
             httpx.get(again + "/_mock/clock").json()["mode"] == "manual"
             and job_status(again, "tok-restart", job_id) == "processing"
@@ -183,6 +185,10 @@ def test_a_sigkilled_worker_loses_no_work(redis_server: RedisServer) -> None:
         for token in tokens:
             account = RemoteControl(base).account(token)
             assert account is not None and (account["in_progress_credits"], account["charged_credits"]) == (0, 6)
+
+
+def _notification_list(body: Any) -> list[dict[str, Any]]:
+    return list(body["notifications"] if isinstance(body, dict) else body)
 
 
 def _status_or_none(base: str, token: str, job_id: str) -> str | None:
@@ -240,3 +246,22 @@ def test_an_attempt_held_by_a_killed_process_is_retried_by_another(redis_server:
         attempts = delivery["attempts"]
         assert len(attempts) == 2 and "abandoned" in (attempts[0]["error"] or "")
         assert attempts[1]["status_code"] == 204 and len(receiver.all()) == 2
+
+
+def test_the_control_api_of_either_process_acts_on_the_whole_mock(redis_server: RedisServer) -> None:
+    with served(redis_server.url) as a, served(redis_server.url) as b:
+        on_a, on_b = RemoteControl(a), RemoteControl(b)
+        on_a.set_clock("manual")
+        wait_until(lambda: httpx.get(b + "/_mock/clock").json()["mode"] == "manual", timeout=5)
+        job_id = create_job(b, "tok-ctl")
+        assert on_a.advance(1)["ran"] == 1 and job_status(b, "tok-ctl", job_id) == "completed"
+        on_b.fail_next(503)
+        statuses = [
+            httpx.post(base + "/edit-chat", json={"prompt": "x"}, headers=auth("tok-ctl")).status_code
+            for base in (a, b, a, b)
+        ]
+        assert sorted(statuses) == [202, 202, 202, 503]
+        assert len(on_a.journal(user="tok-ctl", path="/edit-chat")) == 5
+        on_b.reset()
+        assert on_a.account("tok-ctl") is None and on_a.journal() == []
+        assert create_job(a, "tok-ctl") and len(on_b.journal(user="tok-ctl")) == 1
