@@ -122,12 +122,15 @@ def events(receiver: WebhookReceiver) -> list[dict[str, Any]]:
     return [b for b in bodies if b.get("name") in ("image_result", "batch_edit")]
 
 
-def test_concurrent_users_on_two_workers_are_charged_and_notified_exactly_once(redis_server: RedisServer) -> None:
+def test_concurrent_users_on_two_workers_are_charged_notified_and_delivered_exactly_once(
+    redis_server: RedisServer,
+) -> None:
     users = [f"tok-load-{i}" for i in range(20)]
-    with served(redis_server.url, "--workers", "2") as base:
+    with served(redis_server.url, "--workers", "2") as base, WebhookReceiver() as receiver:
         control = RemoteControl(base)
         for token in users:
             control.set_account(token, credits=20)
+            httpx.put(base + "/webhooks", json={"url": receiver.url}, headers=auth(token), timeout=10)
 
         def drive(token: str) -> list[str]:
             return [create_job(base, token) for _ in range(3)]
@@ -135,11 +138,17 @@ def test_concurrent_users_on_two_workers_are_charged_and_notified_exactly_once(r
         with ThreadPoolExecutor(10) as pool:
             jobs = dict(zip(users, pool.map(drive, users), strict=True))
         wait_until(lambda: all(job_status(base, t, j) == "completed" for t in users for j in jobs[t]), timeout=30)
+        notified: set[int] = set()
         for token in users:
             account = control.account(token)
             assert account is not None and (account["credits"], account["charged_credits"]) == (11, 9), account
-            names = [n["name"] for n in control.notifications(user=token)]
+            listed = control.notifications(user=token)
+            names = [n["name"] for n in listed]
             assert names.count("image_result") == 3 and names.count("batch_edit") == 6
+            notified |= {n["id"] for n in listed}
+        wait_until(lambda: len(events(receiver)) >= len(notified), timeout=30)
+        delivered = [body["id"] for body in events(receiver)]
+        assert len(delivered) == len(notified) == 180 and set(delivered) == notified
 
 
 def test_state_survives_a_full_restart_and_work_due_meanwhile_runs_on_start(redis_server: RedisServer) -> None:
