@@ -211,7 +211,7 @@ def _children_of_serving(base: str) -> list[int]:
     """The worker processes of the ``serve`` at ``base`` (uvicorn's children that answer HTTP)."""
     parent = PROCESSES[base].pid
     listed = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
-    workers = [int(c) for c in listed if "multiprocessing" in _command_line(int(c))]
+    workers = [int(c) for c in listed if "multiprocessing.spawn" in _command_line(int(c))]
     assert workers, f"no worker processes under {parent}"
     return workers
 
@@ -274,3 +274,20 @@ def test_the_control_api_of_either_process_acts_on_the_whole_mock(redis_server: 
         on_b.reset()
         assert on_a.account("tok-ctl") is None and on_a.journal() == []
         assert create_job(a, "tok-ctl") and len(on_b.journal(user="tok-ctl")) == 1
+
+
+def test_one_sigterm_stops_serve_and_all_its_workers(redis_server: RedisServer) -> None:
+    with served(redis_server.url, "--workers", "2") as base:
+        workers = _children_of_serving(base)
+        process = PROCESSES[base]
+        assert len(workers) == 2
+    assert process.returncode is not None
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
