@@ -173,10 +173,14 @@ class Outcome:
 
 
 def flatness(samples: list[dict[str, Any]], retention: float) -> tuple[float, float, int]:
-    """(first third's median RSS, last third's, samples used) once warm: after three retentions or a fifth."""
+    """(first third's median RSS, last third's, samples used) once warm: after three retentions or a fifth
+    of the run, but never later than half of it (a short run still compares two thirds of something)."""
     start = samples[0]["at"]
-    warm = max(3 * retention, 0.2 * (samples[-1]["at"] - start))
+    length = samples[-1]["at"] - start
+    warm = min(max(3 * retention, 0.2 * length), 0.5 * length)
     used = [s["rss_kib"] for s in samples if s["at"] - start >= warm]
+    if len(used) < 3:
+        raise SystemExit(f"soak: too short to judge ({len(samples)} samples); run --seconds of at least 10")
     third = max(1, len(used) // 3)
     return statistics.median(used[:third]), statistics.median(used[-third:]), len(used)
 

@@ -30,6 +30,11 @@ def test_flatness_compares_the_thirds_after_warm_up() -> None:
     assert last - first == 50 * MIB
 
 
+def test_a_run_shorter_than_three_retentions_is_judged_on_its_second_half() -> None:
+    first, last, used = flatness(samples([40, 60, 70, 72, 72, 73, 72, 73, 72, 73]), retention=10.0)
+    assert used == 5 and last - first <= 1 * MIB
+
+
 def test_the_projection_scales_records_per_request_to_a_day() -> None:
     steady = samples([100, 100, 100], jobs=100, files=0)
     total, how = project(steady, rate=10.0, retention=10.0, costs=Costs(job=1024, file=0, entry=0, entry_counted=1))
