@@ -68,9 +68,7 @@ class Accounts:
         return user
 
     def add(self, token: str, plan: str, credits: float, entitlements: frozenset[str] | None = None) -> User:
-        user = User(token, check_plan(plan), float(credits), entitlements)
-        self.store.put_user(user)
-        return user
+        return self.store.add_user(User(token, check_plan(plan), float(credits), entitlements))
 
     def get(self, token: str) -> User | None:
         return self.store.get_user(token)

@@ -101,6 +101,9 @@ class MemoryStore:
     def put_user(self, user: User) -> None:
         self._users[user.token] = user
 
+    def add_user(self, user: User) -> User:
+        return self._users.setdefault(user.token, user)
+
     def users(self) -> list[User]:
         return list(self._users.values())
 

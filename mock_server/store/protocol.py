@@ -80,6 +80,10 @@ class Store(Protocol):
     # --- accounts and credits --------------------------------------------------------------------
     def get_user(self, token: str) -> User | None: ...
     def put_user(self, user: User) -> None: ...
+    def add_user(self, user: User) -> User:
+        """Keep ``user`` unless its token is kept already: then the kept one (two processes creating
+        the same new user at once agree on one record, and no reservation is overwritten)."""
+
     def users(self) -> list[User]:
         """Every user, in creation order."""
 

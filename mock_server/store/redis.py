@@ -239,6 +239,13 @@ class RedisStore:
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
         pipe.execute()
 
+    def add_user(self, user: User) -> User:
+        if self.client.set(self._k("user", user.token), codec.dumps(user), nx=True):
+            self.client.zadd(self._k("users"), {user.token: time.time()}, nx=True)
+            return user
+        kept: User | None = self.get_user(user.token)
+        return kept or user
+
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
         return self._many(_kind("User"), [self._k("user", t) for t in tokens])

@@ -62,6 +62,14 @@ def test_a_reservation_needs_free_credits_and_reports_the_figures_before(store: 
     assert again is not None and (again.credits, again.in_progress, again.charged) == (2, 0, 3)
 
 
+def test_a_new_user_is_added_once_and_a_second_add_returns_the_first(store: Store) -> None:
+    first = store.add_user(User("tok", "pro", 10))
+    store.reserve_credits("tok", 4)
+    kept = store.add_user(User("tok", "free", 99))
+    assert (kept.plan, kept.credits, kept.in_progress) == ("pro", 10, 4) and first.token == "tok"
+    assert [u.token for u in store.users()] == ["tok"]
+
+
 def test_a_release_frees_the_reservation_without_charging(store: Store) -> None:
     user(store, credits=5)
     store.reserve_credits("tok", 4)
