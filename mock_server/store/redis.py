@@ -307,10 +307,19 @@ class RedisStore:
         return self._get(_kind("Job"), self._k("job", job_id))
 
     def put_job(self, job: Job) -> None:
-        pipe = self.client.pipeline()
-        pipe.set(self._k("job", job.job_id), codec.dumps(job))
-        pipe.zadd(self._k("jobs"), {job.job_id: job.created_at})
-        pipe.execute()
+        """Merged with the kept job under ``WATCH``: two workers writing one job at once (a variation
+        completing on each, or a follow-up ``/edit-chat`` while one completes) lose neither change."""
+        key = self._k("job", job.job_id)
+
+        def step(pipe: redis.client.Pipeline) -> None:
+            raw = pipe.get(key)
+            if raw is not None:
+                _merge_job(job, codec.loads(_kind("Job"), raw))
+            pipe.multi()
+            pipe.set(key, codec.dumps(job))
+            pipe.zadd(self._k("jobs"), {job.job_id: job.created_at})
+
+        self._transaction(step, key)
 
     def recent_jobs(self, limit: int) -> list[Job]:
         ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
@@ -695,6 +704,20 @@ class RedisStore:
 for _name, _member in list(vars(RedisStore).items()):
     if callable(_member) and not _name.startswith("__") and _name not in {"check", "_k", "feed", "decode_event"}:
         setattr(RedisStore, _name, _guarded(_member))
+
+
+def _merge_job(job: Job, kept: Job) -> None:
+    """Fold what ``kept`` (the stored job) knows and ``job`` does not into ``job``: generations only
+    grow and a variation only goes from processing to final, so the merge keeps every change."""
+    job.updated_at = max(job.updated_at, kept.updated_at)
+    for index, stored in enumerate(kept.generations):
+        if index >= len(job.generations):
+            job.generations.append(stored)
+            continue
+        mine = job.generations[index].variations
+        for group, variation in enumerate(stored.variations):
+            if group < len(mine) and variation.final and not mine[group].final:
+                mine[group] = variation
 
 
 def _cancel(delivery: Delivery) -> bool:

@@ -283,3 +283,26 @@ def test_a_file_put_again_with_its_bytes_counts_them_once(store: Store) -> None:
     stored_file(store, "f1", 1.0, 30)
     stored_file(store, "f1", 1.0, 30)
     assert store.counts()["upload_bytes"] == 30
+
+
+def test_two_writers_of_one_job_on_a_shared_store_lose_neither_change(request: pytest.FixtureRequest) -> None:
+    from mock_server.backend.jobs import Generation, Job, Variation
+
+    url = request.getfixturevalue("redis_url")
+    one, two = (RedisStore(url, prefix="job-merge:") for _ in range(2))
+    one.clear(None)
+    payload = {"prompt": "x", "num_variations": 2}
+    generation = Generation(0, EditChatRequest.from_payload(payload), 0.0, (8, 8), None, (), ())
+    generation.variations += [Variation(0, 1.0, 1.0), Variation(1, 1.0, 2.0)]
+    one.put_job(Job("job_1", "tok", 0.0, "http://h", generations=[generation]))
+    first, second = one.get_job("job_1"), two.get_job("job_1")
+    assert first is not None and second is not None
+    first.generations[0].variations[0].status = "completed"
+    second.generations[0].variations[1].status = "failed"
+    second.generations.append(Generation(1, EditChatRequest.from_payload(payload), 3.0, (8, 8), None, (), ()))
+    one.put_job(first)
+    two.put_job(second)
+    kept = one.get_job("job_1")
+    assert kept is not None and len(kept.generations) == 2
+    assert [v.status for v in kept.generations[0].variations] == ["completed", "failed"]
+    one.clear(None)
