@@ -11,6 +11,6 @@ from mock_server.testing import LiveServer
 
 
 @pytest.fixture(scope="module")
-def live_mock() -> Iterator[LiveServer]:
+def live_mock(mock_store: str) -> Iterator[LiveServer]:
     with LiveServer(suite_settings()) as server:
         yield server

@@ -32,7 +32,7 @@ EXAMPLES = 25
 
 
 @pytest.fixture(scope="module", params=["in-process", "over-http"])
-def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+def target(request: pytest.FixtureRequest, mock_store: str) -> Iterator[Target]:
     with (in_process if request.param == "in-process" else over_http)() as mock:
         yield mock
 

@@ -17,7 +17,7 @@ JOB = {"prompt": "a red bicycle", "size": "1K", "num_variations": 2}
 
 
 @pytest.fixture(scope="module")
-def live() -> Iterator[LiveServer]:
+def live(mock_store: str) -> Iterator[LiveServer]:
     """One uvicorn mock per module (manual clock, 1 s per variation); each test resets it."""
     with LiveServer(Settings(clock="manual", seed=1, latency=1)) as server:
         yield server

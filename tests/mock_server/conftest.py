@@ -24,9 +24,9 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
-    """One uvicorn server for the session (manual clock, seeded); each test resets its state."""
+@pytest.fixture(scope="module")
+def live_server(mock_store: str) -> Iterator[LiveServer]:
+    """One uvicorn server per module and store (manual clock, seeded); each test resets its state."""
     with LiveServer(Settings(clock="manual", seed=1)) as server:
         yield server
 

@@ -25,7 +25,7 @@ access_token = "your_access_token"
 
 
 @pytest.fixture(scope="module")
-def api_url() -> Iterator[str]:
+def api_url(mock_store: str) -> Iterator[str]:
     """A mock on the real clock with no latency: generations finish while the client polls."""
     with LiveServer(Settings(latency=0, seed=3)) as server:
         yield server.url

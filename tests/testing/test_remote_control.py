@@ -29,7 +29,7 @@ SHARED = (
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
+def server(mock_store: str) -> Iterator[LiveServer]:
     with LiveServer(Settings(clock="manual", latency=1.0, seed=11)) as live:
         yield live
 
