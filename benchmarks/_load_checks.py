@@ -91,7 +91,11 @@ def webhook_problems(user: User, receipts: list[Receipt], deliveries: list[dict[
     ok_ids: dict[Key, set[str]] = defaultdict(set)
     for r in receipts:
         if r.event == "image_result" and r.ok:
-            d = r.data()
+            try:
+                d = r.data()
+            except ValueError:
+                out.append(f"{user.token}: delivery {r.delivery} attempt {r.attempt}: body not JSON: {r.body[:80]!r}")
+                continue
             ok_ids[(d["id_task"], d["image_index"], d["group_index"])].add(r.delivery)
     wrong = [k for k in expected if len(ok_ids.get(k, ())) != 1]
     if wrong:

@@ -212,7 +212,8 @@ def _summary(
     variations = sum(len(u.expected()) for u in users)
     failed = sum(s == "failed" for u in users for s in u.expected().values())
     lat = sorted(traffic.latencies) or [0.0]
-    retries = sum(1 for r in receiver.receipts if not r.ok)
+    retries = sum(1 for r in receiver.receipts if not r.ok and not r.truncated)
+    cut = sum(1 for r in receiver.receipts if r.truncated)
     return [
         _rate_line(opts),
         f"requests: {traffic.requests} in {elapsed:.1f} s ({traffic.requests / elapsed:.0f}/s), "
@@ -220,7 +221,7 @@ def _summary(
         f"statuses {dict(sorted(traffic.statuses.items()))}",
         f"variations: {variations} ({failed} failed on purpose) in {sum(len(u.jobs) for u in users)} jobs; "
         f"streams: {sum(len(u.streams) for u in users)}; webhook requests: {len(receiver.receipts)} "
-        f"({retries} answered 500 by flaky receivers)",
+        f"({retries} answered 500 by flaky receivers, {cut} cut short by the mock's attempt timeout)",
         "server: RSS "
         + " -> ".join(f"{s['rss_kib'] // 1024}" for s in samples[:: max(1, len(samples) // 8)])
         + f" MiB; asyncio tasks max {max(s['tasks'] for s in samples)} (idle {samples[-1]['tasks']}), "
