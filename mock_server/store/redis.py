@@ -301,6 +301,14 @@ class RedisStore:
         pipe.zadd(self._k("jobs"), {job.job_id: job.created_at})
         pipe.execute()
 
+    def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
+        # Under WATCH: two processes finishing two variations of one job must not each write back the job
+        # they read, or the second write loses the first variation's outcome.
+        result: T | None = self._update(
+            _kind("Job"), self._k("job", job_id), change, write=lambda result: result is not None
+        )
+        return result
+
     def recent_jobs(self, limit: int) -> list[Job]:
         ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
         jobs = self._many(_kind("Job"), [self._k("job", i) for i in ids])
