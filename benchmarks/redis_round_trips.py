@@ -37,11 +37,9 @@ class RoundTrips:
     def _counted(self) -> bool:
         return threading.get_ident() != self._caller
 
-    def install(self) -> None:
-        """Wrap ``Connection.send_packed_command`` and every public ``RedisStore`` method (this process only)."""
+    def install(self, store_class: type) -> None:
+        """Wrap ``Connection.send_packed_command`` and every public method of ``store_class`` (this process only)."""
         import redis.connection
-
-        from mock_server.store.redis import RedisStore
 
         send = redis.connection.Connection.send_packed_command
 
@@ -52,9 +50,9 @@ class RoundTrips:
             send(connection, command, check_health)
 
         redis.connection.Connection.send_packed_command = counting_send  # type: ignore[method-assign]
-        for name, member in list(vars(RedisStore).items()):
+        for name, member in list(vars(store_class).items()):
             if callable(member) and not name.startswith("_"):
-                setattr(RedisStore, name, self._wrap(name, member))
+                setattr(store_class, name, self._wrap(name, member))
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(method)
@@ -78,11 +76,12 @@ class RoundTrips:
 def measure(requests: int) -> tuple[RoundTrips, int]:
     """Round trips of ``requests`` POSTs with their completions; also how many result polls waiting took."""
     from mock_server import Settings
+    from mock_server.store import open_store
     from mock_server.testing import LiveServer, RedisServer
 
     counter = RoundTrips()
-    counter.install()
     with RedisServer() as redis_server:
+        counter.install(type(open_store(redis_server.url)))  # the Redis store's class, without its private module
         settings = Settings(
             store=redis_server.url, latency=0.0, rate_limit=BENCH_RATE_LIMIT, open_credits=BENCH_CREDITS
         )
