@@ -28,8 +28,9 @@ contract: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# LOAD_ARGS="--store redis --workers 2 --users 20" runs it on a throwaway redis-server with 2 workers.
 load: $(STAMP)
-	$(BIN)/python -m benchmarks.load
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
 
 # Two minutes of mixed traffic with a 10 s retention: no 5xx, memory flat once warm, and the
 # projection for 24 h at 50 req/s (README, "Reliability"). SOAK_ARGS="--seconds 30" shortens it.

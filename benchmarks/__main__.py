@@ -7,6 +7,7 @@ not fatal: the figures are the deliverable).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 import traceback
@@ -41,11 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     errors: dict[str, str] = {}
     timings: dict[str, float] = {}
+    skipped: dict[str, str] = {}
     for bench in SUITE:
         if args.only and bench.name not in args.only:
             continue
         kwargs = dict(bench.smoke if args.smoke else bench.full)
-        if bench.name == "http" and not args.smoke:
+        missing = [tool for tool in bench.needs if shutil.which(tool) is None]
+        if missing:
+            skipped[bench.name] = f"{', '.join(missing)} not on PATH (Debian: apt-get install {' '.join(missing)})"
+            print(f"-- {bench.name}: skipped, {skipped[bench.name]}", flush=True)
+            continue
+        if bench.name in ("http", "redis") and not args.smoke:
             kwargs["generator"] = args.generator
         print(f"-- {bench.name}", flush=True)
         started = time.perf_counter()
@@ -57,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         timings[bench.name] = round(time.perf_counter() - started, 1)
     print()
     print(table(figures))
-    write_results(args.output, figures, {"smoke": args.smoke, "seconds": timings, "errors": errors})
+    write_results(args.output, figures, {"smoke": args.smoke, "seconds": timings, "errors": errors, "skipped": skipped})
     print(f"\nwrote {args.output}")
     return 1 if errors else 0
 

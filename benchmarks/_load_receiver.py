@@ -29,10 +29,13 @@ class Receipt:
     status: int
     body: bytes
     signature: str
+    truncated: bool = False
+    """Fewer body bytes arrived than ``Content-Length`` said: the sender gave the attempt up mid-send
+    (its whole-attempt timeout). The stdlib receiver answers it anyway; no real receiver would act on it."""
 
     @property
     def ok(self) -> bool:
-        return 200 <= self.status < 300
+        return 200 <= self.status < 300 and not self.truncated
 
     def data(self) -> dict[str, Any]:
         return json.loads(self.body).get("data") or {}
@@ -83,4 +86,5 @@ def _receipt(delivery: Delivery) -> Receipt:
         delivery.status,
         delivery.body,
         headers.get("x-webhook-signature", ""),
+        len(delivery.body) < int(headers.get("content-length", "0") or 0),
     )

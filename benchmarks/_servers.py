@@ -56,15 +56,20 @@ def mock_app(
     webhook_attempts: int = 5,
     rate_limit: int = BENCH_RATE_LIMIT,
     stats: bool = False,
+    store: str = "memory",
+    store_prefix: str = "piktid-mock:",
     **bounds: Any,
 ) -> Any:
     """The mock as ``serve`` builds it, with benchmark limits; ``stats`` adds ``GET /_bench/stats``;
-    ``bounds``: ``Settings`` fields (``retention``, ``journal_max_entries``) given on the command line."""
+    ``store``: ``memory`` or a Redis URL (``--store``); ``bounds``: ``Settings`` fields (``retention``,
+    ``journal_max_entries``) given on the command line."""
     from starlette.routing import Route
 
     from mock_server import Settings, create_app
 
     settings = Settings(
+        store=store,
+        store_prefix=store_prefix,
         latency=latency,
         rate_limit=rate_limit,
         open_credits=BENCH_CREDITS,
@@ -119,6 +124,7 @@ def _stats_endpoint(backend: Any) -> Any:
                 **backend.counts(),
                 "gc": collector.as_json(),
                 "cpu_seconds": round(time.process_time(), 3),
+                "pid": os.getpid(),
             }
         )
 
@@ -160,6 +166,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--webhook-attempts", type=int, default=5)
     parser.add_argument("--rate-limit", type=int, default=BENCH_RATE_LIMIT)
     parser.add_argument("--stats", action="store_true")
+    parser.add_argument("--store", default="memory", help="mock: memory or redis://HOST:PORT/DB")
+    parser.add_argument("--store-prefix", default="piktid-mock:", help="mock: key prefix (and channel) in Redis")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="mock: worker processes sharing --port (needs a Redis --store)"
+    )
+    parser.add_argument(
+        "--worker-ports", help="with --workers: comma-separated private ports, one per worker (default: free ones)"
+    )
+    parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker: the shared listening socket
     parser.add_argument("--retention", type=float, help="mock: Settings.retention (s)")
     parser.add_argument("--journal-max-entries", type=int, help="mock: Settings.journal_max_entries")
     parser.add_argument("--profile", type=Path, help="run under cProfile; stats written here on shutdown")
@@ -174,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     from mock_server.server_limits import DEFAULT_LIMITS, freeze_start_up
 
     args = _parser().parse_args(argv)
+    if args.workers > 1:
+        return _supervise(args, sys.argv[1:] if argv is None else argv)
     if args.kind == "mock":
         app = mock_app(
             args.latency,
@@ -181,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
             args.webhook_attempts,
             args.rate_limit,
             args.stats,
+            store=args.store,
+            store_prefix=args.store_prefix,
             retention=args.retention,
             journal_max_entries=args.journal_max_entries,
         )
@@ -189,6 +208,8 @@ def main(argv: list[str] | None = None) -> None:
     # Both servers on the stack ``piktid-mock serve`` runs: its uvicorn options and its start-up freeze.
     stack = {"log_level": "warning", "access_log": False, **DEFAULT_LIMITS.uvicorn_options()}
     freeze_start_up()
+    if args.fd is not None:
+        return _serve_worker(uvicorn.Config(app, **stack), args.fd, args.port)
     if args.profile is None:
         return uvicorn.run(app, host=HOST, port=args.port, **stack)
     import cProfile
@@ -204,6 +225,69 @@ def main(argv: list[str] | None = None) -> None:
         profile.dump_stats(args.profile)
 
 
+WORKER_ONLY = {"--workers", "--worker-ports", "--port", "--fd"}
+"""Options of the supervisor that its workers get differently (each one value follows)."""
+
+
+def _supervise(args: argparse.Namespace, argv: list[str]) -> None:
+    """``--workers N``: N worker processes accepting from one listening socket, as uvicorn's ``--workers``.
+
+    The supervisor binds ``--port`` and hands the socket to each worker (``--fd``), so the kernel
+    spreads connections over them as it does for ``piktid-mock serve --workers N``. Each worker also
+    listens on a private port of its own, so a harness can ask one particular worker for its
+    ``/_bench/stats`` (through the shared port it would get whichever worker accepts). SIGTERM
+    stops every worker.
+    """
+    import signal
+
+    if args.kind != "mock" or args.store == "memory" or args.profile:
+        raise SystemExit("--workers N > 1: mock only, with a Redis --store, without --profile")
+    ports = [int(p) for p in args.worker_ports.split(",")] if args.worker_ports else []
+    ports += [free_port() for _ in range(args.workers - len(ports))]
+    shared = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    shared.bind((HOST, args.port))
+    shared.listen(2048)
+    shared.set_inheritable(True)
+    kept, skip = [], False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in WORKER_ONLY:
+            skip = True
+        else:
+            kept.append(token)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "benchmarks._serve", *kept, "--fd", str(shared.fileno()), "--port", str(port)],
+            pass_fds=[shared.fileno()],
+            env=child_env(),
+        )
+        for port in ports[: args.workers]
+    ]
+
+    def stop(*_: object) -> None:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for worker in workers:
+        worker.wait()
+
+
+def _serve_worker(config: Any, fd: int, port: int) -> None:
+    """One worker of ``_supervise``: serve the inherited shared socket and a private one on ``port``."""
+    import uvicorn
+
+    shared = socket.socket(fileno=fd)
+    private = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    private.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    private.bind((HOST, port))
+    uvicorn.Server(config).run(sockets=[shared, private])
+
+
 def _exit(*_: object) -> None:
     """uvicorn re-raises SIGTERM after its graceful shutdown: end with SystemExit so ``finally`` runs."""
     raise SystemExit(0)
@@ -213,7 +297,9 @@ class ServerProcess:
     """``with ServerProcess(["mock"]) as server: server.url``: a subprocess that answers before entry returns.
 
     ``command`` replaces the whole argv when given (e.g. ``python -m mock_server serve``);
-    ``startup`` is the seconds from spawn to the first answer to ``ready_path``.
+    ``startup`` is the seconds from spawn to the first answer to ``ready_path``. ``workers`` > 1
+    runs that many worker processes behind ``url`` (``--workers``, Redis store only); ``worker_urls``
+    then reach each one alone (for its ``/_bench/stats``), and entry returns once every one answers.
     """
 
     def __init__(
@@ -223,9 +309,14 @@ class ServerProcess:
         command: list[str] | None = None,
         ready_path: str = "/identity",
         port: int | None = None,
+        workers: int = 1,
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
+        ports = [free_port() for _ in range(workers)] if workers > 1 else []
+        self.worker_urls = [f"http://{HOST}:{p}" for p in ports] or [self.url]
+        if ports:
+            args = [*args, "--workers", str(workers), "--worker-ports", ",".join(map(str, ports))]
         self.argv = command or [sys.executable, "-m", "benchmarks._serve", *args, "--port", str(self.port)]
         self.ready_path = ready_path
         self.startup = 0.0
@@ -242,7 +333,8 @@ class ServerProcess:
             env=child_env(),
         )
         try:
-            self.startup = wait_ready(self.url + self.ready_path, self.process, started)
+            for url in [*self.worker_urls, self.url]:
+                self.startup = wait_ready(url + self.ready_path, self.process, started)
         except RuntimeError as exc:
             self.stop()
             raise RuntimeError(f"{exc}; server log: {self.log()[-2000:]}") from None

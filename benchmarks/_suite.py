@@ -13,6 +13,7 @@ from benchmarks.cold_start import cold_start
 from benchmarks.http_throughput import http_throughput
 from benchmarks.memory import concurrent_renders, jobs_memory, render_4k
 from benchmarks.pytest_suite import pytest_suite
+from benchmarks.redis_throughput import redis_throughput
 from benchmarks.sse_fanout import sse_fanout
 from benchmarks.validation import validation
 
@@ -27,6 +28,8 @@ class Benchmark:
     """Keyword arguments of ``make bench`` (the published figures)."""
     smoke: dict[str, Any] = field(default_factory=dict)
     """The smallest sizes: enough to prove the benchmark runs and reports well-formed figures."""
+    needs: tuple[str, ...] = ()
+    """Outside programs it runs (``redis-server``): without one it is skipped, in ``make bench`` and in tests."""
 
 
 SUITE: list[Benchmark] = [
@@ -35,6 +38,13 @@ SUITE: list[Benchmark] = [
         http_throughput,
         {"seconds": 5.0, "rounds": 3},
         {"seconds": 1.0, "rounds": 1, "requests": 20, "connections": 4, "generator": "python"},
+    ),
+    Benchmark(
+        "redis",
+        redis_throughput,
+        {"seconds": 5.0, "rounds": 3},
+        {"seconds": 1.0, "rounds": 1, "requests": 20, "connections": 4, "generator": "python"},
+        needs=("redis-server",),
     ),
     Benchmark("asgi", asgi_cost, {"requests": 5000}, {"requests": 20}),
     Benchmark("bridge", respx_bridge, {"calls": 2000}, {"calls": 20}),

@@ -10,6 +10,12 @@ bounded. Prints ``LOAD PASS ...`` or ``LOAD FAIL ...`` and exits 1 on failure.
 
 The documented rate limit (15 generations a minute per user) would cap 50 users at 12.5
 generations/s, so the load server raises it (``--rate-limit``); the output says so.
+
+``--store redis --workers 2`` runs the same load and the same exact checks on the Redis store with
+two worker processes behind one port (``--store redis`` starts a throwaway ``redis-server`` on
+loopback; ``--store redis://HOST:PORT/DB`` uses that Redis under a key prefix of its own, left
+there after). Connections land on either worker, so a job is often created on one, streamed from
+the other and completed by whichever claims it; the server's stats are summed over the workers.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
+import shutil
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +60,12 @@ LOAD_RATE_LIMIT = 10**9
 class Options:
     seconds: float = 60.0
     users: int = 50
-    workers: int = 2
+    concurrency: int = 2
+    """Concurrent client workers per user."""
+    store: str = "memory"
+    """``memory``, ``redis`` (a throwaway redis-server) or a ``redis://`` URL."""
+    workers: int = 1
+    """Server worker processes behind one port (more than 1 needs a Redis store)."""
     latency: float = 0.05
     backoff: float = 0.05
     attempts: int = 8
@@ -81,14 +94,22 @@ async def _until(check: Callable[[], Awaitable[bool]], timeout: float) -> bool:
     return True
 
 
-async def _stats(api: httpx.AsyncClient) -> dict[str, Any]:
-    return (await api.get("/_bench/stats")).raise_for_status().json()
+PER_PROCESS = ("rss_kib", "tasks", "webhook_tasks", "subscriptions", "cpu_seconds")
+"""Stats each worker process has its own of (summed over workers); the rest describe the shared state."""
 
 
-async def _sample(api: httpx.AsyncClient, traffic: Traffic, samples: list[dict[str, Any]], stop: asyncio.Event) -> None:
+async def _stats(api: httpx.AsyncClient, urls: list[str]) -> dict[str, Any]:
+    """The server's stats: each worker asked on its own port, per-process figures summed."""
+    each = [(await api.get(url + "/_bench/stats")).raise_for_status().json() for url in urls]
+    return {**each[0], **{key: sum(s[key] for s in each) for key in PER_PROCESS}}
+
+
+async def _sample(
+    api: httpx.AsyncClient, urls: list[str], traffic: Traffic, samples: list[dict[str, Any]], stop: asyncio.Event
+) -> None:
     """The server's stats once a second, with how many requests the load had made by then."""
     while not stop.is_set():
-        samples.append({"at": time.monotonic(), "requests": traffic.requests, **await _stats(api)})
+        samples.append({"at": time.monotonic(), "requests": traffic.requests, **await _stats(api, urls)})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 
@@ -144,22 +165,25 @@ async def _check_user(api: httpx.AsyncClient, user: User, receiver: Receiver) ->
     )
 
 
-async def _load(api: httpx.AsyncClient, users: list[User], traffic: Traffic, opts: Options) -> tuple[float, str]:
+async def _load(
+    api: httpx.AsyncClient, urls: list[str], users: list[User], traffic: Traffic, opts: Options
+) -> tuple[float, str]:
     """Run the workers; the seconds it took and how busy each side's CPU was meanwhile."""
     rng = random.Random(opts.seed)
     deadline = time.monotonic() + opts.seconds
-    started, server_cpu, client_cpu = time.perf_counter(), (await _stats(api))["cpu_seconds"], time.process_time()
+    started, server_cpu, client_cpu = time.perf_counter(), (await _stats(api, urls))["cpu_seconds"], time.process_time()
     await asyncio.gather(
         *(
             work(api, u, traffic, random.Random(rng.random()), deadline, opts.max_requests)
             for u in users
-            for _ in range(opts.workers)
+            for _ in range(opts.concurrency)
         )
     )
     elapsed = time.perf_counter() - started
-    server_cpu = (await _stats(api))["cpu_seconds"] - server_cpu
+    server_cpu = (await _stats(api, urls))["cpu_seconds"] - server_cpu
     busy = (
-        f"CPU busy during the load: server {100 * server_cpu / elapsed:.0f} %, load client and webhook "
+        f"CPU busy during the load: server {100 * server_cpu / elapsed:.0f} % ({opts.workers} worker(s)), "
+        "load client and webhook "
         f"receivers {100 * (time.process_time() - client_cpu) / elapsed:.0f} % (of one core each)"
     )
     return elapsed, busy
@@ -188,7 +212,8 @@ def _summary(
     variations = sum(len(u.expected()) for u in users)
     failed = sum(s == "failed" for u in users for s in u.expected().values())
     lat = sorted(traffic.latencies) or [0.0]
-    retries = sum(1 for r in receiver.receipts if not r.ok)
+    retries = sum(1 for r in receiver.receipts if not r.ok and not r.truncated)
+    cut = sum(1 for r in receiver.receipts if r.truncated)
     return [
         _rate_line(opts),
         f"requests: {traffic.requests} in {elapsed:.1f} s ({traffic.requests / elapsed:.0f}/s), "
@@ -196,7 +221,7 @@ def _summary(
         f"statuses {dict(sorted(traffic.statuses.items()))}",
         f"variations: {variations} ({failed} failed on purpose) in {sum(len(u.jobs) for u in users)} jobs; "
         f"streams: {sum(len(u.streams) for u in users)}; webhook requests: {len(receiver.receipts)} "
-        f"({retries} answered 500 by flaky receivers)",
+        f"({retries} answered 500 by flaky receivers, {cut} cut short by the mock's attempt timeout)",
         "server: RSS "
         + " -> ".join(f"{s['rss_kib'] // 1024}" for s in samples[:: max(1, len(samples) // 8)])
         + f" MiB; asyncio tasks max {max(s['tasks'] for s in samples)} (idle {samples[-1]['tasks']}), "
@@ -214,6 +239,7 @@ class _Session:
     streams: httpx.AsyncClient
     users: list[User]
     receiver: Receiver
+    stats_urls: list[str]
     traffic: Traffic = field(default_factory=Traffic)
     samples: list[dict[str, Any]] = field(default_factory=list)
     listeners: list[asyncio.Task[None]] = field(default_factory=list)
@@ -238,10 +264,10 @@ class _Session:
         for task in self.listeners:
             task.cancel()
         await asyncio.gather(*self.listeners, return_exceptions=True)
-        await _until(lambda: _quiet(self.api), 15)
-        idle_start = await _stats(self.api)
+        await _until(lambda: _quiet(self.api, self.stats_urls), 15)
+        idle_start = await _stats(self.api, self.stats_urls)
         await asyncio.sleep(IDLE_SECONDS)
-        idle = await _stats(self.api)
+        idle = await _stats(self.api, self.stats_urls)
         self.samples.append({"requests": self.traffic.requests, **idle})
         return growth_problems(before, idle_start, idle, load_samples)
 
@@ -249,7 +275,7 @@ class _Session:
 def _clients(opts: Options, url: str) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
     """The API client (keep-alive under the server's) and the streams' client (no read timeout)."""
     limits = httpx.Limits(
-        max_connections=opts.users * opts.workers + 32,
+        max_connections=opts.users * opts.concurrency + 32,
         max_keepalive_connections=None,
         keepalive_expiry=KEEPALIVE_EXPIRY,
     )
@@ -267,11 +293,12 @@ async def _run(opts: Options, server: ServerProcess) -> Outcome:
     await receiver.start()
     api, streams = _clients(opts, server.url)
     async with api, streams:
-        session, stop = _Session(opts, api, streams, users, receiver), asyncio.Event()
-        before = await _stats(api)
+        urls = server.worker_urls
+        session, stop = _Session(opts, api, streams, users, receiver, urls), asyncio.Event()
+        before = await _stats(api, urls)
         await session.setup()
-        sampler = asyncio.create_task(_sample(api, session.traffic, session.samples, stop))
-        elapsed, busy = await _load(api, users, session.traffic, opts)
+        sampler = asyncio.create_task(_sample(api, urls, session.traffic, session.samples, stop))
+        elapsed, busy = await _load(api, urls, users, session.traffic, opts)
         stop.set()
         await sampler
         load_samples = list(session.samples)
@@ -282,14 +309,15 @@ async def _run(opts: Options, server: ServerProcess) -> Outcome:
     return _outcome(problems, lines, users, session.traffic, opts)
 
 
-async def _quiet(api: httpx.AsyncClient) -> bool:
-    stats = await _stats(api)
+async def _quiet(api: httpx.AsyncClient, urls: list[str]) -> bool:
+    stats = await _stats(api, urls)
     return stats["subscriptions"] == 0 and stats["webhook_tasks"] == 0
 
 
 def _outcome(problems: list[str], lines: list[str], users: list[User], traffic: Traffic, opts: Options) -> Outcome:
     head = (
-        f"{opts.users} users, {opts.seconds:g} s, {traffic.requests} requests, "
+        f"{_store_name(opts.store)} x {opts.workers} worker(s), {opts.users} users, {opts.seconds:g} s, "
+        f"{traffic.requests} requests, "
         f"{sum(len(u.expected()) for u in users)} variations, rate limit {opts.rate_limit}/min"
     )
     if problems:
@@ -303,8 +331,49 @@ def _outcome(problems: list[str], lines: list[str], users: list[User], traffic: 
     )
 
 
+def _store_name(store: str) -> str:
+    return "memory store" if store == "memory" else "Redis store"
+
+
+def store_problem(opts: Options) -> str | None:
+    """What is wrong with ``--store`` / ``--workers`` / ``--profile`` together, said before anything starts."""
+    if opts.store not in ("memory", "redis") and not opts.store.startswith(("redis://", "rediss://", "unix://")):
+        return f"--store: memory, redis or a redis:// URL, not {opts.store!r}"
+    if opts.store == "memory" and opts.workers > 1:
+        return "--workers N > 1 needs a shared store: --store redis (or redis://HOST:PORT/DB)"
+    if opts.store == "redis" and shutil.which("redis-server") is None:
+        return "--store redis starts a redis-server, which is not on PATH (apt-get install redis-server)"
+    if opts.workers > 1 and opts.profile:
+        return "--profile profiles one server process: use it with --workers 1"
+    return None
+
+
+@contextlib.contextmanager
+def _store_args(opts: Options) -> Iterator[list[str]]:
+    """The server's ``--store`` arguments; ``redis`` alone starts a throwaway redis-server for the run."""
+    problem = store_problem(opts)
+    if problem:
+        raise ValueError(problem)
+    if opts.store == "memory":
+        yield []
+        return
+    if opts.store == "redis":
+        from mock_server.testing import RedisServer
+
+        with RedisServer() as server:
+            yield ["--store", server.url]
+        return
+    # A Redis of the user's: a prefix of this run's own, so it meets no other mock's keys.
+    yield ["--store", opts.store, "--store-prefix", f"piktid-mock-load-{os.getpid()}-{int(time.time())}:"]
+
+
 def run(opts: Options, say: Callable[[str], None] = print) -> Outcome:
     """Start the server, run the load, check; the ``Outcome`` has the verdict line and every problem."""
+    with _store_args(opts) as store:
+        return _run_on(opts, store, say)
+
+
+def _run_on(opts: Options, store: list[str], say: Callable[[str], None]) -> Outcome:
     args = [
         "mock",
         "--stats",
@@ -317,10 +386,12 @@ def run(opts: Options, say: Callable[[str], None] = print) -> Outcome:
         "--rate-limit",
         str(opts.rate_limit),
         *(["--profile", opts.profile] if opts.profile else []),
+        *store,
     ]
-    with ServerProcess(args) as server:
+    with ServerProcess(args, workers=opts.workers) as server:
         say(
-            f"load: {opts.users} users x {opts.workers} workers for {opts.seconds:g} s against {server.url} "
+            f"load: {opts.users} users x {opts.concurrency} concurrent workers for {opts.seconds:g} s against "
+            f"{server.url}, {_store_name(opts.store)}, {opts.workers} server worker process(es) "
             f"(latency {opts.latency:g} s, webhook backoff {opts.backoff:g} s x {opts.attempts} attempts)"
         )
         outcome = asyncio.run(_run(opts, server))
@@ -337,7 +408,17 @@ def _parser() -> argparse.ArgumentParser:
     defaults = Options()
     parser.add_argument("--seconds", type=float, default=defaults.seconds, help="how long the load runs")
     parser.add_argument("--users", type=int, default=defaults.users)
-    parser.add_argument("--workers", type=int, default=defaults.workers, help="concurrent workers per user")
+    parser.add_argument(
+        "--concurrency", type=int, default=defaults.concurrency, help="concurrent client workers per user"
+    )
+    parser.add_argument(
+        "--store",
+        default=defaults.store,
+        help="memory, redis (a throwaway redis-server on loopback) or redis://HOST:PORT/DB",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=defaults.workers, help="server worker processes (> 1 needs a Redis --store)"
+    )
     parser.add_argument("--latency", type=float, default=defaults.latency, help="seconds per variation")
     parser.add_argument("--max-requests", type=int, default=defaults.max_requests, help="stop after this many")
     parser.add_argument("--seed", type=int, default=defaults.seed)
@@ -354,18 +435,22 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     skip_missing_sniffio()
-    outcome = run(
-        Options(
-            seconds=a.seconds,
-            users=a.users,
-            workers=a.workers,
-            latency=a.latency,
-            max_requests=a.max_requests,
-            seed=a.seed,
-            rate_limit=a.rate_limit,
-            profile=a.profile,
-        )
+    opts = Options(
+        seconds=a.seconds,
+        users=a.users,
+        concurrency=a.concurrency,
+        store=a.store,
+        workers=a.workers,
+        latency=a.latency,
+        max_requests=a.max_requests,
+        seed=a.seed,
+        rate_limit=a.rate_limit,
+        profile=a.profile,
     )
+    problem = store_problem(opts)
+    if problem:
+        _parser().error(problem)
+    outcome = run(opts)
     for line in outcome.lines:
         print(line)
     for problem in outcome.problems[:30]:

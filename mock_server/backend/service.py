@@ -10,6 +10,7 @@ a reset) is emitted as an event (``mock_server.backend.events``) to ``listeners`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -411,14 +412,33 @@ class Backend:
 
     # --- completion ----------------------------------------------------------------------------
     def _finish(self, job_id: str, image_index: int, group_index: int) -> None:
-        """A variation's time has come: complete or fail it, settle its credits, notify."""
-        job = self._store.get_job(job_id)
-        if job is None or image_index >= len(job.generations):
+        """A variation's time has come: complete or fail it, settle its credits, notify.
+
+        The job is changed in one atomic step (``update_job``): on a shared store another process may be
+        finishing another variation of the same job at the same moment, and a plain read then write
+        would lose its outcome.
+        """
+        now = self._clock.now()
+        job = self._store.update_job(job_id, functools.partial(self._finished, image_index, group_index, now))
+        if job is None:
             return
         generation = job.generations[image_index]
         variation = generation.variations[group_index]
+        settle = credits.charge if variation.status == "completed" else credits.release
+        settle(self._store, job.owner, variation.price)
+        self._notifications.publish(job.owner, "image_result", self._image_result(job, generation, variation))
+        if generation.final:
+            self._publish_batch(job, generation)
+
+    def _finished(self, image_index: int, group_index: int, now: float, job: Job) -> Job | None:
+        """``job`` with that variation completed or failed (None: nothing to do). Changes only ``job``:
+        ``update_job`` may run it again on a fresh copy."""
+        if image_index >= len(job.generations):
+            return None
+        generation = job.generations[image_index]
+        variation = generation.variations[group_index]
         if variation.final:
-            return
+            return None
         model = generation.request.model
         refused = variation.forced == "refused" or self._refuses(generation.request.prompt)
         if variation.forced == "failed":
@@ -434,13 +454,8 @@ class Backend:
             variation.model_used = (
                 self.settings.fallback_engine if refused else (DEFAULT_ENGINE if model == "auto" else model)
             )
-        variation.finished_at = job.updated_at = self._clock.now()
-        self._store.put_job(job)
-        settle = credits.charge if variation.status == "completed" else credits.release
-        settle(self._store, job.owner, variation.price)
-        self._notifications.publish(job.owner, "image_result", self._image_result(job, generation, variation))
-        if generation.final:
-            self._publish_batch(job, generation)
+        variation.finished_at = job.updated_at = now
+        return job
 
     def _fail(self, variation: Variation, message: str) -> None:
         variation.status, variation.error_message = "failed", message

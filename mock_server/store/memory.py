@@ -16,8 +16,8 @@ import heapq
 import itertools
 import random
 from collections import defaultdict, deque
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from mock_server.backend.projects import Project
     from mock_server.backend.webhooks import Delivery, WebhookConfig
     from mock_server.backend.work import Work
+
+T = TypeVar("T")
 
 
 class MemoryStore:
@@ -152,6 +154,10 @@ class MemoryStore:
 
     def put_job(self, job: Job) -> None:
         self._jobs[job.job_id] = job
+
+    def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
+        job = self._jobs.get(job_id)
+        return None if job is None else change(job)
 
     def recent_jobs(self, limit: int) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]

@@ -15,8 +15,8 @@ Methods are synchronous on purpose (see docs/architecture.md, "The store").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from mock_server.backend.projects import Project
     from mock_server.backend.webhooks import Delivery, WebhookConfig
     from mock_server.backend.work import Work
+
+T = TypeVar("T")
 
 
 class StoreUnavailable(Exception):
@@ -101,6 +103,11 @@ class Store(Protocol):
     def put_file(self, stored: StoredFile) -> None: ...
     def get_job(self, job_id: str) -> Job | None: ...
     def put_job(self, job: Job) -> None: ...
+    def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
+        """``change(job)`` and store the job, as one atomic step; None (nothing stored) if there is no such job
+        or ``change`` returns None. ``change`` may run more than once (a shared store retries it when another
+        process wrote the job meanwhile), so it must only change the job it is given."""
+
     def recent_jobs(self, limit: int) -> list[Job]:
         """At most ``limit`` jobs, newest first (by creation time, then id)."""
 

@@ -321,6 +321,14 @@ class RedisStore:
 
         self._transaction(step, key)
 
+    def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
+        # Under WATCH: two processes finishing two variations of one job must not each write back the job
+        # they read, or the second write loses the first variation's outcome.
+        result: T | None = self._update(
+            _kind("Job"), self._k("job", job_id), change, write=lambda result: result is not None
+        )
+        return result
+
     def recent_jobs(self, limit: int) -> list[Job]:
         ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
         jobs = self._many(_kind("Job"), [self._k("job", i) for i in ids])
@@ -478,6 +486,14 @@ class RedisStore:
         return bool(self.client.exists(self._k("faults")))
 
     def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
+        # Nearly every request meets no rule: one read says so, where the WATCH transaction below costs
+        # three round trips (WATCH, LRANGE, UNWATCH). A rule added after this read is one added after
+        # the request, as it would be had the read been the transaction's.
+        kind_of = _kind("FaultRule")
+        rules = [codec.loads(kind_of, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
+        if not any(r.kind == kind and r.matches(method, path, token) for r in rules):
+            return None
+
         def step(pipe: redis.client.Pipeline) -> FaultRule | None:
             rules: list[FaultRule] = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
             taken = next((r for r in rules if self._takes(r, kind, method, path, token)), None)

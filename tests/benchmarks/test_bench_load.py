@@ -7,7 +7,8 @@ import json
 from benchmarks._load_checks import credit_problems, growth_problems, stream_problems, webhook_problems
 from benchmarks._load_receiver import Receipt
 from benchmarks._load_users import Generation, Stream, User
-from benchmarks.load import Options, run
+from benchmarks.load import Options, run, store_problem
+from mock_server.testing import need_tool
 from mock_server.webhooks import sign
 
 
@@ -27,10 +28,25 @@ def _image_result(key: tuple[str, int, int], nid: int, status: str = "completed"
 
 def test_short_load_passes_on_the_mock() -> None:
     said: list[str] = []
-    outcome = run(Options(seconds=2.0, users=3, workers=1), say=said.append)
+    outcome = run(Options(seconds=2.0, users=3, concurrency=1), say=said.append)
     assert outcome.passed, outcome.problems
     assert outcome.verdict.startswith("LOAD PASS")
     assert any("rate limit: raised" in line for line in outcome.lines)
+
+
+def test_short_load_passes_on_redis_with_two_workers() -> None:
+    """The same exact accounting when requests, streams and completions spread over two processes."""
+    need_tool("redis-server")
+    said: list[str] = []
+    outcome = run(Options(seconds=2.0, users=4, concurrency=1, store="redis", workers=2), say=said.append)
+    assert outcome.passed, outcome.problems
+    assert outcome.verdict.startswith("LOAD PASS Redis store x 2 worker(s)")
+
+
+def test_several_workers_on_the_memory_store_is_refused_before_anything_starts() -> None:
+    assert store_problem(Options(workers=2)) is not None
+    assert store_problem(Options(store="mysql://x")) is not None
+    assert store_problem(Options(store="redis://127.0.0.1:1/0", workers=2)) is None
 
 
 def test_credits_must_match_completed_variations_exactly() -> None:

@@ -10,10 +10,13 @@ import pytest
 
 from benchmarks import SUITE, Benchmark, Figure
 from benchmarks.__main__ import main
+from mock_server.testing import need_tool
 
 
 @pytest.mark.parametrize("bench", SUITE, ids=lambda b: b.name)
 def test_benchmark_reports_figures_beside_same_run_baselines(bench: Benchmark) -> None:
+    for tool in bench.needs:
+        need_tool(tool)  # one clear skip line without it; a failure under CI=1
     said: list[str] = []
     figures = bench.run(**bench.smoke, say=said.append)
     assert figures, said

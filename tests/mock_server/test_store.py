@@ -306,3 +306,38 @@ def test_two_writers_of_one_job_on_a_shared_store_lose_neither_change(request: p
     assert kept is not None and len(kept.generations) == 2
     assert [v.status for v in kept.generations[0].variations] == ["completed", "failed"]
     one.clear(None)
+
+
+def test_update_job_keeps_what_another_process_wrote_meanwhile(store: Store) -> None:
+    """Two workers finishing two variations of one job at once: neither outcome may be lost.
+
+    The other process is a second handle on the same state (for Redis a second client); it finishes
+    variation 1 while this one is between reading the job and writing it back.
+    """
+    job(store, "j", 1.0, 1.0, "processing", "processing")
+    other = RedisStore(store.url, prefix=store.prefix) if isinstance(store, RedisStore) else store
+
+    def finish(index: int, record: Job) -> Job:
+        record.generations[0].variations[index].status = "completed"
+        return record
+
+    interleaved: list[bool] = []
+
+    def finish_first_while_the_other_finishes_second(record: Job) -> Job:
+        if not interleaved:
+            interleaved.append(True)
+            other.update_job("j", lambda theirs: finish(1, theirs))
+        return finish(0, record)
+
+    store.update_job("j", finish_first_while_the_other_finishes_second)
+    stored = store.get_job("j")
+    assert stored is not None
+    assert [v.status for v in stored.generations[0].variations] == ["completed", "completed"]
+
+
+def test_update_job_stores_nothing_when_the_change_says_none(store: Store) -> None:
+    job(store, "j", 1.0, 1.0, "processing")
+    assert store.update_job("missing", lambda record: record) is None
+    assert store.update_job("j", lambda record: None) is None
+    stored = store.get_job("j")
+    assert stored is not None and stored.generations[0].variations[0].status == "processing"

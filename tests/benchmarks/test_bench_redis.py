@@ -1,0 +1,18 @@
+"""The Redis round-trip counter attributes every round trip of ``POST /edit-chat`` to a store method."""
+
+from __future__ import annotations
+
+from benchmarks.redis_round_trips import OUTSIDE, measure, report
+from mock_server.testing import need_tool
+
+CEILING = 40
+"""Round trips per POST with its completion (30 when written): issue 12 wants O(1), not one per field."""
+
+
+def test_round_trips_per_post_are_counted_by_store_method_and_stay_bounded() -> None:
+    need_tool("redis-server")
+    counter, polls = measure(10)
+    per_post = sum(counter.trips.values()) / 10
+    assert 0 < per_post <= CEILING, report(counter, 10, polls)
+    assert {"reserve_credits", "update_job", "append_notification"} <= set(counter.trips)
+    assert counter.trips[OUTSIDE] == 0, "a round trip made outside any RedisStore method"
