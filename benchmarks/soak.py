@@ -27,7 +27,7 @@ import httpx
 
 from benchmarks._load_generator import skip_missing_sniffio
 from benchmarks._load_receiver import Receiver
-from benchmarks._load_users import UPLOAD, Traffic
+from benchmarks._load_users import UPLOAD, Traffic, _timed
 from benchmarks._servers import ServerProcess
 from benchmarks._soak_projection import measure, project
 
@@ -70,14 +70,8 @@ class Soaker:
 
 
 async def _call(traffic: Traffic, what: str, call: Any, *codes: int) -> httpx.Response | None:
-    started = time.perf_counter()
-    try:
-        response = await call
-    except httpx.HTTPError as exc:
-        traffic.transport_errors.append(f"{what}: {type(exc).__name__}: {exc}")
-        return None
-    traffic.latencies.append(time.perf_counter() - started)
-    return response if traffic.expect(what, response, *codes) else None
+    response = await _timed(traffic, what, call)
+    return response if response is not None and traffic.expect(what, response, *codes) else None
 
 
 async def _upload(api: httpx.AsyncClient, user: Soaker, traffic: Traffic, rng: random.Random) -> None:
