@@ -100,3 +100,36 @@ async def test_big_bodies_of_empty_objects_keep_little_memory(make_env: MakeEnv)
     tracemalloc.stop()
     assert env.control.journal()[-1]["body_truncated"]
     assert held < 512 * 1024, f"three big bodies hold {held / 1024:.0f} KiB"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {"prompt": "a cat", "size": "1K"},
+        {"prompt": "é" * 700, "size": "1K"},
+        {"prompt": "x" * 3000},
+        {"prompt": "ab" + "é" * 2000},
+        [1.5, 1e16, -0.0, 2**70, None, True, "\u2028\x01"],
+    ],
+)
+@pytest.mark.parametrize("violations", [[], [{"code": "unknown_field", "field": f"f{i}"} for i in range(40)]])
+def test_the_fast_record_is_the_documented_summary(body: object, violations: list[dict[str, str]]) -> None:
+    """``Journal.record`` builds its entry without ``summary``/``entry_size`` (hot path): the same fields and
+    size as they give, and as the plain ``json.dumps`` text they were first written with."""
+    from mock_server.backend.journal import Entry, Journal, entry_size, summary
+    from mock_server.store.memory import MemoryStore
+
+    store = MemoryStore()
+    store.clear(None)
+    journal = Journal(store, max_body=LIMIT, max_entries=10, max_bytes=1 << 20)
+    common = {"at": 1.0, "method": "POST", "path": "/edit-chat", "query": "a=1", "user": "u", "status": 400}
+    fast = journal.record(**common, code="x", violations=violations, duration=0.5, body=body)
+    slow = Entry(seq=fast.seq, **common, code="x", duration=0.5, **summary(body, violations, LIMIT))
+    slow.size = entry_size(slow)
+    assert fast == slow
+    if body is not None:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        shown = text[:LIMIT].decode(errors="ignore") if len(text) > LIMIT else text.decode()
+        assert (fast.body, fast.body_truncated, fast.body_bytes) == (shown, len(text) > LIMIT, len(text))
+    assert fast.size == 256 + 19 + len((fast.body or "").encode()) + len(json.dumps(violations[:MAX_VIOLATIONS]))
