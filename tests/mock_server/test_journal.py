@@ -15,6 +15,7 @@ import pytest
 from mock_support import TOKEN, Env
 
 from contract_tests.lint import lint
+from mock_server import Backend, Settings
 
 pytestmark = pytest.mark.anyio
 MakeEnv = Callable[..., Awaitable[Env]]
@@ -113,23 +114,30 @@ async def test_big_bodies_of_empty_objects_keep_little_memory(make_env: MakeEnv)
         [1.5, 1e16, -0.0, 2**70, None, True, "\u2028\x01"],
     ],
 )
-@pytest.mark.parametrize("violations", [[], [{"code": "unknown_field", "field": f"f{i}"} for i in range(40)]])
-def test_the_fast_record_is_the_documented_summary(body: object, violations: list[dict[str, str]]) -> None:
-    """``Journal.record`` builds its entry without ``summary``/``entry_size`` (hot path): the same fields and
-    size as they give, and as the plain ``json.dumps`` text they were first written with."""
-    from mock_server.backend.journal import Entry, Journal, entry_size, summary
-    from mock_server.store.memory import MemoryStore
+@pytest.mark.parametrize("found", [0, 40])
+def test_an_entry_keeps_the_compact_json_text_and_counts_its_size(body: object, found: int) -> None:
+    """The journal's record is built on every request without a ``json.dumps`` per call (hot path): its
+    body is still ``json.dumps(body, ensure_ascii=False, separators=(",", ":"))`` cut at the limit
+    (whole UTF-8 characters), and it counts 256 + its strings + body bytes + its violations' JSON."""
+    backend = Backend(Settings(journal_body_bytes=LIMIT), fresh=True)
+    violations = [{"code": "unknown_field", "field": f"f{i}"} for i in range(found)]
+    before = backend.counts()["journal_bytes"]
+    fields = {"method": "POST", "path": "/edit-chat", "query": "a=1", "user": "u", "status": 400, "code": "x"}
+    backend.record_request(**fields, violations=violations, duration=0.5, body=body)
 
-    store = MemoryStore()
-    store.clear(None)
-    journal = Journal(store, max_body=LIMIT, max_entries=10, max_bytes=1 << 20)
-    common = {"at": 1.0, "method": "POST", "path": "/edit-chat", "query": "a=1", "user": "u", "status": 400}
-    fast = journal.record(**common, code="x", violations=violations, duration=0.5, body=body)
-    slow = Entry(seq=fast.seq, **common, code="x", duration=0.5, **summary(body, violations, LIMIT))
-    slow.size = entry_size(slow)
-    assert fast == slow
-    if body is not None:
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        shown = text[:LIMIT].decode(errors="ignore") if len(text) > LIMIT else text.decode()
-        assert (fast.body, fast.body_truncated, fast.body_bytes) == (shown, len(text) > LIMIT, len(text))
-    assert fast.size == 256 + 19 + len((fast.body or "").encode()) + len(json.dumps(violations[:MAX_VIOLATIONS]))
+    entry = backend.journal()[-1]
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    cut = len(text) > LIMIT
+    shown = text[:LIMIT].decode(errors="ignore") if cut else text.decode()
+    if body is None:
+        assert (entry["body"], entry["body_truncated"], entry["body_bytes"]) == (None, False, 0)
+        shown = ""
+    else:
+        assert (entry["body"], entry["body_truncated"], entry["body_bytes"]) == (
+            shown if cut else json.loads(text),
+            cut,
+            len(text),
+        )
+    assert (entry["violations"], entry["violations_dropped"]) == (violations[:32], max(0, found - 32))
+    size = 256 + 19 + len(shown.encode()) + len(json.dumps(violations[:32]))
+    assert backend.counts()["journal_bytes"] - before == size
