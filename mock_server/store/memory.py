@@ -284,11 +284,12 @@ class MemoryStore:
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
         from mock_server.backend.journal import Entry
 
-        return [
-            Entry(*row[:_VIOLATIONS], list(row[_VIOLATIONS]), *row[_VIOLATIONS + 1 :])
+        rows = [
+            row
             for row in self._journal
             if row[0] > since and (user is None or row[5] == user) and (path is None or row[3].startswith(path))
         ]
+        return [Entry(*_entry_fields(row)) for row in rows]
 
     def clear_journal(self) -> None:
         self._journal.clear()
@@ -421,3 +422,10 @@ def _journal_row(entry: Entry) -> tuple[Any, ...]:
         entry.violations_dropped,
         entry.size,
     )
+
+
+def _entry_fields(row: tuple[Any, ...]) -> list[Any]:
+    """``Entry``'s fields back from ``_journal_row``, its violations a list again."""
+    fields = list(row)
+    fields[_VIOLATIONS] = list(fields[_VIOLATIONS])
+    return fields
