@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.backend import ApiError, User
-from mock_server.http.parsing import backend_of, base_url, bearer, read_json
+from mock_server.http.parsing import backend_of, base_url, bearer, header, read_json
 from mock_server.http.render import json_response
 
 OUTCOME_HEADER = "x-mock-scenario"
@@ -20,9 +20,9 @@ def user_of(request: Request, *, allow_query: bool = False) -> User:
 
 def requested_outcome(request: Request) -> str | None:
     """``X-Mock-Scenario: failed`` or ``Prefer: outcome=failed`` picks this request's variation outcome."""
-    value = request.headers.get(OUTCOME_HEADER)
+    value = header(request, b"x-mock-scenario")
     if value is None:
-        prefer = request.headers.get("prefer", "")
+        prefer = header(request, b"prefer") or ""
         value = next(
             (
                 p.split("=", 1)[1].strip()
