@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _BLOCK = hashlib.sha256().block_size
 _IPAD = bytes(x ^ 0x36 for x in range(256))
@@ -50,8 +51,10 @@ class Signer:
         return hmac.compare_digest(self.token(*parts).encode(), token.encode())
 
 
+@lru_cache(maxsize=4096)
 def iso(timestamp: float) -> str:
-    """The API's date-time strings (ISO 8601, UTC)."""
+    """The API's date-time strings (ISO 8601, UTC); remembered, as a job's times are formatted again on
+    every status and results read (hot path: a ``datetime`` per call otherwise)."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
 
 
