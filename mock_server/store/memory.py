@@ -87,6 +87,9 @@ class MemoryStore:
         self._random = random.Random(seed)
         self._journal: deque[tuple[Any, ...]] = deque()
         """Entries as plain tuples (``_journal_row``), not ``Entry`` objects: see there."""
+        self._entry_kind: type[Entry]
+        """The record class rows are read back as, taken from the entries appended (this module
+        imports no backend module at run time: the state's import graph has no cycle)."""
         self._journal_bytes = 0
         self._journal_seq = itertools.count(1)
         self._work: list[tuple[float, int, Work]] = []
@@ -275,6 +278,7 @@ class MemoryStore:
 
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
         entry.seq = next(self._journal_seq)
+        self._entry_kind = type(entry)
         self._journal.append(_journal_row(entry))
         self._journal_bytes += entry.size
         while len(self._journal) > 1 and (len(self._journal) > max_entries or self._journal_bytes > max_bytes):
@@ -282,14 +286,12 @@ class MemoryStore:
         return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
-        from mock_server.backend.journal import Entry
-
         rows = [
             row
             for row in self._journal
             if row[0] > since and (user is None or row[5] == user) and (path is None or row[3].startswith(path))
         ]
-        return [Entry(*_entry_fields(row)) for row in rows]
+        return [self._entry_kind(*_entry_fields(row)) for row in rows] if rows else []
 
     def clear_journal(self) -> None:
         self._journal.clear()
