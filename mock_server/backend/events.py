@@ -37,6 +37,9 @@ class Scheduled:
     """Work was scheduled at ``due``: a real-clock timer may need arming earlier."""
 
     due: float
+    clock_moved: bool = False
+    """Sent after the clock moved or due work ran: a timer armed before cannot trust its loop time and
+    recomputes; otherwise a timer already armed for ``due`` or earlier keeps it without reading anything."""
 
 
 @dataclass(frozen=True, slots=True)

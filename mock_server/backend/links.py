@@ -28,9 +28,16 @@ class OutputName:
     variant: str
 
 
+OUTPUT_LINKS_KEPT = 4096
+"""Output links remembered once signed: a variation's two links are made when it completes and again
+on every results poll of its job; the oldest is forgotten first, so it costs ~1 MB at most."""
+
+
 class Links:
     def __init__(self, signer: Signer) -> None:
         self.signer = signer
+        self._outputs: dict[tuple[str, str, int, int, str], str] = {}
+        """Output links already signed (they are a pure function of their parts and this signer)."""
 
     def upload_url(self, base_url: str, file_id: str, content_type: str, now: float, ttl: float) -> str:
         date, expires = amz_date(now), str(int(ttl))
@@ -64,9 +71,18 @@ class Links:
         return self.signer.check_token(name.rsplit(".", 1)[0], "GET", "uploads", file_id)
 
     def output_link(self, base_url: str, job_id: str, image_index: int, group_index: int, variant: str) -> str:
-        name = f"{image_index}-{group_index}-{variant}"
-        token = self.signer.token("GET", "outputs", job_id, name)
-        return f"{base_url}/storage/files/outputs/{job_id}/{name}-{token}.png"
+        """The signed download link of a variation's output; signed once, then remembered (hot path:
+        completions and every results read make them)."""
+        key = (base_url, job_id, image_index, group_index, variant)
+        link = self._outputs.get(key)
+        if link is None:
+            name = f"{image_index}-{group_index}-{variant}"
+            token = self.signer.sign_text(f"GET\noutputs\n{job_id}\n{name}")[:32]  # = signer.token(...)
+            link = f"{base_url}/storage/files/outputs/{job_id}/{name}-{token}.png"
+            if len(self._outputs) >= OUTPUT_LINKS_KEPT:
+                del self._outputs[next(iter(self._outputs))]
+            self._outputs[key] = link
+        return link
 
     def parse_output(self, job_id: str, name: str) -> OutputName | None:
         """The variation an output link's last path segment names, if this mock signed it."""

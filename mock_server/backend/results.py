@@ -7,6 +7,7 @@ Quirk reproduced on purpose: an Image Playground job is a long-lived conversatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -27,15 +28,19 @@ class Sources:
         return self.links.output_link(job.base_url, job.job_id, generation.image_index, variation.group_index, variant)
 
 
-def _counts(job: Job) -> tuple[int, int, int]:
-    pairs = job.variations()
-    completed = sum(v.status == "completed" for _, v in pairs)
-    failed = sum(v.status == "failed" for _, v in pairs)
+def _counts(pairs: list[tuple[Generation, Variation]]) -> tuple[int, int, int]:
+    completed = failed = 0
+    for _, v in pairs:
+        if v.status == "completed":
+            completed += 1
+        elif v.status == "failed":
+            failed += 1
     return len(pairs), completed, failed
 
 
-def job_status(job: Job) -> dict[str, Any]:
-    total, completed, failed = _counts(job)
+def job_status(job: Job, pairs: list[tuple[Generation, Variation]] | None = None) -> dict[str, Any]:
+    """``pairs``: ``job.variations()`` when the caller has it already (``job_results``)."""
+    total, completed, failed = _counts(job.variations() if pairs is None else pairs)
     return {
         "job_id": job.job_id,
         "job_type": "edit_chat",
@@ -79,7 +84,13 @@ def original_filename(backend: Sources, job: Job, g: Generation) -> str:
 
 def download_filename(original: str, g: Generation, v: Variation) -> str:
     """Where a client saves an output: the original's stem, the variation's indexes, ``.png`` (outputs are PNG)."""
-    return f"{PurePosixPath(original).stem or 'image'}_{g.image_index}_{v.group_index}.png"
+    return f"{_stem(original) or 'image'}_{g.image_index}_{v.group_index}.png"
+
+
+@lru_cache(maxsize=1024)
+def _stem(filename: str) -> str:
+    """``PurePosixPath(filename).stem``, remembered: every results read of a job asks it again (hot path)."""
+    return PurePosixPath(filename).stem
 
 
 def _result(backend: Sources, job: Job, g: Generation, v: Variation) -> dict[str, Any]:
@@ -131,7 +142,8 @@ def _attachments(backend: Sources, job: Job) -> list[dict[str, Any]]:
 
 
 def job_results(backend: Sources, job: Job) -> dict[str, Any]:
-    total, completed, failed = _counts(job)
+    pairs = job.variations()
+    total, completed, failed = _counts(pairs)
     last = job.generations[-1].request if job.generations else None
     identities = [
         {"identity_code": code, "name": name, "image_index": g.image_index}
@@ -139,8 +151,8 @@ def job_results(backend: Sources, job: Job) -> dict[str, Any]:
         for code, name in g.identities
     ]
     return {
-        **job_status(job),
-        "results": [_result(backend, job, g, v) for g, v in job.variations()],
+        **job_status(job, pairs),
+        "results": [_result(backend, job, g, v) for g, v in pairs],
         "summary": {
             "total_images": total,
             "successful": completed,
@@ -149,7 +161,7 @@ def job_results(backend: Sources, job: Job) -> dict[str, Any]:
             "success_rate": round(completed / total, 4) if total else 0.0,
             "average_quality_score": None,
         },
-        "credits_used": float(sum(v.price for _, v in job.variations() if v.status == "completed")),
+        "credits_used": float(sum(v.price for _, v in pairs if v.status == "completed")),
         "edit_chat_attachments": _attachments(backend, job),
         "edit_chat_identities": identities,
         "should_post_process": False,

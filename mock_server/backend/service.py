@@ -158,9 +158,9 @@ class Backend:
         for listener in self.listeners:
             listener(event)
 
-    def _scheduled(self, due: float) -> None:
+    def _scheduled(self, due: float, clock_moved: bool = False) -> None:
         if self.listeners:
-            self._emit(Scheduled(due))
+            self._emit(Scheduled(due, clock_moved))
 
     def _published(self, notification: Notification) -> None:
         if not self._store.shared:
@@ -698,7 +698,7 @@ class Backend:
     def _emit_next_due(self) -> None:
         due = self._scheduler.next_due()
         if due is not None:
-            self._scheduled(due)
+            self._scheduled(due, clock_moved=True)
 
     def pending_work(self) -> int:
         return self._scheduler.pending()

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.backend import ApiError, User
-from mock_server.http.parsing import backend_of, base_url, bearer, read_json
-from mock_server.http.render import json_response
+from mock_server.http.parsing import backend_of, base_url, bearer, header, read_json
+from mock_server.http.render import json_response, record_response
 
 OUTCOME_HEADER = "x-mock-scenario"
 
@@ -20,9 +20,9 @@ def user_of(request: Request, *, allow_query: bool = False) -> User:
 
 def requested_outcome(request: Request) -> str | None:
     """``X-Mock-Scenario: failed`` or ``Prefer: outcome=failed`` picks this request's variation outcome."""
-    value = request.headers.get(OUTCOME_HEADER)
+    value = header(request, b"x-mock-scenario")
     if value is None:
-        prefer = request.headers.get("prefer", "")
+        prefer = header(request, b"prefer") or ""
         value = next(
             (
                 p.split("=", 1)[1].strip()
@@ -62,14 +62,14 @@ async def edit_chat(request: Request) -> Response:
     request.state.payload = payload
     accepted = backend_of(request).edit_chat(user, payload, base_url(request), outcome=outcome)
     request.state.warnings = accepted.warnings
-    return json_response(accepted.body, 202)
+    return record_response(accepted.body, 202)
 
 
 async def job_status(request: Request) -> Response:
     user = user_of(request)
-    return json_response(backend_of(request).status(user, request.path_params["job_id"]))
+    return record_response(backend_of(request).status(user, request.path_params["job_id"]))
 
 
 async def job_results(request: Request) -> Response:
     user = user_of(request)
-    return json_response(backend_of(request).results(user, request.path_params["job_id"]))
+    return record_response(backend_of(request).results(user, request.path_params["job_id"]))

@@ -46,13 +46,17 @@ class Cors:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or any(key == b"origin" for key, _ in scope["headers"]):
+        if scope["type"] != "http" or _has_origin(scope["headers"]):
             return await self.cors(scope, receive, send)
 
         async def send_with_vary(message: Message) -> None:
             if message["type"] == "http.response.start":  # as MutableHeaders.__setitem__("Vary", ...)
                 headers = list(message.get("headers", []))
                 found = [i for i, (key, _) in enumerate(headers) if key == b"vary"]
+                if not found:  # the usual answer: one header appended, nothing to fold
+                    headers.append((b"vary", b"Origin"))
+                    message["headers"] = headers
+                    return await send(message)
                 value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
                 for i in reversed(found[1:]):
                     del headers[i]
@@ -64,6 +68,14 @@ class Cors:
             await send(message)
 
         await self.app(scope, receive, send_with_vary)
+
+
+def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request names an ``Origin`` (a loop: ``any()`` over a generator costs more, on every request)."""
+    for key, _ in headers:  # noqa: SIM110
+        if key == b"origin":
+            return True
+    return False
 
 
 def _token(scope: Scope) -> str | None:

@@ -26,11 +26,24 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of header ``name`` (lowercase, as ASGI gives names), as ``request.headers.get`` reads it.
+
+    Why not ``request.headers.get``: each call lowers and encodes the name and goes through ``Mapping.get``,
+    which raises and catches a ``KeyError`` for an absent header; a ``POST /edit-chat`` reads five headers
+    (two usually absent) on the hot path. This scans the scope's list once per name, nothing else."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            text: str = value.decode("latin-1")
+            return text
+    return None
+
+
 def bearer(request: Request, *, allow_query: bool = False) -> str | None:
     """The token of ``Authorization: Bearer <token>`` (or ``?token=`` where the API allows it)."""
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
+    value = header(request, b"authorization")
+    if value is not None:
+        scheme, _, token = value.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
     return request.query_params.get("token") if allow_query else None
 
@@ -38,7 +51,7 @@ def bearer(request: Request, *, allow_query: bool = False) -> str | None:
 def base_url(request: Request) -> str:
     """``scheme://host[:port][root_path]`` from the scope; ``request.base_url`` costs a URL parse per request."""
     scope = request.scope
-    host = request.headers.get("host")
+    host = header(request, b"host")
     if not host:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
@@ -47,7 +60,7 @@ def base_url(request: Request) -> str:
 
 def declared_length(request: Request) -> int | None:
     """The Content-Length header as a number; None when absent or not a number (the stream is then counted)."""
-    return ascii_int(request.headers.get("content-length"))
+    return ascii_int(header(request, b"content-length"))
 
 
 async def read_body(request: Request, limit: int, too_large: Callable[[], ApiError] | None = None) -> bytes:

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import weakref
 
-from mock_server.backend import Backend, Event
+from mock_server.backend import Backend, Event, Published, Scheduled
 from mock_server.runtime.delivery import Deliverer
 from mock_server.runtime.feed import Feed, sweep
 from mock_server.runtime.streams import Streams
@@ -33,9 +33,16 @@ class Runtime:
         backend.sender = self.deliverer.send
 
     def on_event(self, event: Event) -> None:
-        self.streams.on_event(event)
-        self.timer.on_event(event)
-        self.deliverer.on_event(event)
+        """Each event goes only to the parts that act on it: every variation emits a ``Scheduled`` and
+        three ``Published`` (hot path), which need only the timer and the streams respectively."""
+        if type(event) is Published:
+            self.streams.on_published(event.notification)
+        elif type(event) is Scheduled:
+            self.timer.on_scheduled(event)
+        else:
+            self.streams.on_event(event)
+            self.timer.on_event(event)
+            self.deliverer.on_event(event)
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """The app's lifespan began on ``loop``: arm the timer there and run what fell due meanwhile."""

@@ -40,13 +40,16 @@ class Streams:
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Published):
-            n = event.notification
-            for sub in self.subscriptions:
-                if sub.owner == n.owner and sub.filters.match(n):
-                    sub.queue.put_nowait(n)
+            self.on_published(event.notification)
         elif isinstance(event, WasReset):
             for sub in self.subscriptions:  # clients reconnect to the new state instead of hanging
                 sub.queue.put_nowait(None)
+
+    def on_published(self, n: Notification) -> None:
+        """Queue ``n`` on each open stream of its owner whose filters match it."""
+        for sub in self.subscriptions:
+            if sub.owner == n.owner and sub.filters.match(n):
+                sub.queue.put_nowait(n)
 
     def count(self, user: str | None = None) -> int:
         return sum(1 for sub in self.subscriptions if user is None or sub.owner == user)

@@ -19,14 +19,34 @@ class Timer:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self._armed_due = float("inf")
+        """The clock time the armed timer was set for (inf: none armed)."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Scheduled):
-            self.arm()
+            self.on_scheduled(event)
         elif isinstance(event, WasReset):
             self.cancel()
 
-    def arm(self) -> None:
+    def on_scheduled(self, event: Scheduled) -> None:
+        """New work at ``event.due``: re-arm unless the armed timer already fires for it or earlier.
+
+        The shortcut is the hot path (every variation schedules a work): an uncancelled timer armed on
+        this runtime's loop for a clock time at or before ``due``, with the clock not moved since, will
+        run it, so nothing needs reading. Anything else takes ``arm``, which compares loop times."""
+        timer = self._timer
+        if (
+            not event.clock_moved
+            and event.due >= self._armed_due
+            and timer is not None
+            and self._timer_loop is self.loop
+            and not timer.cancelled()
+        ):
+            return
+        self.arm(clock_moved=event.clock_moved)
+
+    def arm(self, *, clock_moved: bool = True) -> None:
+        """Arm the loop timer for the earliest pending work unless one is armed early enough already."""
         due = self.backend.next_due()
         if due is None or self.backend.clock_mode() == "manual":
             return
@@ -36,17 +56,22 @@ class Timer:
         when = loop.time() + max(0.0, due - self.backend.now())
         if self._timer is not None:
             if self._timer_loop is loop and not self._timer.cancelled() and self._timer.when() <= when:
-                return  # already armed early enough: re-arming would postpone due work under load
+                # already armed early enough: re-arming would postpone due work under load. Its clock
+                # time is unknown if the clock moved since: -inf sends every schedule here until it fires
+                self._armed_due = float("-inf") if clock_moved else min(self._armed_due, due)
+                return
             self._timer.cancel()
         self._timer, self._timer_loop = loop.call_at(when, self._fire), loop
+        self._armed_due = due
 
     def cancel(self) -> None:
+        self._armed_due = float("inf")
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def _fire(self) -> None:
-        self._timer = None
+        self._timer, self._armed_due = None, float("inf")
         self.backend.run_due()
 
 

@@ -17,7 +17,7 @@ import itertools
 import random
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
@@ -87,7 +87,11 @@ class MemoryStore:
         self._rules: list[FaultRule] = []
         self._rule_ids = itertools.count(1)
         self._random = random.Random(seed)
-        self._journal: deque[Entry] = deque()
+        self._journal: deque[tuple[Any, ...]] = deque()
+        """Entries as plain tuples (``_journal_row``), not ``Entry`` objects: see there."""
+        self._entry_kind: type[Entry]
+        """The record class rows are read back as, taken from the entries appended (this module
+        imports no backend module at run time: the state's import graph has no cycle)."""
         self._journal_bytes = 0
         self._journal_seq = itertools.count(1)
         self._work: list[tuple[float, int, Work]] = []
@@ -283,18 +287,20 @@ class MemoryStore:
 
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
         entry.seq = next(self._journal_seq)
-        self._journal.append(entry)
+        self._entry_kind = type(entry)
+        self._journal.append(_journal_row(entry))
         self._journal_bytes += entry.size
         while len(self._journal) > 1 and (len(self._journal) > max_entries or self._journal_bytes > max_bytes):
-            self._journal_bytes -= self._journal.popleft().size
+            self._journal_bytes -= self._journal.popleft()[_SIZE]
         return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
-        return [
-            e
-            for e in self._journal
-            if e.seq > since and (user is None or e.user == user) and (path is None or e.path.startswith(path))
+        rows = [
+            row
+            for row in self._journal
+            if row[0] > since and (user is None or row[5] == user) and (path is None or row[3].startswith(path))
         ]
+        return [self._entry_kind(*_entry_fields(row)) for row in rows] if rows else []
 
     def clear_journal(self) -> None:
         self._journal.clear()
@@ -397,3 +403,40 @@ class MemoryStore:
             "journal_bytes": self._journal_bytes,
             "scheduled": len(self._work),
         }
+
+
+_VIOLATIONS, _SIZE = 8, 14
+"""Positions of ``violations`` and ``size`` among ``Entry``'s fields (``_journal_row``)."""
+
+
+def _journal_row(entry: Entry) -> tuple[Any, ...]:
+    """An entry as a tuple of its fields in order, its violations a tuple too.
+
+    Why: the journal keeps up to 100,000 entries; an ``Entry`` and its list are two objects the cyclic
+    collector walks in every full collection, for ever, while a tuple of strings, numbers and plain
+    dicts is untracked by the collector the first time it survives one (then it costs nothing there).
+    """
+    return (
+        entry.seq,
+        entry.at,
+        entry.method,
+        entry.path,
+        entry.query,
+        entry.user,
+        entry.status,
+        entry.code,
+        tuple(entry.violations),
+        entry.duration,
+        entry.body,
+        entry.body_truncated,
+        entry.body_bytes,
+        entry.violations_dropped,
+        entry.size,
+    )
+
+
+def _entry_fields(row: tuple[Any, ...]) -> list[Any]:
+    """``Entry``'s fields back from ``_journal_row``, its violations a list again."""
+    fields = list(row)
+    fields[_VIOLATIONS] = list(fields[_VIOLATIONS])
+    return fields

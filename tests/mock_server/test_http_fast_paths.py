@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from mock_server.backend import ApiError
 from mock_server.http.middleware import Cors
 from mock_server.http.parsing import _DECODER, MAX_JSON_DEPTH, _fast_json, check_json, read_json
-from mock_server.http.render import json_response
+from mock_server.http.render import json_response, record_response
 from mock_server.settings import Settings
 
 BODIES = [
@@ -93,6 +95,42 @@ def test_the_fast_path_takes_the_usual_body() -> None:
 def test_json_response_is_starlettes(body: Any) -> None:
     mine, theirs = json_response(body, 202, {"X-A": "1"}), JSONResponse(body, 202, {"X-A": "1"})
     assert (mine.body, mine.raw_headers, mine.status_code) == (theirs.body, theirs.raw_headers, theirs.status_code)
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | _TEXT
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e-7, 5e-324, 1e16, -1e22, 0.1 + 0.2, 100.0, -0.0]),
+    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner) | st.dictionaries(_TEXT, inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_VALUES)
+def test_record_response_is_starlettes(body: Any) -> None:
+    """orjson for the mock's own bodies: byte for byte Starlette's, for any JSON value but NaN and infinity."""
+    mine, theirs = record_response(body, 202), JSONResponse(body, 202)
+    assert (mine.body, mine.raw_headers, mine.status_code) == (theirs.body, theirs.raw_headers, theirs.status_code)
+
+
+@pytest.mark.parametrize(
+    "body", [{1: "int key"}, {"s": "\ud800"}, 2**64, [float("1e-5")], [1e-7, 9.99e-5, 1e16], {"e": "an e-mail"}]
+)
+def test_record_response_leaves_what_orjson_writes_otherwise_to_the_stdlib(body: Any) -> None:
+    try:
+        expected: Any = JSONResponse(body).body
+    except (UnicodeEncodeError, ValueError, TypeError) as exc:
+        expected = type(exc)
+    try:
+        got: Any = record_response(body).body
+    except (UnicodeEncodeError, ValueError, TypeError) as exc:
+        got = type(exc)
+    assert got == expected
 
 
 def test_json_response_refuses_nan_like_starlette() -> None:

@@ -15,6 +15,7 @@ import pytest
 from mock_support import TOKEN, Env
 
 from contract_tests.lint import lint
+from mock_server import Backend, Settings
 
 pytestmark = pytest.mark.anyio
 MakeEnv = Callable[..., Awaitable[Env]]
@@ -100,3 +101,43 @@ async def test_big_bodies_of_empty_objects_keep_little_memory(make_env: MakeEnv)
     tracemalloc.stop()
     assert env.control.journal()[-1]["body_truncated"]
     assert held < 512 * 1024, f"three big bodies hold {held / 1024:.0f} KiB"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {"prompt": "a cat", "size": "1K"},
+        {"prompt": "é" * 700, "size": "1K"},
+        {"prompt": "x" * 3000},
+        {"prompt": "ab" + "é" * 2000},
+        [1.5, 1e16, -0.0, 2**70, None, True, "\u2028\x01"],
+    ],
+)
+@pytest.mark.parametrize("found", [0, 40])
+def test_an_entry_keeps_the_compact_json_text_and_counts_its_size(body: object, found: int) -> None:
+    """The journal's record is built on every request without a ``json.dumps`` per call (hot path): its
+    body is still ``json.dumps(body, ensure_ascii=False, separators=(",", ":"))`` cut at the limit
+    (whole UTF-8 characters), and it counts 256 + its strings + body bytes + its violations' JSON."""
+    backend = Backend(Settings(journal_body_bytes=LIMIT), fresh=True)
+    violations = [{"code": "unknown_field", "field": f"f{i}"} for i in range(found)]
+    before = backend.counts()["journal_bytes"]
+    fields = {"method": "POST", "path": "/edit-chat", "query": "a=1", "user": "u", "status": 400, "code": "x"}
+    backend.record_request(**fields, violations=violations, duration=0.5, body=body)
+
+    entry = backend.journal()[-1]
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    cut = len(text) > LIMIT
+    shown = text[:LIMIT].decode(errors="ignore") if cut else text.decode()
+    if body is None:
+        assert (entry["body"], entry["body_truncated"], entry["body_bytes"]) == (None, False, 0)
+        shown = ""
+    else:
+        assert (entry["body"], entry["body_truncated"], entry["body_bytes"]) == (
+            shown if cut else json.loads(text),
+            cut,
+            len(text),
+        )
+    assert (entry["violations"], entry["violations_dropped"]) == (violations[:32], max(0, found - 32))
+    size = 256 + 19 + len(shown.encode()) + len(json.dumps(violations[:32]))
+    assert backend.counts()["journal_bytes"] - before == size

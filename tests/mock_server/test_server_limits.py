@@ -159,3 +159,13 @@ def test_serve_help_names_the_limits_and_their_defaults() -> None:
         ("--max-header-bytes", DEFAULT_LIMITS.max_header_bytes),
     ]:
         assert flag in shown and f"[default: {default};" in shown.split(flag, 1)[1], flag
+
+
+def test_a_server_process_freezes_start_up_and_spaces_full_collections() -> None:
+    """``serve``'s start-up (in a fresh interpreter: a frozen test process would never collect)."""
+    code = (
+        "import gc; from mock_server.server_limits import freeze_start_up, FULL_COLLECTION_EVERY as F;"
+        "d = gc.get_threshold(); freeze_start_up(); print(gc.get_freeze_count() > 0, gc.get_threshold() == (*d[:2], F))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=DEADLINE, cwd=REPO)
+    assert out.stdout.split() == ["True", "True"], out.stderr

@@ -73,3 +73,19 @@ def test_a_users_file_is_checked_with_errors_that_name_the_entry(tmp_path: Path)
         path.write_text(json.dumps(content))
         with pytest.raises(ValueError, match=re.escape(words)):
             load_users_file(path)
+
+
+@pytest.mark.parametrize("key", ["", "k", "k" * 63, "k" * 64, "k" * 65, "é" * 40, "s3cr3t" * 30])
+def test_the_signer_is_hmac_sha256(key: str) -> None:
+    """``Signer`` prepares the HMAC states itself (hot path): its signatures are ``hmac.new``'s, for any key length."""
+    import hashlib
+    import hmac
+
+    from mock_server.backend.signing import Signer
+
+    signer = Signer(key)
+    for parts in [("GET", "outputs", "job_1", "0-1-full"), ("PUT", "f", "image/png", "20231114T221320Z", "900"), ("",)]:
+        text = "\n".join(parts)
+        expected = hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+        assert signer.sign(*parts) == signer.sign_text(text) == expected
+        assert signer.token(*parts) == expected[:32] and signer.check_token(expected[:32], *parts)

@@ -141,3 +141,14 @@ async def test_big_renders_run_at_most_render_concurrency_at_once(
         for link in links:
             group.start_soon(env.client.get, link)
     assert seen[0] == 2
+
+
+def test_remembered_output_links_are_the_signed_ones() -> None:
+    """Output links are kept once signed (hot path): each is the link a backend that never signed it
+    before makes, also after the oldest were forgotten (4096 are kept)."""
+    kept, fresh = Backend(Settings(seed=7), fresh=True), Backend(Settings(seed=7), fresh=True)
+    jobs = [f"job_{n:05d}" for n in range(4200)]
+    first = [kept.output_link(job, 1, 2, "thumb") for job in jobs]
+    again = [kept.output_link(job, 1, 2, "thumb") for job in reversed(jobs)]
+    assert first == again[::-1] == [fresh.output_link(job, 1, 2, "thumb") for job in jobs]
+    assert len(set(first)) == len(jobs) and first[0].startswith("/storage/files/outputs/job_00000/1-2-thumb-")

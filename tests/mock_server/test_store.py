@@ -151,6 +151,18 @@ def test_the_journal_numbers_entries_and_filters(store: Store) -> None:
     assert store.journal() == []
 
 
+def test_a_journal_entry_reads_back_whole(store: Store) -> None:
+    """Every field of an entry comes back (the memory store keeps entries as tuples, out of the collector's way)."""
+    violation = {"code": "unknown_field", "field": "x", "provenance": {"kind": "doc", "text": "t"}}
+    entry = Entry(0, 2.5, "POST", "/edit-chat", "a=1", "u", 400, "invalid_parameter", [violation], 0.25)
+    entry.body, entry.body_truncated, entry.body_bytes, entry.violations_dropped, entry.size = "{", True, 9, 3, 77
+    store.append_journal(entry, **ROOMY)
+    assert store.journal() == [entry] and all(
+        getattr(store.journal()[0], f.name) == getattr(entry, f.name) for f in dataclasses.fields(Entry)
+    )
+    assert store.journal()[0].violations == [violation]
+
+
 def test_the_journal_keeps_the_newest_past_its_entry_limit(store: Store) -> None:
     for _ in range(3):
         store.append_journal(Entry(0, 0.0, "GET", "/", "", None, 200, None), max_entries=2, max_bytes=10**6)
