@@ -43,7 +43,9 @@ def _submit(browser: WebDriver, form: str, fields: dict[str, str]) -> None:
         else:
             field.clear()
             field.send_keys(value)
+    page = browser.find_element(CSS, "html")
     browser.find_element(CSS, f"{form} button[type=submit]").click()
+    wait(browser, seen.staleness_of(page), f"{form} to be posted")
     wait(browser, seen.url_contains("notice="), f"{form} to be accepted")
 
 
