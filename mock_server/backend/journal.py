@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from mock_server.backend.jsontext import utf8_json
+
 if TYPE_CHECKING:
     from mock_server.store import Store
 
@@ -77,13 +79,10 @@ def summary(body: Any, violations: list[dict[str, Any]], max_body: int) -> dict[
 
 def _body_text(body: Any, max_body: int) -> tuple[str, bool, int]:
     """(the body's compact JSON text cut at ``max_body`` bytes, whether it was cut, its whole size)."""
-    text = _ENCODER.encode(body)
-    if text.isascii():  # one byte per character: no encode/decode round trip (the usual body)
-        return (text[:max_body], True, len(text)) if len(text) > max_body else (text, False, len(text))
-    data = text.encode()
+    data = utf8_json(body, _ENCODER, nan=True)  # orjson where its bytes are _ENCODER's (~4x faster)
     if len(data) > max_body:
         return data[:max_body].decode(errors="ignore"), True, len(data)
-    return text, False, len(data)
+    return data.decode(), False, len(data)
 
 
 def entry_size(entry: Entry) -> int:

@@ -8,6 +8,7 @@ Content-Type, date and lifetime), the upload's download link and an output's dow
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -36,8 +37,10 @@ on every results poll of its job; the oldest is forgotten first, so it costs ~1 
 class Links:
     def __init__(self, signer: Signer) -> None:
         self.signer = signer
-        self._outputs: dict[tuple[str, str, int, int, str], str] = {}
-        """Output links already signed (they are a pure function of their parts and this signer)."""
+        self._outputs: OrderedDict[tuple[str, str, int, int, str], str] = OrderedDict()
+        """Output links already signed (they are a pure function of their parts and this signer). Ordered,
+        because forgetting the oldest of a plain dict (``next(iter(d))``) walks past every slot deleted at
+        its front: ~1.5 us a link once it is full, against O(1) for ``popitem(last=False)``."""
 
     def upload_url(self, base_url: str, file_id: str, content_type: str, now: float, ttl: float) -> str:
         date, expires = amz_date(now), str(int(ttl))
@@ -80,7 +83,7 @@ class Links:
             token = self.signer.sign_text(f"GET\noutputs\n{job_id}\n{name}")[:32]  # = signer.token(...)
             link = f"{base_url}/storage/files/outputs/{job_id}/{name}-{token}.png"
             if len(self._outputs) >= OUTPUT_LINKS_KEPT:
-                del self._outputs[next(iter(self._outputs))]
+                self._outputs.popitem(last=False)
             self._outputs[key] = link
         return link
 

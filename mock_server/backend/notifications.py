@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any
 
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
+from mock_server.backend.links import Links
 
 if TYPE_CHECKING:
     from mock_server.store import Store
@@ -30,6 +32,44 @@ class Notification:
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "timestamp": self.timestamp, "data": self.data}
+
+
+_DATA: MemberDescriptorType = vars(Notification)["data"]
+"""The ``data`` slot itself, which ``ImageResult`` reads and writes under its property."""
+
+
+class ImageResult(Notification):
+    """An ``image_result`` of a completed variation whose two output links are signed when its ``data`` is
+    first read (by anyone: the API's list, a stream, a webhook body, a shared store's codec, a filter).
+
+    Why: signing is most of a completion's own cost, and most notifications are never read (no stream
+    open, no webhook set; a results poll signs its own links). The links are a pure function of the
+    job's base URL, ids and the ``Links`` (signer) in force at completion, which this record keeps, so
+    the bytes are the ones an eager signing gave, whenever they are read (a reset since changes nothing).
+    Until then ``data`` holds the two keys, in place, with None. No extra object is kept per record.
+    """
+
+    __slots__ = ("_links", "_base_url")
+
+    def __init__(self, owner: str, timestamp: float, data: dict[str, Any], links: Links, base_url: str) -> None:
+        self._links: Links | None = links
+        self._base_url = base_url
+        Notification.__init__(self, 0, owner, "image_result", timestamp, data)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = _DATA.__get__(self)
+        links = self._links
+        if links is not None:
+            self._links = None
+            job_id, image_index, group_index = data["id_task"], data["image_index"], data["group_index"]
+            data["output_link"] = links.output_link(self._base_url, job_id, image_index, group_index, "full")
+            data["output_thumbnail_link"] = links.output_link(self._base_url, job_id, image_index, group_index, "thumb")
+        return data
+
+    @data.setter
+    def data(self, value: dict[str, Any]) -> None:
+        _DATA.__set__(self, value)
 
 
 @dataclass(slots=True)
@@ -56,7 +96,14 @@ class Notifications:
         self.clock, self.store, self.on_publish = clock, store, on_publish
 
     def publish(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
-        notification = Notification(0, owner, name, self.clock.now(), data)
+        return self.append(Notification(0, owner, name, self.clock.now(), data))
+
+    def publish_image_result(self, owner: str, data: dict[str, Any], links: Links, base_url: str) -> Notification:
+        """A completed variation's ``image_result``: its links are signed when first read (``ImageResult``)."""
+        return self.append(ImageResult(owner, self.clock.now(), data, links, base_url))
+
+    def append(self, notification: Notification) -> Notification:
+        """Stored (which numbers it), then told to ``on_publish``."""
         self.store.append_notification(notification)
         self.on_publish(notification)
         return notification

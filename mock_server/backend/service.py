@@ -426,7 +426,11 @@ class Backend:
         variation = generation.variations[group_index]
         settle = credits.charge if variation.status == "completed" else credits.release
         settle(self._store, job.owner, variation.price)
-        self._notifications.publish(job.owner, "image_result", self._image_result(job, generation, variation))
+        data = self._image_result(job, generation, variation)
+        if variation.status == "completed":  # its two links signed on first read (``ImageResult``)
+            self._notifications.publish_image_result(job.owner, data, self._links, job.base_url)
+        else:
+            self._notifications.publish(job.owner, "image_result", data)
         if generation.final:
             self._publish_batch(job, generation)
 
@@ -473,9 +477,7 @@ class Backend:
             "output_link": None,
             "output_thumbnail_link": None,
         }
-        if variation.status == "completed":
-            data["output_link"] = self._sources.output(job, generation, variation, "full")
-            data["output_thumbnail_link"] = self._sources.output(job, generation, variation, "thumb")
+        if variation.status == "completed":  # the two links are filled in when first read (``ImageResult``)
             data["model_used"] = variation.model_used
         else:
             data["error_message"] = variation.error_message

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,9 +19,8 @@ from mock_server.backend import ApiError, Backend
 from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.dashboard import dashboard_routes, redirect
-from mock_server.http.middleware import Cors, FaultMiddleware, JournalMiddleware
+from mock_server.http.middleware import Edge
 from mock_server.http.render import api_error, http_error, server_error
-from mock_server.http.store_guard import StoreGuard
 from mock_server.runtime import runtime_for
 from mock_server.settings import Settings
 
@@ -60,20 +60,18 @@ def _with_control() -> list[BaseRoute]:
 EXPOSED_HEADERS = ("Retry-After", "Allow")
 
 
-def _cors(settings: Settings) -> list[Middleware]:
-    """Preflights answered and CORS headers on every answer, for the configured origins (none: no CORS)."""
+def _cors(settings: Settings) -> dict[str, Any] | None:
+    """``CORSMiddleware``'s options: preflights answered and CORS headers on every answer, for the
+    configured origins (none: no CORS)."""
     if not settings.cors_origins:
-        return []
-    return [
-        Middleware(
-            Cors,
-            allow_origins=list(settings.cors_origins),
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=list(EXPOSED_HEADERS),
-            max_age=600,
-        )
-    ]
+        return None
+    return {
+        "allow_origins": list(settings.cors_origins),
+        "allow_methods": ["*"],
+        "allow_headers": ["*"],
+        "expose_headers": list(EXPOSED_HEADERS),
+        "max_age": 600,
+    }
 
 
 SETTINGS_VARIABLE = "PIKTID_MOCK_SERVE_SETTINGS"
@@ -116,12 +114,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[
-            *_cors(settings),
-            Middleware(StoreGuard),
-            Middleware(JournalMiddleware, backend=backend),
-            Middleware(FaultMiddleware, backend=backend),
-        ],
+        middleware=[Middleware(Edge, backend=backend, cors=_cors(settings))],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
     )
     app.router.redirect_slashes = False

@@ -1,7 +1,22 @@
-"""Plain ASGI middleware: the request journal and injected faults (status, latency)."""
+"""``Edge``: the one plain-ASGI pass in front of the routes (CORS, store guard, journal, faults).
+
+Four concerns, one layer: each request crosses one ``__call__`` and each message one ``send``
+wrapper instead of four of each (they were four middlewares; on a ``POST /edit-chat`` their layers
+and closures cost as much as the journal record itself). Their order, outermost first, is unchanged:
+
+1. CORS: a request with an ``Origin`` (and every preflight) goes through Starlette's
+   ``CORSMiddleware``; without one the answer only gets ``Vary: Origin`` folded into its headers,
+   done here on the raw header list (what Starlette does, without its per-request objects).
+2. Store guard: a store that cannot be reached is a 503 ``store_unavailable`` with the v2 error body,
+   never a 500, if no response has started; the next request tries the store again.
+3. Journal: every API request (not the control API) is recorded with its status and violations
+   when its response starts (an unhandled error is recorded as the 500 sent further out).
+4. Faults: ``latency`` and ``status`` rules apply before the request reaches its endpoint.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -16,133 +31,66 @@ from mock_server.http.render import error_response
 from mock_server.store import StoreUnavailable
 
 CONTROL_PREFIX = "/_mock"
+logger = logging.getLogger("mock_server")
 
 
-class Cors:
-    """Starlette's ``CORSMiddleware``, with its answer to a request without ``Origin`` inlined.
+class Edge:
+    """CORS (``cors``: ``CORSMiddleware``'s options, None for none), the store guard, the journal and
+    fault injection around ``app``, in one plain-ASGI pass (see the module docstring)."""
 
-    Without an ``Origin`` header Starlette only folds the response's ``Vary`` headers into one and adds
-    ``Origin`` to it; that is done here on the raw header list, without its per-request ``Headers``
-    objects and ``functools.partial``. Preflights and requests with an ``Origin`` go to Starlette.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        allow_origins: list[str],
-        allow_methods: list[str],
-        allow_headers: list[str],
-        expose_headers: list[str],
-        max_age: int,
-    ) -> None:
-        self.app = app
-        self.cors = CORSMiddleware(
-            app,
-            allow_origins=allow_origins,
-            allow_methods=allow_methods,
-            allow_headers=allow_headers,
-            expose_headers=expose_headers,
-            max_age=max_age,
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _has_origin(scope["headers"]):
-            return await self.cors(scope, receive, send)
-
-        async def send_with_vary(message: Message) -> None:
-            if message["type"] == "http.response.start":  # as MutableHeaders.__setitem__("Vary", ...)
-                headers = list(message.get("headers", []))
-                found = [i for i, (key, _) in enumerate(headers) if key == b"vary"]
-                if not found:  # the usual answer: one header appended, nothing to fold
-                    headers.append((b"vary", b"Origin"))
-                    message["headers"] = headers
-                    return await send(message)
-                value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
-                for i in reversed(found[1:]):
-                    del headers[i]
-                if found:
-                    headers[found[0]] = (b"vary", value)
-                else:
-                    headers.append((b"vary", value))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_vary)
-
-
-def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether the request names an ``Origin`` (a loop: ``any()`` over a generator costs more, on every request)."""
-    for key, _ in headers:  # noqa: SIM110
-        if key == b"origin":
-            return True
-    return False
-
-
-def _token(scope: Scope) -> str | None:
-    """The caller's token as the endpoints read it (header, or ``?token=`` on the SSE stream)."""
-    return bearer(Request(scope), allow_query=scope["path"] == "/notifications/events")
-
-
-def _violations(state: dict[str, Any]) -> list[dict[str, Any]]:
-    error = state.get("error")
-    found = error.violations if isinstance(error, ApiError) else state.get("warnings", [])
-    return [v.as_dict() for v in found]
-
-
-class JournalMiddleware:
-    """Records every API request (not the control API) with its status and spec violations."""
-
-    def __init__(self, app: ASGIApp, backend: Backend) -> None:
+    def __init__(self, app: ASGIApp, backend: Backend, cors: dict[str, Any] | None = None) -> None:
         self.app, self.backend = app, backend
+        self.vary = cors is not None
+        """Answers without ``Origin`` get ``Vary: Origin`` (Starlette's CORS does so whenever it is on)."""
+        self.cors = None if cors is None else CORSMiddleware(self._without_vary, **cors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started, recorded = time.perf_counter(), False
+        if self.cors is not None and _has_origin(scope["headers"]):
+            return await self.cors(scope, receive, send)
+        await self._guarded(scope, receive, send, self.vary)
 
-        async def send_and_note(message: Message) -> None:
-            nonlocal recorded
+    async def _without_vary(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What Starlette's ``CORSMiddleware`` wraps: the rest of the pass (it sets ``Vary`` itself)."""
+        await self._guarded(scope, receive, send, False)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, vary: bool) -> None:
+        api = not scope["path"].startswith(CONTROL_PREFIX)
+        started_at, started, recorded = time.perf_counter(), False, False
+
+        async def edge_send(message: Message) -> None:
+            nonlocal started, recorded
             if message["type"] == "http.response.start":
-                recorded = True
-                self._record(scope, message["status"], started)
+                if api:  # journalled before the store guard counts the response as started, as before
+                    recorded = True
+                    self._record(scope, message["status"], started_at)
+                started = True
+                if vary:
+                    _add_vary(message)
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_note)
-        except StoreUnavailable:
-            raise  # a 503 from StoreGuard, and no store to journal it in
-        except Exception:
-            if not recorded:  # the 500 is sent further out, by ServerErrorMiddleware: journal it here
-                scope.setdefault("state", {})["error"] = ApiError(
-                    "internal_error", "Internal server error in piktid-mock (a bug)"
-                )
-                self._record(scope, 500, started)
-            raise
+            try:
+                await (self._faulted(scope, receive, edge_send) if api else self.app(scope, receive, edge_send))
+            except StoreUnavailable:
+                raise  # a 503 below, and no store to journal it in
+            except Exception:
+                if api and not recorded:  # the 500 is sent further out, by ServerErrorMiddleware: journal it here
+                    scope.setdefault("state", {})["error"] = ApiError(
+                        "internal_error", "Internal server error in piktid-mock (a bug)"
+                    )
+                    self._record(scope, 500, started_at)
+                raise
+        except StoreUnavailable as exc:
+            logger.warning("%s %s: %s", scope.get("method"), scope["path"], exc)
+            if not started:
+                error = ApiError("store_unavailable", f"{exc}; try again shortly.")
+                await error_response(error)(scope, receive, _with_vary(send) if vary else send)
 
-    def _record(self, scope: Scope, status: int, started: float) -> None:
-        state = scope.get("state", {})
-        error = state.get("error")
-        self.backend.record_request(
-            method=scope["method"],
-            path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            user=state.get("user") or _token(scope),
-            status=status,
-            code=error.code if isinstance(error, ApiError) else None,
-            violations=_violations(state),
-            duration=round(time.perf_counter() - started, 6),
-            body=state.get("payload"),
-        )
-
-
-class FaultMiddleware:
-    """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
-
-    def __init__(self, app: ASGIApp, backend: Backend) -> None:
-        self.app, self.backend = app, backend
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or not self.backend.has_faults():
+    async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
+        if not self.backend.has_faults():
             return await self.app(scope, receive, send)
         method, path, token = scope["method"], scope["path"], _token(scope)
         delay = self.backend.take_latency(method, path, token)
@@ -153,3 +101,62 @@ class FaultMiddleware:
             return await self.app(scope, receive, send)
         scope.setdefault("state", {})["error"] = error
         await error_response(error)(scope, receive, send)
+
+    def _record(self, scope: Scope, status: int, started_at: float) -> None:
+        state = scope.get("state") or _NO_STATE
+        error = state.get("error")
+        self.backend.record_request(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            user=state.get("user") or _token(scope),
+            status=status,
+            code=error.code if isinstance(error, ApiError) else None,
+            violations=_violations(state, error),
+            duration=round(time.perf_counter() - started_at, 6),
+            body=state.get("payload"),
+        )
+
+
+_NO_STATE: dict[str, Any] = {}
+
+
+def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request names an ``Origin`` (a loop: ``any()`` over a generator costs more, on every request)."""
+    for key, _ in headers:  # noqa: SIM110
+        if key == b"origin":
+            return True
+    return False
+
+
+def _add_vary(message: Message) -> None:
+    """``Vary: Origin`` on a response start, as Starlette's ``MutableHeaders.__setitem__("Vary", ...)`` folds it."""
+    headers = list(message.get("headers", []))
+    found = [i for i, (key, _) in enumerate(headers) if key == b"vary"]
+    if not found:  # the usual answer: one header appended, nothing to fold
+        headers.append((b"vary", b"Origin"))
+    else:
+        value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
+        for i in reversed(found[1:]):
+            del headers[i]
+        headers[found[0]] = (b"vary", value)
+    message["headers"] = headers
+
+
+def _with_vary(send: Send) -> Send:
+    async def send_with_vary(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            _add_vary(message)
+        await send(message)
+
+    return send_with_vary
+
+
+def _token(scope: Scope) -> str | None:
+    """The caller's token as the endpoints read it (header, or ``?token=`` on the SSE stream)."""
+    return bearer(Request(scope), allow_query=scope["path"] == "/notifications/events")
+
+
+def _violations(state: dict[str, Any], error: object) -> list[dict[str, Any]]:
+    found = error.violations if isinstance(error, ApiError) else state.get("warnings")
+    return [v.as_dict() for v in found] if found else []

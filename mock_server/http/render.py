@@ -6,12 +6,11 @@ import json
 import logging
 from typing import Any
 
-import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mock_server.backend import ApiError
+from mock_server.backend import ApiError, utf8_json
 
 logger = logging.getLogger("mock_server")
 
@@ -30,25 +29,9 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return _Json(body, status_code=status, headers=headers)
 
 
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-"""Types ``json`` refuses or writes otherwise are handed back, so orjson refuses them too (and the stdlib decides)."""
-
-
-def _may_differ(data: bytes) -> bool:
-    """Whether orjson's text of a float may differ from ``repr``'s: only below 1e-4, which ``repr`` writes
-    with a two-digit exponent (``1e-05``) and orjson as ``0.00001`` or ``1e-7``. Two substring searches,
-    not a regex (a regex over a results body cost more than the encoding it saves); such text inside a
-    string only sends the body to the stdlib encoder."""
-    return b"0.0000" in data or b"e-" in data
-
-
 class _RecordJson(JSONResponse):
     def render(self, content: Any) -> bytes:
-        try:
-            data = orjson.dumps(content, option=_ORJSON_OPTIONS)
-        except orjson.JSONEncodeError:  # an integer past 64 bits, a lone surrogate, a non-string key, ...
-            return _ENCODER.encode(content).encode("utf-8")
-        return _ENCODER.encode(content).encode("utf-8") if _may_differ(data) else data
+        return utf8_json(content, _ENCODER)
 
 
 def record_response(body: Any, status: int = 200) -> JSONResponse:
@@ -56,7 +39,7 @@ def record_response(body: Any, status: int = 200) -> JSONResponse:
     the 202 of ``/edit-chat``): the same bytes, encoded by orjson (~5x faster on a results body, the hot
     path of a client polling). Only for such bodies: they hold no NaN or infinity (their numbers come
     from the clock, the price table and counts), which orjson would write as ``null`` where the stdlib
-    refuses them. Wherever the two could differ otherwise (see ``_may_differ``; a type orjson refuses)
+    refuses them. Wherever the two could differ otherwise (see ``may_differ``; a type orjson refuses)
     the stdlib encodes it; a property test compares them on arbitrary JSON values."""
     return _RecordJson(body, status_code=status)
 

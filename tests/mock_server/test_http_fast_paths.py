@@ -13,8 +13,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mock_server.backend import ApiError
-from mock_server.http.middleware import Cors
+from mock_server.backend import ApiError, Backend
+from mock_server.http.middleware import Edge
 from mock_server.http.parsing import _DECODER, MAX_JSON_DEPTH, _fast_json, check_json, read_json
 from mock_server.http.render import json_response, record_response
 from mock_server.settings import Settings
@@ -171,6 +171,6 @@ def test_cors_answers_as_starlettes(vary: list[tuple[bytes, bytes]], origin: lis
         answer.raw_headers.extend(vary)
         return answer
 
-    mine = _answer(lambda app: Cors(app, **OPTIONS), origin, response())
+    mine = _answer(lambda app: Edge(app, Backend(), cors=OPTIONS), origin, response())
     theirs = _answer(lambda app: CORSMiddleware(app, **OPTIONS), origin, response())
     assert mine == theirs

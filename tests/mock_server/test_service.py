@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mock_support import USERS_FILE
 
 from mock_server import ApiError, Backend, Settings
 from mock_server.backend.accounts import load_users_file
+from mock_server.backend.journal import _body_text
 
 BASE = "http://mock.test"
 
@@ -89,3 +93,27 @@ def test_the_signer_is_hmac_sha256(key: str) -> None:
         expected = hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
         assert signer.sign(*parts) == signer.sign_text(text) == expected
         assert signer.token(*parts) == expected[:32] and signer.check_token(expected[:32], *parts)
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | _TEXT
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e-7, 5e-324, 1e16, -1e22, 0.1 + 0.2, 100.0, -0.0]),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_TEXT, inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_JSON_VALUES | st.sampled_from([float("nan"), [float("inf"), None], {"n": float("-inf")}]), st.integers(0, 200))
+def test_journal_body_text_is_the_stdlibs(body: Any, max_body: int) -> None:
+    """The journal's body text comes from orjson where it can: the same text, cut and size as ``json.dumps``."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    data = text.encode()
+    cut = len(data) > max_body
+    expected = (data[:max_body].decode(errors="ignore") if cut else text, cut, len(data))
+    assert _body_text(body, max_body) == expected
