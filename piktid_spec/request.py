@@ -28,19 +28,21 @@ class EditChatRequest:
     conversation_id: str | None
 
     @classmethod
-    def from_payload(cls, payload: object, violations: list[Violation] | None = None) -> EditChatRequest:
+    def from_payload(
+        cls, payload: object, violations: list[Violation] | None = None, usable: dict[str, Any] | None = None
+    ) -> EditChatRequest:
         """Read ``payload`` as the service does. Raises ``ValueError`` naming the field if it has errors.
 
         ``violations``: what ``validate_edit_chat(payload)`` already answered, so a caller that has
-        validated (the server, once per request) does not pay for validation twice.
+        validated (the server, once per request) does not pay for validation twice; ``usable``: what
+        ``validate_and_read`` read with them (the fields are then not read again either).
         """
         found = validate_edit_chat(payload) if violations is None else violations
         errors = [v for v in found if v.is_error]
         if errors:
             raise ValueError("; ".join(v.message for v in errors))
         assert isinstance(payload, dict)
-        usable = read_usable(payload)
-        values: dict[str, Any] = {**_DEFAULTS, **usable}
+        values: dict[str, Any] = {**_DEFAULTS, **(read_usable(payload) if usable is None else usable)}
         values["image_ids"] = values["image_ids"] or ()
         values["identity_codes"] = values["identity_codes"] or ()
         return cls(**values)

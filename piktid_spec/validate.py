@@ -254,8 +254,15 @@ def validate_edit_chat(payload: object, *, account: Account | None = None) -> li
 
     Errors come first in table order, then warnings. Never raises.
     """
+    return validate_and_read(payload, account=account)[0]
+
+
+def validate_and_read(payload: object, *, account: Account | None = None) -> tuple[list[Violation], dict[str, Any]]:
+    """``validate_edit_chat`` and each declared field's usable value (``read_usable``; empty for a body that
+    is not an object), read once: ``EditChatRequest.from_payload`` takes both, so a server validating and
+    then reading a body walks it once."""
     if not isinstance(payload, dict):
-        return [violation("invalid_body", None)]
+        return [violation("invalid_body", None)], {}
     fast = _read_fast(payload)
     if fast is None:
         out = _unknown_fields(payload)
@@ -269,8 +276,8 @@ def validate_edit_chat(payload: object, *, account: Account | None = None) -> li
     if account is not None:
         _plan_rules(payload, usable, account, out)
     if len(out) < 2:
-        return out
-    return sorted(out, key=lambda v: (not v.is_error, v.status))
+        return out, usable
+    return sorted(out, key=lambda v: (not v.is_error, v.status)), usable
 
 
 def rejection(violations: list[Violation], *, strict: bool = False) -> tuple[int, list[Violation]] | None:

@@ -48,13 +48,19 @@ from piktid_spec import (
     output_size,
     rejection,
     thumbnail_size,
-    validate_edit_chat,
 )
+from piktid_spec.validate import validate_and_read
 
 Listener = Callable[[Event], None]
 SharedEvent = Published | Scheduled | WasReset | ClockChanged
 """What another process of a shared store did, as ``Backend.apply_shared`` takes it."""
 Sender = Callable[[AttemptStarted], None]
+
+
+@functools.lru_cache(maxsize=16)
+def _lowered(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """A term list lowercased once (the content filter and the refusal check read one per request)."""
+    return tuple(term.lower() for term in terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,11 +337,11 @@ class Backend:
     # --- /edit-chat ----------------------------------------------------------------------------
     def edit_chat(self, user: User, payload: object, base_url: str, *, outcome: str | None = None) -> Accepted:
         """Validate (400/403), rate-limit (429), resolve (404/400), filter (403), reserve (402), schedule."""
-        violations = validate_edit_chat(payload, account=user.account())
+        violations, usable = validate_and_read(payload, account=user.account())
         rejected = rejection(violations, strict=self.settings.strict)
         if rejected:
             raise ApiError.from_violations(*rejected)
-        request = EditChatRequest.from_payload(payload, violations)
+        request = EditChatRequest.from_payload(payload, violations, usable)
         self._rate.hit(user.token)
         job = self._conversation(user, request.conversation_id)
         working, references, identities = self._resolve(user, request, job)
@@ -374,9 +380,12 @@ class Backend:
         return working, tuple(refs), identities
 
     def _content_filter(self, request: EditChatRequest) -> None:
+        terms = self.settings.blocklist
+        if not terms:
+            return
         prompt = (request.prompt or "").lower()
-        for term in self.settings.blocklist:
-            if term.lower() in prompt:
+        for term, lowered in zip(terms, _lowered(terms), strict=True):
+            if lowered in prompt:
                 raise ApiError("content_blocked", f"prompt: blocked by the content filter (term {term!r}).")
 
     def _new_job(self, user: User, base_url: str) -> Job:
@@ -465,8 +474,14 @@ class Backend:
         variation.status, variation.error_message = "failed", message
 
     def _refuses(self, prompt: str | None) -> bool:
+        terms = self.settings.refusal_terms
+        if not terms:
+            return False
         text = (prompt or "").lower()
-        return any(term.lower() in text for term in self.settings.refusal_terms)
+        for term in _lowered(terms):  # noqa: SIM110  (a loop: any() over a generator costs more, per variation)
+            if term in text:
+                return True
+        return False
 
     def _image_result(self, job: Job, generation: Generation, variation: Variation) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -484,16 +499,25 @@ class Backend:
         return data
 
     def _publish_batch(self, job: Job, generation: Generation) -> None:
+        """``batch_edit``: the generation's status (``Generation.status``) and how many variations are final,
+        counted in one pass (twice per generation, hot path)."""
+        processed = failed = 0
+        for v in generation.variations:
+            if v.status != "processing":
+                processed += 1
+                failed += v.status == "failed"
+        total = len(generation.variations)
+        status = "processing" if processed < total else ("failed" if failed == total else "completed")
         self._notifications.publish(
             job.owner,
             "batch_edit",
             {
                 "id_task": job.job_id,
                 "image_index": generation.image_index,
-                "status": generation.status,
+                "status": status,
                 "job_type": "edit_chat",
-                "total_images": len(generation.variations),
-                "processed_images": sum(v.final for v in generation.variations),
+                "total_images": total,
+                "processed_images": processed,
             },
         )
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.backend import ApiError, User
-from mock_server.http.parsing import backend_of, base_url, bearer, header, read_json
+from mock_server.http.parsing import backend_of, base_url, bearer, header, note, read_json
 from mock_server.http.render import json_response, record_response
 
 OUTCOME_HEADER = "x-mock-scenario"
@@ -14,7 +14,7 @@ OUTCOME_HEADER = "x-mock-scenario"
 
 def user_of(request: Request, *, allow_query: bool = False) -> User:
     user = backend_of(request).authenticate(bearer(request, allow_query=allow_query))
-    request.state.user = user.token
+    note(request, "user", user.token)
     return user
 
 
@@ -22,7 +22,9 @@ def requested_outcome(request: Request) -> str | None:
     """``X-Mock-Scenario: failed`` or ``Prefer: outcome=failed`` picks this request's variation outcome."""
     value = header(request, b"x-mock-scenario")
     if value is None:
-        prefer = header(request, b"prefer") or ""
+        prefer = header(request, b"prefer")
+        if prefer is None:  # the usual request: neither header
+            return None
         value = next(
             (
                 p.split("=", 1)[1].strip()
@@ -59,9 +61,9 @@ async def edit_chat(request: Request) -> Response:
     user = user_of(request)
     outcome = requested_outcome(request)
     payload = await read_json(request)
-    request.state.payload = payload
+    note(request, "payload", payload)
     accepted = backend_of(request).edit_chat(user, payload, base_url(request), outcome=outcome)
-    request.state.warnings = accepted.warnings
+    note(request, "warnings", accepted.warnings)
     return record_response(accepted.body, 202)
 
 

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.backend import ApiError, Backend
-from mock_server.http.parsing import bearer
+from mock_server.http.parsing import BACKEND_KEY, bearer
 from mock_server.http.render import error_response
 from mock_server.store import StoreUnavailable
 
@@ -56,6 +56,7 @@ class Edge:
         await self._guarded(scope, receive, send, False)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, vary: bool) -> None:
+        scope[BACKEND_KEY] = self.backend
         api = not scope["path"].startswith(CONTROL_PREFIX)
         started_at, started, recorded = time.perf_counter(), False, False
 

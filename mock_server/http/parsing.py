@@ -15,10 +15,21 @@ from starlette.requests import Request
 from mock_server.backend import ApiError, Backend, ascii_int
 from mock_server.runtime import Runtime
 
+BACKEND_KEY = "piktid_mock.backend"
+"""Where ``Edge`` puts the app's ``Backend`` in each request's scope: ``request.app.state.backend`` costs
+a failed attribute lookup and ``State.__getattr__`` per read, and a ``POST /edit-chat`` reads it thrice."""
+
 
 def backend_of(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
+    backend: Backend | None = request.scope.get(BACKEND_KEY)
+    if backend is None:
+        backend = request.app.state.backend
     return backend
+
+
+def note(request: Request, key: str, value: object) -> None:
+    """``request.state.<key> = value`` (what the journal reads), without building Starlette's ``State``."""
+    request.scope.setdefault("state", {})[key] = value
 
 
 def runtime_of(request: Request) -> Runtime:
