@@ -105,7 +105,6 @@ class Journal:
 
     def record(
         self,
-        *,
         at: float,
         method: str,
         path: str,

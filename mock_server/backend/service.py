@@ -618,10 +618,22 @@ class Backend:
         return self._webhooks.test(user.token)
 
     # --- requests: journal and injected faults -------------------------------------------------
-    def record_request(self, **fields: Any) -> None:
-        """Journal one API request (method, path, query, user, status, code, violations, duration, body);
-        a retention sweep runs if one is due."""
-        self._journal.record(at=self._clock.now(), **fields)
+    def record_request(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        user: str | None,
+        status: int,
+        code: str | None,
+        violations: list[dict[str, Any]] | None = None,
+        duration: float = 0.0,
+        body: Any = None,
+    ) -> None:
+        """Journal one API request; a retention sweep runs if one is due. (Named parameters, not
+        ``**fields`` passed on: every request is journalled, and each ``**`` builds a dict.)"""
+        self._journal.record(self._clock.now(), method, path, query, user, status, code, violations, duration, body)
         self._retention.tick()
 
     def has_faults(self) -> bool:
