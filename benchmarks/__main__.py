@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--only NAME ...] [--smoke] [--generator auto|wrk|python] [--output FILE]``.
+"""``python -m benchmarks [--only NAME ...] [--smoke] [--generator auto|wrk|python] [--http P] [--output FILE]``.
 
 Prints the table and writes the JSON; exits 1 if a benchmark crashed (a missed target is reported,
 not fatal: the figures are the deliverable).
@@ -7,6 +7,7 @@ not fatal: the figures are the deliverable).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -14,7 +15,9 @@ import traceback
 from pathlib import Path
 
 from benchmarks._figures import Figure, machine, table, write_results
+from benchmarks._servers import HTTP_VARIABLE
 from benchmarks._suite import SUITE
+from mock_server.server_limits import DEFAULT_LIMITS
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -31,14 +34,23 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="HTTP load generator (auto: wrk, installed with apt-get as root, else Python)",
     )
+    parser.add_argument(
+        "--http",
+        choices=["httptools", "h11"],
+        help="HTTP parser of the servers measured, mock and bare alike (default: serve's, httptools)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.http:
+        os.environ[HTTP_VARIABLE] = args.http  # the server processes inherit it
     info = machine()
+    info["http"] = f"uvicorn, {os.environ.get(HTTP_VARIABLE) or DEFAULT_LIMITS.http}, asyncio loop"
     print(f"piktid-mock benchmarks on {info['nproc']} cores, Python {info['python']}, {info['cpu']}", flush=True)
+    print(f"HTTP servers: {info['http']}", flush=True)
     figures: list[Figure] = []
     errors: dict[str, str] = {}
     timings: dict[str, float] = {}
@@ -64,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         timings[bench.name] = round(time.perf_counter() - started, 1)
     print()
     print(table(figures))
-    write_results(args.output, figures, {"smoke": args.smoke, "seconds": timings, "errors": errors, "skipped": skipped})
+    write_results(
+        args.output,
+        figures,
+        {"http": info["http"], "smoke": args.smoke, "seconds": timings, "errors": errors, "skipped": skipped},
+    )
     print(f"\nwrote {args.output}")
     return 1 if errors else 0
 

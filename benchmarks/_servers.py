@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import json
 import os
@@ -28,6 +29,8 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
 BENCH_RATE_LIMIT = 10**9
 BENCH_CREDITS = 1e12
+HTTP_VARIABLE = "PIKTID_BENCH_HTTP"
+"""The HTTP parser both benchmark servers run (``ServerLimits.http``); unset: ``serve``'s default."""
 
 
 def _read_json(path: Path | None) -> Any:
@@ -206,7 +209,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         app = bare_app(_read_json(args.post_body), _read_json(args.get_body))
     # Both servers on the stack ``piktid-mock serve`` runs: its uvicorn options and its start-up freeze.
-    stack = {"log_level": "warning", "access_log": False, **DEFAULT_LIMITS.uvicorn_options()}
+    # (``--http h11`` on ``python -m benchmarks`` puts both on h11 instead, through HTTP_VARIABLE.)
+    limits = dataclasses.replace(DEFAULT_LIMITS, http=os.environ.get(HTTP_VARIABLE) or DEFAULT_LIMITS.http)
+    stack = {"log_level": "warning", "access_log": False, **limits.uvicorn_options()}
     freeze_start_up()
     if args.fd is not None:
         return _serve_worker(uvicorn.Config(app, **stack), args.fd, args.port)

@@ -1,5 +1,9 @@
 """``ServerLimits``: what uvicorn is told so that idle, slow or many connections cannot stall the mock.
 
+The HTTP parser is httptools (uvicorn's fast one; measured ~2x the requests per second of h11 for
+both the mock and a bare Starlette app, see benchmarks/README.md); h11 stays available
+(``ServerLimits(http="h11")``). Both get the same two protections below.
+
 uvicorn closes a connection idle *after* a response (``timeout_keep_alive``) but never one that
 has not finished sending its first request head: each such socket holds a file descriptor for
 ever, and about a thousand of them (a common ``ulimit -n``) stop the server accepting anyone.
@@ -17,6 +21,7 @@ from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 __all__ = ["DEFAULT_LIMITS", "ServerLimits", "freeze_start_up", "header_timeout_protocol"]
 
@@ -32,12 +37,15 @@ class ServerLimits:
     max_connections: int = 2048
     """Open connections (or requests in flight) past which new requests get a 503 (``limit_concurrency``)."""
     max_header_bytes: int = 16 * 1024
-    """Largest request head (``h11_max_incomplete_event_size``); a longer one gets a 400."""
+    """Largest request head (``h11_max_incomplete_event_size``, which the httptools protocol here reads
+    too); a longer one gets a 400."""
+    http: str = "httptools"
+    """The HTTP parser: ``httptools`` (the default, the fastest) or ``h11``."""
 
     def uvicorn_options(self) -> dict[str, Any]:
         """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``."""
         return {
-            "http": header_timeout_protocol(self.header_timeout),
+            "http": header_timeout_protocol(self.header_timeout, self.http),
             "timeout_keep_alive": self.keep_alive_timeout,
             "limit_concurrency": self.max_connections,
             "h11_max_incomplete_event_size": self.max_header_bytes,
@@ -71,9 +79,14 @@ def freeze_start_up() -> None:
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
-def header_timeout_protocol(seconds: float) -> type[H11Protocol]:
-    """uvicorn's h11 protocol, closing a connection whose request head is not complete within ``seconds``."""
-    return type("HeaderTimeoutH11Protocol", (_HeaderTimeout,), {"header_timeout": seconds})
+def header_timeout_protocol(seconds: float, http: str = "httptools") -> type[H11Protocol | HttpToolsProtocol]:
+    """uvicorn's ``http`` protocol (httptools or h11), closing a connection whose request head is not
+    complete within ``seconds``; its head size limit is ``h11_max_incomplete_event_size`` on both."""
+    if http == "h11":
+        return type("HeaderTimeoutH11Protocol", (_HeaderTimeout,), {"header_timeout": seconds})
+    if http == "httptools":
+        return type("HeaderTimeoutHttpToolsProtocol", (_HttpToolsLimits,), {"header_timeout": seconds})
+    raise ValueError(f"unknown HTTP parser {http!r}: use httptools or h11")
 
 
 class _HeaderTimeout(H11Protocol):
@@ -114,10 +127,83 @@ class _HeaderTimeout(H11Protocol):
             self.transport.close()
 
 
+class _HttpToolsLimits(HttpToolsProtocol):
+    """httptools with what h11 gives ``_HeaderTimeout``: the header timeout, counted from the connection or
+    the end of the previous response until a request head is complete, and a head size limit.
+
+    h11 refuses (400) a head it has buffered past ``h11_max_incomplete_event_size`` bytes; httptools has
+    no such limit and would buffer an endless header, so the bytes received while a head is incomplete
+    are counted here (after each read, so at most one read past the limit is held) and, once the head
+    is complete, its URL and headers too (a long head sent at once); past the limit it is the same 400
+    ("Invalid HTTP request received.") and the connection is closed.
+    """
+
+    header_timeout: float = DEFAULT_LIMITS.header_timeout
+    _header_timer: asyncio.TimerHandle | None = None
+    _in_head = True
+    """No request head is complete since the connection or the last complete request body."""
+    _head_bytes = 0
+    _heads = 0
+    """Request heads completed on this connection (a read that completes one is not all head bytes)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn narrows it
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        was_in_head, heads = self._in_head, self._heads
+        super().data_received(data)
+        if was_in_head and self._heads == heads and not self.transport.is_closing():  # all of it head bytes
+            self._head_bytes += len(data)
+            if self._head_bytes > self._max_head():
+                self.send_400_response("Invalid HTTP request received.")
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._heads += 1
+        self._disarm()
+        size = self._head_bytes + len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        self._head_bytes = 0
+        if size > self._max_head():
+            raise ValueError("request head too large")  # httptools turns it into HttpParserCallbackError: a 400
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_bytes = True, 0
+
+    def _max_head(self) -> int:
+        return self.config.h11_max_incomplete_event_size or DEFAULT_LIMITS.max_header_bytes
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._in_head:
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self._header_timer = self.loop.call_later(self.header_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _expire(self) -> None:
+        self._header_timer = None
+        if self._in_head and not self.transport.is_closing():
+            self.transport.close()
+
+
 HEADER_TIMEOUT_VARIABLE = "PIKTID_MOCK_HEADER_TIMEOUT"
 
 
-class EnvironmentHeaderTimeout(_HeaderTimeout):
+class EnvironmentHeaderTimeout(_HttpToolsLimits):
     """The protocol of ``serve --workers N``, named by import string (a worker process cannot be
     handed a class made at run time): its timeout is what the parent put in ``HEADER_TIMEOUT_VARIABLE``."""
 

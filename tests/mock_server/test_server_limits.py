@@ -12,9 +12,11 @@ import resource
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from mock_support import REPO
@@ -106,10 +108,14 @@ def test_a_live_server_closes_1100_idle_sockets_and_keeps_serving() -> None:
                 sock.close()
 
 
-def test_a_request_head_dripped_byte_by_byte_is_cut_at_the_header_timeout() -> None:
+PARSERS = ["httptools", "h11"]
+
+
+@pytest.mark.parametrize("http", PARSERS)
+def test_a_request_head_dripped_byte_by_byte_is_cut_at_the_header_timeout(http: str) -> None:
     """Every byte arrives well within the keep-alive timeout; only the header timeout ends it."""
     with (
-        LiveServer(Settings(clock="manual"), limits=ServerLimits(header_timeout=0.5)) as server,
+        LiveServer(Settings(clock="manual"), limits=ServerLimits(header_timeout=0.5, http=http)) as server,
         socket.create_connection(("127.0.0.1", server.port)) as sock,
     ):
         sock.sendall(b"GET /identity HTTP/1.1\r\n")
@@ -120,6 +126,73 @@ def test_a_request_head_dripped_byte_by_byte_is_cut_at_the_header_timeout() -> N
             return closed_by_the_server(sock, wait=0.05)
 
         wait_until(cut, DEADLINE, what="the dripping connection to be closed")
+
+
+def _answer(port: int, data: bytes) -> bytes:
+    """Everything the server sends back for ``data`` until it closes (or ``DEADLINE``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
+        with contextlib.suppress(OSError):
+            sock.sendall(data)
+        chunks = []
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+@pytest.mark.parametrize(("http", "at_once"), [("httptools", True), ("httptools", False), ("h11", False)])
+def test_a_request_head_past_max_header_bytes_gets_a_400(http: str, at_once: bool) -> None:
+    """Sent in pieces, neither parser buffers a head past the limit (an endless header cannot fill memory);
+    httptools also refuses one that arrives complete in one read (h11 bounds only what it must buffer)."""
+    limits = ServerLimits(max_header_bytes=4096, http=http)
+    with LiveServer(Settings(clock="manual"), limits=limits) as server:
+        head = REQUEST.replace(b"Connection: close\r\n", b"Connection: close\r\nX-Long: " + b"a" * 8000 + b"\r\n")
+        if at_once:
+            answer = _answer(server.port, head)
+        else:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE) as sock:
+                for start in range(0, len(head), 1000):
+                    with contextlib.suppress(OSError):
+                        sock.sendall(head[start : start + 1000])
+                    time.sleep(0.01)
+                answer = sock.recv(64)
+        assert answer.startswith(b"HTTP/1.1 400 Bad Request")
+        fits = REQUEST.replace(b"Connection: close\r\n", b"Connection: close\r\nX-Long: " + b"a" * 3000 + b"\r\n")
+        assert _answer(server.port, fits).startswith(b"HTTP/1.1 200 OK")
+
+
+@pytest.mark.parametrize("http", PARSERS)
+def test_keep_alive_pipelined_and_large_bodies_pass_the_limits(http: str) -> None:
+    """A body far past the head limit (its last read ends a request) and pipelined requests are not refused,
+    and a kept-alive connection waiting between requests is not cut before the header timeout."""
+    limits = ServerLimits(max_header_bytes=4096, header_timeout=1.0, http=http)
+    with LiveServer(Settings(clock="manual"), limits=limits) as server:
+        body = b'{"filename": "' + b"a" * 200_000 + b'"}'
+        post = (
+            b"POST /upload HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer tok-limits\r\n"
+            b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        keep = REQUEST.replace(b"Connection: close\r\n", b"")
+        answer = _answer(server.port, post + keep + REQUEST)
+        assert answer.count(b"HTTP/1.1 ") == 3, answer[:200]
+        assert b"HTTP/1.1 400" not in answer
+        with socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE) as sock:
+            sock.sendall(keep)
+            time.sleep(0.5)
+            sock.sendall(REQUEST)
+            time.sleep(0.2)
+            assert sock.recv(65536).count(b"HTTP/1.1 200 OK") >= 1
+
+
+@pytest.mark.parametrize("http", PARSERS)
+def test_whole_requests_in_one_read_on_a_kept_alive_connection_are_not_counted_as_a_head(http: str) -> None:
+    """A request whose head and body (past the head limit) arrive in one read, again and again on one
+    connection: each is answered by the app, never refused as a long head."""
+    limits = ServerLimits(max_header_bytes=4096, http=http)
+    with LiveServer(Settings(clock="manual"), limits=limits) as server, httpx.Client(base_url=server.url) as client:
+        for _ in range(10):
+            response = client.post("/edit-chat", headers={"Authorization": "Bearer tok-limits"}, content=b"[" * 10_000)
+            assert (response.status_code, response.json()["code"]) == (400, "invalid_json")
 
 
 def test_past_max_connections_new_requests_get_a_503() -> None:
