@@ -169,7 +169,9 @@ class Backend:
             self._emit(Scheduled(due, clock_moved))
 
     def _published(self, notification: Notification) -> None:
-        if not self._store.shared:
+        """Stored and numbered already; now the edge and the webhooks hear of it. No event is built when
+        no listener is attached (a backend without a runtime), nor on a shared store (the feed brings it)."""
+        if self.listeners and not self._store.shared:
             self._emit(Published(notification))
         self._webhooks.on_notification(notification)
 

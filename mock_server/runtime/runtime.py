@@ -36,7 +36,8 @@ class Runtime:
         """Each event goes only to the parts that act on it: every variation emits a ``Scheduled`` and
         three ``Published`` (hot path), which need only the timer and the streams respectively."""
         if type(event) is Published:
-            self.streams.on_published(event.notification)
+            if self.streams.subscriptions:  # no stream open: nothing to fan out to
+                self.streams.on_published(event.notification)
         elif type(event) is Scheduled:
             self.timer.on_scheduled(event)
         else:
