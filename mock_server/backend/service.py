@@ -380,9 +380,8 @@ class Backend:
                 raise ApiError("content_blocked", f"prompt: blocked by the content filter (term {term!r}).")
 
     def _new_job(self, user: User, base_url: str) -> Job:
-        job = Job(self._ids.new("job"), user.token, self._clock.now(), self.settings.public_url or base_url)
-        self._store.put_job(job)
-        return job
+        """A new job, stored by ``_start`` with its first generation (one write, not two)."""
+        return Job(self._ids.new("job"), user.token, self._clock.now(), self.settings.public_url or base_url)
 
     def _start(
         self,
@@ -633,16 +632,17 @@ class Backend:
         already reserved are still charged on completion, so a balance set below them goes negative,
         as an account charged on completion would.
         """
-        user = self._accounts.get(token) or self._accounts.add(
+        plan = None if plan is None else check_plan(plan)
+        kept = self._accounts.get(token) or self._accounts.add(
             token, plan or self.settings.open_plan, self.settings.open_credits
         )
-        if plan is not None:
-            user.plan = check_plan(plan)
-        if credits is not None:
-            user.credits, user.charged = float(credits), 0.0
-        if entitlements is not None:
-            user.entitlements = frozenset(entitlements)
-        self._store.put_user(user)
+        changed = self._store.change_user(
+            token,
+            plan=plan,
+            credits=None if credits is None else float(credits),
+            entitlements=None if entitlements is None else frozenset(entitlements),
+        )
+        user = changed or kept
         for name in identities or ():
             self._identities.create(token, name, self._clock.now())
         return self._account_view(user)

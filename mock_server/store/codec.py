@@ -32,6 +32,27 @@ def loads(kind: type[T], text: str | bytes) -> T:
     return decoded
 
 
+def dump_fields(record: object) -> dict[str, str]:
+    """One record as {field name: its JSON}: a Redis hash whose numeric fields a script can change alone
+    (a Lua number written back is plain JSON, ``1000`` for ``1000.0``: ``load_fields`` reads it as the
+    declared ``float``)."""
+    return dump_values({f.name: getattr(record, f.name) for f in dataclasses.fields(typing.cast(Any, record))})
+
+
+def dump_values(values: dict[str, object]) -> dict[str, str]:
+    """Some fields of a record, as ``dump_fields`` writes them (a change of those fields alone)."""
+    return {
+        name: json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False) for name, value in values.items()
+    }
+
+
+def load_fields(kind: type[T], fields: dict[Any, Any]) -> T:
+    """The record ``dump_fields`` wrote (names and values as str or bytes)."""
+    plain = {(k.decode() if isinstance(k, bytes) else k): json.loads(v) for k, v in fields.items()}
+    decoded: T = _decoder(typing.cast(Any, kind))(plain)
+    return decoded
+
+
 def _plain(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -54,6 +75,8 @@ def _decoder(kind: Any) -> Decoder:
         return _optional_decoder(args)
     if kind is bytes:
         return base64.b64decode
+    if kind is float:
+        return float  # JSON (or a Lua script) may write a whole float as an int
     if origin is tuple:
         return _tuple_decoder(args)
     if origin in (list, frozenset, set):

@@ -110,6 +110,19 @@ class MemoryStore:
     def add_user(self, user: User) -> User:
         return self._users.setdefault(user.token, user)
 
+    def change_user(
+        self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
+    ) -> User | None:
+        user = self._users.get(token)
+        if user is not None:
+            if plan is not None:
+                user.plan = plan
+            if credits is not None:
+                user.credits, user.charged = float(credits), 0.0
+            if entitlements is not None:
+                user.entitlements = entitlements
+        return user
+
     def users(self) -> list[User]:
         return list(self._users.values())
 

@@ -86,6 +86,13 @@ class Store(Protocol):
         """Keep ``user`` unless its token is kept already: then the kept one (two processes creating
         the same new user at once agree on one record, and no reservation is overwritten)."""
 
+    def change_user(
+        self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
+    ) -> User | None:
+        """Set the named fields of a kept user (``credits`` also restarts ``charged`` at 0) in one step that
+        writes nothing else, so a reservation made at the same moment is kept; the user after it (None if
+        unknown). ``put_user`` writes the whole record: for setting one up, not for changing it."""
+
     def users(self) -> list[User]:
         """Every user, in creation order."""
 

@@ -95,10 +95,36 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', real)) do
   redis.call('ZADD', KEYS[1], cjson.decode(string.sub(member, 13)).due, member)
 end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)[1]
-if not due then return false end
+if not due then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, first[2] or ''}
+end
 redis.call('ZREM', KEYS[1], due)
 redis.call('ZADD', KEYS[2], real + tonumber(ARGV[2]), due)
-return due
+local work = cjson.decode(string.sub(due, 13))
+if work.kind == 'variation' then
+  return {1, due, redis.call('GET', ARGV[3] .. work.key[1]) or ''}
+end
+return {1, due, ''}
+"""
+
+_SWAP = """
+local kept
+if ARGV[3] then kept = redis.call('HGET', KEYS[1], ARGV[3]) else kept = redis.call('GET', KEYS[1]) end
+if not kept then return 0 end
+if kept ~= ARGV[1] then return kept end
+if ARGV[3] then redis.call('HSET', KEYS[1], ARGV[3], ARGV[2]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1
+"""
+"""Compare and set: write ARGV[2] only if the record is still ARGV[1] (1), else answer what it is now
+(0: gone). An optimistic change costs one round trip, and a retry one more, where ``WATCH`` costs three."""
+
+_ADD_JOB = """
+local kept = redis.call('GET', KEYS[1])
+if kept then return kept end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 _APPEND_JOURNAL = """
@@ -115,6 +141,54 @@ return seq
 """
 
 
+_NUMBER = """
+local function number(x) return string.format('%.17g', x) end
+"""
+"""Lua writes a double back with 17 significant digits, which reads back as the same double (Python's
+float arithmetic and Lua's are both IEEE doubles, so a script's sums are the memory store's)."""
+
+_RESERVE = (
+    _NUMBER
+    + """
+local kept = redis.call('HMGET', KEYS[1], 'credits', 'in_progress')
+if not kept[1] then return false end
+local credits, busy, amount = tonumber(kept[1]), tonumber(kept[2]), tonumber(ARGV[1])
+if credits - busy < amount then return {0, kept[1], kept[2]} end
+redis.call('HSET', KEYS[1], 'in_progress', number(busy + amount))
+return {1, kept[1], kept[2]}
+"""
+)
+
+_SETTLE = (
+    _NUMBER
+    + """
+local kept = redis.call('HMGET', KEYS[1], 'credits', 'in_progress', 'charged')
+if not kept[1] then return false end
+local amount = tonumber(ARGV[1])
+local busy = tonumber(kept[2]) - amount
+if busy < 0 then busy = 0 end
+redis.call('HSET', KEYS[1], 'in_progress', number(busy))
+if ARGV[2] == '1' then
+  local credits, charged = tonumber(kept[1]) - amount, tonumber(kept[3]) + amount
+  redis.call('HSET', KEYS[1], 'credits', number(credits), 'charged', number(charged))
+end
+return true
+"""
+)
+
+_ADD_USER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[2])
+return false
+"""
+
+_CHANGE_USER = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return redis.call('HGETALL', KEYS[1])
+"""
+
 _WATCH_KIND = b'"kind":"webhook_watch"'
 """How a watch looks in its JSON: bookkeeping, not work a client waits for (``pending_work``)."""
 
@@ -122,6 +196,7 @@ _WATCH_KIND = b'"kind":"webhook_watch"'
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     @wraps(method)
     def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
+        self._calls += 1
         try:
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -156,6 +231,13 @@ class RedisStore:
             health_check_interval=30,
         )
         self._random = random.Random(seed)
+        self._known: dict[str, bytes] = {}
+        """Records read ahead (a variation's job, read by the claim of its work): the next ``_update`` of
+        the key starts from it instead of reading; the swap checks it, so a stale one costs a retry."""
+        self._calls = 0
+        """Counts store calls: the next due time a claim that found nothing learnt is this process's
+        answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
+        self._next_due_seen: tuple[int, float | None] = (-1, None)
         self._scripts = {
             name: self.client.register_script(text)
             for name, text in (
@@ -164,6 +246,12 @@ class RedisStore:
                 ("schedule", _SCHEDULE),
                 ("claim", _CLAIM_DUE),
                 ("journal", _APPEND_JOURNAL),
+                ("reserve", _RESERVE),
+                ("settle", _SETTLE),
+                ("add_user", _ADD_USER),
+                ("change_user", _CHANGE_USER),
+                ("swap", _SWAP),
+                ("add_job", _ADD_JOB),
             )
         }
 
@@ -231,48 +319,53 @@ class RedisStore:
 
     # --- accounts and credits ------------------------------------------------------------------------
     def get_user(self, token: str) -> User | None:
-        return self._get(_kind("User"), self._k("user", token))
+        return self._user(self.client.hgetall(self._k("user", token)))
 
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
-        pipe.set(self._k("user", user.token), codec.dumps(user))
+        pipe.hset(self._k("user", user.token), items=_flat(codec.dump_fields(user)))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
         pipe.execute()
 
     def add_user(self, user: User) -> User:
-        if self.client.set(self._k("user", user.token), codec.dumps(user), nx=True):
-            self.client.zadd(self._k("users"), {user.token: time.time()}, nx=True)
-            return user
-        kept: User | None = self.get_user(user.token)
-        return kept or user
+        fields = _flat(codec.dump_fields(user))
+        keys = [self._k("user", user.token), self._k("users")]
+        kept = self._scripts["add_user"](keys=keys, args=[time.time(), user.token, *fields])
+        return user if kept is None else self._user(_pairs(kept)) or user
+
+    def change_user(
+        self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
+    ) -> User | None:
+        # Only the named fields are written, in one script: a reservation another process makes at the
+        # same moment changes ``in_progress``, which this never writes, so neither change is lost.
+        named: dict[str, object] = {"plan": plan, "entitlements": entitlements}
+        if credits is not None:
+            named.update(credits=float(credits), charged=0.0)
+        given = {name: value for name, value in named.items() if value is not None}
+        fields = _flat(codec.dump_values(given))
+        if not fields:
+            return self.get_user(token)
+        return self._user(_pairs(self._scripts["change_user"](keys=[self._k("user", token)], args=fields) or []))
 
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
-        return self._many(_kind("User"), [self._k("user", t) for t in tokens])
+        pipe = self.client.pipeline(transaction=False)
+        for token in tokens:
+            pipe.hgetall(self._k("user", token))
+        return [user for user in (self._user(kept) for kept in pipe.execute()) if user is not None]
+
+    def _user(self, fields: dict[Any, Any]) -> User | None:
+        return codec.load_fields(_kind("User"), fields) if fields else None
 
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
-        def step(user: User) -> tuple[bool, float, float]:
-            before = (user.credits, user.in_progress)
-            if user.credits - user.in_progress < amount:
-                return False, *before
-            user.in_progress += amount
-            return True, *before
-
-        result: tuple[bool, float, float] | None = self._update(
-            _kind("User"), self._k("user", token), step, write=lambda done: bool(done[0])
-        )
+        result = self._scripts["reserve"](keys=[self._k("user", token)], args=[repr(float(amount))])
         if result is None:
             raise KeyError(token)
-        return result
+        reserved, credits, in_progress = result
+        return bool(reserved), float(credits), float(in_progress)
 
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
-        def step(user: User) -> None:
-            user.in_progress = max(0.0, user.in_progress - amount)
-            if charge:
-                user.credits -= amount
-                user.charged += amount
-
-        self._update(_kind("User"), self._k("user", token), step)
+        self._scripts["settle"](keys=[self._k("user", token)], args=[repr(float(amount)), "1" if charge else "0"])
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         oldest = self._scripts["rate"](keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
@@ -307,23 +400,25 @@ class RedisStore:
         return self._get(_kind("Job"), self._k("job", job_id))
 
     def put_job(self, job: Job) -> None:
-        """Merged with the kept job under ``WATCH``: two workers writing one job at once (a variation
-        completing on each, or a follow-up ``/edit-chat`` while one completes) lose neither change."""
-        key = self._k("job", job.job_id)
+        """A new job is one ``SET NX``; one kept already is merged with under a compare and set: two
+        workers writing one job at once (a variation completing on each, or a follow-up ``/edit-chat``
+        while one completes) lose neither change."""
+        key, text = self._k("job", job.job_id), codec.dumps(job)
+        kept = self._scripts["add_job"](keys=[key, self._k("jobs")], args=[text, job.created_at, job.job_id])
+        if kept == 1:
+            return
+        self._read_ahead(key, kept)
 
-        def step(pipe: redis.client.Pipeline) -> None:
-            raw = pipe.get(key)
-            if raw is not None:
-                _merge_job(job, codec.loads(_kind("Job"), raw))
-            pipe.multi()
-            pipe.set(key, codec.dumps(job))
-            pipe.zadd(self._k("jobs"), {job.job_id: job.created_at})
+        def merged(kept: Job) -> Job:
+            fresh: Job = codec.loads(_kind("Job"), text)
+            _merge_job(fresh, kept)
+            return fresh
 
-        self._transaction(step, key)
+        self._update(_kind("Job"), key, merged, replace=True)
 
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
-        # Under WATCH: two processes finishing two variations of one job must not each write back the job
-        # they read, or the second write loses the first variation's outcome.
+        # Under a compare and set: two processes finishing two variations of one job must not each write
+        # back the job they read, or the second write loses the first variation's outcome.
         result: T | None = self._update(
             _kind("Job"), self._k("job", job_id), change, write=lambda result: result is not None
         )
@@ -563,11 +658,15 @@ class RedisStore:
 
     def claim_due(self, now: float) -> Work | None:
         keys = [self._k("work"), self._k("leases")]
-        member = self._scripts["claim"](keys=keys, args=[repr(float(now)), self.lease])
-        if member is None:
+        claimed = self._scripts["claim"](keys=keys, args=[repr(float(now)), self.lease, self._k("job", "")])
+        if not int(claimed[0]):
+            self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
+        member, job = _text(claimed[1]), claimed[2]
         work: Work = codec.loads(_kind("Work"), member[12:])
         work.seq = int(member[:12])
+        if job:
+            self._read_ahead(self._k("job", work.key[0]), job)
         return work
 
     def done(self, work: Work) -> None:
@@ -577,6 +676,9 @@ class RedisStore:
         work.seq = seq
 
     def next_due(self) -> float | None:
+        calls, due = self._next_due_seen
+        if calls == self._calls - 1:  # the claim just before found nothing due and read this
+            return due
         first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
         return float(first[0][1]) if first else None
 
@@ -688,24 +790,35 @@ class RedisStore:
         *,
         field: str | None = None,
         write: Callable[[Any], bool] = lambda result: True,
+        replace: bool = False,
     ) -> Any:
-        """Read one record, ``change`` it, write it back if ``write(result)``, all under ``WATCH``."""
-
-        def step(pipe: redis.client.Pipeline) -> Any:
-            raw = pipe.get(key) if field is None else pipe.hget(key, field)
-            if raw is None:
-                return None
+        """Read one record, ``change`` it, write it back if ``write(result)``, as one atomic step: the
+        write is a compare and set against what was read, and a conflict runs ``change`` again on what
+        is there now. ``replace``: what ``change`` returns is written instead of the record."""
+        raw: bytes | str | None = self._known.pop(key, None) if field is None else None
+        ahead = raw is not None
+        if raw is None:
+            raw = self.client.get(key) if field is None else self.client.hget(key, field)
+        while raw is not None:
             record = codec.loads(kind, raw)
             result = change(record)
-            pipe.multi()
-            if write(result):
-                if field is None:
-                    pipe.set(key, codec.dumps(record))
-                else:
-                    pipe.hset(key, field, codec.dumps(record))
-            return result
+            if not write(result):
+                if not ahead:
+                    return result
+                raw, ahead = self.client.get(key), False  # decided on a copy read ahead: decide on the kept one
+                continue
+            text = codec.dumps(result if replace else record)
+            args: list[bytes | str] = [raw, text] if field is None else [raw, text, field]
+            swapped = self._scripts["swap"](keys=[key], args=args)
+            if swapped == 1:
+                return result
+            raw, ahead = (None if swapped == 0 else swapped), False
+        return None
 
-        return self._transaction(step, key)
+    def _read_ahead(self, key: str, raw: bytes) -> None:
+        if len(self._known) > 64:  # read ahead and never used (a reset, a crash of the work): forget
+            self._known.clear()
+        self._known[key] = raw
 
     def _transaction(self, step: Callable[[redis.client.Pipeline], T], *keys: str) -> T:
         result: list[T] = []
@@ -745,6 +858,16 @@ def _cancel(delivery: Delivery) -> bool:
 
 def _is_some(result: object) -> bool:
     return result is not None
+
+
+def _flat(fields: dict[str, str]) -> list[str]:
+    """Names and values in turn, as ``HSET`` takes them."""
+    return [item for pair in fields.items() for item in pair]
+
+
+def _pairs(flat: list[Any]) -> dict[Any, Any]:
+    """A script's ``HGETALL`` (a flat list of names and values) as a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 def _text(value: object) -> str:

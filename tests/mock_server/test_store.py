@@ -70,6 +70,31 @@ def test_a_new_user_is_added_once_and_a_second_add_returns_the_first(store: Stor
     assert [u.token for u in store.users()] == ["tok"]
 
 
+def test_changing_a_user_keeps_a_reservation_made_meanwhile(store: Store) -> None:
+    """``set_account`` read the user, then wrote it back whole: a reservation made between (another
+    worker's ``/edit-chat``) was overwritten. ``change_user`` writes only the fields it names."""
+    user(store, credits=5)
+    other = RedisStore(store.url, prefix=store.prefix) if isinstance(store, RedisStore) else store
+    assert other.reserve_credits("tok", 4)[0]
+    changed = store.change_user("tok", plan="free", credits=100, entitlements=frozenset({"x"}))
+    assert changed is not None
+    assert (changed.plan, changed.credits, changed.in_progress, changed.charged) == ("free", 100.0, 4.0, 0.0)
+    assert changed.entitlements == frozenset({"x"}) and isinstance(changed.credits, float)
+    assert store.change_user("nobody", plan="free", credits=None, entitlements=None) is None
+
+
+def test_credits_stay_exact_floats_through_a_shared_store(store: Store) -> None:
+    """The 402 rule compares float sums: a script must add as Python does (0.3 - 0.1 < 0.2 here)."""
+    user(store, credits=0.3)
+    assert store.reserve_credits("tok", 0.1) == (True, 0.3, 0.0)
+    assert store.reserve_credits("tok", 0.2) == (False, 0.3, 0.1)
+    assert store.reserve_credits("tok", 0.1)[0]
+    store.settle_credits("tok", 0.1, charge=True)
+    store.settle_credits("tok", 0.1, charge=False)
+    kept = store.get_user("tok")
+    assert kept is not None and (kept.credits, kept.in_progress, kept.charged) == (0.3 - 0.1, 0.0, 0.1)
+
+
 def test_a_release_frees_the_reservation_without_charging(store: Store) -> None:
     user(store, credits=5)
     store.reserve_credits("tok", 4)
