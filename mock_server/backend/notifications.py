@@ -14,6 +14,7 @@ from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 
 if TYPE_CHECKING:
+    from mock_server.backend.webhooks import WebhookConfig
     from mock_server.store import Store
 
 
@@ -50,15 +51,18 @@ class Filters:
 
 class Notifications:
     """Each user's ordered log. Publishing appends and tells ``on_publish`` (the backend, which hands it
-    to webhooks and to the runtime's open streams); nothing here holds a stream."""
+    to webhooks, with the owner's webhook config the append read, and to the runtime's open streams);
+    nothing here holds a stream."""
 
-    def __init__(self, clock: Clock, store: Store, on_publish: Callable[[Notification], None]) -> None:
+    def __init__(
+        self, clock: Clock, store: Store, on_publish: Callable[[Notification, WebhookConfig | None], None]
+    ) -> None:
         self.clock, self.store, self.on_publish = clock, store, on_publish
 
     def publish(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
         notification = Notification(0, owner, name, self.clock.now(), data)
-        self.store.append_notification(notification)
-        self.on_publish(notification)
+        config = self.store.append_notification(notification)
+        self.on_publish(notification, config)
         return notification
 
     def live(self, owner: str, filters: Filters, *, after: int = 0) -> list[Notification]:

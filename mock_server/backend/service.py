@@ -36,7 +36,7 @@ from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import Sources, job_results, job_status
 from mock_server.backend.retention import Retention
 from mock_server.backend.signing import Signer
-from mock_server.backend.webhooks import Delivery, Webhooks
+from mock_server.backend.webhooks import Delivery, WebhookConfig, Webhooks
 from mock_server.backend.work import Work
 from mock_server.settings import Settings
 from mock_server.store import Store, open_store
@@ -162,10 +162,10 @@ class Backend:
         if self.listeners:
             self._emit(Scheduled(due, clock_moved))
 
-    def _published(self, notification: Notification) -> None:
+    def _published(self, notification: Notification, config: WebhookConfig | None) -> None:
         if not self._store.shared:
             self._emit(Published(notification))
-        self._webhooks.on_notification(notification)
+        self._webhooks.on_notification(notification, config)
 
     def recover(self) -> bool:
         """A shared store that lost its state (a Redis restarted without persistence) starts anew from

@@ -213,10 +213,11 @@ class MemoryStore:
         return [p for p in self._projects.values() if p.owner == owner]
 
     # --- notifications ---------------------------------------------------------------------------
-    def append_notification(self, notification: Notification) -> None:
+    def append_notification(self, notification: Notification) -> WebhookConfig | None:
         notification.id = self.next_id()
         self._log.setdefault(notification.owner, []).append(notification)
         self._newest = notification.id
+        return self._webhooks.get(notification.owner)
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         return [n for n in self._log.get(owner, ()) if n.id > after]

@@ -141,10 +141,12 @@ class Store(Protocol):
         """A user's projects, oldest first."""
 
     # --- notifications ---------------------------------------------------------------------------
-    def append_notification(self, notification: Notification) -> None:
-        """Append to its owner's log, giving it the next id (``next_id``), which becomes the newest id.
+    def append_notification(self, notification: Notification) -> WebhookConfig | None:
+        """Append to its owner's log, giving it the next id (``next_id``), which becomes the newest id;
+        the owner's webhook config at that moment (``get_webhook``), which decides its delivery.
 
-        Taking the id and appending are one step, so ids are in append order across processes."""
+        Taking the id and appending are one step, so ids are in append order across processes; reading
+        the config in the same step saves a publish a second round trip on a shared store."""
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         """The owner's notifications with id > ``after``, oldest first, deleted ones included."""

@@ -24,6 +24,8 @@ import importlib
 import json
 import os
 import random
+import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
@@ -65,7 +67,7 @@ redis.call('ZADD', KEYS[3], id, id)
 redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('SET', KEYS[5], id)
 redis.call('PUBLISH', KEYS[6], '{"t":"n","n":' .. text .. '}')
-return text
+return {text, redis.call('GET', KEYS[7]) or ''}
 """
 
 _RATE_HIT = """
@@ -193,6 +195,78 @@ _WATCH_KIND = b'"kind":"webhook_watch"'
 """How a watch looks in its JSON: bookkeeping, not work a client waits for (``pending_work``)."""
 
 
+class _Changes:
+    """A subscription to ``{prefix}changes``, read without blocking: what this process caches of rarely
+    changed state (the fault rules) is dropped whenever anything arrives on it.
+
+    Every change to cached state publishes there in the same step that makes it. Redis writes a
+    message to its subscribers before the caller of the change can hear back (and tell anyone), so
+    a request that reaches this process after the change returned finds the message already in the
+    socket: ``poll`` reads it (one non-blocking ``recv``, no round trip) before any cached answer is
+    trusted. Without a subscription (Redis unreachable, not yet subscribed) nothing is cached.
+    """
+
+    RETRY = 1.0
+    """Seconds between attempts to subscribe again after the subscription was lost."""
+
+    def __init__(self, client: redis.Redis, channel: str) -> None:
+        self.client, self.channel = client, channel
+        self.generation = 0
+        """Counts what invalidated the caches: a value read under an older generation is not kept."""
+        self._connection: Any = None
+        """redis-py's connection (its methods are untyped), subscribed; None: not subscribed."""
+        self._next_try = 0.0
+        self._lock = threading.Lock()
+
+    def poll(self) -> bool:
+        """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
+        connection = self._connection
+        if connection is None:
+            self._subscribe()
+            return False
+        try:
+            data = connection._sock.recv(65536) if connection._sock is not None else b""
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return True
+        except OSError:
+            data = b""
+        with self._lock:
+            self.generation += 1
+            if not data:  # closed: drop it, subscribe again later
+                self._connection = None
+                connection.disconnect()
+        return False
+
+    def _subscribe(self) -> None:
+        if time.monotonic() < self._next_try:
+            return
+        self._next_try = time.monotonic() + self.RETRY
+        connection: Any = self.client.connection_pool.make_connection()  # redis-py leaves its methods untyped
+        try:
+            connection.connect()
+            connection.send_command("SUBSCRIBE", self.channel)
+            sock = connection._sock  # read raw: any bytes after the confirmation mean "changed"
+            if sock is None or not sock.recv(4096):  # the confirmation (a rest, if split, reads as a change)
+                raise redis.ConnectionError("subscription closed")
+            sock.setblocking(False)
+        except (redis.RedisError, OSError):
+            connection.disconnect()
+            return
+        with self._lock:
+            self.generation += 1
+            self._connection = connection
+
+    def invalidate(self) -> None:
+        """This process changed cached state: its own message may not have arrived yet."""
+        with self._lock:
+            self.generation += 1
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.disconnect()
+
+
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     @wraps(method)
     def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
@@ -231,6 +305,10 @@ class RedisStore:
             health_check_interval=30,
         )
         self._random = random.Random(seed)
+        self.changes = _Changes(self.client, prefix + "changes")
+        self._rules: tuple[int, list[FaultRule]] | None = None
+        """The fault rules as read under a generation of ``changes``: nearly every request meets none,
+        and asks (``has_faults``, ``take_fault``) up to five times; consuming a rule stays in Redis."""
         self._known: dict[str, bytes] = {}
         """Records read ahead (a variation's job, read by the claim of its work): the next ``_update`` of
         the key starts from it instead of reading; the swap checks it, so a stale one costs a retry."""
@@ -312,7 +390,11 @@ class RedisStore:
         for start in range(0, len(names), 500):
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
-        self.client.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
+        pipe = self.client.pipeline(transaction=False)
+        pipe.publish(self.changes.channel, "reset")
+        pipe.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
+        pipe.execute()
+        self.changes.invalidate()
 
     def next_id(self) -> int:
         return int(self.client.incr(self._k("ids")))
@@ -489,7 +571,7 @@ class RedisStore:
         return project
 
     # --- notifications -------------------------------------------------------------------------------
-    def append_notification(self, notification: Notification) -> None:
+    def append_notification(self, notification: Notification) -> WebhookConfig | None:
         notification.id = 0
         owner = notification.owner
         keys = [
@@ -499,9 +581,11 @@ class RedisStore:
             self._k("note_owners"),
             self._k("newest"),
             self.channel,
+            self._k("webhook", owner),
         ]
-        text = self._scripts["notify"](keys=keys, args=[codec.dumps(notification), owner])
+        text, config = self._scripts["notify"](keys=keys, args=[codec.dumps(notification), owner])
         notification.id = json.loads(text)["id"]
+        return codec.loads(_kind("WebhookConfig"), config) if config else None
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
@@ -570,7 +654,11 @@ class RedisStore:
     # --- faults, journal ---------------------------------------------------------------------------
     def add_fault(self, rule: FaultRule) -> FaultRule:
         rule.id = int(self.client.incr(self._k("fault_ids")))
-        self.client.rpush(self._k("faults"), codec.dumps(rule))
+        pipe = self.client.pipeline()
+        pipe.rpush(self._k("faults"), codec.dumps(rule))
+        pipe.publish(self.changes.channel, "faults")
+        pipe.execute()
+        self.changes.invalidate()
         return rule
 
     def faults(self) -> list[FaultRule]:
@@ -578,15 +666,23 @@ class RedisStore:
         return [codec.loads(kind, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
 
     def has_faults(self) -> bool:
-        return bool(self.client.exists(self._k("faults")))
+        return bool(self._cached_rules())
+
+    def _cached_rules(self) -> list[FaultRule]:
+        """The rules, as cached while ``changes`` hears nothing, else as read now."""
+        trusted = self.changes.poll()
+        cached = self._rules
+        if trusted and cached is not None and cached[0] == self.changes.generation:
+            return cached[1]
+        generation = self.changes.generation
+        rules = self.faults()
+        self._rules = (generation, rules)
+        return rules
 
     def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
-        # Nearly every request meets no rule: one read says so, where the WATCH transaction below costs
-        # three round trips (WATCH, LRANGE, UNWATCH). A rule added after this read is one added after
-        # the request, as it would be had the read been the transaction's.
-        kind_of = _kind("FaultRule")
-        rules = [codec.loads(kind_of, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
-        if not any(r.kind == kind and r.matches(method, path, token) for r in rules):
+        # Nearly every request meets no rule: the cached rules say so without a round trip. A rule added
+        # after the cache's last check is one added after the request (see ``_Changes``).
+        if not any(r.kind == kind and r.matches(method, path, token) for r in self._cached_rules()):
             return None
 
         def step(pipe: redis.client.Pipeline) -> FaultRule | None:
@@ -597,15 +693,20 @@ class RedisStore:
             taken.hits += 1
             if taken.times is not None:
                 taken.times -= 1
-            kept = [r for r in rules if r.times != 0]
-            pipe.multi()
-            pipe.delete(self._k("faults"))
-            if kept:
-                pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+            self._put_rules(pipe, [r for r in rules if r.times != 0])
             return taken
 
         taken: FaultRule | None = self._transaction(step, self._k("faults"))
+        if taken is not None:
+            self.changes.invalidate()
         return taken
+
+    def _put_rules(self, pipe: redis.client.Pipeline, kept: list[FaultRule]) -> None:
+        pipe.multi()
+        pipe.delete(self._k("faults"))
+        if kept:
+            pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+        pipe.publish(self.changes.channel, "faults")
 
     def _takes(self, rule: FaultRule, kind: str, method: str | None, path: str | None, token: str | None) -> bool:
         if rule.kind != kind or not rule.matches(method, path, token):
@@ -616,17 +717,19 @@ class RedisStore:
         def step(pipe: redis.client.Pipeline) -> bool:
             rules = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
             kept = [r for r in rules if r.id != rule_id]
-            pipe.multi()
-            pipe.delete(self._k("faults"))
-            if kept:
-                pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+            self._put_rules(pipe, kept)
             return len(kept) != len(rules)
 
         found: bool = self._transaction(step, self._k("faults"))
+        self.changes.invalidate()
         return found
 
     def clear_faults(self) -> None:
-        self.client.delete(self._k("faults"))
+        pipe = self.client.pipeline()
+        pipe.delete(self._k("faults"))
+        pipe.publish(self.changes.channel, "faults")
+        pipe.execute()
+        self.changes.invalidate()
 
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
         keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]

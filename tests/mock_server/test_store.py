@@ -138,6 +138,37 @@ def test_a_fault_rule_is_used_up_and_removed(store: Store) -> None:
     assert [t is not None for t in taken] == [True, True, False] and not store.has_faults()
 
 
+def test_cached_fault_rules_follow_a_change_made_by_another_process(request: pytest.FixtureRequest) -> None:
+    """A Redis store caches the fault rules (most requests meet none) until its subscription hears of a
+    change: a rule added, used up, removed or cleared through another process counts at once here,
+    and a ``times: 1`` rule still fires once in the whole mock."""
+    url = request.getfixturevalue("redis_url")
+    here, there = (RedisStore(url, seed=1, prefix="fault-cache:") for _ in range(2))
+    here.clear(None)
+    assert not here.has_faults()  # read, and subscribed
+    read = here.faults
+    here.faults = lambda: pytest.fail("read with nothing changed")  # type: ignore[method-assign]
+    assert not here.has_faults() and here.take_fault("status", "GET", "/x", None) is None  # cached
+    here.faults = read  # type: ignore[method-assign]
+    there.add_fault(FaultRule(0, "status", status=503, times=1))
+    assert here.has_faults()
+    assert there.take_fault("status", "GET", "/x", None) is not None
+    assert here.take_fault("status", "GET", "/x", None) is None and not here.has_faults()
+    kept = there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    assert here.has_faults() and there.remove_fault(kept.id) and not here.has_faults()
+    there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    assert here.has_faults()
+    there.clear_faults()
+    assert not here.has_faults()
+    there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    there.clear(None)
+    assert not here.has_faults()
+    here.changes.close()
+    there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    assert here.has_faults()  # no subscription: read each time, until subscribed again
+    here.clear(None)
+
+
 def test_a_fault_rule_is_removed_by_id_once(store: Store) -> None:
     kept = store.add_fault(FaultRule(0, "status", status=500, times=None))
     dropped = store.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
