@@ -37,6 +37,7 @@ from redis.retry import Retry
 
 from mock_server.store import codec
 from mock_server.store.protocol import StoreUnavailable
+from mock_server.store.wire import Script, Wire
 
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
@@ -316,8 +317,10 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
+        self.wire = Wire(url, TIMEOUT)
+        """The hot path's client (``mock_server.store.wire``): scripts and the reads every request makes."""
         self._scripts = {
-            name: self.client.register_script(text)
+            name: Script(text)
             for name, text in (
                 ("notify", _APPEND_NOTIFICATION),
                 ("rate", _RATE_HIT),
@@ -332,6 +335,9 @@ class RedisStore:
                 ("add_job", _ADD_JOB),
             )
         }
+
+    def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        return self.wire.run(self._scripts[name], keys, args)
 
     def _k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -401,7 +407,7 @@ class RedisStore:
 
     # --- accounts and credits ------------------------------------------------------------------------
     def get_user(self, token: str) -> User | None:
-        return self._user(self.client.hgetall(self._k("user", token)))
+        return self._user(_pairs(self.wire.call("HGETALL", self._k("user", token))))
 
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
@@ -412,7 +418,7 @@ class RedisStore:
     def add_user(self, user: User) -> User:
         fields = _flat(codec.dump_fields(user))
         keys = [self._k("user", user.token), self._k("users")]
-        kept = self._scripts["add_user"](keys=keys, args=[time.time(), user.token, *fields])
+        kept = self._run("add_user", keys=keys, args=[time.time(), user.token, *fields])
         return user if kept is None else self._user(_pairs(kept)) or user
 
     def change_user(
@@ -427,7 +433,7 @@ class RedisStore:
         fields = _flat(codec.dump_values(given))
         if not fields:
             return self.get_user(token)
-        return self._user(_pairs(self._scripts["change_user"](keys=[self._k("user", token)], args=fields) or []))
+        return self._user(_pairs(self._run("change_user", keys=[self._k("user", token)], args=fields) or []))
 
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
@@ -440,17 +446,17 @@ class RedisStore:
         return codec.load_fields(_kind("User"), fields) if fields else None
 
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
-        result = self._scripts["reserve"](keys=[self._k("user", token)], args=[repr(float(amount))])
+        result = self._run("reserve", keys=[self._k("user", token)], args=[repr(float(amount))])
         if result is None:
             raise KeyError(token)
         reserved, credits, in_progress = result
         return bool(reserved), float(credits), float(in_progress)
 
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
-        self._scripts["settle"](keys=[self._k("user", token)], args=[repr(float(amount)), "1" if charge else "0"])
+        self._run("settle", keys=[self._k("user", token)], args=[repr(float(amount)), "1" if charge else "0"])
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
-        oldest = self._scripts["rate"](keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
+        oldest = self._run("rate", keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
         return None if oldest is None else float(oldest)
 
     # --- files, jobs, identities -------------------------------------------------------------------
@@ -486,7 +492,7 @@ class RedisStore:
         workers writing one job at once (a variation completing on each, or a follow-up ``/edit-chat``
         while one completes) lose neither change."""
         key, text = self._k("job", job.job_id), codec.dumps(job)
-        kept = self._scripts["add_job"](keys=[key, self._k("jobs")], args=[text, job.created_at, job.job_id])
+        kept = self._run("add_job", keys=[key, self._k("jobs")], args=[text, job.created_at, job.job_id])
         if kept == 1:
             return
         self._read_ahead(key, kept)
@@ -583,7 +589,7 @@ class RedisStore:
             self.channel,
             self._k("webhook", owner),
         ]
-        text, config = self._scripts["notify"](keys=keys, args=[codec.dumps(notification), owner])
+        text, config = self._run("notify", keys=keys, args=[codec.dumps(notification), owner])
         notification.id = json.loads(text)["id"]
         return codec.loads(_kind("WebhookConfig"), config) if config else None
 
@@ -734,7 +740,7 @@ class RedisStore:
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
         keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
         args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
-        entry.seq = int(self._scripts["journal"](keys=keys, args=args))
+        entry.seq = int(self._run("journal", keys=keys, args=args))
         return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
@@ -756,12 +762,12 @@ class RedisStore:
     # --- scheduled work ------------------------------------------------------------------------------
     def schedule(self, work: Work) -> None:
         keys = [self._k("work"), self._k("work_seq"), self.channel]
-        member = _text(self._scripts["schedule"](keys=keys, args=[repr(float(work.due)), codec.dumps(work)]))
+        member = _text(self._run("schedule", keys=keys, args=[repr(float(work.due)), codec.dumps(work)]))
         work.seq = int(member[:12])
 
     def claim_due(self, now: float) -> Work | None:
         keys = [self._k("work"), self._k("leases")]
-        claimed = self._scripts["claim"](keys=keys, args=[repr(float(now)), self.lease, self._k("job", "")])
+        claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", "")])
         if not int(claimed[0]):
             self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
@@ -775,7 +781,7 @@ class RedisStore:
     def done(self, work: Work) -> None:
         seq = work.seq
         work.seq = 0
-        self.client.zrem(self._k("leases"), f"{seq:012d}{codec.dumps(work)}")
+        self.wire.call("ZREM", self._k("leases"), f"{seq:012d}{codec.dumps(work)}")
         work.seq = seq
 
     def next_due(self) -> float | None:
@@ -877,7 +883,7 @@ class RedisStore:
 
     # --- how records are read and changed ----------------------------------------------------------------
     def _get(self, kind: type[T], key: str) -> T | None:
-        raw = self.client.get(key)
+        raw = self.wire.call("GET", key)
         return None if raw is None else codec.loads(kind, raw)
 
     def _many(self, kind: type[T], keys: list[str]) -> list[T]:
@@ -901,18 +907,18 @@ class RedisStore:
         raw: bytes | str | None = self._known.pop(key, None) if field is None else None
         ahead = raw is not None
         if raw is None:
-            raw = self.client.get(key) if field is None else self.client.hget(key, field)
+            raw = self.wire.call("GET", key) if field is None else self.wire.call("HGET", key, field)
         while raw is not None:
             record = codec.loads(kind, raw)
             result = change(record)
             if not write(result):
                 if not ahead:
                     return result
-                raw, ahead = self.client.get(key), False  # decided on a copy read ahead: decide on the kept one
+                raw, ahead = self.wire.call("GET", key), False  # decided on a copy read ahead: decide on the kept one
                 continue
             text = codec.dumps(result if replace else record)
             args: list[bytes | str] = [raw, text] if field is None else [raw, text, field]
-            swapped = self._scripts["swap"](keys=[key], args=args)
+            swapped = self._run("swap", keys=[key], args=args)
             if swapped == 1:
                 return result
             raw, ahead = (None if swapped == 0 else swapped), False
