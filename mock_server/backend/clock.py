@@ -95,10 +95,11 @@ class Scheduler:
     def run_due(self) -> int:
         """Claim and run every due work; how many ran (watches, bookkeeping, not counted)."""
         ran = 0
-        while (work := self.store.claim_due(self.clock.now())) is not None:
+        work = self.store.claim_due(self.clock.now())
+        while work is not None:
             _run_logged(self.run, work)
-            self.store.done(work)
             ran += work.kind != "webhook_watch"
+            work = self.store.claim_due(self.clock.now(), done=work)  # its lease ends as the next is claimed
         return ran
 
     def next_due(self) -> float | None:

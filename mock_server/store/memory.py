@@ -325,7 +325,7 @@ class MemoryStore:
         work.seq = next(self._work_seq)
         heapq.heappush(self._work, (work.due, work.seq, work))
 
-    def claim_due(self, now: float) -> Work | None:
+    def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         if self._work and self._work[0][0] <= now:
             return heapq.heappop(self._work)[2]
         return None

@@ -24,6 +24,7 @@ import importlib
 import json
 import os
 import random
+import select
 import ssl
 import threading
 import time
@@ -91,6 +92,7 @@ return member
 """
 
 _CLAIM_DUE = """
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 local t = redis.call('TIME')
 local real = tonumber(t[1]) + tonumber(t[2]) / 1e6
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', real)) do
@@ -214,6 +216,7 @@ class _Changes:
         self.client, self.channel = client, channel
         self.generation = 0
         """Counts what invalidated the caches: a value read under an older generation is not kept."""
+        self._poller: select.poll | None = None
         self._connection: Any = None
         """redis-py's connection (its methods are untyped), subscribed; None: not subscribed."""
         self._next_try = 0.0
@@ -221,10 +224,12 @@ class _Changes:
 
     def poll(self) -> bool:
         """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
-        connection = self._connection
-        if connection is None:
+        connection, poller = self._connection, self._poller
+        if connection is None or poller is None:
             self._subscribe()
             return False
+        if not poller.poll(0):  # the usual answer, without the cost of a failed recv's exception
+            return True
         try:
             data = connection._sock.recv(65536) if connection._sock is not None else b""
         except (BlockingIOError, ssl.SSLWantReadError):
@@ -234,7 +239,7 @@ class _Changes:
         with self._lock:
             self.generation += 1
             if not data:  # closed: drop it, subscribe again later
-                self._connection = None
+                self._connection = self._poller = None
                 connection.disconnect()
         return False
 
@@ -250,12 +255,14 @@ class _Changes:
             if sock is None or not sock.recv(4096):  # the confirmation (a rest, if split, reads as a change)
                 raise redis.ConnectionError("subscription closed")
             sock.setblocking(False)
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
         except (redis.RedisError, OSError):
             connection.disconnect()
             return
         with self._lock:
             self.generation += 1
-            self._connection = connection
+            self._connection, self._poller = connection, poller
 
     def invalidate(self) -> None:
         """This process changed cached state: its own message may not have arrived yet."""
@@ -263,7 +270,7 @@ class _Changes:
             self.generation += 1
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._poller = self._connection, None, None
         if connection is not None:
             connection.disconnect()
 
@@ -765,9 +772,10 @@ class RedisStore:
         member = _text(self._run("schedule", keys=keys, args=[repr(float(work.due)), codec.dumps(work)]))
         work.seq = int(member[:12])
 
-    def claim_due(self, now: float) -> Work | None:
+    def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         keys = [self._k("work"), self._k("leases")]
-        claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", "")])
+        ran = "" if done is None else self._lease(done)
+        claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", ""), ran])
         if not int(claimed[0]):
             self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
@@ -779,10 +787,16 @@ class RedisStore:
         return work
 
     def done(self, work: Work) -> None:
+        self.wire.call("ZREM", self._k("leases"), self._lease(work))
+
+    def _lease(self, work: Work) -> str:
+        """The member ``work`` is leased under: its sequence number, then its JSON as scheduled (seq 0)."""
         seq = work.seq
         work.seq = 0
-        self.wire.call("ZREM", self._k("leases"), f"{seq:012d}{codec.dumps(work)}")
-        work.seq = seq
+        try:
+            return f"{seq:012d}{codec.dumps(work)}"
+        finally:
+            work.seq = seq
 
     def next_due(self) -> float | None:
         calls, due = self._next_due_seen
