@@ -68,7 +68,7 @@ class RoundTrips:
                 self.trips[stack[0] if stack else OUTSIDE] += 1
             return pipeline(wire, commands, raise_errors=raise_errors)
 
-        Wire.pipeline = counting_pipeline  # type: ignore[method-assign]
+        Wire.pipeline = counting_pipeline  # type: ignore[method-assign,assignment]
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(method)
