@@ -81,6 +81,11 @@ class Scheduler:
         self.store.schedule(Work(due, kind, key))
         self.on_schedule(due)
 
+    def stored(self, works: list[Work]) -> None:
+        """Work a store step that does more kept (``Store.start_generation``): tell the timer."""
+        for work in works:
+            self.on_schedule(work.due)
+
     def later(self, delay: float, kind: WorkKind, *key: str) -> None:
         self.at(self.clock.now() + delay, kind, *key)
 

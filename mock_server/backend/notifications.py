@@ -60,10 +60,19 @@ class Notifications:
         self.clock, self.store, self.on_publish = clock, store, on_publish
 
     def publish(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
-        notification = Notification(0, owner, name, self.clock.now(), data)
+        notification = self.new(owner, name, data)
         config = self.store.append_notification(notification)
         self.on_publish(notification, config)
         return notification
+
+    def new(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
+        """A notification to append in a store step that does more (``published`` after it)."""
+        return Notification(0, owner, name, self.clock.now(), data)
+
+    def published(self, notifications: list[Notification], config: WebhookConfig | None) -> None:
+        """``new`` notifications a store step appended (in this order), with the config it read."""
+        for notification in notifications:
+            self.on_publish(notification, config)
 
     def live(self, owner: str, filters: Filters, *, after: int = 0) -> list[Notification]:
         return [n for n in self.store.notifications(owner, after=after) if not n.deleted and filters.match(n)]

@@ -342,10 +342,18 @@ class Backend:
         self._content_filter(request)
         price = CREDITS_PER_IMAGE[request.size]
         credits.reserve(self._store, user.token, price * request.num_variations)
+        new = job is None
         job = job or self._new_job(user, base_url)
         outcome = outcome or self._faults.outcome(user.token)
         generation = self._start(job, request, working, references, identities, price, outcome)
-        self._publish_batch(job, generation)
+        works = [
+            Work(v.due, "variation", (job.job_id, str(generation.image_index), str(v.group_index)))
+            for v in generation.variations
+        ]
+        batch = self._batch_notification(job, generation)
+        config = self._store.start_generation(job, works, batch, new=new)  # one round trip on Redis
+        self._scheduler.stored(works)
+        self._notifications.published([batch], config)
         return Accepted(
             {"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
             [v for v in violations if not v.is_error],
@@ -402,11 +410,6 @@ class Backend:
             due = now + self.settings.latency * (index + 1)
             variation = Variation(index, price, due, forced=outcome if outcome != "completed" else None)
             generation.variations.append(variation)
-        self._store.put_job(job)
-        for variation in generation.variations:
-            self._scheduler.at(
-                variation.due, "variation", job.job_id, str(generation.image_index), str(variation.group_index)
-            )
         return generation
 
     # --- completion ----------------------------------------------------------------------------
@@ -423,11 +426,14 @@ class Backend:
             return
         generation = job.generations[image_index]
         variation = generation.variations[group_index]
-        settle = credits.charge if variation.status == "completed" else credits.release
-        settle(self._store, job.owner, variation.price)
-        self._notifications.publish(job.owner, "image_result", self._image_result(job, generation, variation))
+        notes = [self._notifications.new(job.owner, "image_result", self._image_result(job, generation, variation))]
         if generation.final:
-            self._publish_batch(job, generation)
+            notes.append(self._batch_notification(job, generation))
+        # A completed variation's reservation becomes a charge; a failed one's is released ("Failed
+        # variations are not charged"), and its notifications appended, one round trip on Redis.
+        charge = variation.status == "completed"
+        config = self._store.settle_and_notify(job.owner, variation.price, charge=charge, notifications=notes)
+        self._notifications.published(notes, config)
 
     def _finished(self, image_index: int, group_index: int, now: float, job: Job) -> Job | None:
         """``job`` with that variation completed or failed (None: nothing to do). Changes only ``job``:
@@ -480,8 +486,8 @@ class Backend:
             data["error_message"] = variation.error_message
         return data
 
-    def _publish_batch(self, job: Job, generation: Generation) -> None:
-        self._notifications.publish(
+    def _batch_notification(self, job: Job, generation: Generation) -> Notification:
+        return self._notifications.new(
             job.owner,
             "batch_edit",
             {

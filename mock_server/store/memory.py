@@ -143,6 +143,15 @@ class MemoryStore:
             user.credits -= amount
             user.charged += amount
 
+    def settle_and_notify(
+        self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
+    ) -> WebhookConfig | None:
+        self.settle_credits(token, amount, charge=charge)
+        config = None
+        for notification in notifications:
+            config = self.append_notification(notification)
+        return config
+
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         hits = self._hits[key]
         while hits and hits[0] <= now - window:
@@ -175,6 +184,14 @@ class MemoryStore:
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
         job = self._jobs.get(job_id)
         return None if job is None else change(job)
+
+    def start_generation(
+        self, job: Job, works: list[Work], notification: Notification, *, new: bool
+    ) -> WebhookConfig | None:
+        self.put_job(job)
+        for work in works:
+            self.schedule(work)
+        return self.append_notification(notification)
 
     def recent_jobs(self, limit: int) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]

@@ -102,6 +102,12 @@ class Store(Protocol):
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
         """End a reservation: ``charge`` turns it into a charge, otherwise it is released."""
 
+    def settle_and_notify(
+        self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
+    ) -> WebhookConfig | None:
+        """What a variation's end stores: ``settle_credits``, then ``append_notification`` of each, in as
+        few round trips as the store can; the owner's webhook config as the last append read it."""
+
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         """Count a request in the sliding window; None if allowed, else the oldest counted hit's time."""
 
@@ -114,6 +120,13 @@ class Store(Protocol):
         """``change(job)`` and store the job, as one atomic step; None (nothing stored) if there is no such job
         or ``change`` returns None. ``change`` may run more than once (a shared store retries it when another
         process wrote the job meanwhile), so it must only change the job it is given."""
+
+    def start_generation(
+        self, job: Job, works: list[Work], notification: Notification, *, new: bool
+    ) -> WebhookConfig | None:
+        """What accepting an ``/edit-chat`` stores, in as few round trips as the store can: ``put_job(job)``
+        (``new``: the job was never stored), ``schedule`` each of ``works``, then ``append_notification``
+        (whose answer this is). The job is stored before its work can be claimed."""
 
     def recent_jobs(self, limit: int) -> list[Job]:
         """At most ``limit`` jobs, newest first (by creation time, then id)."""

@@ -69,7 +69,7 @@ redis.call('ZADD', KEYS[3], id, id)
 redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('SET', KEYS[5], id)
 redis.call('PUBLISH', KEYS[6], '{"t":"n","n":' .. text .. '}')
-return {text, redis.call('GET', KEYS[7]) or ''}
+return {id, redis.call('GET', KEYS[7]) or ''}
 """
 
 _RATE_HIT = """
@@ -324,8 +324,6 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
-        self.wire = Wire(url, TIMEOUT)
-        """The hot path's client (``mock_server.store.wire``): scripts and the reads every request makes."""
         self._scripts = {
             name: Script(text)
             for name, text in (
@@ -342,6 +340,8 @@ class RedisStore:
                 ("add_job", _ADD_JOB),
             )
         }
+        self.wire = Wire(url, TIMEOUT, list(self._scripts.values()))
+        """The hot path's client (``mock_server.store.wire``): scripts and the reads every request makes."""
 
     def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         return self.wire.run(self._scripts[name], keys, args)
@@ -460,7 +460,10 @@ class RedisStore:
         return bool(reserved), float(credits), float(in_progress)
 
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
-        self._run("settle", keys=[self._k("user", token)], args=[repr(float(amount)), "1" if charge else "0"])
+        self.wire.run(*self._settle(token, amount, charge))
+
+    def _settle(self, token: str, amount: float, charge: bool) -> tuple[Script, list[str], list[Any]]:
+        return self._scripts["settle"], [self._k("user", token)], [repr(float(amount)), "1" if charge else "0"]
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         oldest = self._run("rate", keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
@@ -498,10 +501,17 @@ class RedisStore:
         """A new job is one ``SET NX``; one kept already is merged with under a compare and set: two
         workers writing one job at once (a variation completing on each, or a follow-up ``/edit-chat``
         while one completes) lose neither change."""
+        kept = self.wire.run(*self._add_job(job))
+        if kept != 1:
+            self._merge_job(job, kept)
+
+    def _add_job(self, job: Job) -> tuple[Script, list[str], list[Any]]:
+        keys = [self._k("job", job.job_id), self._k("jobs")]
+        return self._scripts["add_job"], keys, [codec.dumps(job), job.created_at, job.job_id]
+
+    def _merge_job(self, job: Job, kept: bytes) -> None:
+        """Write ``job`` over the kept one (``kept``, as read), keeping what only the kept one knows."""
         key, text = self._k("job", job.job_id), codec.dumps(job)
-        kept = self._run("add_job", keys=[key, self._k("jobs")], args=[text, job.created_at, job.job_id])
-        if kept == 1:
-            return
         self._read_ahead(key, kept)
 
         def merged(kept: Job) -> Job:
@@ -585,6 +595,9 @@ class RedisStore:
 
     # --- notifications -------------------------------------------------------------------------------
     def append_notification(self, notification: Notification) -> WebhookConfig | None:
+        return self._appended(notification, self.wire.run(*self._notify(notification)))
+
+    def _notify(self, notification: Notification) -> tuple[Script, list[str], list[Any]]:
         notification.id = 0
         owner = notification.owner
         keys = [
@@ -596,9 +609,38 @@ class RedisStore:
             self.channel,
             self._k("webhook", owner),
         ]
-        text, config = self._run("notify", keys=keys, args=[codec.dumps(notification), owner])
-        notification.id = json.loads(text)["id"]
+        return self._scripts["notify"], keys, [codec.dumps(notification), owner]
+
+    def _appended(self, notification: Notification, reply: list[Any]) -> WebhookConfig | None:
+        notification.id, config = int(reply[0]), reply[1]
         return codec.loads(_kind("WebhookConfig"), config) if config else None
+
+    def start_generation(
+        self, job: Job, works: list[Work], notification: Notification, *, new: bool
+    ) -> WebhookConfig | None:
+        # One round trip for a new job: the job is written first, so its work is never claimed before it
+        # exists. A kept job (a follow-up) is merged first, its work and notification sent after.
+        calls = [self._schedule(work) for work in works] + [self._notify(notification)]
+        if new:
+            calls.insert(0, self._add_job(job))
+        else:
+            self.put_job(job)
+        replies = self.wire.scripts(calls)
+        if new and replies[0] != 1:  # an id drawn twice: cannot happen (ids are per process), merge anyway
+            self._merge_job(job, replies[0])
+        for work, member in zip(works, replies[1 if new else 0 :], strict=False):
+            work.seq = int(_text(member)[:12])
+        return self._appended(notification, replies[-1])
+
+    def settle_and_notify(
+        self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
+    ) -> WebhookConfig | None:
+        calls = [self._settle(token, amount, charge), *(self._notify(n) for n in notifications)]
+        replies = self.wire.scripts(calls)
+        config = None
+        for notification, reply in zip(notifications, replies[1:], strict=True):
+            config = self._appended(notification, reply)
+        return config
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
@@ -768,9 +810,11 @@ class RedisStore:
 
     # --- scheduled work ------------------------------------------------------------------------------
     def schedule(self, work: Work) -> None:
+        work.seq = int(_text(self.wire.run(*self._schedule(work)))[:12])
+
+    def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
         keys = [self._k("work"), self._k("work_seq"), self.channel]
-        member = _text(self._run("schedule", keys=keys, args=[repr(float(work.due)), codec.dumps(work)]))
-        work.seq = int(member[:12])
+        return self._scripts["schedule"], keys, [repr(float(work.due)), codec.dumps(work)]
 
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         keys = [self._k("work"), self._k("leases")]

@@ -37,11 +37,13 @@ class Script:
 
 
 class Wire:
-    def __init__(self, url: str, timeout: float) -> None:
+    def __init__(self, url: str, timeout: float, scripts: Sequence[Script] = ()) -> None:
         settings: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # untyped in redis-py
         self._kind = settings.pop("connection_class", Connection)
         self._settings = {**settings, "socket_timeout": timeout, "socket_connect_timeout": timeout, "protocol": 2}
         self._local = threading.local()
+        self._scripts = list(scripts)
+        """Loaded on each new connection, so scripts sent together (``scripts``) find Redis has them all."""
 
     def call(self, *args: Arg) -> Any:
         """One command, one round trip; its reply."""
@@ -55,6 +57,20 @@ class Wire:
         if isinstance(reply, hiredis.ReplyError):
             raise redis.ResponseError(str(reply))
         return reply
+
+    def scripts(self, calls: Sequence[tuple[Script, Sequence[Arg], Sequence[Arg]]]) -> list[Any]:
+        """Several scripts in one round trip, run one after the other; their replies in order.
+
+        Each connection loads every script when it opens, so none is missing unless Redis dropped them
+        since (``SCRIPT FLUSH``): then those that were missing run again, in order, after the others."""
+        commands = [("EVALSHA", script.sha, len(keys), *keys, *args) for script, keys, args in calls]
+        replies = self.pipeline(commands, raise_errors=False)
+        for index, reply in enumerate(replies):
+            if isinstance(reply, hiredis.ReplyError):
+                if not str(reply).startswith("NOSCRIPT"):
+                    raise redis.ResponseError(str(reply))
+                replies[index] = self.run(*calls[index])
+        return replies
 
     def pipeline(self, commands: Sequence[Sequence[Arg]], *, raise_errors: bool = True) -> list[Any]:
         """Several commands in one write, their replies in order: one round trip."""
@@ -91,6 +107,8 @@ class Wire:
             except OSError as exc:
                 raise redis.ConnectionError(f"Error connecting to Redis: {exc}") from None
             held = self._local.held = (connection, hiredis.Reader())
+            if self._scripts:
+                self.pipeline([("SCRIPT", "LOAD", script.text) for script in self._scripts])
         return held
 
     def _drop(self) -> None:
