@@ -66,8 +66,17 @@ def dump_values(values: dict[str, object]) -> dict[str, str]:
 def load_fields(kind: type[T], fields: dict[Any, Any]) -> T:
     """The record ``dump_fields`` wrote (names and values as str or bytes)."""
     plain = {(k.decode() if isinstance(k, bytes) else k): json.loads(v) for k, v in fields.items()}
+    for name in _float_fields(typing.cast(Any, kind)):
+        if isinstance(plain.get(name), int):
+            plain[name] = float(plain[name])
     decoded: T = _decoder(typing.cast(Any, kind))(plain)
     return decoded
+
+
+@cache
+def _float_fields(kind: Any) -> frozenset[str]:
+    hints = typing.get_type_hints(kind)
+    return frozenset(f.name for f in dataclasses.fields(kind) if hints[f.name] is float)
 
 
 def _plain(value: object) -> object:
@@ -92,22 +101,30 @@ def _decoder(kind: Any) -> Decoder:
         return _optional_decoder(args)
     if kind is bytes:
         return base64.b64decode
-    if kind is float:
-        return float  # JSON (or a Lua script) may write a whole float as an int
     if origin is tuple:
         return _tuple_decoder(args)
     if origin in (list, frozenset, set):
         item = _decoder(args[0]) if args else _same
+        if origin is list and item is _same:
+            return _same  # JSON's list is the list
         return lambda value: origin(item(v) for v in value)
     return _same
 
 
 def _record_decoder(kind: Any) -> Decoder:
+    """Converts in place only the fields whose JSON form is not their value (records, tuples, bytes,
+    sets): a job is decoded per completion, and calling an identity per field cost as much as parsing."""
     hints = typing.get_type_hints(kind)
-    fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+    names = frozenset(f.name for f in dataclasses.fields(kind))
+    converted = [(f.name, read) for f in dataclasses.fields(kind) if (read := _decoder(hints[f.name])) is not _same]
 
     def decode(value: dict[str, Any]) -> Any:
-        return kind(**{name: read(value[name]) for name, read in fields if name in value})
+        if not value.keys() <= names:  # written by another version: its fields this one knows
+            value = {name: item for name, item in value.items() if name in names}
+        for name, read in converted:
+            if name in value:
+                value[name] = read(value[name])
+        return kind(**value)
 
     return decode
 
@@ -115,6 +132,8 @@ def _record_decoder(kind: Any) -> Decoder:
 def _optional_decoder(args: tuple[Any, ...]) -> Decoder:
     kinds = [a for a in args if a is not type(None)]
     inner = _decoder(kinds[0]) if len(kinds) == 1 else _same
+    if inner is _same:
+        return _same
     return lambda value: None if value is None else inner(value)
 
 
