@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 
 
 def reserve(store: Store, token: str, amount: float) -> None:
-    reserved, balance, in_progress = store.reserve_credits(token, amount)
+    check(store.reserve_credits(token, amount), amount)
+
+
+def check(reservation: tuple[bool, float, float], amount: float) -> None:
+    """402 unless the store reserved (``reservation``: ``reserve_credits``'s answer)."""
+    reserved, balance, in_progress = reservation
     if not reserved:
         raise ApiError(
             "insufficient_credits",

@@ -336,12 +336,8 @@ class Backend:
         if rejected:
             raise ApiError.from_violations(*rejected)
         request = EditChatRequest.from_payload(payload, violations)
-        self._rate.hit(user.token)
-        job = self._conversation(user, request.conversation_id)
-        working, references, identities = self._resolve(user, request, job)
-        self._content_filter(request)
         price = CREDITS_PER_IMAGE[request.size]
-        credits.reserve(self._store, user.token, price * request.num_variations)
+        job, working, references, identities = self._admit(user, request, price * request.num_variations)
         new = job is None
         job = job or self._new_job(user, base_url)
         outcome = outcome or self._faults.outcome(user.token)
@@ -358,6 +354,22 @@ class Backend:
             {"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
             [v for v in violations if not v.is_error],
         )
+
+    def _admit(
+        self, user: User, request: EditChatRequest, amount: float
+    ) -> tuple[Job | None, ImageRef | None, tuple[ImageRef, ...], tuple[tuple[str, str], ...]]:
+        """Rate-limit (429), resolve (404/400), filter (403), reserve (402), in that order. A request that
+        names nothing to resolve and passes the filter counts and reserves in one store step."""
+        plain = request.conversation_id is None and not request.image_ids and not request.identity_codes
+        if plain and not self._blocked(request):
+            self._rate.hit_and_reserve(user.token, amount)
+            return None, None, (), ()
+        self._rate.hit(user.token)
+        job = self._conversation(user, request.conversation_id)
+        working, references, identities = self._resolve(user, request, job)
+        self._content_filter(request)
+        credits.reserve(self._store, user.token, amount)
+        return job, working, references, identities
 
     def _conversation(self, user: User, conversation_id: str | None) -> Job | None:
         if conversation_id is None:
@@ -382,10 +394,13 @@ class Backend:
         return working, tuple(refs), identities
 
     def _content_filter(self, request: EditChatRequest) -> None:
+        term = self._blocked(request)
+        if term is not None:
+            raise ApiError("content_blocked", f"prompt: blocked by the content filter (term {term!r}).")
+
+    def _blocked(self, request: EditChatRequest) -> str | None:
         prompt = (request.prompt or "").lower()
-        for term in self.settings.blocklist:
-            if term.lower() in prompt:
-                raise ApiError("content_blocked", f"prompt: blocked by the content filter (term {term!r}).")
+        return next((term for term in self.settings.blocklist if term.lower() in prompt), None)
 
     def _new_job(self, user: User, base_url: str) -> Job:
         """A new job, stored by ``_start`` with its first generation (one write, not two)."""

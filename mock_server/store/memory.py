@@ -152,6 +152,12 @@ class MemoryStore:
             config = self.append_notification(notification)
         return config
 
+    def rate_hit_and_reserve(
+        self, key: str, now: float, limit: int, window: float, token: str, amount: float
+    ) -> tuple[float | None, tuple[bool, float, float] | None]:
+        oldest = self.rate_hit(key, now, limit, window)
+        return (oldest, None) if oldest is not None else (None, self.reserve_credits(token, amount))
+
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         hits = self._hits[key]
         while hits and hits[0] <= now - window:

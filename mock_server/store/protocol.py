@@ -111,6 +111,12 @@ class Store(Protocol):
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         """Count a request in the sliding window; None if allowed, else the oldest counted hit's time."""
 
+    def rate_hit_and_reserve(
+        self, key: str, now: float, limit: int, window: float, token: str, amount: float
+    ) -> tuple[float | None, tuple[bool, float, float] | None]:
+        """``rate_hit``, then, unless that limited it, ``reserve_credits``, in one step: (``rate_hit``'s
+        answer, ``reserve_credits``'s or None when limited). A plain ``/edit-chat`` reads nothing between."""
+
     # --- files, jobs, identities -----------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None: ...
     def put_file(self, stored: StoredFile) -> None: ...

@@ -26,7 +26,6 @@ import os
 import random
 import select
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
@@ -181,6 +180,21 @@ return true
 """
 )
 
+_RATE_AND_RESERVE = f"""
+local function rate_hit(KEYS, ARGV)
+{_RATE_HIT}
+end
+local function reserve(KEYS, ARGV)
+{_RESERVE}
+end
+local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
+if oldest then return {{1, oldest}} end
+local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
+if not reserved then return {{2}} end
+return {{0, reserved[1], reserved[2], reserved[3]}}
+"""
+"""``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
+
 _ADD_USER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
@@ -220,7 +234,6 @@ class _Changes:
         self._connection: Any = None
         """redis-py's connection (its methods are untyped), subscribed; None: not subscribed."""
         self._next_try = 0.0
-        self._lock = threading.Lock()
 
     def poll(self) -> bool:
         """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
@@ -236,11 +249,10 @@ class _Changes:
             return True
         except OSError:
             data = b""
-        with self._lock:
-            self.generation += 1
-            if not data:  # closed: drop it, subscribe again later
-                self._connection = self._poller = None
-                connection.disconnect()
+        self.generation += 1
+        if not data:  # closed: drop it, subscribe again later
+            self._connection = self._poller = None
+            connection.disconnect()
         return False
 
     def _subscribe(self) -> None:
@@ -260,14 +272,12 @@ class _Changes:
         except (redis.RedisError, OSError):
             connection.disconnect()
             return
-        with self._lock:
-            self.generation += 1
-            self._connection, self._poller = connection, poller
+        self.generation += 1
+        self._connection, self._poller = connection, poller
 
     def invalidate(self) -> None:
         """This process changed cached state: its own message may not have arrived yet."""
-        with self._lock:
-            self.generation += 1
+        self.generation += 1
 
     def close(self) -> None:
         connection, self._connection, self._poller = self._connection, None, None
@@ -333,6 +343,7 @@ class RedisStore:
                 ("claim", _CLAIM_DUE),
                 ("journal", _APPEND_JOURNAL),
                 ("reserve", _RESERVE),
+                ("rate_and_reserve", _RATE_AND_RESERVE),
                 ("settle", _SETTLE),
                 ("add_user", _ADD_USER),
                 ("change_user", _CHANGE_USER),
@@ -468,6 +479,17 @@ class RedisStore:
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         oldest = self._run("rate", keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
         return None if oldest is None else float(oldest)
+
+    def rate_hit_and_reserve(
+        self, key: str, now: float, limit: int, window: float, token: str, amount: float
+    ) -> tuple[float | None, tuple[bool, float, float] | None]:
+        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token)]
+        reply = self._run("rate_and_reserve", keys=keys, args=[now, window, limit, repr(float(amount))])
+        if reply[0] == 1:
+            return float(reply[1]), None
+        if reply[0] == 2:
+            raise KeyError(token)
+        return None, (bool(reply[1]), float(reply[2]), float(reply[3]))
 
     # --- files, jobs, identities -------------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None:

@@ -1,23 +1,24 @@
 """``Wire``: the Redis store's hot-path client, a command packed here and its reply parsed by hiredis.
 
-A ``POST /edit-chat`` and its completion make about a dozen Redis calls, each a loopback round trip
-on the event loop's thread. redis-py spends 20-40 us of CPU on each (connection pool, retry and
+A ``POST /edit-chat`` and its completion make a few Redis calls, each a loopback round trip on the
+event loop's thread. redis-py spends 20-40 us of CPU on each (connection pool, retry and
 observability wrappers, its parser); the round trip itself costs about 5. This client keeps one
-connection per thread, opened by redis-py (so a URL's password, database and TLS mean the same),
+connection, opened by redis-py (so a URL's password, database and TLS mean the same),
 and after that writes each command's bytes to the socket itself and hands the reply bytes to
 ``hiredis.Reader``: a Redis call costs about what its round trip costs.
 
 It speaks RESP2 (replies as hiredis gives them: bytes, ints, lists, None). Any error on the socket
 (a timeout, a reset) closes the connection and raises redis-py's ``ConnectionError`` or
 ``TimeoutError``, as the store's other calls do; nothing is retried (a script run twice could count
-a hit twice). A connection opened before a ``fork`` must not be used by the child: nothing here
-forks (``serve --workers`` starts each worker afresh).
+a hit twice). One connection serves a store used one call at a time, as the state is: from its
+event loop's thread (``MockControl`` hands other threads' calls to it). A connection opened before
+a ``fork`` must not be used by the child: nothing here forks (``serve --workers`` starts each
+worker afresh).
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ class Wire:
         settings: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # untyped in redis-py
         self._kind = settings.pop("connection_class", Connection)
         self._settings = {**settings, "socket_timeout": timeout, "socket_connect_timeout": timeout, "protocol": 2}
-        self._local = threading.local()
+        self._held: tuple[Any, hiredis.Reader] | None = None
         self._scripts = list(scripts)
         """Loaded on each new connection, so scripts sent together (``scripts``) find Redis has them all."""
 
@@ -99,20 +100,20 @@ class Wire:
         return reply
 
     def _connection(self) -> tuple[Any, hiredis.Reader]:
-        held = getattr(self._local, "held", None)
+        held = self._held
         if held is None:
             connection = self._kind(**self._settings)
             try:
                 connection.connect()  # redis-py's handshake: AUTH, SELECT, TLS as the URL says
             except OSError as exc:
                 raise redis.ConnectionError(f"Error connecting to Redis: {exc}") from None
-            held = self._local.held = (connection, hiredis.Reader())
+            held = self._held = (connection, hiredis.Reader())
             if self._scripts:
                 self.pipeline([("SCRIPT", "LOAD", script.text) for script in self._scripts])
         return held
 
     def _drop(self) -> None:
-        held, self._local.held = getattr(self._local, "held", None), None
+        held, self._held = self._held, None
         if held is not None:
             held[0].disconnect()
 
