@@ -444,10 +444,8 @@ class Backend:
         notes = [self._notifications.new(job.owner, "image_result", self._image_result(job, generation, variation))]
         if generation.final:
             notes.append(self._batch_notification(job, generation))
-        # A completed variation's reservation becomes a charge; a failed one's is released ("Failed
-        # variations are not charged"), and its notifications appended, one round trip on Redis.
         charge = variation.status == "completed"
-        config = self._store.settle_and_notify(job.owner, variation.price, charge=charge, notifications=notes)
+        config = credits.settle(self._store, job.owner, variation.price, charge=charge, notifications=notes)
         self._notifications.published(notes, config)
 
     def _finished(self, image_index: int, group_index: int, now: float, job: Job) -> Job | None:
