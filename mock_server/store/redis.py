@@ -1,21 +1,26 @@
 """``RedisStore``: the state in Redis, so several processes and hosts serve one mock.
 
 Every key starts with the store's prefix (``piktid-mock:`` by default), so mocks can share one
-Redis. Each record is one JSON string (``codec``); lists of them are indexes of ids. Each protocol
-method is one atomic step: a Lua script where the step is a counter, a window or a queue (ids,
-notifications, the rate limit, scheduled work, the journal), an optimistic transaction
-(``WATCH``, retried on a conflict) where it reads and rewrites a record (credits, attempts, fault
-rules, projects).
+Redis. Each record is one JSON string (``codec``), a user a hash of JSON fields (so credits change
+by script); lists of them are indexes of ids. Each protocol method is one atomic step: a Lua script
+where the step is a counter, a window, a queue or the credits (ids, notifications, the rate limit,
+scheduled work, the journal, reservations), a read then a compare-and-set script (``_SWAP``,
+retried on a conflict) where it reads and rewrites a record (jobs, attempts), a ``WATCH``
+transaction for the fault rules. The steps of one request that read nothing between them are
+sent together (``start_generation``, ``settle_and_notify``, ``rate_hit_and_reserve``): a
+``POST /edit-chat`` with its completion is 8 round trips.
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
 order of the state; ``decode_event`` reads a message back (the runtime subscribes with the
 asyncio client and hands each to ``Backend.apply_shared``).
 
-The client here is redis-py's synchronous one: a backend operation runs whole between two awaits
-(docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. Its
-timeouts are short and its retries bounded, so an unreachable Redis is a ``StoreUnavailable``
-(503) within a few seconds, never a hung worker.
+The clients here are synchronous: a backend operation runs whole between two awaits
+(docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. The
+hot path's calls go through ``Wire`` (``mock_server.store.wire``), the rest through redis-py. Their
+timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreUnavailable``
+(503) within a few seconds, never a hung worker. The fault rules are cached in the process until
+``_Changes`` hears of a change.
 """
 
 from __future__ import annotations
