@@ -409,3 +409,44 @@ def test_update_job_stores_nothing_when_the_change_says_none(store: Store) -> No
     assert store.update_job("j", lambda record: None) is None
     stored = store.get_job("j")
     assert stored is not None and stored.generations[0].variations[0].status == "processing"
+
+
+def test_a_new_generation_and_a_variations_end_are_each_one_step(store: Store) -> None:
+    """``start_generation`` and ``settle_and_notify`` do what their parts do, in order; the answer is the
+    owner's webhook config as the append read it."""
+    from mock_server.backend.webhooks import WebhookConfig
+
+    user(store, credits=10)
+    store.put_webhook(WebhookConfig("wh_1", "tok", "http://r/hook", "s", 0.0, 0.0))
+    made = Job("j", "tok", 0.0, "http://h")
+    made.generations.append(Generation(0, EditChatRequest.from_payload({"prompt": "x"}), 0.0, (1, 1), None, (), ()))
+    works = [Work(1.0, "variation", ("j", "0", "0")), Work(2.0, "variation", ("j", "0", "1"))]
+    first = Notification(0, "tok", "batch_edit", 0.0, {})
+    config = store.start_generation(made, works, first, new=True)
+    assert config is not None and config.url == "http://r/hook" and first.id == 1
+    assert store.get_job("j") is not None and store.pending_work() == 2 and store.next_due() == 1.0
+    assert store.reserve_credits("tok", 4)[0]
+    notes = [Notification(0, "tok", "image_result", 1.0, {}), Notification(0, "tok", "batch_edit", 1.0, {})]
+    assert store.settle_and_notify("tok", 4, charge=True, notifications=notes) is not None
+    kept = store.get_user("tok")
+    assert kept is not None and (kept.credits, kept.in_progress, kept.charged) == (6, 0, 4)
+    assert [n.id for n in notes] == [2, 3] and [n.id for n in store.notifications("tok")] == [1, 2, 3]
+
+
+def test_scripts_dropped_by_redis_are_sent_again(request: pytest.FixtureRequest) -> None:
+    """The hot path sends scripts by SHA1 (and several in one pipeline): after a ``SCRIPT FLUSH`` each
+    missing one is sent whole, in order, and works as before."""
+    url = request.getfixturevalue("redis_url")
+    store = RedisStore(url, prefix="script-flush:")
+    store.clear(None)
+    user(store, credits=10)
+    assert store.reserve_credits("tok", 1)[0]
+    store.client.script_flush()
+    assert store.reserve_credits("tok", 1) == (True, 10, 1)
+    store.client.script_flush()
+    notes = [Notification(0, "tok", "image_result", 1.0, {}), Notification(0, "tok", "batch_edit", 1.0, {})]
+    assert store.settle_and_notify("tok", 2, charge=False, notifications=notes) is None
+    assert [n.id for n in notes] == [1, 2]
+    kept = store.get_user("tok")
+    assert kept is not None and kept.in_progress == 0
+    store.clear(None)
