@@ -2,10 +2,11 @@
 
 Issue 12 asks for O(1) round trips per request. This drives N sequential POSTs (latency 0, so each
 variation completes right after) through a ``LiveServer`` on a throwaway ``redis-server`` and counts,
-client-side, every packet the synchronous redis client sends (one send is one round trip: a
-pipeline or a ``MULTI``/``EXEC`` block is one, a ``WATCH`` and each read inside a transaction one
-more), attributed to the outermost ``RedisStore`` method running at the time. The pub/sub listener
-(asyncio client) is not counted: it receives, it does not ask. Needs ``redis-server`` on PATH.
+client-side, every packet the synchronous redis clients send (redis-py's and the store's ``Wire``;
+one send is one round trip: a pipeline or a ``MULTI``/``EXEC`` block is one, a ``WATCH`` and each
+read inside a transaction one more), attributed to the outermost ``RedisStore`` method running at
+the time. The pub/sub listeners (the feed's asyncio client, the store's change subscription) are not
+counted: they receive, they do not ask. Needs ``redis-server`` on PATH.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class RoundTrips:
     def _counted(self) -> bool:
         return threading.get_ident() != self._caller
 
-    def install(self, store_class: type) -> None:
+    def install(self, store_class: type, wire_class: type) -> None:
         """Wrap ``Connection.send_packed_command`` and every public method of ``store_class`` (this process only)."""
         import redis.connection
 
@@ -50,9 +51,22 @@ class RoundTrips:
             send(connection, command, check_health)
 
         redis.connection.Connection.send_packed_command = counting_send  # type: ignore[method-assign]
+        self._count_wire(wire_class)
         for name, member in list(vars(store_class).items()):
             if callable(member) and not name.startswith("_"):
                 setattr(store_class, name, self._wrap(name, member))
+
+    def _count_wire(self, wire_class: type) -> None:
+        """The store's hot-path client writes to its socket itself: each ``pipeline`` is one send."""
+        pipeline = getattr(wire_class, "pipeline")  # noqa: B009  # a class passed in, not imported
+
+        def counting_pipeline(wire: Any, commands: Any, *, raise_errors: bool = True) -> list[Any]:
+            if self._counted():
+                stack = getattr(self._local, "stack", [])
+                self.trips[stack[0] if stack else OUTSIDE] += 1
+            return pipeline(wire, commands, raise_errors=raise_errors)
+
+        setattr(wire_class, "pipeline", counting_pipeline)  # noqa: B010
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(method)
@@ -81,7 +95,8 @@ def measure(requests: int) -> tuple[RoundTrips, int]:
 
     counter = RoundTrips()
     with RedisServer() as redis_server:
-        counter.install(type(open_store(redis_server.url)))  # the Redis store's class, without its private module
+        store = open_store(redis_server.url)  # the Redis store's classes, without importing its private modules
+        counter.install(type(store), type(getattr(store, "wire")))  # noqa: B009  # not in the Store protocol
         settings = Settings(
             store=redis_server.url, latency=0.0, rate_limit=BENCH_RATE_LIMIT, open_credits=BENCH_CREDITS
         )

@@ -81,6 +81,11 @@ class Scheduler:
         self.store.schedule(Work(due, kind, key))
         self.on_schedule(due)
 
+    def stored(self, works: list[Work]) -> None:
+        """Work a store step that does more kept (``Store.start_generation``): tell the timer."""
+        for work in works:
+            self.on_schedule(work.due)
+
     def later(self, delay: float, kind: WorkKind, *key: str) -> None:
         self.at(self.clock.now() + delay, kind, *key)
 
@@ -95,10 +100,11 @@ class Scheduler:
     def run_due(self) -> int:
         """Claim and run every due work; how many ran (watches, bookkeeping, not counted)."""
         ran = 0
-        while (work := self.store.claim_due(self.clock.now())) is not None:
+        work = self.store.claim_due(self.clock.now())
+        while work is not None:
             _run_logged(self.run, work)
-            self.store.done(work)
             ran += work.kind != "webhook_watch"
+            work = self.store.claim_due(self.clock.now(), done=work)  # its lease ends as the next is claimed
         return ran
 
     def next_due(self) -> float | None:

@@ -16,6 +16,7 @@ from mock_server.backend.errors import ApiError
 from mock_server.backend.links import Links
 
 if TYPE_CHECKING:
+    from mock_server.backend.webhooks import WebhookConfig
     from mock_server.store import Store
 
 
@@ -89,24 +90,28 @@ class Filters:
 
 
 class Notifications:
-    """Each user's ordered log. Publishing appends and tells ``on_publish`` (the backend, which hands it
-    to webhooks and to the runtime's open streams); nothing here holds a stream."""
+    """Each user's ordered log. A store step appends ``new`` notifications; ``published`` then tells
+    ``on_publish`` (the backend, which hands them to webhooks, with the owner's webhook config the append
+    read, and to the runtime's open streams); nothing here holds a stream."""
 
-    def __init__(self, clock: Clock, store: Store, on_publish: Callable[[Notification], None]) -> None:
+    def __init__(
+        self, clock: Clock, store: Store, on_publish: Callable[[Notification, WebhookConfig | None], None]
+    ) -> None:
         self.clock, self.store, self.on_publish = clock, store, on_publish
 
-    def publish(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
-        return self.append(Notification(0, owner, name, self.clock.now(), data))
+    def new(self, owner: str, name: str, data: dict[str, Any]) -> Notification:
+        """A notification to append in a store step that does more (``published`` after it)."""
+        return Notification(0, owner, name, self.clock.now(), data)
 
-    def publish_image_result(self, owner: str, data: dict[str, Any], links: Links, base_url: str) -> Notification:
-        """A completed variation's ``image_result``: its links are signed when first read (``ImageResult``)."""
-        return self.append(ImageResult(owner, self.clock.now(), data, links, base_url))
+    def new_image_result(self, owner: str, data: dict[str, Any], links: Links, base_url: str) -> Notification:
+        """A completed variation's ``image_result`` for a store step: its links are signed when first read
+        (``ImageResult``)."""
+        return ImageResult(owner, self.clock.now(), data, links, base_url)
 
-    def append(self, notification: Notification) -> Notification:
-        """Stored (which numbers it), then told to ``on_publish``."""
-        self.store.append_notification(notification)
-        self.on_publish(notification)
-        return notification
+    def published(self, notifications: list[Notification], config: WebhookConfig | None) -> None:
+        """``new`` notifications a store step appended (in this order), with the config it read."""
+        for notification in notifications:
+            self.on_publish(notification, config)
 
     def live(self, owner: str, filters: Filters, *, after: int = 0) -> list[Notification]:
         return [n for n in self.store.notifications(owner, after=after) if not n.deleted and filters.match(n)]

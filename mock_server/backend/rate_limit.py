@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mock_server.backend import credits
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 
@@ -23,7 +24,18 @@ class RateLimiter:
     def hit(self, key: str) -> None:
         """Count one request for ``key``; 429 with ``Retry-After`` (whole seconds) when over the limit."""
         now = self.clock.now()
-        oldest = self.store.rate_hit(key, now, self.limit, self.window)
+        self.check(self.store.rate_hit(key, now, self.limit, self.window), now)
+
+    def hit_and_reserve(self, key: str, amount: float) -> None:
+        """``hit``, then ``credits.reserve`` of ``amount`` for ``key`` (a token), in one store step."""
+        now = self.clock.now()
+        oldest, reservation = self.store.rate_hit_and_reserve(key, now, self.limit, self.window, key, amount)
+        self.check(oldest, now)
+        assert reservation is not None
+        credits.check(reservation, amount)
+
+    def check(self, oldest: float | None, now: float) -> None:
+        """429 when the store counted the window full (``oldest``: its oldest hit)."""
         if oldest is not None:
             retry = max(1, math.ceil(oldest + self.window - now))
             raise ApiError(

@@ -36,7 +36,7 @@ from mock_server.backend.rate_limit import RateLimiter
 from mock_server.backend.results import Sources, job_results, job_status
 from mock_server.backend.retention import Retention
 from mock_server.backend.signing import Signer
-from mock_server.backend.webhooks import Delivery, Webhooks
+from mock_server.backend.webhooks import Delivery, WebhookConfig, Webhooks
 from mock_server.backend.work import Work
 from mock_server.settings import Settings
 from mock_server.store import Store, open_store
@@ -168,12 +168,12 @@ class Backend:
         if self.listeners:
             self._emit(Scheduled(due, clock_moved))
 
-    def _published(self, notification: Notification) -> None:
+    def _published(self, notification: Notification, config: WebhookConfig | None) -> None:
         """Stored and numbered already; now the edge and the webhooks hear of it. No event is built when
         no listener is attached (a backend without a runtime), nor on a shared store (the feed brings it)."""
         if self.listeners and not self._store.shared:
             self._emit(Published(notification))
-        self._webhooks.on_notification(notification)
+        self._webhooks.on_notification(notification, config)
 
     def recover(self) -> bool:
         """A shared store that lost its state (a Redis restarted without persistence) starts anew from
@@ -344,20 +344,40 @@ class Backend:
         if rejected:
             raise ApiError.from_violations(*rejected)
         request = EditChatRequest.from_payload(payload, violations, usable)
-        self._rate.hit(user.token)
-        job = self._conversation(user, request.conversation_id)
-        working, references, identities = self._resolve(user, request, job)
-        self._content_filter(request)
         price = CREDITS_PER_IMAGE[request.size]
-        credits.reserve(self._store, user.token, price * request.num_variations)
+        job, working, references, identities = self._admit(user, request, price * request.num_variations)
+        new = job is None
         job = job or self._new_job(user, base_url)
         outcome = outcome or self._faults.outcome(user.token)
         generation = self._start(job, request, working, references, identities, price, outcome)
-        self._publish_batch(job, generation)
+        works = [
+            Work(v.due, "variation", (job.job_id, str(generation.image_index), str(v.group_index)))
+            for v in generation.variations
+        ]
+        batch = self._batch_notification(job, generation)
+        config = self._store.start_generation(job, works, batch, new=new)  # one round trip on Redis
+        self._scheduler.stored(works)
+        self._notifications.published([batch], config)
         return Accepted(
             {"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
             [v for v in violations if not v.is_error],
         )
+
+    def _admit(
+        self, user: User, request: EditChatRequest, amount: float
+    ) -> tuple[Job | None, ImageRef | None, tuple[ImageRef, ...], tuple[tuple[str, str], ...]]:
+        """Rate-limit (429), resolve (404/400), filter (403), reserve (402), in that order. A request that
+        names nothing to resolve and passes the filter counts and reserves in one store step."""
+        plain = request.conversation_id is None and not request.image_ids and not request.identity_codes
+        if plain and not self._blocked(request):
+            self._rate.hit_and_reserve(user.token, amount)
+            return None, None, (), ()
+        self._rate.hit(user.token)
+        job = self._conversation(user, request.conversation_id)
+        working, references, identities = self._resolve(user, request, job)
+        self._content_filter(request)
+        credits.reserve(self._store, user.token, amount)
+        return job, working, references, identities
 
     def _conversation(self, user: User, conversation_id: str | None) -> Job | None:
         if conversation_id is None:
@@ -382,18 +402,20 @@ class Backend:
         return working, tuple(refs), identities
 
     def _content_filter(self, request: EditChatRequest) -> None:
+        term = self._blocked(request)
+        if term is not None:
+            raise ApiError("content_blocked", f"prompt: blocked by the content filter (term {term!r}).")
+
+    def _blocked(self, request: EditChatRequest) -> str | None:
         terms = self.settings.blocklist
         if not terms:
-            return
+            return None
         prompt = (request.prompt or "").lower()
-        for term, lowered in zip(terms, _lowered(terms), strict=True):
-            if lowered in prompt:
-                raise ApiError("content_blocked", f"prompt: blocked by the content filter (term {term!r}).")
+        return next((t for t, lowered in zip(terms, _lowered(terms), strict=True) if lowered in prompt), None)
 
     def _new_job(self, user: User, base_url: str) -> Job:
-        job = Job(self._ids.new("job"), user.token, self._clock.now(), self.settings.public_url or base_url)
-        self._store.put_job(job)
-        return job
+        """A new job, stored by ``_start`` with its first generation (one write, not two)."""
+        return Job(self._ids.new("job"), user.token, self._clock.now(), self.settings.public_url or base_url)
 
     def _start(
         self,
@@ -414,11 +436,6 @@ class Backend:
             due = now + self.settings.latency * (index + 1)
             variation = Variation(index, price, due, forced=outcome if outcome != "completed" else None)
             generation.variations.append(variation)
-        self._store.put_job(job)
-        for variation in generation.variations:
-            self._scheduler.at(
-                variation.due, "variation", job.job_id, str(generation.image_index), str(variation.group_index)
-            )
         return generation
 
     # --- completion ----------------------------------------------------------------------------
@@ -435,15 +452,17 @@ class Backend:
             return
         generation = job.generations[image_index]
         variation = generation.variations[group_index]
-        settle = credits.charge if variation.status == "completed" else credits.release
-        settle(self._store, job.owner, variation.price)
         data = self._image_result(job, generation, variation)
-        if variation.status == "completed":  # its two links signed on first read (``ImageResult``)
-            self._notifications.publish_image_result(job.owner, data, self._links, job.base_url)
+        charge = variation.status == "completed"
+        if charge:  # its two links signed on first read (``ImageResult``)
+            first = self._notifications.new_image_result(job.owner, data, self._links, job.base_url)
         else:
-            self._notifications.publish(job.owner, "image_result", data)
+            first = self._notifications.new(job.owner, "image_result", data)
+        notes = [first]
         if generation.final:
-            self._publish_batch(job, generation)
+            notes.append(self._batch_notification(job, generation))
+        config = credits.settle(self._store, job.owner, variation.price, charge=charge, notifications=notes)
+        self._notifications.published(notes, config)
 
     def _finished(self, image_index: int, group_index: int, now: float, job: Job) -> Job | None:
         """``job`` with that variation completed or failed (None: nothing to do). Changes only ``job``:
@@ -500,7 +519,7 @@ class Backend:
             data["error_message"] = variation.error_message
         return data
 
-    def _publish_batch(self, job: Job, generation: Generation) -> None:
+    def _batch_notification(self, job: Job, generation: Generation) -> Notification:
         """``batch_edit``: the generation's status (``Generation.status``) and how many variations are final,
         counted in one pass (twice per generation, hot path)."""
         processed = failed = 0
@@ -510,7 +529,7 @@ class Backend:
                 failed += v.status == "failed"
         total = len(generation.variations)
         status = "processing" if processed < total else ("failed" if failed == total else "completed")
-        self._notifications.publish(
+        return self._notifications.new(
             job.owner,
             "batch_edit",
             {
@@ -673,16 +692,17 @@ class Backend:
         already reserved are still charged on completion, so a balance set below them goes negative,
         as an account charged on completion would.
         """
-        user = self._accounts.get(token) or self._accounts.add(
+        plan = None if plan is None else check_plan(plan)
+        kept = self._accounts.get(token) or self._accounts.add(
             token, plan or self.settings.open_plan, self.settings.open_credits
         )
-        if plan is not None:
-            user.plan = check_plan(plan)
-        if credits is not None:
-            user.credits, user.charged = float(credits), 0.0
-        if entitlements is not None:
-            user.entitlements = frozenset(entitlements)
-        self._store.put_user(user)
+        changed = self._store.change_user(
+            token,
+            plan=plan,
+            credits=None if credits is None else float(credits),
+            entitlements=None if entitlements is None else frozenset(entitlements),
+        )
+        user = changed or kept
         for name in identities or ():
             self._identities.create(token, name, self._clock.now())
         return self._account_view(user)

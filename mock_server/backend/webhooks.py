@@ -190,8 +190,8 @@ class Webhooks:
         return {"sent": True, "delivery_id": delivery.id}
 
     # --- deliveries ----------------------------------------------------------------------------
-    def on_notification(self, notification: Notification) -> None:
-        config = self.store.get_webhook(notification.owner)
+    def on_notification(self, notification: Notification, config: WebhookConfig | None) -> None:
+        """Deliver to ``config``, the owner's webhook config when the notification was appended."""
         if config is not None and config.is_active:
             self._enqueue(config, notification.name, notification.as_json(), notification.id)
 

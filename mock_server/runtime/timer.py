@@ -33,7 +33,10 @@ class Timer:
 
         The shortcut is the hot path (every variation schedules a work): an uncancelled timer armed on
         this runtime's loop for a clock time at or before ``due``, with the clock not moved since, will
-        run it, so nothing needs reading. Anything else takes ``arm``, which compares loop times."""
+        run it, so nothing needs reading. Anything else takes ``arm``, which compares loop times, for
+        ``event.due`` itself: every new work is told here (a shared store's others' too, through the
+        feed), and after due work ran the event carries the store's next due time, so the earliest
+        pending time is known without asking the store again."""
         timer = self._timer
         if (
             not event.clock_moved
@@ -43,11 +46,13 @@ class Timer:
             and not timer.cancelled()
         ):
             return
-        self.arm(clock_moved=event.clock_moved)
+        self.arm(event.due, clock_moved=event.clock_moved)
 
-    def arm(self, *, clock_moved: bool = True) -> None:
-        """Arm the loop timer for the earliest pending work unless one is armed early enough already."""
-        due = self.backend.next_due()
+    def arm(self, due: float | None = None, *, clock_moved: bool = True) -> None:
+        """Arm the loop timer for ``due`` (None: the earliest pending work, read) unless one is armed early
+        enough already."""
+        if due is None:
+            due = self.backend.next_due()
         if due is None or self.backend.clock_mode() == "manual":
             return
         loop = self.loop or _running_loop()

@@ -110,6 +110,19 @@ class MemoryStore:
     def add_user(self, user: User) -> User:
         return self._users.setdefault(user.token, user)
 
+    def change_user(
+        self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
+    ) -> User | None:
+        user = self._users.get(token)
+        if user is not None:
+            if plan is not None:
+                user.plan = plan
+            if credits is not None:
+                user.credits, user.charged = float(credits), 0.0
+            if entitlements is not None:
+                user.entitlements = entitlements
+        return user
+
     def users(self) -> list[User]:
         return list(self._users.values())
 
@@ -129,6 +142,21 @@ class MemoryStore:
         if charge:
             user.credits -= amount
             user.charged += amount
+
+    def settle_and_notify(
+        self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
+    ) -> WebhookConfig | None:
+        self.settle_credits(token, amount, charge=charge)
+        config = None
+        for notification in notifications:
+            config = self.append_notification(notification)
+        return config
+
+    def rate_hit_and_reserve(
+        self, key: str, now: float, limit: int, window: float, token: str, amount: float
+    ) -> tuple[float | None, tuple[bool, float, float] | None]:
+        oldest = self.rate_hit(key, now, limit, window)
+        return (oldest, None) if oldest is not None else (None, self.reserve_credits(token, amount))
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         hits = self._hits[key]
@@ -162,6 +190,14 @@ class MemoryStore:
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
         job = self._jobs.get(job_id)
         return None if job is None else change(job)
+
+    def start_generation(
+        self, job: Job, works: list[Work], notification: Notification, *, new: bool
+    ) -> WebhookConfig | None:
+        self.put_job(job)
+        for work in works:
+            self.schedule(work)
+        return self.append_notification(notification)
 
     def recent_jobs(self, limit: int) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]
@@ -200,10 +236,11 @@ class MemoryStore:
         return [p for p in self._projects.values() if p.owner == owner]
 
     # --- notifications ---------------------------------------------------------------------------
-    def append_notification(self, notification: Notification) -> None:
+    def append_notification(self, notification: Notification) -> WebhookConfig | None:
         notification.id = self.next_id()
         self._log.setdefault(notification.owner, []).append(notification)
         self._newest = notification.id
+        return self._webhooks.get(notification.owner)
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         return [n for n in self._log.get(owner, ()) if n.id > after]
@@ -311,7 +348,7 @@ class MemoryStore:
         work.seq = next(self._work_seq)
         heapq.heappush(self._work, (work.due, work.seq, work))
 
-    def claim_due(self, now: float) -> Work | None:
+    def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         if self._work and self._work[0][0] <= now:
             return heapq.heappop(self._work)[2]
         return None

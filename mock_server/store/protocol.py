@@ -86,6 +86,13 @@ class Store(Protocol):
         """Keep ``user`` unless its token is kept already: then the kept one (two processes creating
         the same new user at once agree on one record, and no reservation is overwritten)."""
 
+    def change_user(
+        self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
+    ) -> User | None:
+        """Set the named fields of a kept user (``credits`` also restarts ``charged`` at 0) in one step that
+        writes nothing else, so a reservation made at the same moment is kept; the user after it (None if
+        unknown). ``put_user`` writes the whole record: for setting one up, not for changing it."""
+
     def users(self) -> list[User]:
         """Every user, in creation order."""
 
@@ -95,8 +102,20 @@ class Store(Protocol):
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
         """End a reservation: ``charge`` turns it into a charge, otherwise it is released."""
 
+    def settle_and_notify(
+        self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
+    ) -> WebhookConfig | None:
+        """What a variation's end stores: ``settle_credits``, then ``append_notification`` of each, in as
+        few round trips as the store can; the owner's webhook config as the last append read it."""
+
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         """Count a request in the sliding window; None if allowed, else the oldest counted hit's time."""
+
+    def rate_hit_and_reserve(
+        self, key: str, now: float, limit: int, window: float, token: str, amount: float
+    ) -> tuple[float | None, tuple[bool, float, float] | None]:
+        """``rate_hit``, then, unless that limited it, ``reserve_credits``, in one step: (``rate_hit``'s
+        answer, ``reserve_credits``'s or None when limited). A plain ``/edit-chat`` reads nothing between."""
 
     # --- files, jobs, identities -----------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None: ...
@@ -107,6 +126,13 @@ class Store(Protocol):
         """``change(job)`` and store the job, as one atomic step; None (nothing stored) if there is no such job
         or ``change`` returns None. ``change`` may run more than once (a shared store retries it when another
         process wrote the job meanwhile), so it must only change the job it is given."""
+
+    def start_generation(
+        self, job: Job, works: list[Work], notification: Notification, *, new: bool
+    ) -> WebhookConfig | None:
+        """What accepting an ``/edit-chat`` stores, in as few round trips as the store can: ``put_job(job)``
+        (``new``: the job was never stored), ``schedule`` each of ``works``, then ``append_notification``
+        (whose answer this is). The job is stored before its work can be claimed."""
 
     def recent_jobs(self, limit: int) -> list[Job]:
         """At most ``limit`` jobs, newest first (by creation time, then id)."""
@@ -134,10 +160,12 @@ class Store(Protocol):
         """A user's projects, oldest first."""
 
     # --- notifications ---------------------------------------------------------------------------
-    def append_notification(self, notification: Notification) -> None:
-        """Append to its owner's log, giving it the next id (``next_id``), which becomes the newest id.
+    def append_notification(self, notification: Notification) -> WebhookConfig | None:
+        """Append to its owner's log, giving it the next id (``next_id``), which becomes the newest id;
+        the owner's webhook config at that moment (``get_webhook``), which decides its delivery.
 
-        Taking the id and appending are one step, so ids are in append order across processes."""
+        Taking the id and appending are one step, so ids are in append order across processes; reading
+        the config in the same step saves a publish a second round trip on a shared store."""
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         """The owner's notifications with id > ``after``, oldest first, deleted ones included."""
@@ -193,10 +221,12 @@ class Store(Protocol):
     def schedule(self, work: Work) -> None:
         """Keep ``work`` until a scheduler claims it (at or after ``work.due``)."""
 
-    def claim_due(self, now: float) -> Work | None:
+    def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         """Claim the earliest work due at ``now`` (ties in scheduling order), or None. A claim is a
         lease: until ``done`` it is held for this caller; a store shared by processes hands work
-        whose lease ran out (its process died) to the next claimant."""
+        whose lease ran out (its process died) to the next claimant. ``done``: work this caller
+        claimed and ran, whose lease ends first, in the same step (as ``done(work)``, one round trip
+        fewer for each work a scheduler runs)."""
 
     def done(self, work: Work) -> None:
         """The claimed ``work`` ran (or failed for good): drop its lease."""

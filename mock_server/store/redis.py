@@ -1,21 +1,26 @@
 """``RedisStore``: the state in Redis, so several processes and hosts serve one mock.
 
 Every key starts with the store's prefix (``piktid-mock:`` by default), so mocks can share one
-Redis. Each record is one JSON string (``codec``); lists of them are indexes of ids. Each protocol
-method is one atomic step: a Lua script where the step is a counter, a window or a queue (ids,
-notifications, the rate limit, scheduled work, the journal), an optimistic transaction
-(``WATCH``, retried on a conflict) where it reads and rewrites a record (credits, attempts, fault
-rules, projects).
+Redis. Each record is one JSON string (``codec``), a user a hash of JSON fields (so credits change
+by script); lists of them are indexes of ids. Each protocol method is one atomic step: a Lua script
+where the step is a counter, a window, a queue or the credits (ids, notifications, the rate limit,
+scheduled work, the journal, reservations), a read then a compare-and-set script (``_SWAP``,
+retried on a conflict) where it reads and rewrites a record (jobs, attempts), a ``WATCH``
+transaction for the fault rules. The steps of one request that read nothing between them are
+sent together (``start_generation``, ``settle_and_notify``, ``rate_hit_and_reserve``): a
+``POST /edit-chat`` with its completion is 8 round trips.
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
 order of the state; ``decode_event`` reads a message back (the runtime subscribes with the
 asyncio client and hands each to ``Backend.apply_shared``).
 
-The client here is redis-py's synchronous one: a backend operation runs whole between two awaits
-(docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. Its
-timeouts are short and its retries bounded, so an unreachable Redis is a ``StoreUnavailable``
-(503) within a few seconds, never a hung worker.
+The clients here are synchronous: a backend operation runs whole between two awaits
+(docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. The
+hot path's calls go through ``Wire`` (``mock_server.store.wire``), the rest through redis-py. Their
+timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreUnavailable``
+(503) within a few seconds, never a hung worker. The fault rules are cached in the process until
+``_Changes`` hears of a change.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import importlib
 import json
 import os
 import random
+import select
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
@@ -35,6 +42,7 @@ from redis.retry import Retry
 
 from mock_server.store import codec
 from mock_server.store.protocol import StoreUnavailable
+from mock_server.store.wire import Script, Wire
 
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
@@ -65,7 +73,7 @@ redis.call('ZADD', KEYS[3], id, id)
 redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('SET', KEYS[5], id)
 redis.call('PUBLISH', KEYS[6], '{"t":"n","n":' .. text .. '}')
-return text
+return {id, redis.call('GET', KEYS[7]) or ''}
 """
 
 _RATE_HIT = """
@@ -88,6 +96,7 @@ return member
 """
 
 _CLAIM_DUE = """
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 local t = redis.call('TIME')
 local real = tonumber(t[1]) + tonumber(t[2]) / 1e6
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', real)) do
@@ -95,10 +104,36 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', real)) do
   redis.call('ZADD', KEYS[1], cjson.decode(string.sub(member, 13)).due, member)
 end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)[1]
-if not due then return false end
+if not due then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, first[2] or ''}
+end
 redis.call('ZREM', KEYS[1], due)
 redis.call('ZADD', KEYS[2], real + tonumber(ARGV[2]), due)
-return due
+local work = cjson.decode(string.sub(due, 13))
+if work.kind == 'variation' then
+  return {1, due, redis.call('GET', ARGV[3] .. work.key[1]) or ''}
+end
+return {1, due, ''}
+"""
+
+_SWAP = """
+local kept
+if ARGV[3] then kept = redis.call('HGET', KEYS[1], ARGV[3]) else kept = redis.call('GET', KEYS[1]) end
+if not kept then return 0 end
+if kept ~= ARGV[1] then return kept end
+if ARGV[3] then redis.call('HSET', KEYS[1], ARGV[3], ARGV[2]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1
+"""
+"""Compare and set: write ARGV[2] only if the record is still ARGV[1] (1), else answer what it is now
+(0: gone). An optimistic change costs one round trip, and a retry one more, where ``WATCH`` costs three."""
+
+_ADD_JOB = """
+local kept = redis.call('GET', KEYS[1])
+if kept then return kept end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 _APPEND_JOURNAL = """
@@ -115,13 +150,150 @@ return seq
 """
 
 
+_NUMBER = """
+local function number(x) return string.format('%.17g', x) end
+"""
+"""Lua writes a double back with 17 significant digits, which reads back as the same double (Python's
+float arithmetic and Lua's are both IEEE doubles, so a script's sums are the memory store's)."""
+
+_RESERVE = (
+    _NUMBER
+    + """
+local kept = redis.call('HMGET', KEYS[1], 'credits', 'in_progress')
+if not kept[1] then return false end
+local credits, busy, amount = tonumber(kept[1]), tonumber(kept[2]), tonumber(ARGV[1])
+if credits - busy < amount then return {0, kept[1], kept[2]} end
+redis.call('HSET', KEYS[1], 'in_progress', number(busy + amount))
+return {1, kept[1], kept[2]}
+"""
+)
+
+_SETTLE = (
+    _NUMBER
+    + """
+local kept = redis.call('HMGET', KEYS[1], 'credits', 'in_progress', 'charged')
+if not kept[1] then return false end
+local amount = tonumber(ARGV[1])
+local busy = tonumber(kept[2]) - amount
+if busy < 0 then busy = 0 end
+redis.call('HSET', KEYS[1], 'in_progress', number(busy))
+if ARGV[2] == '1' then
+  local credits, charged = tonumber(kept[1]) - amount, tonumber(kept[3]) + amount
+  redis.call('HSET', KEYS[1], 'credits', number(credits), 'charged', number(charged))
+end
+return true
+"""
+)
+
+_RATE_AND_RESERVE = f"""
+local function rate_hit(KEYS, ARGV)
+{_RATE_HIT}
+end
+local function reserve(KEYS, ARGV)
+{_RESERVE}
+end
+local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
+if oldest then return {{1, oldest}} end
+local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
+if not reserved then return {{2}} end
+return {{0, reserved[1], reserved[2], reserved[3]}}
+"""
+"""``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
+
+_ADD_USER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[2])
+return false
+"""
+
+_CHANGE_USER = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return redis.call('HGETALL', KEYS[1])
+"""
+
 _WATCH_KIND = b'"kind":"webhook_watch"'
 """How a watch looks in its JSON: bookkeeping, not work a client waits for (``pending_work``)."""
+
+
+class _Changes:
+    """A subscription to ``{prefix}changes``, read without blocking: what this process caches of rarely
+    changed state (the fault rules) is dropped whenever anything arrives on it.
+
+    Every change to cached state publishes there in the same step that makes it. Redis writes a
+    message to its subscribers before the caller of the change can hear back (and tell anyone), so
+    a request that reaches this process after the change returned finds the message already in the
+    socket: ``poll`` reads it (one non-blocking ``recv``, no round trip) before any cached answer is
+    trusted. Without a subscription (Redis unreachable, not yet subscribed) nothing is cached.
+    """
+
+    RETRY = 1.0
+    """Seconds between attempts to subscribe again after the subscription was lost."""
+
+    def __init__(self, client: redis.Redis, channel: str) -> None:
+        self.client, self.channel = client, channel
+        self.generation = 0
+        """Counts what invalidated the caches: a value read under an older generation is not kept."""
+        self._poller: select.poll | None = None
+        self._connection: Any = None
+        """redis-py's connection (its methods are untyped), subscribed; None: not subscribed."""
+        self._next_try = 0.0
+
+    def poll(self) -> bool:
+        """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
+        connection, poller = self._connection, self._poller
+        if connection is None or poller is None:
+            self._subscribe()
+            return False
+        if not poller.poll(0):  # the usual answer, without the cost of a failed recv's exception
+            return True
+        try:
+            data = connection._sock.recv(65536) if connection._sock is not None else b""
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return True
+        except OSError:
+            data = b""
+        self.generation += 1
+        if not data:  # closed: drop it, subscribe again later
+            self._connection = self._poller = None
+            connection.disconnect()
+        return False
+
+    def _subscribe(self) -> None:
+        if time.monotonic() < self._next_try:
+            return
+        self._next_try = time.monotonic() + self.RETRY
+        connection: Any = self.client.connection_pool.make_connection()  # redis-py leaves its methods untyped
+        try:
+            connection.connect()
+            connection.send_command("SUBSCRIBE", self.channel)
+            sock = connection._sock  # read raw: any bytes after the confirmation mean "changed"
+            if sock is None or not sock.recv(4096):  # the confirmation (a rest, if split, reads as a change)
+                raise redis.ConnectionError("subscription closed")
+            sock.setblocking(False)
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+        except (redis.RedisError, OSError):
+            connection.disconnect()
+            return
+        self.generation += 1
+        self._connection, self._poller = connection, poller
+
+    def invalidate(self) -> None:
+        """This process changed cached state: its own message may not have arrived yet."""
+        self.generation += 1
+
+    def close(self) -> None:
+        connection, self._connection, self._poller = self._connection, None, None
+        if connection is not None:
+            connection.disconnect()
 
 
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     @wraps(method)
     def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
+        self._calls += 1
         try:
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -156,16 +328,39 @@ class RedisStore:
             health_check_interval=30,
         )
         self._random = random.Random(seed)
+        self.changes = _Changes(self.client, prefix + "changes")
+        self._rules: tuple[int, list[FaultRule]] | None = None
+        """The fault rules as read under a generation of ``changes``: nearly every request meets none,
+        and asks (``has_faults``, ``take_fault``) up to five times; consuming a rule stays in Redis."""
+        self._known: dict[str, bytes] = {}
+        """Records read ahead (a variation's job, read by the claim of its work): the next ``_update`` of
+        the key starts from it instead of reading; the swap checks it, so a stale one costs a retry."""
+        self._calls = 0
+        """Counts store calls: the next due time a claim that found nothing learnt is this process's
+        answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
+        self._next_due_seen: tuple[int, float | None] = (-1, None)
         self._scripts = {
-            name: self.client.register_script(text)
+            name: Script(text)
             for name, text in (
                 ("notify", _APPEND_NOTIFICATION),
                 ("rate", _RATE_HIT),
                 ("schedule", _SCHEDULE),
                 ("claim", _CLAIM_DUE),
                 ("journal", _APPEND_JOURNAL),
+                ("reserve", _RESERVE),
+                ("rate_and_reserve", _RATE_AND_RESERVE),
+                ("settle", _SETTLE),
+                ("add_user", _ADD_USER),
+                ("change_user", _CHANGE_USER),
+                ("swap", _SWAP),
+                ("add_job", _ADD_JOB),
             )
         }
+        self.wire = Wire(url, TIMEOUT, list(self._scripts.values()))
+        """The hot path's client (``mock_server.store.wire``): scripts and the reads every request makes."""
+
+    def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        return self.wire.run(self._scripts[name], keys, args)
 
     def _k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -224,59 +419,82 @@ class RedisStore:
         for start in range(0, len(names), 500):
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
-        self.client.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
+        pipe = self.client.pipeline(transaction=False)
+        pipe.publish(self.changes.channel, "reset")
+        pipe.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
+        pipe.execute()
+        self.changes.invalidate()
 
     def next_id(self) -> int:
         return int(self.client.incr(self._k("ids")))
 
     # --- accounts and credits ------------------------------------------------------------------------
     def get_user(self, token: str) -> User | None:
-        return self._get(_kind("User"), self._k("user", token))
+        return self._user(_pairs(self.wire.call("HGETALL", self._k("user", token))))
 
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
-        pipe.set(self._k("user", user.token), codec.dumps(user))
+        pipe.hset(self._k("user", user.token), items=_flat(codec.dump_fields(user)))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
         pipe.execute()
 
     def add_user(self, user: User) -> User:
-        if self.client.set(self._k("user", user.token), codec.dumps(user), nx=True):
-            self.client.zadd(self._k("users"), {user.token: time.time()}, nx=True)
-            return user
-        kept: User | None = self.get_user(user.token)
-        return kept or user
+        fields = _flat(codec.dump_fields(user))
+        keys = [self._k("user", user.token), self._k("users")]
+        kept = self._run("add_user", keys=keys, args=[time.time(), user.token, *fields])
+        return user if kept is None else self._user(_pairs(kept)) or user
+
+    def change_user(
+        self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
+    ) -> User | None:
+        # Only the named fields are written, in one script: a reservation another process makes at the
+        # same moment changes ``in_progress``, which this never writes, so neither change is lost.
+        named: dict[str, object] = {"plan": plan, "entitlements": entitlements}
+        if credits is not None:
+            named.update(credits=float(credits), charged=0.0)
+        given = {name: value for name, value in named.items() if value is not None}
+        fields = _flat(codec.dump_values(given))
+        if not fields:
+            return self.get_user(token)
+        return self._user(_pairs(self._run("change_user", keys=[self._k("user", token)], args=fields) or []))
 
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
-        return self._many(_kind("User"), [self._k("user", t) for t in tokens])
+        pipe = self.client.pipeline(transaction=False)
+        for token in tokens:
+            pipe.hgetall(self._k("user", token))
+        return [user for user in (self._user(kept) for kept in pipe.execute()) if user is not None]
+
+    def _user(self, fields: dict[Any, Any]) -> User | None:
+        return codec.load_fields(_kind("User"), fields) if fields else None
 
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
-        def step(user: User) -> tuple[bool, float, float]:
-            before = (user.credits, user.in_progress)
-            if user.credits - user.in_progress < amount:
-                return False, *before
-            user.in_progress += amount
-            return True, *before
-
-        result: tuple[bool, float, float] | None = self._update(
-            _kind("User"), self._k("user", token), step, write=lambda done: bool(done[0])
-        )
+        result = self._run("reserve", keys=[self._k("user", token)], args=[repr(float(amount))])
         if result is None:
             raise KeyError(token)
-        return result
+        reserved, credits, in_progress = result
+        return bool(reserved), float(credits), float(in_progress)
 
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
-        def step(user: User) -> None:
-            user.in_progress = max(0.0, user.in_progress - amount)
-            if charge:
-                user.credits -= amount
-                user.charged += amount
+        self.wire.run(*self._settle(token, amount, charge))
 
-        self._update(_kind("User"), self._k("user", token), step)
+    def _settle(self, token: str, amount: float, charge: bool) -> tuple[Script, list[str], list[Any]]:
+        return self._scripts["settle"], [self._k("user", token)], [repr(float(amount)), "1" if charge else "0"]
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
-        oldest = self._scripts["rate"](keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
+        oldest = self._run("rate", keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
         return None if oldest is None else float(oldest)
+
+    def rate_hit_and_reserve(
+        self, key: str, now: float, limit: int, window: float, token: str, amount: float
+    ) -> tuple[float | None, tuple[bool, float, float] | None]:
+        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token)]
+        reply = self._run("rate_and_reserve", keys=keys, args=[now, window, limit, repr(float(amount))])
+        if reply[0] == 1:
+            return float(reply[1]), None
+        if reply[0] == 2:
+            raise KeyError(token)
+        return None, (bool(reply[1]), float(reply[2]), float(reply[3]))
 
     # --- files, jobs, identities -------------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None:
@@ -307,23 +525,32 @@ class RedisStore:
         return self._get(_kind("Job"), self._k("job", job_id))
 
     def put_job(self, job: Job) -> None:
-        """Merged with the kept job under ``WATCH``: two workers writing one job at once (a variation
-        completing on each, or a follow-up ``/edit-chat`` while one completes) lose neither change."""
-        key = self._k("job", job.job_id)
+        """A new job is one ``SET NX``; one kept already is merged with under a compare and set: two
+        workers writing one job at once (a variation completing on each, or a follow-up ``/edit-chat``
+        while one completes) lose neither change."""
+        kept = self.wire.run(*self._add_job(job))
+        if kept != 1:
+            self._merge_job(job, kept)
 
-        def step(pipe: redis.client.Pipeline) -> None:
-            raw = pipe.get(key)
-            if raw is not None:
-                _merge_job(job, codec.loads(_kind("Job"), raw))
-            pipe.multi()
-            pipe.set(key, codec.dumps(job))
-            pipe.zadd(self._k("jobs"), {job.job_id: job.created_at})
+    def _add_job(self, job: Job) -> tuple[Script, list[str], list[Any]]:
+        keys = [self._k("job", job.job_id), self._k("jobs")]
+        return self._scripts["add_job"], keys, [codec.dumps(job), job.created_at, job.job_id]
 
-        self._transaction(step, key)
+    def _merge_job(self, job: Job, kept: bytes) -> None:
+        """Write ``job`` over the kept one (``kept``, as read), keeping what only the kept one knows."""
+        key, text = self._k("job", job.job_id), codec.dumps(job)
+        self._read_ahead(key, kept)
+
+        def merged(kept: Job) -> Job:
+            fresh: Job = codec.loads(_kind("Job"), text)
+            _merge_job(fresh, kept)
+            return fresh
+
+        self._update(_kind("Job"), key, merged, replace=True)
 
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
-        # Under WATCH: two processes finishing two variations of one job must not each write back the job
-        # they read, or the second write loses the first variation's outcome.
+        # Under a compare and set: two processes finishing two variations of one job must not each write
+        # back the job they read, or the second write loses the first variation's outcome.
         result: T | None = self._update(
             _kind("Job"), self._k("job", job_id), change, write=lambda result: result is not None
         )
@@ -394,7 +621,10 @@ class RedisStore:
         return project
 
     # --- notifications -------------------------------------------------------------------------------
-    def append_notification(self, notification: Notification) -> None:
+    def append_notification(self, notification: Notification) -> WebhookConfig | None:
+        return self._appended(notification, self.wire.run(*self._notify(notification)))
+
+    def _notify(self, notification: Notification) -> tuple[Script, list[str], list[Any]]:
         notification.id = 0
         owner = notification.owner
         keys = [
@@ -404,9 +634,40 @@ class RedisStore:
             self._k("note_owners"),
             self._k("newest"),
             self.channel,
+            self._k("webhook", owner),
         ]
-        text = self._scripts["notify"](keys=keys, args=[codec.dumps(notification), owner])
-        notification.id = json.loads(text)["id"]
+        return self._scripts["notify"], keys, [codec.dumps(notification), owner]
+
+    def _appended(self, notification: Notification, reply: list[Any]) -> WebhookConfig | None:
+        notification.id, config = int(reply[0]), reply[1]
+        return codec.loads(_kind("WebhookConfig"), config) if config else None
+
+    def start_generation(
+        self, job: Job, works: list[Work], notification: Notification, *, new: bool
+    ) -> WebhookConfig | None:
+        # One round trip for a new job: the job is written first, so its work is never claimed before it
+        # exists. A kept job (a follow-up) is merged first, its work and notification sent after.
+        calls = [self._schedule(work) for work in works] + [self._notify(notification)]
+        if new:
+            calls.insert(0, self._add_job(job))
+        else:
+            self.put_job(job)
+        replies = self.wire.scripts(calls)
+        if new and replies[0] != 1:  # an id drawn twice: cannot happen (ids are per process), merge anyway
+            self._merge_job(job, replies[0])
+        for work, member in zip(works, replies[1 if new else 0 :], strict=False):
+            work.seq = int(_text(member)[:12])
+        return self._appended(notification, replies[-1])
+
+    def settle_and_notify(
+        self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
+    ) -> WebhookConfig | None:
+        calls = [self._settle(token, amount, charge), *(self._notify(n) for n in notifications)]
+        replies = self.wire.scripts(calls)
+        config = None
+        for notification, reply in zip(notifications, replies[1:], strict=True):
+            config = self._appended(notification, reply)
+        return config
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
@@ -475,7 +736,11 @@ class RedisStore:
     # --- faults, journal ---------------------------------------------------------------------------
     def add_fault(self, rule: FaultRule) -> FaultRule:
         rule.id = int(self.client.incr(self._k("fault_ids")))
-        self.client.rpush(self._k("faults"), codec.dumps(rule))
+        pipe = self.client.pipeline()
+        pipe.rpush(self._k("faults"), codec.dumps(rule))
+        pipe.publish(self.changes.channel, "faults")
+        pipe.execute()
+        self.changes.invalidate()
         return rule
 
     def faults(self) -> list[FaultRule]:
@@ -483,15 +748,23 @@ class RedisStore:
         return [codec.loads(kind, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
 
     def has_faults(self) -> bool:
-        return bool(self.client.exists(self._k("faults")))
+        return bool(self._cached_rules())
+
+    def _cached_rules(self) -> list[FaultRule]:
+        """The rules, as cached while ``changes`` hears nothing, else as read now."""
+        trusted = self.changes.poll()
+        cached = self._rules
+        if trusted and cached is not None and cached[0] == self.changes.generation:
+            return cached[1]
+        generation = self.changes.generation
+        rules = self.faults()
+        self._rules = (generation, rules)
+        return rules
 
     def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
-        # Nearly every request meets no rule: one read says so, where the WATCH transaction below costs
-        # three round trips (WATCH, LRANGE, UNWATCH). A rule added after this read is one added after
-        # the request, as it would be had the read been the transaction's.
-        kind_of = _kind("FaultRule")
-        rules = [codec.loads(kind_of, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
-        if not any(r.kind == kind and r.matches(method, path, token) for r in rules):
+        # Nearly every request meets no rule: the cached rules say so without a round trip. A rule added
+        # after the cache's last check is one added after the request (see ``_Changes``).
+        if not any(r.kind == kind and r.matches(method, path, token) for r in self._cached_rules()):
             return None
 
         def step(pipe: redis.client.Pipeline) -> FaultRule | None:
@@ -502,15 +775,20 @@ class RedisStore:
             taken.hits += 1
             if taken.times is not None:
                 taken.times -= 1
-            kept = [r for r in rules if r.times != 0]
-            pipe.multi()
-            pipe.delete(self._k("faults"))
-            if kept:
-                pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+            self._put_rules(pipe, [r for r in rules if r.times != 0])
             return taken
 
         taken: FaultRule | None = self._transaction(step, self._k("faults"))
+        if taken is not None:
+            self.changes.invalidate()
         return taken
+
+    def _put_rules(self, pipe: redis.client.Pipeline, kept: list[FaultRule]) -> None:
+        pipe.multi()
+        pipe.delete(self._k("faults"))
+        if kept:
+            pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+        pipe.publish(self.changes.channel, "faults")
 
     def _takes(self, rule: FaultRule, kind: str, method: str | None, path: str | None, token: str | None) -> bool:
         if rule.kind != kind or not rule.matches(method, path, token):
@@ -521,22 +799,24 @@ class RedisStore:
         def step(pipe: redis.client.Pipeline) -> bool:
             rules = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
             kept = [r for r in rules if r.id != rule_id]
-            pipe.multi()
-            pipe.delete(self._k("faults"))
-            if kept:
-                pipe.rpush(self._k("faults"), *(codec.dumps(r) for r in kept))
+            self._put_rules(pipe, kept)
             return len(kept) != len(rules)
 
         found: bool = self._transaction(step, self._k("faults"))
+        self.changes.invalidate()
         return found
 
     def clear_faults(self) -> None:
-        self.client.delete(self._k("faults"))
+        pipe = self.client.pipeline()
+        pipe.delete(self._k("faults"))
+        pipe.publish(self.changes.channel, "faults")
+        pipe.execute()
+        self.changes.invalidate()
 
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
         keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
         args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
-        entry.seq = int(self._scripts["journal"](keys=keys, args=args))
+        entry.seq = int(self._run("journal", keys=keys, args=args))
         return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
@@ -557,26 +837,42 @@ class RedisStore:
 
     # --- scheduled work ------------------------------------------------------------------------------
     def schedule(self, work: Work) -> None:
-        keys = [self._k("work"), self._k("work_seq"), self.channel]
-        member = _text(self._scripts["schedule"](keys=keys, args=[repr(float(work.due)), codec.dumps(work)]))
-        work.seq = int(member[:12])
+        work.seq = int(_text(self.wire.run(*self._schedule(work)))[:12])
 
-    def claim_due(self, now: float) -> Work | None:
+    def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
+        keys = [self._k("work"), self._k("work_seq"), self.channel]
+        return self._scripts["schedule"], keys, [repr(float(work.due)), codec.dumps(work)]
+
+    def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         keys = [self._k("work"), self._k("leases")]
-        member = self._scripts["claim"](keys=keys, args=[repr(float(now)), self.lease])
-        if member is None:
+        ran = "" if done is None else self._lease(done)
+        claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", ""), ran])
+        if not int(claimed[0]):
+            self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
+        member, job = _text(claimed[1]), claimed[2]
         work: Work = codec.loads(_kind("Work"), member[12:])
         work.seq = int(member[:12])
+        if job:
+            self._read_ahead(self._k("job", work.key[0]), job)
         return work
 
     def done(self, work: Work) -> None:
+        self.wire.call("ZREM", self._k("leases"), self._lease(work))
+
+    def _lease(self, work: Work) -> str:
+        """The member ``work`` is leased under: its sequence number, then its JSON as scheduled (seq 0)."""
         seq = work.seq
         work.seq = 0
-        self.client.zrem(self._k("leases"), f"{seq:012d}{codec.dumps(work)}")
-        work.seq = seq
+        try:
+            return f"{seq:012d}{codec.dumps(work)}"
+        finally:
+            work.seq = seq
 
     def next_due(self) -> float | None:
+        calls, due = self._next_due_seen
+        if calls == self._calls - 1:  # the claim just before found nothing due and read this
+            return due
         first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
         return float(first[0][1]) if first else None
 
@@ -672,7 +968,7 @@ class RedisStore:
 
     # --- how records are read and changed ----------------------------------------------------------------
     def _get(self, kind: type[T], key: str) -> T | None:
-        raw = self.client.get(key)
+        raw = self.wire.call("GET", key)
         return None if raw is None else codec.loads(kind, raw)
 
     def _many(self, kind: type[T], keys: list[str]) -> list[T]:
@@ -688,24 +984,35 @@ class RedisStore:
         *,
         field: str | None = None,
         write: Callable[[Any], bool] = lambda result: True,
+        replace: bool = False,
     ) -> Any:
-        """Read one record, ``change`` it, write it back if ``write(result)``, all under ``WATCH``."""
-
-        def step(pipe: redis.client.Pipeline) -> Any:
-            raw = pipe.get(key) if field is None else pipe.hget(key, field)
-            if raw is None:
-                return None
+        """Read one record, ``change`` it, write it back if ``write(result)``, as one atomic step: the
+        write is a compare and set against what was read, and a conflict runs ``change`` again on what
+        is there now. ``replace``: what ``change`` returns is written instead of the record."""
+        raw: bytes | str | None = self._known.pop(key, None) if field is None else None
+        ahead = raw is not None
+        if raw is None:
+            raw = self.wire.call("GET", key) if field is None else self.wire.call("HGET", key, field)
+        while raw is not None:
             record = codec.loads(kind, raw)
             result = change(record)
-            pipe.multi()
-            if write(result):
-                if field is None:
-                    pipe.set(key, codec.dumps(record))
-                else:
-                    pipe.hset(key, field, codec.dumps(record))
-            return result
+            if not write(result):
+                if not ahead:
+                    return result
+                raw, ahead = self.wire.call("GET", key), False  # decided on a copy read ahead: decide on the kept one
+                continue
+            text = codec.dumps(result if replace else record)
+            args: list[bytes | str] = [raw, text] if field is None else [raw, text, field]
+            swapped = self._run("swap", keys=[key], args=args)
+            if swapped == 1:
+                return result
+            raw, ahead = (None if swapped == 0 else swapped), False
+        return None
 
-        return self._transaction(step, key)
+    def _read_ahead(self, key: str, raw: bytes) -> None:
+        if len(self._known) > 64:  # read ahead and never used (a reset, a crash of the work): forget
+            self._known.clear()
+        self._known[key] = raw
 
     def _transaction(self, step: Callable[[redis.client.Pipeline], T], *keys: str) -> T:
         result: list[T] = []
@@ -745,6 +1052,16 @@ def _cancel(delivery: Delivery) -> bool:
 
 def _is_some(result: object) -> bool:
     return result is not None
+
+
+def _flat(fields: dict[str, str]) -> list[str]:
+    """Names and values in turn, as ``HSET`` takes them."""
+    return [item for pair in fields.items() for item in pair]
+
+
+def _pairs(flat: list[Any]) -> dict[Any, Any]:
+    """A script's ``HGETALL`` (a flat list of names and values) as a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 def _text(value: object) -> str:

@@ -7,6 +7,7 @@ being told what changed, which is what shows its checks are about the spec, not 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import Phase, settings
@@ -83,8 +84,12 @@ def test_state_machine_invariants_hold() -> None:
 
 
 def test_a_wrong_price_is_caught(local: Target, monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
-    charge = ledger.charge
-    monkeypatch.setattr(ledger, "charge", lambda store, token, amount: charge(store, token, amount + 1))
+    settle = ledger.settle
+
+    def overcharge(store: Store, token: str, amount: float, *, charge: bool, notifications: list[Any]) -> Any:
+        return settle(store, token, amount + (1 if charge else 0), charge=charge, notifications=notifications)
+
+    monkeypatch.setattr(ledger, "settle", overcharge)
     with pytest.raises(ContractViolation, match="credits_conserved"):
         check_valid_requests(local, max_examples=EXAMPLES)
 
@@ -108,21 +113,27 @@ def test_a_lenient_strict_mode_is_caught(monkeypatch: pytest.MonkeyPatch, no_shr
 
 def test_a_missing_rate_limit_is_caught(local: Target, monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
     monkeypatch.setattr(RateLimiter, "hit", lambda self, key: None)
+    monkeypatch.setattr(
+        RateLimiter, "hit_and_reserve", lambda self, key, amount: ledger.reserve(self.store, key, amount)
+    )
     with pytest.raises(ContractViolation, match="429 rate_limited"):
         check_rate_limit(local)
 
 
-def keep_reservation(store: Store, token: str, amount: float) -> None:
+def keep_reservation(store: Store, token: str, amount: float, *, charge: bool, notifications: list[Any]) -> Any:
     """Charges a completed variation but forgets to release what it reserved."""
+    if not charge:
+        return store.settle_and_notify(token, amount, charge=False, notifications=notifications)
     user = store.get_user(token)
     assert user is not None
     user.credits -= amount
     user.charged += amount
     store.put_user(user)
+    return store.settle_and_notify(token, 0.0, charge=False, notifications=notifications)
 
 
 def test_a_leaked_reservation_is_caught(monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
-    monkeypatch.setattr(ledger, "charge", keep_reservation)
+    monkeypatch.setattr(ledger, "settle", keep_reservation)
     with (
         in_process(conformance_settings(rate_limit=5)) as mock,
         pytest.raises(ContractViolation, match="reservations_settled"),

@@ -70,6 +70,31 @@ def test_a_new_user_is_added_once_and_a_second_add_returns_the_first(store: Stor
     assert [u.token for u in store.users()] == ["tok"]
 
 
+def test_changing_a_user_keeps_a_reservation_made_meanwhile(store: Store) -> None:
+    """``set_account`` read the user, then wrote it back whole: a reservation made between (another
+    worker's ``/edit-chat``) was overwritten. ``change_user`` writes only the fields it names."""
+    user(store, credits=5)
+    other = RedisStore(store.url, prefix=store.prefix) if isinstance(store, RedisStore) else store
+    assert other.reserve_credits("tok", 4)[0]
+    changed = store.change_user("tok", plan="free", credits=100, entitlements=frozenset({"x"}))
+    assert changed is not None
+    assert (changed.plan, changed.credits, changed.in_progress, changed.charged) == ("free", 100.0, 4.0, 0.0)
+    assert changed.entitlements == frozenset({"x"}) and isinstance(changed.credits, float)
+    assert store.change_user("nobody", plan="free", credits=None, entitlements=None) is None
+
+
+def test_credits_stay_exact_floats_through_a_shared_store(store: Store) -> None:
+    """The 402 rule compares float sums: a script must add as Python does (0.3 - 0.1 < 0.2 here)."""
+    user(store, credits=0.3)
+    assert store.reserve_credits("tok", 0.1) == (True, 0.3, 0.0)
+    assert store.reserve_credits("tok", 0.2) == (False, 0.3, 0.1)
+    assert store.reserve_credits("tok", 0.1)[0]
+    store.settle_credits("tok", 0.1, charge=True)
+    store.settle_credits("tok", 0.1, charge=False)
+    kept = store.get_user("tok")
+    assert kept is not None and (kept.credits, kept.in_progress, kept.charged) == (0.3 - 0.1, 0.0, 0.1)
+
+
 def test_a_release_frees_the_reservation_without_charging(store: Store) -> None:
     user(store, credits=5)
     store.reserve_credits("tok", 4)
@@ -111,6 +136,37 @@ def test_a_fault_rule_is_used_up_and_removed(store: Store) -> None:
     assert store.take_fault("status", "POST", "/other", None) is None
     taken = [store.take_fault("status", "POST", "/edit-chat", None) for _ in range(3)]
     assert [t is not None for t in taken] == [True, True, False] and not store.has_faults()
+
+
+def test_cached_fault_rules_follow_a_change_made_by_another_process(request: pytest.FixtureRequest) -> None:
+    """A Redis store caches the fault rules (most requests meet none) until its subscription hears of a
+    change: a rule added, used up, removed or cleared through another process counts at once here,
+    and a ``times: 1`` rule still fires once in the whole mock."""
+    url = request.getfixturevalue("redis_url")
+    here, there = (RedisStore(url, seed=1, prefix="fault-cache:") for _ in range(2))
+    here.clear(None)
+    assert not here.has_faults()  # read, and subscribed
+    read = here.faults
+    here.faults = lambda: pytest.fail("read with nothing changed")  # type: ignore[method-assign]
+    assert not here.has_faults() and here.take_fault("status", "GET", "/x", None) is None  # cached
+    here.faults = read  # type: ignore[method-assign]
+    there.add_fault(FaultRule(0, "status", status=503, times=1))
+    assert here.has_faults()
+    assert there.take_fault("status", "GET", "/x", None) is not None
+    assert here.take_fault("status", "GET", "/x", None) is None and not here.has_faults()
+    kept = there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    assert here.has_faults() and there.remove_fault(kept.id) and not here.has_faults()
+    there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    assert here.has_faults()
+    there.clear_faults()
+    assert not here.has_faults()
+    there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    there.clear(None)
+    assert not here.has_faults()
+    here.changes.close()
+    there.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+    assert here.has_faults()  # no subscription: read each time, until subscribed again
+    here.clear(None)
 
 
 def test_a_fault_rule_is_removed_by_id_once(store: Store) -> None:
@@ -353,3 +409,44 @@ def test_update_job_stores_nothing_when_the_change_says_none(store: Store) -> No
     assert store.update_job("j", lambda record: None) is None
     stored = store.get_job("j")
     assert stored is not None and stored.generations[0].variations[0].status == "processing"
+
+
+def test_a_new_generation_and_a_variations_end_are_each_one_step(store: Store) -> None:
+    """``start_generation`` and ``settle_and_notify`` do what their parts do, in order; the answer is the
+    owner's webhook config as the append read it."""
+    from mock_server.backend.webhooks import WebhookConfig
+
+    user(store, credits=10)
+    store.put_webhook(WebhookConfig("wh_1", "tok", "http://r/hook", "s", 0.0, 0.0))
+    made = Job("j", "tok", 0.0, "http://h")
+    made.generations.append(Generation(0, EditChatRequest.from_payload({"prompt": "x"}), 0.0, (1, 1), None, (), ()))
+    works = [Work(1.0, "variation", ("j", "0", "0")), Work(2.0, "variation", ("j", "0", "1"))]
+    first = Notification(0, "tok", "batch_edit", 0.0, {})
+    config = store.start_generation(made, works, first, new=True)
+    assert config is not None and config.url == "http://r/hook" and first.id == 1
+    assert store.get_job("j") is not None and store.pending_work() == 2 and store.next_due() == 1.0
+    assert store.reserve_credits("tok", 4)[0]
+    notes = [Notification(0, "tok", "image_result", 1.0, {}), Notification(0, "tok", "batch_edit", 1.0, {})]
+    assert store.settle_and_notify("tok", 4, charge=True, notifications=notes) is not None
+    kept = store.get_user("tok")
+    assert kept is not None and (kept.credits, kept.in_progress, kept.charged) == (6, 0, 4)
+    assert [n.id for n in notes] == [2, 3] and [n.id for n in store.notifications("tok")] == [1, 2, 3]
+
+
+def test_scripts_dropped_by_redis_are_sent_again(request: pytest.FixtureRequest) -> None:
+    """The hot path sends scripts by SHA1 (and several in one pipeline): after a ``SCRIPT FLUSH`` each
+    missing one is sent whole, in order, and works as before."""
+    url = request.getfixturevalue("redis_url")
+    store = RedisStore(url, prefix="script-flush:")
+    store.clear(None)
+    user(store, credits=10)
+    assert store.reserve_credits("tok", 1)[0]
+    store.client.script_flush()
+    assert store.reserve_credits("tok", 1) == (True, 10, 1)
+    store.client.script_flush()
+    notes = [Notification(0, "tok", "image_result", 1.0, {}), Notification(0, "tok", "batch_edit", 1.0, {})]
+    assert store.settle_and_notify("tok", 2, charge=False, notifications=notes) is None
+    assert [n.id for n in notes] == [1, 2]
+    kept = store.get_user("tok")
+    assert kept is not None and kept.in_progress == 0
+    store.clear(None)
