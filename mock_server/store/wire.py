@@ -10,8 +10,10 @@ and after that writes each command's bytes to the socket itself and hands the re
 It speaks RESP2 (replies as hiredis gives them: bytes, ints, lists, None). Any error on the socket
 (a timeout, a reset) closes the connection and raises redis-py's ``ConnectionError`` or
 ``TimeoutError``, as the store's other calls do; nothing is retried (a script run twice could count
-a hit twice). One connection serves a store used one call at a time, as the state is: from its
-event loop's thread (``MockControl`` hands other threads' calls to it). A connection opened before
+a hit twice). One connection serves the store, one exchange at a time: the state is used from its
+event loop's thread (``MockControl`` hands other threads' calls to it), but a test may still read a
+``LiveServer``'s backend from its own thread, so an exchange holds a lock (uncontended: ~0.1 us)
+rather than let two threads' commands and replies interleave on the socket. A connection opened before
 a ``fork`` must not be used by the child: nothing here forks (``serve --workers`` starts each
 worker afresh).
 """
@@ -19,6 +21,7 @@ worker afresh).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +46,7 @@ class Wire:
         self._kind = settings.pop("connection_class", Connection)
         self._settings = {**settings, "socket_timeout": timeout, "socket_connect_timeout": timeout, "protocol": 2}
         self._held: tuple[Any, hiredis.Reader] | None = None
+        self._lock = threading.Lock()
         self._scripts = list(scripts)
         """Loaded on each new connection, so scripts sent together (``scripts``) find Redis has them all."""
 
@@ -75,6 +79,13 @@ class Wire:
 
     def pipeline(self, commands: Sequence[Sequence[Arg]], *, raise_errors: bool = True) -> list[Any]:
         """Several commands in one write, their replies in order: one round trip."""
+        with self._lock:
+            replies = self._exchange(commands)
+        if raise_errors:
+            _raise_errors(replies)
+        return replies
+
+    def _exchange(self, commands: Sequence[Sequence[Arg]]) -> list[Any]:
         connection, reader = self._connection()
         try:
             connection._sock.sendall(b"".join(_pack(command) for command in commands))
@@ -85,10 +96,6 @@ class Wire:
         except (OSError, hiredis.ProtocolError) as exc:
             self._drop()
             raise redis.ConnectionError(f"Error talking to Redis: {exc}") from None
-        if raise_errors:
-            for reply in replies:
-                if isinstance(reply, hiredis.ReplyError):
-                    raise redis.ResponseError(str(reply))
         return replies
 
     def _reply(self, connection: Any, reader: hiredis.Reader) -> Any:
@@ -109,7 +116,7 @@ class Wire:
                 raise redis.ConnectionError(f"Error connecting to Redis: {exc}") from None
             held = self._held = (connection, hiredis.Reader())
             if self._scripts:
-                self.pipeline([("SCRIPT", "LOAD", script.text) for script in self._scripts])
+                _raise_errors(self._exchange([("SCRIPT", "LOAD", script.text) for script in self._scripts]))
         return held
 
     def _drop(self) -> None:
@@ -127,3 +134,9 @@ def _pack(command: Sequence[Arg]) -> bytes:
         data = arg if isinstance(arg, bytes) else (arg if isinstance(arg, str) else repr(arg)).encode()
         parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
     return b"".join(parts)
+
+
+def _raise_errors(replies: list[Any]) -> None:
+    for reply in replies:
+        if isinstance(reply, hiredis.ReplyError):
+            raise redis.ResponseError(str(reply))
