@@ -41,6 +41,7 @@ from mock_server.backend import Backend
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl
+from mock_server.testing._loop import LoopThread
 
 DEFAULT_BASE_URL = "https://v2.api.piktid.com"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -96,16 +97,17 @@ class _Exchange:
     """One request on the app's loop: the ASGI call, and its response events sent to ``deliver``."""
 
     def __init__(
-        self, request: httpx.Request, deliver: Callable[[Event], None], loop: asyncio.AbstractEventLoop, app: Starlette
+        self, request: httpx.Request, deliver: Callable[[Event], None], held: LoopThread, app: Starlette
     ) -> None:
         self.scope = _scope(request)
         self.body = request.content
-        self.deliver, self.loop = deliver, loop
+        self.deliver, self.loop = deliver, held.loop
         self.head = request.method == "HEAD"
         self.started = self.ended = self._body_sent = False
         self._pending: tuple[int, Headers] | None = None
         self._gone = asyncio.Event()
-        self.done = asyncio.run_coroutine_threadsafe(self.run(app), loop)
+        # last: on a sync caller's turn the whole exchange may run (and deliver) before submit returns
+        self.done = held.submit(self.run(app))
 
     async def run(self, app: Starlette) -> None:
         try:
@@ -237,47 +239,25 @@ async def _aget(inbox: asyncio.Queue[Event], request: httpx.Request) -> Event:
         raise _timed_out(request) from None
 
 
-class _LoopThread:
-    """An event loop running forever in a daemon thread; bridges borrow one and hand it back."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, name="piktid-mock-bridge", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            self.loop.close()
-
-    def stop(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(LOOP_TIMEOUT)
-
-
-_IDLE_LOOPS: list[_LoopThread] = []
+_IDLE_LOOPS: list[LoopThread] = []
 _IDLE_LOCK = threading.Lock()
 MAX_IDLE_LOOPS = 2
 """Loop threads kept for the next mock once a mock exits: starting a thread and a loop per test costs more
 than the test's own calls. Each mock still gets its own app, backend, lifespan and tasks (all ended on exit)."""
 
 
-def _borrow_loop() -> _LoopThread:
+def _borrow_loop() -> LoopThread:
     with _IDLE_LOCK:
         while _IDLE_LOOPS:
             held = _IDLE_LOOPS.pop()
-            if held.thread.is_alive() and not held.loop.is_closed():
+            if held.alive():
                 return held
-    return _LoopThread()
+    return LoopThread()
 
 
-def _return_loop(held: _LoopThread) -> None:
+def _return_loop(held: LoopThread) -> None:
     with _IDLE_LOCK:
-        if len(_IDLE_LOOPS) < MAX_IDLE_LOOPS and held.thread.is_alive():
+        if len(_IDLE_LOOPS) < MAX_IDLE_LOOPS and held.alive():
             _IDLE_LOOPS.append(held)
             return
     held.stop()
@@ -294,14 +274,13 @@ class Bridge:
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
-        self._held: _LoopThread | None = None
+        self._held: LoopThread | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._lifespan = contextlib.AsyncExitStack()
 
     def start(self) -> Bridge:
         self._held = _borrow_loop()
-        self.loop, self._thread = self._held.loop, self._held.thread
+        self.loop = self._held.loop
         try:
             self._call(self._lifespan.enter_async_context(self.app.router.lifespan_context(self.app)))
         except BaseException:
@@ -333,10 +312,11 @@ class Bridge:
 
     def sync_respond(self, request: httpx.Request) -> httpx.Response:
         """Blocks until the response starts; its body then streams from a thread-safe queue."""
-        if threading.current_thread() is self._thread:
+        held = self._running()
+        if held.on_loop():
             raise RuntimeError("piktid-mock: a sync httpx.Client cannot call the mock from the mock's own loop")
         inbox: queue.Queue[Event] = queue.Queue()
-        exchange = _Exchange(request, inbox.put, self._running_loop(), self.app)
+        exchange = _Exchange(request, inbox.put, held, self.app)
         try:
             start = _start(_get(inbox, request))
         except BaseException:
@@ -356,7 +336,7 @@ class Bridge:
             with contextlib.suppress(RuntimeError):
                 caller.call_soon_threadsafe(inbox.put_nowait, event)
 
-        exchange = _Exchange(request, deliver, self._running_loop(), self.app)
+        exchange = _Exchange(request, deliver, self._running(), self.app)
         try:
             start = _start(await _aget(inbox, request))
         except BaseException:
@@ -367,13 +347,13 @@ class Bridge:
         status, headers = start
         return httpx.Response(status, headers=headers, stream=_AsyncBody(inbox, request, exchange), request=request)
 
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        if self.loop is None or self._held is None:
+    def _running(self) -> LoopThread:
+        if self._held is None:
             raise RuntimeError("piktid-mock: this mock is not active (its context has exited)")
-        return self.loop
+        return self._held
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._running_loop()).result(LOOP_TIMEOUT)
+        return self._running().submit(coro).result(LOOP_TIMEOUT)
 
     async def _shutdown(self) -> bool:
         """True when the loop is left clean (nothing of this app still running on it)."""
