@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import dataclasses
 import functools
 import inspect
@@ -58,8 +57,6 @@ Headers = list[tuple[bytes, bytes]]
 Event = tuple[int, Headers] | tuple[int, Headers, bytes] | bytes | BaseException | None
 """What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end); or
 (status, headers, body) for a whole response sent at once, which crosses the threads once, not three times."""
-
-_ASYNC_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("piktid_mock_async_call", default=False)
 
 
 def _scope(request: httpx.Request) -> dict[str, Any]:
@@ -307,9 +304,6 @@ class Bridge:
         else:
             held.stop()
 
-    def respond(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
-        return self.arespond(request) if _ASYNC_CALL.get() else self.sync_respond(request)
-
     def sync_respond(self, request: httpx.Request) -> httpx.Response:
         """Blocks until the response starts; its body then streams from a thread-safe queue."""
         held = self._running()
@@ -370,59 +364,67 @@ class Bridge:
 
 
 class _Router(respx.MockRouter):
-    """Marks calls from async clients, so one route answers both kinds (respx calls one side effect)."""
+    """A respx router that answers the base URL from the active bridge before any route matching.
 
-    async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        token = _ASYNC_CALL.set(True)
-        try:
-            return await super().async_handler(request)
-        finally:
-            _ASYNC_CALL.reset(token)
+    Building one (its patterns) costs more than a test's calls, so routers are kept in a pool and only
+    started and stopped per mock; ``bridge`` is None while the router sits in the pool.
 
-
-class _Routed:
-    """A respx router for one base URL whose side effect answers from whichever bridge is active.
-
-    Building the router (its patterns) costs more than a test's calls, so routers are kept in a pool
-    and only started and stopped per mock; ``bridge`` is None while the router sits in the pool.
+    respx's own resolution (patterns, a side effect whose signature it inspects on every call, call
+    records nobody reads here) cost each call about as much as the mock's answer; only the loopback
+    pass-through and the refusal of other hosts still go through it. Errors reach the client as the
+    side effect's did (respx re-raised the original exception).
     """
 
     def __init__(self, base_url: httpx.URL, assert_all_mocked: bool) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=assert_all_mocked)
+        self.origin = (base_url.scheme, base_url.host, base_url.port or _default_port(base_url.scheme))
         self.bridge: Bridge | None = None
-        self.router = _Router(assert_all_called=False, assert_all_mocked=assert_all_mocked)
-        self.router.route(
-            scheme=base_url.scheme,
-            host=base_url.host,
-            port=base_url.port or _default_port(base_url.scheme),
-            name="piktid-mock",
-        ).mock(side_effect=self.respond)
-        self.router.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
+        self.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
 
-    def respond(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
+    def _serves(self, url: httpx.URL) -> bool:
+        return (url.scheme, url.host, url.port or _default_port(url.scheme)) == self.origin
+
+    def _active(self) -> Bridge:
         bridge = self.bridge
         if bridge is None:
             raise RuntimeError("piktid-mock: this mock is not active (its context has exited)")
-        return bridge.respond(request)
+        return bridge
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if not self._serves(request.url):
+            return super().handler(request)
+        response = self._active().sync_respond(request)
+        if isinstance(response.stream, httpx.ByteStream):
+            response.read()  # as respx pre-reads a whole body
+        return response
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        if not self._serves(request.url):
+            return await super().async_handler(request)
+        response = await self._active().arespond(request)
+        if isinstance(response.stream, httpx.ByteStream):
+            await response.aread()
+        return response
 
 
-_IDLE_ROUTERS: dict[tuple[str, bool], list[_Routed]] = {}
+_IDLE_ROUTERS: dict[tuple[str, bool], list[_Router]] = {}
 
 
-def _take_router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> _Routed:
+def _take_router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> _Router:
     with _IDLE_LOCK:
         idle = _IDLE_ROUTERS.get((str(base_url), assert_all_mocked))
-        routed = idle.pop() if idle else None
-    routed = routed or _Routed(base_url, assert_all_mocked)
-    routed.bridge = bridge
-    return routed
+        router = idle.pop() if idle else None
+    router = router or _Router(base_url, assert_all_mocked)
+    router.bridge = bridge
+    return router
 
 
-def _give_router(routed: _Routed, base_url: httpx.URL, assert_all_mocked: bool) -> None:
-    routed.bridge = None
+def _give_router(router: _Router, base_url: httpx.URL, assert_all_mocked: bool) -> None:
+    router.bridge = None
     with _IDLE_LOCK:
         idle = _IDLE_ROUTERS.setdefault((str(base_url), assert_all_mocked), [])
         if len(idle) < MAX_IDLE_LOOPS:
-            idle.append(routed)
+            idle.append(router)
 
 
 class MockPiktid:
@@ -433,33 +435,33 @@ class MockPiktid:
 
     def __init__(self, settings: Settings, base_url: httpx.URL, assert_all_mocked: bool) -> None:
         self.settings, self.base_url, self.assert_all_mocked = settings, base_url, assert_all_mocked
-        self._active: tuple[Bridge, _Routed] | None = None
+        self._active: tuple[Bridge, _Router] | None = None
 
     def __enter__(self) -> MockControl:
         if self._active is not None:
             raise RuntimeError("this mock_piktid() is already active; call mock_piktid() again for another")
         backend = Backend(dataclasses.replace(self.settings), fresh=True)
         bridge = Bridge(create_app(backend=backend)).start()
-        routed = _take_router(bridge, self.base_url, self.assert_all_mocked)
+        router = _take_router(bridge, self.base_url, self.assert_all_mocked)
         try:
-            routed.router.start()
+            router.start()
         except BaseException:
-            routed.bridge = None
+            router.bridge = None
             bridge.stop()
             raise
-        self._active = (bridge, routed)
+        self._active = (bridge, router)
         return MockControl(backend)
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self._active is None:
             return
-        bridge, routed = self._active
+        bridge, router = self._active
         self._active = None
         try:
-            routed.router.stop(quiet=True)
-            _give_router(routed, self.base_url, self.assert_all_mocked)
+            router.stop(quiet=True)
+            _give_router(router, self.base_url, self.assert_all_mocked)
         finally:
-            routed.bridge = None
+            router.bridge = None
             bridge.stop()
 
     async def __aenter__(self) -> MockControl:
