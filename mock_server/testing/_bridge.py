@@ -197,7 +197,7 @@ def _start(event: Event) -> tuple[int, Headers] | tuple[int, Headers, bytes]:
 class _SyncBody(httpx.SyncByteStream):
     """A response body for ``httpx.Client``, read from a thread-safe queue as the app sends it."""
 
-    def __init__(self, inbox: queue.Queue[Event], request: httpx.Request, exchange: _Exchange) -> None:
+    def __init__(self, inbox: queue.SimpleQueue[Event], request: httpx.Request, exchange: _Exchange) -> None:
         self.inbox, self.request, self.exchange = inbox, request, exchange
 
     def __iter__(self) -> Iterator[bytes]:
@@ -222,7 +222,7 @@ class _AsyncBody(httpx.AsyncByteStream):
         await self.exchange.aclose()
 
 
-def _get(inbox: queue.Queue[Event], request: httpx.Request) -> Event:
+def _get(inbox: queue.SimpleQueue[Event], request: httpx.Request) -> Event:
     try:
         return inbox.get(timeout=_read_timeout(request))
     except queue.Empty:
@@ -309,7 +309,7 @@ class Bridge:
         held = self._running()
         if held.on_loop():
             raise RuntimeError("piktid-mock: a sync httpx.Client cannot call the mock from the mock's own loop")
-        inbox: queue.Queue[Event] = queue.Queue()
+        inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()  # C, no Conditions to build per call
         exchange = _Exchange(request, inbox.put, held, self.app)
         try:
             start = _start(_get(inbox, request))
