@@ -26,6 +26,7 @@ import inspect
 import logging
 import queue
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -37,6 +38,7 @@ from starlette.applications import Starlette
 from starlette.types import Message
 
 from mock_server.backend import Backend
+from mock_server.http import storage
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl
@@ -261,16 +263,21 @@ def _return_loop(held: LoopThread) -> None:
 
 
 class Bridge:
-    """An event loop in a thread that owns ``app``: its lifespan, its state and every exchange.
+    """An event loop (``LoopThread``) that owns ``app``: its lifespan, its state and every exchange.
 
-    ``respond`` is the respx side effect: it serves a sync client by blocking its thread, an async
-    one by awaiting on its loop; either way the app itself only ever runs on the bridge's loop. The
-    loop thread is borrowed from a small pool and handed back clean (no task, no timer of this app
-    left on it) by ``stop``.
+    ``sync_respond`` serves a sync client (on the calling thread when the loop thread sleeps, see
+    ``testing/_loop.py``), ``arespond`` an async one by awaiting on its own loop; either way the app only
+    ever runs on the bridge's loop. The loop thread is borrowed from a small pool and handed back clean
+    (no task, no timer of this app left on it) by ``stop``. Between two ``mock_piktid`` entries a bridge
+    may instead be kept whole: ``quiesce`` at the end of one, ``renew`` at the start of the next (see
+    ``_take_bridge``).
     """
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
+        self.backend: Backend = app.state.backend
+        self._edge = (list(self.backend.listeners), self.backend.sender)
+        """The runtime's hooks on the backend as built: a renewal drops anything a test added."""
         self._held: LoopThread | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._lifespan = contextlib.AsyncExitStack()
@@ -349,18 +356,50 @@ class Bridge:
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._running().submit(coro).result(LOOP_TIMEOUT)
 
+    def quiesce(self) -> bool:
+        """End what the last entry left running (streams, webhook attempts, a test's own tasks) and the
+        timer, keeping the app and its lifespan; True when nothing of it still runs (it may be kept)."""
+        return self._held is not None and self._call(self._quiesce())
+
+    def renew(self, settings: Settings) -> None:
+        """The kept app as a new build with ``settings`` would be (``Backend.renew``), on its loop."""
+        self._call(self._renew(settings))
+
+    async def _quiesce(self) -> bool:
+        await _cancel_others()
+        runtime = self.app.state.runtime
+        runtime.stop()
+        runtime.timer.cancel()
+        return _nothing_else_runs()
+
+    async def _renew(self, settings: Settings) -> None:
+        backend = self.backend
+        backend.listeners[:] = self._edge[0]
+        backend.sender = self._edge[1]
+        backend.renew(settings)
+        self.app.state.renders = storage.RenderCache(settings.render_cache_size, settings.render_concurrency)
+
     async def _shutdown(self) -> bool:
         """True when the loop is left clean (nothing of this app still running on it)."""
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=LOOP_TIMEOUT)
+        await _cancel_others()
         await self._lifespan.aclose()
         runtime = getattr(self.app.state, "runtime", None)
         if runtime is not None:  # the loop outlives this app: no timer of it may fire there later
             runtime.timer.cancel()
-        return not any(t is not asyncio.current_task() and not t.done() for t in asyncio.all_tasks())
+        return _nothing_else_runs()
+
+
+async def _cancel_others() -> None:
+    """Cancel every task of the running loop but the current one, and wait (bounded) for them to end."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=LOOP_TIMEOUT)
+
+
+def _nothing_else_runs() -> bool:
+    return not any(t is not asyncio.current_task() and not t.done() for t in asyncio.all_tasks())
 
 
 class _Router(respx.MockRouter):
@@ -427,21 +466,92 @@ def _give_router(router: _Router, base_url: httpx.URL, assert_all_mocked: bool) 
             idle.append(router)
 
 
+_SETTINGS_FIELDS = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "extra_users")
+_KEPT: OrderedDict[tuple[Any, ...], list[Bridge]] = OrderedDict()
+MAX_KEPT = 2
+"""Whole mocks (loop thread, app, backend) kept between entries, in all, the least recently kept settings
+making room first: building and starting one costs more than the reset that makes a kept one new."""
+
+
+def _kept_key(settings: Settings) -> tuple[Any, ...] | None:
+    """What a kept mock must have been built with to serve ``settings``; None when it cannot be kept.
+
+    Only the memory store: a shared store's feed and key space belong to a running mock. The key holds
+    the values, not the object, so a test changing its settings later changes nothing kept; settings
+    that are not all hashable values (``extra_users``, a list passed for a tuple) are never kept.
+    """
+    if settings.store != "memory" or settings.extra_users:
+        return None
+    key = tuple(getattr(settings, name) for name in _SETTINGS_FIELDS)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _take_bridge(settings: Settings, key: tuple[Any, ...] | None) -> Bridge:
+    """A started bridge for ``settings``: a kept one renewed, or a new build.
+
+    A renewed mock is what a new build would be (``Backend.renew``: state, faults, clock, journal,
+    webhooks, notifications, preset users, seeded ids; a fresh settings copy and render cache), on an
+    app and loop whose previous entry ended with nothing left running (``Bridge.quiesce``).
+    """
+    with _IDLE_LOCK:
+        kept = _KEPT.get(key) if key is not None else None
+        bridge = kept.pop() if kept else None
+    if bridge is None:
+        return Bridge(create_app(backend=Backend(dataclasses.replace(settings), fresh=True))).start()
+    try:
+        bridge.renew(dataclasses.replace(settings))
+    except BaseException:
+        bridge.stop()
+        raise
+    return bridge
+
+
+def _give_bridge(bridge: Bridge, key: tuple[Any, ...] | None) -> None:
+    """Keep ``bridge`` for a later entry when it can be (nothing left running, room), else stop it.
+
+    Its state stays until then, so a test may still read its ``MockControl`` after the ``with`` block."""
+    if key is None or not bridge.quiesce():
+        bridge.stop()
+        return
+    with _IDLE_LOCK:
+        _KEPT.setdefault(key, []).append(bridge)
+        _KEPT.move_to_end(key)
+        evicted = _evict_over(MAX_KEPT)
+    for old in evicted:
+        old.stop()
+
+
+def _evict_over(limit: int) -> list[Bridge]:
+    """Take the least recently kept bridges out of ``_KEPT`` until it holds ``limit`` (under ``_IDLE_LOCK``)."""
+    evicted = []
+    while sum(len(kept) for kept in _KEPT.values()) > limit:
+        key, kept = next(iter(_KEPT.items()))
+        evicted.append(kept.pop(0))
+        if not kept:
+            del _KEPT[key]
+    return evicted
+
+
 class MockPiktid:
     """What ``mock_piktid(...)`` returns: a context manager (``with`` or ``async with``) and a decorator.
 
-    Each entry builds a fresh mock (new state, new loop thread) and yields its ``MockControl``.
+    Each entry gets a mock in a new state (a new build, or a kept one renewed, see ``_take_bridge``) and
+    yields its ``MockControl``.
     """
 
     def __init__(self, settings: Settings, base_url: httpx.URL, assert_all_mocked: bool) -> None:
         self.settings, self.base_url, self.assert_all_mocked = settings, base_url, assert_all_mocked
-        self._active: tuple[Bridge, _Router] | None = None
+        self._active: tuple[Bridge, _Router, tuple[Any, ...] | None] | None = None
 
     def __enter__(self) -> MockControl:
         if self._active is not None:
             raise RuntimeError("this mock_piktid() is already active; call mock_piktid() again for another")
-        backend = Backend(dataclasses.replace(self.settings), fresh=True)
-        bridge = Bridge(create_app(backend=backend)).start()
+        key = _kept_key(self.settings)
+        bridge = _take_bridge(self.settings, key)
         router = _take_router(bridge, self.base_url, self.assert_all_mocked)
         try:
             router.start()
@@ -449,20 +559,20 @@ class MockPiktid:
             router.bridge = None
             bridge.stop()
             raise
-        self._active = (bridge, router)
-        return MockControl(backend)
+        self._active = (bridge, router, key)
+        return MockControl(bridge.backend)
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self._active is None:
             return
-        bridge, router = self._active
+        bridge, router, key = self._active
         self._active = None
         try:
             router.stop(quiet=True)
             _give_router(router, self.base_url, self.assert_all_mocked)
         finally:
             router.bridge = None
-            bridge.stop()
+            _give_bridge(bridge, key)
 
     async def __aenter__(self) -> MockControl:
         return self.__enter__()
