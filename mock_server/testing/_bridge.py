@@ -1,10 +1,12 @@
 """``mock_piktid``: httpx (sync and async) routed to an in-process mock through respx, streaming.
 
 respx's own ASGI handler is async-only and httpx's ``ASGITransport`` buffers whole bodies, so
-neither serves a sync ``httpx.Client`` nor streams SSE. Here one background thread runs an event
-loop that owns the app (its lifespan, scheduler and state). A respx side effect hands each request
-to that loop and returns the response as soon as its headers are sent, with a body stream fed chunk
-by chunk: ``image_result`` frames reach the client while the stream is open, as over a socket.
+neither serves a sync ``httpx.Client`` nor streams SSE. Here an event loop in a background thread
+owns the app (its lifespan, scheduler and state); a sync caller runs that loop on its own thread
+while the loop thread sleeps (``testing/_loop.py``: no thread crossing per call). The router answers
+the base URL before respx's route matching, hands each request to the loop and returns the response
+as soon as its headers are sent, with a body stream fed chunk by chunk: ``image_result`` frames
+reach the client while the stream is open, as over a socket.
 Closing the response tells the app the client went away (``http.disconnect``), which frees the
 SSE stream's subscription at once.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import dataclasses
 import functools
 import inspect
@@ -241,8 +244,9 @@ async def _aget(inbox: asyncio.Queue[Event], request: httpx.Request) -> Event:
 _IDLE_LOOPS: list[LoopThread] = []
 _IDLE_LOCK = threading.Lock()
 MAX_IDLE_LOOPS = 2
-"""Loop threads kept for the next mock once a mock exits: starting a thread and a loop per test costs more
-than the test's own calls. Each mock still gets its own app, backend, lifespan and tasks (all ended on exit)."""
+"""Loop threads kept for the next mock once a mock that is not kept whole (``_KEPT``) exits: starting a thread
+and a loop per test costs more than the test's own calls. Such a mock gets its own app, backend, lifespan and
+tasks (all ended on exit)."""
 
 
 def _borrow_loop() -> LoopThread:
@@ -503,7 +507,8 @@ def _take_bridge(settings: Settings, key: tuple[Any, ...] | None) -> Bridge:
     if bridge is None:
         return Bridge(create_app(backend=Backend(dataclasses.replace(settings), fresh=True))).start()
     try:
-        bridge.renew(dataclasses.replace(settings))
+        # a shallow copy, as replace() makes, without re-running the checks those equal values passed
+        bridge.renew(copy.copy(settings))
     except BaseException:
         bridge.stop()
         raise
