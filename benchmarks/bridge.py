@@ -1,7 +1,7 @@
 """In-process round trip through the respx bridge (``mock_piktid``) vs a plain respx static route.
 
 Both use the same sync ``httpx.Client`` and the same request; the static route answers a canned
-202 body, so the ratio is what the whole mock (and the thread hand-off of the bridge) costs a test.
+202 body, so the ratio is what the whole mock (and the bridge's turn on the mock's loop) costs a test.
 """
 
 from __future__ import annotations
@@ -54,6 +54,6 @@ def respx_bridge(*, calls: int = 2000, say: Callable[[str], None] = print) -> li
             "calls/s",
             static,
             "plain respx route",
-            note=f"{calls} sequential calls each; the bridge runs the whole mock on its own loop thread",
+            note=f"{calls} sequential calls each; the mock runs on the calling thread while its loop thread sleeps",
         )
     ]

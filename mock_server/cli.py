@@ -236,6 +236,7 @@ def serve(
     import uvicorn
 
     from mock_server.backend import load_users_file
+    from mock_server.http import sse  # noqa: F401  # before the server: sse_starlette hooks uvicorn's exit at import, so streams drain on shutdown
     from mock_server.http.app import SETTINGS_VARIABLE, create_app, settings_to_json
 
     if strict and not users_file:

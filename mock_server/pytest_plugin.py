@@ -13,7 +13,9 @@ Fixtures:
   package.module:factory`` (or ``"exec:COMMAND ARGS..."``, a program speaking the contract kit's
   JSON-lines protocol), or None when the option is not given.
 
-Only pytest is imported at module level, so installing piktid-mock slows no test run's start.
+Only pytest is imported at module level, so installing piktid-mock slows no test run's start. A run
+whose selected tests use ``piktid_mock`` imports the harness once collection is done, as a test
+module's own imports are, rather than inside its first such test.
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "piktid_mock(**kwargs): keyword arguments of mock_piktid() for the "
         "piktid_mock fixture (clock, latency, seed, settings, ...)",
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Import ``mock_server.testing`` now if a selected test uses ``piktid_mock``.
+
+    Its import (~0.1 s) is start-up, paid once: inside the first test it would be blamed on that test
+    (``--durations``, a per-test timeout) and counted in the test loop. A run selecting no such test
+    still imports nothing.
+    """
+    if any("piktid_mock" in getattr(item, "fixturenames", ()) for item in session.items):
+        import mock_server.testing  # noqa: F401
 
 
 @pytest.fixture

@@ -11,8 +11,13 @@ import hashlib
 import io
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where it draws or decodes (a worker thread): the backend imports this module, and
+# Pillow would cost every importer of the backend (each test run of mock_piktid) its import time.
 
 DRAW_LIMIT = 1536
 """Draw at most this long side, then scale: text stays readable and a 7000 px render stays fast."""
@@ -53,6 +58,8 @@ def _lines(spec: RenderSpec) -> list[str]:
 
 
 def _draw(spec: RenderSpec, size: tuple[int, int]) -> Image.Image:
+    from PIL import Image, ImageDraw, ImageFont, ImageOps
+
     dark, light = _colors(spec)
     scale = min(1.0, DRAW_LIMIT / max(size))
     canvas = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
@@ -87,6 +94,8 @@ def probe_image(data: bytes) -> tuple[int, int] | None:
 
     The header is read first, so an oversized image is refused before its pixels are decoded.
     """
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_INPUT_PIXELS:

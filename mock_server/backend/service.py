@@ -79,6 +79,12 @@ class LiveFrame:
     close_after: bool
 
 
+def _presets(settings: Settings) -> list[dict[str, Any]]:
+    """The users a reset restores: the users file's, then ``extra_users`` (both checked)."""
+    users = load_users_file(settings.users_file) if settings.users_file else []
+    return [*users, *check_users(settings.extra_users, "extra_users")]
+
+
 class Backend:
     """The mock's whole state and the API operations on it: what every endpoint, the control API and
     the harness call. One instance is one mock; its settings, clock, id source and store decide every answer.
@@ -100,8 +106,7 @@ class Backend:
         """Makes webhook attempts (the runtime); without one an attempt fails at once ("no event loop")."""
         self.epoch = 0
         """Counts resets: the runtime tags work in flight with it, so a report from before a reset is dropped."""
-        users = load_users_file(self.settings.users_file) if self.settings.users_file else []
-        self._preset_users = [*users, *check_users(self.settings.extra_users, "extra_users")]
+        self._preset_users = _presets(self.settings)
         """Read once: a reset restores them even if the file has changed or gone since."""
         first = self._store.begin()
         if first or fresh:
@@ -109,6 +114,17 @@ class Backend:
             self.reset(self.settings.seed)
         else:
             self._adopt()
+
+    def renew(self, settings: Settings) -> None:
+        """Become what ``Backend(settings, fresh=True)`` on this store would be: these settings, a new clock
+        (mode from the settings, no offset), the preset users read again, then a reset from the settings'
+        seed. The listeners and the sender (the runtime) stay. The test harness keeps a built app between
+        tests with it, which costs less than building one."""
+        self.settings = settings
+        self._clock = Clock(settings.clock)
+        self._preset_users = _presets(settings)
+        self._store.put_clock_state(self._clock.state())
+        self.reset(settings.seed)
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything (users, files, jobs, notifications, webhooks, pending work); the clock goes on."""

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncGenerator, AsyncIterator
-
-from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.backend import ApiError, Filters, Notification, ascii_int
+from mock_server.backend import ApiError, Filters, ascii_int
 from mock_server.http.endpoints import user_of
 from mock_server.http.parsing import backend_of, read_json, runtime_of
 from mock_server.http.render import json_response
-from mock_server.runtime import Frame
-
-
-class Keepalive(ServerSentEvent):
-    """The service's heartbeat is the bare comment line ``:keepalive``."""
-
-    def encode(self) -> bytes:
-        return b":keepalive\n\n"
 
 
 def _names(value: object, field: str) -> frozenset[str]:
@@ -38,26 +26,9 @@ def _query_names(request: Request, field: str) -> frozenset[str]:
     return frozenset(name for value in request.query_params.getlist(field) for name in _names(value, field))
 
 
-def _frame(n: Notification, event: str | None = None) -> ServerSentEvent:
-    return ServerSentEvent(json.dumps(n.as_json()), event=event, id=str(n.id), sep="\n")
-
-
 def _last_event_id(request: Request) -> int:
     """The id to resume after; a header that is no id means from the start (as with none)."""
     return ascii_int(request.headers.get("last-event-id", "")) or 0
-
-
-async def _events(frames: AsyncGenerator[Frame, None]) -> AsyncIterator[ServerSentEvent]:
-    """The runtime's frames as SSE: ``event: backfill``, one ``backfill_complete`` (``data: {}``), live
-    ``data:``. Closing this closes ``frames`` at once, which frees the stream's subscription."""
-    try:
-        async for frame in frames:
-            if frame.notification is None:
-                yield ServerSentEvent("{}", event="backfill_complete", id=str(frame.id), sep="\n")
-            else:
-                yield _frame(frame.notification, "backfill" if frame.kind == "backfill" else None)
-    finally:
-        await frames.aclose()
 
 
 async def events(request: Request) -> Response:
@@ -71,13 +42,11 @@ async def events(request: Request) -> Response:
     filters = Filters(
         _query_names(request, "id_task"), _query_names(request, "name_list"), _query_names(request, "id_image")
     )
-    return EventSourceResponse(
-        _events(runtime_of(request).streams.frames(backend, user.token, filters, _last_event_id(request))),
-        ping=backend.settings.keepalive,
-        ping_message_factory=Keepalive,
-        sep="\n",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    # sse_starlette (and the uvicorn it imports) loads with the first stream, not with the app
+    from mock_server.http.sse import stream_response
+
+    frames = runtime_of(request).streams.frames(backend, user.token, filters, _last_event_id(request))
+    return stream_response(frames, backend.settings.keepalive)
 
 
 async def list_notifications(request: Request) -> Response:

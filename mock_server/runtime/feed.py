@@ -13,8 +13,6 @@ import asyncio
 import contextlib
 import logging
 
-import redis.asyncio as aioredis
-
 from mock_server.backend import Backend
 
 logger = logging.getLogger("mock_server")
@@ -57,6 +55,10 @@ class Feed:
             logger.exception("store feed message %r not applied", data[:200])
 
     async def _listen(self) -> None:
+        # imported here: only a shared store has a feed, and redis.asyncio costs every importer of the
+        # runtime (every mock_piktid test run) tens of milliseconds
+        import redis.asyncio as aioredis
+
         client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=10)
         try:
             async with client.pubsub() as pubsub:

@@ -1,10 +1,12 @@
 """``mock_piktid``: httpx (sync and async) routed to an in-process mock through respx, streaming.
 
 respx's own ASGI handler is async-only and httpx's ``ASGITransport`` buffers whole bodies, so
-neither serves a sync ``httpx.Client`` nor streams SSE. Here one background thread runs an event
-loop that owns the app (its lifespan, scheduler and state). A respx side effect hands each request
-to that loop and returns the response as soon as its headers are sent, with a body stream fed chunk
-by chunk: ``image_result`` frames reach the client while the stream is open, as over a socket.
+neither serves a sync ``httpx.Client`` nor streams SSE. Here an event loop in a background thread
+owns the app (its lifespan, scheduler and state); a sync caller runs that loop on its own thread
+while the loop thread sleeps (``testing/_loop.py``: no thread crossing per call). The router answers
+the base URL before respx's route matching, hands each request to the loop and returns the response
+as soon as its headers are sent, with a body stream fed chunk by chunk: ``image_result`` frames
+reach the client while the stream is open, as over a socket.
 Closing the response tells the app the client went away (``http.disconnect``), which frees the
 SSE stream's subscription at once.
 
@@ -20,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
+import copy
 import dataclasses
 import functools
 import inspect
 import logging
 import queue
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -38,9 +41,11 @@ from starlette.applications import Starlette
 from starlette.types import Message
 
 from mock_server.backend import Backend
+from mock_server.http import storage
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl
+from mock_server.testing._loop import LoopThread
 
 DEFAULT_BASE_URL = "https://v2.api.piktid.com"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -57,8 +62,6 @@ Headers = list[tuple[bytes, bytes]]
 Event = tuple[int, Headers] | tuple[int, Headers, bytes] | bytes | BaseException | None
 """What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end); or
 (status, headers, body) for a whole response sent at once, which crosses the threads once, not three times."""
-
-_ASYNC_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("piktid_mock_async_call", default=False)
 
 
 def _scope(request: httpx.Request) -> dict[str, Any]:
@@ -96,16 +99,17 @@ class _Exchange:
     """One request on the app's loop: the ASGI call, and its response events sent to ``deliver``."""
 
     def __init__(
-        self, request: httpx.Request, deliver: Callable[[Event], None], loop: asyncio.AbstractEventLoop, app: Starlette
+        self, request: httpx.Request, deliver: Callable[[Event], None], held: LoopThread, app: Starlette
     ) -> None:
         self.scope = _scope(request)
         self.body = request.content
-        self.deliver, self.loop = deliver, loop
+        self.deliver, self.loop = deliver, held.loop
         self.head = request.method == "HEAD"
         self.started = self.ended = self._body_sent = False
         self._pending: tuple[int, Headers] | None = None
         self._gone = asyncio.Event()
-        self.done = asyncio.run_coroutine_threadsafe(self.run(app), loop)
+        # last: on a sync caller's turn the whole exchange may run (and deliver) before submit returns
+        self.done = held.submit(self.run(app))
 
     async def run(self, app: Starlette) -> None:
         try:
@@ -198,7 +202,7 @@ def _start(event: Event) -> tuple[int, Headers] | tuple[int, Headers, bytes]:
 class _SyncBody(httpx.SyncByteStream):
     """A response body for ``httpx.Client``, read from a thread-safe queue as the app sends it."""
 
-    def __init__(self, inbox: queue.Queue[Event], request: httpx.Request, exchange: _Exchange) -> None:
+    def __init__(self, inbox: queue.SimpleQueue[Event], request: httpx.Request, exchange: _Exchange) -> None:
         self.inbox, self.request, self.exchange = inbox, request, exchange
 
     def __iter__(self) -> Iterator[bytes]:
@@ -223,7 +227,7 @@ class _AsyncBody(httpx.AsyncByteStream):
         await self.exchange.aclose()
 
 
-def _get(inbox: queue.Queue[Event], request: httpx.Request) -> Event:
+def _get(inbox: queue.SimpleQueue[Event], request: httpx.Request) -> Event:
     try:
         return inbox.get(timeout=_read_timeout(request))
     except queue.Empty:
@@ -237,71 +241,54 @@ async def _aget(inbox: asyncio.Queue[Event], request: httpx.Request) -> Event:
         raise _timed_out(request) from None
 
 
-class _LoopThread:
-    """An event loop running forever in a daemon thread; bridges borrow one and hand it back."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, name="piktid-mock-bridge", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            self.loop.close()
-
-    def stop(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(LOOP_TIMEOUT)
-
-
-_IDLE_LOOPS: list[_LoopThread] = []
+_IDLE_LOOPS: list[LoopThread] = []
 _IDLE_LOCK = threading.Lock()
 MAX_IDLE_LOOPS = 2
-"""Loop threads kept for the next mock once a mock exits: starting a thread and a loop per test costs more
-than the test's own calls. Each mock still gets its own app, backend, lifespan and tasks (all ended on exit)."""
+"""Loop threads kept for the next mock once a mock that is not kept whole (``_KEPT``) exits: starting a thread
+and a loop per test costs more than the test's own calls. Such a mock gets its own app, backend, lifespan and
+tasks (all ended on exit)."""
 
 
-def _borrow_loop() -> _LoopThread:
+def _borrow_loop() -> LoopThread:
     with _IDLE_LOCK:
         while _IDLE_LOOPS:
             held = _IDLE_LOOPS.pop()
-            if held.thread.is_alive() and not held.loop.is_closed():
+            if held.alive():
                 return held
-    return _LoopThread()
+    return LoopThread()
 
 
-def _return_loop(held: _LoopThread) -> None:
+def _return_loop(held: LoopThread) -> None:
     with _IDLE_LOCK:
-        if len(_IDLE_LOOPS) < MAX_IDLE_LOOPS and held.thread.is_alive():
+        if len(_IDLE_LOOPS) < MAX_IDLE_LOOPS and held.alive():
             _IDLE_LOOPS.append(held)
             return
     held.stop()
 
 
 class Bridge:
-    """An event loop in a thread that owns ``app``: its lifespan, its state and every exchange.
+    """An event loop (``LoopThread``) that owns ``app``: its lifespan, its state and every exchange.
 
-    ``respond`` is the respx side effect: it serves a sync client by blocking its thread, an async
-    one by awaiting on its loop; either way the app itself only ever runs on the bridge's loop. The
-    loop thread is borrowed from a small pool and handed back clean (no task, no timer of this app
-    left on it) by ``stop``.
+    ``sync_respond`` serves a sync client (on the calling thread when the loop thread sleeps, see
+    ``testing/_loop.py``), ``arespond`` an async one by awaiting on its own loop; either way the app only
+    ever runs on the bridge's loop. The loop thread is borrowed from a small pool and handed back clean
+    (no task, no timer of this app left on it) by ``stop``. Between two ``mock_piktid`` entries a bridge
+    may instead be kept whole: ``quiesce`` at the end of one, ``renew`` at the start of the next (see
+    ``_take_bridge``).
     """
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
-        self._held: _LoopThread | None = None
+        self.backend: Backend = app.state.backend
+        self._edge = (list(self.backend.listeners), self.backend.sender)
+        """The runtime's hooks on the backend as built: a renewal drops anything a test added."""
+        self._held: LoopThread | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._lifespan = contextlib.AsyncExitStack()
 
     def start(self) -> Bridge:
         self._held = _borrow_loop()
-        self.loop, self._thread = self._held.loop, self._held.thread
+        self.loop = self._held.loop
         try:
             self._call(self._lifespan.enter_async_context(self.app.router.lifespan_context(self.app)))
         except BaseException:
@@ -328,15 +315,13 @@ class Bridge:
         else:
             held.stop()
 
-    def respond(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
-        return self.arespond(request) if _ASYNC_CALL.get() else self.sync_respond(request)
-
     def sync_respond(self, request: httpx.Request) -> httpx.Response:
         """Blocks until the response starts; its body then streams from a thread-safe queue."""
-        if threading.current_thread() is self._thread:
+        held = self._running()
+        if held.on_loop():
             raise RuntimeError("piktid-mock: a sync httpx.Client cannot call the mock from the mock's own loop")
-        inbox: queue.Queue[Event] = queue.Queue()
-        exchange = _Exchange(request, inbox.put, self._running_loop(), self.app)
+        inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()  # C, no Conditions to build per call
+        exchange = _Exchange(request, inbox.put, held, self.app)
         try:
             start = _start(_get(inbox, request))
         except BaseException:
@@ -356,7 +341,7 @@ class Bridge:
             with contextlib.suppress(RuntimeError):
                 caller.call_soon_threadsafe(inbox.put_nowait, event)
 
-        exchange = _Exchange(request, deliver, self._running_loop(), self.app)
+        exchange = _Exchange(request, deliver, self._running(), self.app)
         try:
             start = _start(await _aget(inbox, request))
         except BaseException:
@@ -367,120 +352,232 @@ class Bridge:
         status, headers = start
         return httpx.Response(status, headers=headers, stream=_AsyncBody(inbox, request, exchange), request=request)
 
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        if self.loop is None or self._held is None:
+    def _running(self) -> LoopThread:
+        if self._held is None:
             raise RuntimeError("piktid-mock: this mock is not active (its context has exited)")
-        return self.loop
+        return self._held
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._running_loop()).result(LOOP_TIMEOUT)
+        return self._running().submit(coro).result(LOOP_TIMEOUT)
+
+    def quiesce(self) -> bool:
+        """End what the last entry left running (streams, webhook attempts, a test's own tasks) and the
+        timer, keeping the app and its lifespan; True when nothing of it still runs (it may be kept)."""
+        return self._held is not None and self._call(self._quiesce())
+
+    def renew(self, settings: Settings) -> None:
+        """The kept app as a new build with ``settings`` would be (``Backend.renew``), on its loop."""
+        self._call(self._renew(settings))
+
+    async def _quiesce(self) -> bool:
+        await _cancel_others()
+        runtime = self.app.state.runtime
+        runtime.stop()
+        runtime.timer.cancel()
+        return _nothing_else_runs()
+
+    async def _renew(self, settings: Settings) -> None:
+        backend = self.backend
+        backend.listeners[:] = self._edge[0]
+        backend.sender = self._edge[1]
+        backend.renew(settings)
+        self.app.state.renders = storage.RenderCache(settings.render_cache_size, settings.render_concurrency)
 
     async def _shutdown(self) -> bool:
         """True when the loop is left clean (nothing of this app still running on it)."""
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=LOOP_TIMEOUT)
+        await _cancel_others()
         await self._lifespan.aclose()
         runtime = getattr(self.app.state, "runtime", None)
         if runtime is not None:  # the loop outlives this app: no timer of it may fire there later
             runtime.timer.cancel()
-        return not any(t is not asyncio.current_task() and not t.done() for t in asyncio.all_tasks())
+        return _nothing_else_runs()
+
+
+async def _cancel_others() -> None:
+    """Cancel every task of the running loop but the current one, and wait (bounded) for them to end."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=LOOP_TIMEOUT)
+
+
+def _nothing_else_runs() -> bool:
+    return not any(t is not asyncio.current_task() and not t.done() for t in asyncio.all_tasks())
 
 
 class _Router(respx.MockRouter):
-    """Marks calls from async clients, so one route answers both kinds (respx calls one side effect)."""
+    """A respx router that answers the base URL from the active bridge before any route matching.
 
-    async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        token = _ASYNC_CALL.set(True)
-        try:
-            return await super().async_handler(request)
-        finally:
-            _ASYNC_CALL.reset(token)
+    Building one (its patterns) costs more than a test's calls, so routers are kept in a pool and only
+    started and stopped per mock; ``bridge`` is None while the router sits in the pool.
 
-
-class _Routed:
-    """A respx router for one base URL whose side effect answers from whichever bridge is active.
-
-    Building the router (its patterns) costs more than a test's calls, so routers are kept in a pool
-    and only started and stopped per mock; ``bridge`` is None while the router sits in the pool.
+    respx's own resolution (patterns, a side effect whose signature it inspects on every call, call
+    records nobody reads here) cost each call about as much as the mock's answer; only the loopback
+    pass-through and the refusal of other hosts still go through it. Errors reach the client as the
+    side effect's did (respx re-raised the original exception).
     """
 
     def __init__(self, base_url: httpx.URL, assert_all_mocked: bool) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=assert_all_mocked)
+        self.origin = (base_url.scheme, base_url.host, base_url.port or _default_port(base_url.scheme))
         self.bridge: Bridge | None = None
-        self.router = _Router(assert_all_called=False, assert_all_mocked=assert_all_mocked)
-        self.router.route(
-            scheme=base_url.scheme,
-            host=base_url.host,
-            port=base_url.port or _default_port(base_url.scheme),
-            name="piktid-mock",
-        ).mock(side_effect=self.respond)
-        self.router.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
+        self.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
 
-    def respond(self, request: httpx.Request) -> httpx.Response | Coroutine[Any, Any, httpx.Response]:
+    def _serves(self, url: httpx.URL) -> bool:
+        return (url.scheme, url.host, url.port or _default_port(url.scheme)) == self.origin
+
+    def _active(self) -> Bridge:
         bridge = self.bridge
         if bridge is None:
             raise RuntimeError("piktid-mock: this mock is not active (its context has exited)")
-        return bridge.respond(request)
+        return bridge
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if not self._serves(request.url):
+            return super().handler(request)
+        response = self._active().sync_respond(request)
+        if isinstance(response.stream, httpx.ByteStream):
+            response.read()  # as respx pre-reads a whole body
+        return response
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        if not self._serves(request.url):
+            return await super().async_handler(request)
+        response = await self._active().arespond(request)
+        if isinstance(response.stream, httpx.ByteStream):
+            await response.aread()
+        return response
 
 
-_IDLE_ROUTERS: dict[tuple[str, bool], list[_Routed]] = {}
+_IDLE_ROUTERS: dict[tuple[str, bool], list[_Router]] = {}
 
 
-def _take_router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> _Routed:
+def _take_router(bridge: Bridge, base_url: httpx.URL, assert_all_mocked: bool) -> _Router:
     with _IDLE_LOCK:
         idle = _IDLE_ROUTERS.get((str(base_url), assert_all_mocked))
-        routed = idle.pop() if idle else None
-    routed = routed or _Routed(base_url, assert_all_mocked)
-    routed.bridge = bridge
-    return routed
+        router = idle.pop() if idle else None
+    router = router or _Router(base_url, assert_all_mocked)
+    router.bridge = bridge
+    return router
 
 
-def _give_router(routed: _Routed, base_url: httpx.URL, assert_all_mocked: bool) -> None:
-    routed.bridge = None
+def _give_router(router: _Router, base_url: httpx.URL, assert_all_mocked: bool) -> None:
+    router.bridge = None
     with _IDLE_LOCK:
         idle = _IDLE_ROUTERS.setdefault((str(base_url), assert_all_mocked), [])
         if len(idle) < MAX_IDLE_LOOPS:
-            idle.append(routed)
+            idle.append(router)
+
+
+_SETTINGS_FIELDS = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "extra_users")
+_KEPT: OrderedDict[tuple[Any, ...], list[Bridge]] = OrderedDict()
+MAX_KEPT = 2
+"""Whole mocks (loop thread, app, backend) kept between entries, in all, the least recently kept settings
+making room first: building and starting one costs more than the reset that makes a kept one new."""
+
+
+def _kept_key(settings: Settings) -> tuple[Any, ...] | None:
+    """What a kept mock must have been built with to serve ``settings``; None when it cannot be kept.
+
+    Only the memory store: a shared store's feed and key space belong to a running mock. The key holds
+    the values, not the object, so a test changing its settings later changes nothing kept; settings
+    that are not all hashable values (``extra_users``, a list passed for a tuple) are never kept.
+    """
+    if settings.store != "memory" or settings.extra_users:
+        return None
+    key = tuple(getattr(settings, name) for name in _SETTINGS_FIELDS)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _take_bridge(settings: Settings, key: tuple[Any, ...] | None) -> Bridge:
+    """A started bridge for ``settings``: a kept one renewed, or a new build.
+
+    A renewed mock is what a new build would be (``Backend.renew``: state, faults, clock, journal,
+    webhooks, notifications, preset users, seeded ids; a fresh settings copy and render cache), on an
+    app and loop whose previous entry ended with nothing left running (``Bridge.quiesce``).
+    """
+    with _IDLE_LOCK:
+        kept = _KEPT.get(key) if key is not None else None
+        bridge = kept.pop() if kept else None
+    if bridge is None:
+        return Bridge(create_app(backend=Backend(dataclasses.replace(settings), fresh=True))).start()
+    try:
+        # a shallow copy, as replace() makes, without re-running the checks those equal values passed
+        bridge.renew(copy.copy(settings))
+    except BaseException:
+        bridge.stop()
+        raise
+    return bridge
+
+
+def _give_bridge(bridge: Bridge, key: tuple[Any, ...] | None) -> None:
+    """Keep ``bridge`` for a later entry when it can be (nothing left running, room), else stop it.
+
+    Its state stays until then, so a test may still read its ``MockControl`` after the ``with`` block."""
+    if key is None or not bridge.quiesce():
+        bridge.stop()
+        return
+    with _IDLE_LOCK:
+        _KEPT.setdefault(key, []).append(bridge)
+        _KEPT.move_to_end(key)
+        evicted = _evict_over(MAX_KEPT)
+    for old in evicted:
+        old.stop()
+
+
+def _evict_over(limit: int) -> list[Bridge]:
+    """Take the least recently kept bridges out of ``_KEPT`` until it holds ``limit`` (under ``_IDLE_LOCK``)."""
+    evicted = []
+    while sum(len(kept) for kept in _KEPT.values()) > limit:
+        key, kept = next(iter(_KEPT.items()))
+        evicted.append(kept.pop(0))
+        if not kept:
+            del _KEPT[key]
+    return evicted
 
 
 class MockPiktid:
     """What ``mock_piktid(...)`` returns: a context manager (``with`` or ``async with``) and a decorator.
 
-    Each entry builds a fresh mock (new state, new loop thread) and yields its ``MockControl``.
+    Each entry gets a mock in a new state (a new build, or a kept one renewed, see ``_take_bridge``) and
+    yields its ``MockControl``.
     """
 
     def __init__(self, settings: Settings, base_url: httpx.URL, assert_all_mocked: bool) -> None:
         self.settings, self.base_url, self.assert_all_mocked = settings, base_url, assert_all_mocked
-        self._active: tuple[Bridge, _Routed] | None = None
+        self._active: tuple[Bridge, _Router, tuple[Any, ...] | None] | None = None
 
     def __enter__(self) -> MockControl:
         if self._active is not None:
             raise RuntimeError("this mock_piktid() is already active; call mock_piktid() again for another")
-        backend = Backend(dataclasses.replace(self.settings), fresh=True)
-        bridge = Bridge(create_app(backend=backend)).start()
-        routed = _take_router(bridge, self.base_url, self.assert_all_mocked)
+        key = _kept_key(self.settings)
+        bridge = _take_bridge(self.settings, key)
+        router = _take_router(bridge, self.base_url, self.assert_all_mocked)
         try:
-            routed.router.start()
+            router.start()
         except BaseException:
-            routed.bridge = None
+            router.bridge = None
             bridge.stop()
             raise
-        self._active = (bridge, routed)
-        return MockControl(backend)
+        self._active = (bridge, router, key)
+        return MockControl(bridge.backend)
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self._active is None:
             return
-        bridge, routed = self._active
+        bridge, router, key = self._active
         self._active = None
         try:
-            routed.router.stop(quiet=True)
-            _give_router(routed, self.base_url, self.assert_all_mocked)
+            router.stop(quiet=True)
+            _give_router(router, self.base_url, self.assert_all_mocked)
         finally:
-            routed.bridge = None
-            bridge.stop()
+            router.bridge = None
+            _give_bridge(bridge, key)
 
     async def __aenter__(self) -> MockControl:
         return self.__enter__()

@@ -9,6 +9,7 @@ from types import TracebackType
 import uvicorn
 
 from mock_server.backend import Backend
+from mock_server.http import sse  # noqa: F401  # before the server: sse_starlette hooks uvicorn's exit at import
 from mock_server.http.app import create_app
 from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
 from mock_server.settings import Settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -146,10 +147,10 @@ async def test_big_renders_run_at_most_render_concurrency_at_once(
 def test_remembered_output_links_are_the_signed_ones() -> None:
     """Output links are kept once signed (hot path): each is the link a backend that never signed it
     before makes, also after the oldest were forgotten (4096 are kept)."""
-    # A prefix of their own: on Redis, a server of this module on the shared prefix hears the second
-    # backend's reset and may join (and propose the secret) before it does, so its links would differ.
-    alone = Settings(seed=7, store_prefix="remembered-links:")
-    kept, fresh = Backend(alone, fresh=True), Backend(alone, fresh=True)
+    # a key space of their own: on the Redis store the module's live server shares the default prefix,
+    # and its feed re-joining on their resets could hand the second backend another id stream
+    settings = Settings(seed=7, store_prefix=f"{Settings().store_prefix}remembered-links:")
+    kept, fresh = Backend(settings, fresh=True), Backend(dataclasses.replace(settings), fresh=True)
     jobs = [f"job_{n:05d}" for n in range(4200)]
     first = [kept.output_link(job, 1, 2, "thumb") for job in jobs]
     again = [kept.output_link(job, 1, 2, "thumb") for job in reversed(jobs)]

@@ -121,3 +121,30 @@ def test_the_plugin_module_imports_only_pytest() -> None:
     """)
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == str(["mock_server", "mock_server.pytest_plugin"])
+
+
+IMPORT_PROBE = """
+def test_probe({fixture}):
+    pass
+"""
+CONFTEST_PROBE = """
+import sys
+
+import pytest
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    print("harness imported after collection:", "mock_server.testing" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("fixture", "imported"), [("piktid_mock", True), ("tmp_path", False)])
+def test_the_harness_is_imported_after_collection_only_when_a_test_uses_piktid_mock(
+    pytester: pytest.Pytester, fixture: str, imported: bool
+) -> None:
+    pytester.makepyfile(test_probe=IMPORT_PROBE.format(fixture=fixture))
+    pytester.makeconftest(CONFTEST_PROBE)
+    result = pytester.runpytest_subprocess(*LEAN, "-s")
+    result.stdout.fnmatch_lines([f"harness imported after collection: {imported}"])
+    result.assert_outcomes(passed=1)
