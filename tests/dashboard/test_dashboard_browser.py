@@ -11,6 +11,7 @@ import io
 import httpx
 from chrome import console_errors, network, wait
 from PIL import Image
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as seen
@@ -43,10 +44,19 @@ def _submit(browser: WebDriver, form: str, fields: dict[str, str]) -> None:
         else:
             field.clear()
             field.send_keys(value)
-    page = browser.find_element(CSS, "html")
+    browser.execute_script("window.__beforeSubmit = true;")
     browser.find_element(CSS, f"{form} button[type=submit]").click()
-    wait(browser, seen.staleness_of(page), f"{form} to be posted")
+    wait(browser, _new_page_loaded, f"{form} to be posted")
     wait(browser, seen.url_contains("notice="), f"{form} to be accepted")
+
+
+def _new_page_loaded(browser: WebDriver) -> bool:
+    """The page the submit led to has loaded (the mark set before it is gone); mid-navigation, not yet."""
+    script = "return window.__beforeSubmit !== true && document.readyState === 'complete';"
+    try:
+        return bool(browser.execute_script(script))
+    except WebDriverException:
+        return False
 
 
 def _thumbnails_loaded(browser: WebDriver) -> int:
