@@ -89,23 +89,22 @@ def header_timeout_protocol(seconds: float, http: str = "httptools") -> type[H11
     raise ValueError(f"unknown HTTP parser {http!r}: use httptools or h11")
 
 
-class _HeaderTimeout(H11Protocol):
+class _HeadTimer(asyncio.Protocol):
+    """The header timeout, for either parser's protocol: armed when a connection opens or a response
+    ends while no request head is under way, disarmed once one is complete; at its end, a connection
+    still awaiting a head (``_awaiting_head``, the parser's own notion) is closed."""
+
     header_timeout: float = DEFAULT_LIMITS.header_timeout
     _header_timer: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+
+    def _awaiting_head(self) -> bool:
+        raise NotImplementedError
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn narrows it
         super().connection_made(transport)
         self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:
-            self._disarm()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if self.conn.their_state is h11.IDLE:
-            self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -123,11 +122,28 @@ class _HeaderTimeout(H11Protocol):
 
     def _expire(self) -> None:
         self._header_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+        if self._awaiting_head() and not self.transport.is_closing():
             self.transport.close()
 
 
-class _HttpToolsLimits(HttpToolsProtocol):
+class _HeaderTimeout(_HeadTimer, H11Protocol):
+    """h11 with the header timeout (its own head size limit is ``h11_max_incomplete_event_size``)."""
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is h11.IDLE:
+            self._arm()
+
+    def _awaiting_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE
+
+
+class _HttpToolsLimits(_HeadTimer, HttpToolsProtocol):
     """httptools with what h11 gives ``_HeaderTimeout``: the header timeout, counted from the connection or
     the end of the previous response until a request head is complete, and a head size limit.
 
@@ -138,17 +154,11 @@ class _HttpToolsLimits(HttpToolsProtocol):
     ("Invalid HTTP request received.") and the connection is closed.
     """
 
-    header_timeout: float = DEFAULT_LIMITS.header_timeout
-    _header_timer: asyncio.TimerHandle | None = None
     _in_head = True
     """No request head is complete since the connection or the last complete request body."""
     _head_bytes = 0
     _heads = 0
     """Request heads completed on this connection (a read that completes one is not all head bytes)."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn narrows it
-        super().connection_made(transport)
-        self._arm()
 
     def data_received(self, data: bytes) -> None:
         was_in_head, heads = self._in_head, self._heads
@@ -180,24 +190,8 @@ class _HttpToolsLimits(HttpToolsProtocol):
         if self._in_head:
             self._arm()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-    def _arm(self) -> None:
-        self._disarm()
-        if not self.transport.is_closing():
-            self._header_timer = self.loop.call_later(self.header_timeout, self._expire)
-
-    def _disarm(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _expire(self) -> None:
-        self._header_timer = None
-        if self._in_head and not self.transport.is_closing():
-            self.transport.close()
+    def _awaiting_head(self) -> bool:
+        return self._in_head
 
 
 HEADER_TIMEOUT_VARIABLE = "PIKTID_MOCK_HEADER_TIMEOUT"
