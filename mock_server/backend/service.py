@@ -676,6 +676,14 @@ class Backend:
     def has_faults(self) -> bool:
         return self._store.has_faults()
 
+    def follow_clock(self) -> None:
+        """Called as each API request starts: a clock another process of a shared store changed (the
+        control API's ``advance``, mode or time) is adopted before the request reads it, not only when
+        the runtime's feed brings the change. No-op on the memory store."""
+        state = self._store.clock_moved()
+        if state is not None and state != self._clock.state():
+            self.apply_shared(ClockChanged(state))
+
     def take_latency(self, method: str, path: str, token: str | None) -> float | None:
         """Seconds a ``latency`` rule adds to this request (consuming one use), or None."""
         rule = self._faults.take("latency", method=method, path=path, token=token)

@@ -91,6 +91,7 @@ class Edge:
 
     async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
+        self.backend.follow_clock()
         if not self.backend.has_faults():
             return await self.app(scope, receive, send)
         method, path, token = scope["method"], scope["path"], _token(scope)

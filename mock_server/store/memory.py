@@ -68,6 +68,9 @@ class MemoryStore:
     def put_clock_state(self, state: dict[str, object]) -> None:
         self._clock = state
 
+    def clock_moved(self) -> dict[str, object] | None:
+        return None
+
     def clear(self, seed: int | None) -> None:
         self._ids = itertools.count(1)
         self._secret = None

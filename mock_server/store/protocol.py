@@ -72,6 +72,11 @@ class Store(Protocol):
     def put_clock_state(self, state: dict[str, object]) -> None:
         """Keep the clock's state (a reset keeps it; other processes adopt it)."""
 
+    def clock_moved(self) -> dict[str, object] | None:
+        """The clock's state when another process may have changed it since this process last asked
+        (None: unchanged, and always on a store of one process). Asked at the start of each request,
+        so a clock change made before the request started is followed by it."""
+
     def clear(self, seed: int | None) -> None:
         """Forget every record; ``seed`` reseeds the store's own randomness (fault probabilities)."""
 

@@ -329,6 +329,8 @@ class RedisStore:
         )
         self._random = random.Random(seed)
         self.changes = _Changes(self.client, prefix + "changes")
+        self._clock_seen = -1
+        """The ``changes`` generation under which ``clock_moved`` last read the clock."""
         self._rules: tuple[int, list[FaultRule]] | None = None
         """The fault rules as read under a generation of ``changes``: nearly every request meets none,
         and asks (``has_faults``, ``take_fault``) up to five times; consuming a rule stays in Redis."""
@@ -410,7 +412,17 @@ class RedisStore:
         pipe = self.client.pipeline()
         pipe.set(self._k("clock"), text)
         pipe.publish(self.channel, json.dumps({"t": "clock", "origin": self.origin, "state": state}))
+        pipe.publish(self.changes.channel, "clock")
         pipe.execute()
+
+    def clock_moved(self) -> dict[str, object] | None:
+        """Read again only after ``changes`` heard something (any change: they are rare), or while it
+        cannot be trusted (not subscribed): then one ``GET``. Otherwise no round trip."""
+        trusted = self.changes.poll()
+        if trusted and self._clock_seen == self.changes.generation:
+            return None
+        self._clock_seen = self.changes.generation
+        return self.clock_state()
 
     def clear(self, seed: int | None) -> None:
         kept = {self._k("clock"), self._k("state")}

@@ -276,6 +276,22 @@ def test_the_control_api_of_either_process_acts_on_the_whole_mock(redis_server: 
         assert create_job(a, "tok-ctl") and len(on_b.journal(user="tok-ctl")) == 1
 
 
+def test_a_clock_change_on_one_process_is_read_by_the_next_request_on_another(redis_server: RedisServer) -> None:
+    """No wait for the feed: a request that starts after ``advance`` returned, on another process, is
+    stamped with the advanced time (twelve times in a row, each right after the change)."""
+    with served(redis_server.url) as a, served(redis_server.url) as b:
+        on_a = RemoteControl(a)
+        on_a.set_account("tok-clock", credits=1000)
+        on_a.set_clock("manual")
+        stamps = []
+        for _ in range(12):
+            on_a.advance(61)
+            create_job(b, "tok-clock")
+            listed = httpx.post(b + "/notifications", json={}, headers=auth("tok-clock"), timeout=10).json()
+            stamps.append((max(n["timestamp"] for n in _notification_list(listed)), on_a.now()))
+        assert all(stamp == now for stamp, now in stamps), stamps
+
+
 def test_one_sigterm_stops_serve_and_all_its_workers(redis_server: RedisServer) -> None:
     with served(redis_server.url, "--workers", "2") as base:
         workers = _children_of_serving(base)

@@ -117,3 +117,16 @@ def test_journal_body_text_is_the_stdlibs(body: Any, max_body: int) -> None:
     cut = len(data) > max_body
     expected = (data[:max_body].decode(errors="ignore") if cut else text, cut, len(data))
     assert _body_text(body, max_body) == expected
+
+
+def test_a_request_follows_a_clock_another_process_advanced(request: pytest.FixtureRequest) -> None:
+    """Two backends on one Redis and no runtime feed: ``follow_clock`` (run as each API request starts)
+    is what brings the other's ``advance`` here."""
+    settings = Settings(clock="manual", seed=1, store=request.getfixturevalue("redis_url"), store_prefix="follow:")
+    there = Backend(settings, fresh=True)
+    here = Backend(settings)
+    here.follow_clock()
+    there.advance(90)
+    assert here.clock()["now"] != there.clock()["now"]
+    here.follow_clock()
+    assert here.clock() == there.clock()

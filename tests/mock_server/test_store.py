@@ -450,3 +450,18 @@ def test_scripts_dropped_by_redis_are_sent_again(request: pytest.FixtureRequest)
     kept = store.get_user("tok")
     assert kept is not None and kept.in_progress == 0
     store.clear(None)
+
+
+def test_a_clock_moved_by_another_process_is_read_once_without_the_feed(request: pytest.FixtureRequest) -> None:
+    """``clock_moved`` reports another process's clock change to the next request (no runtime feed
+    here at all), and then nothing until the clock changes again; the memory store never reports."""
+    url = request.getfixturevalue("redis_url")
+    here, there = (RedisStore(url, seed=1, prefix="clock-moved:") for _ in range(2))
+    here.clear(None)
+    here.clock_moved()  # subscribes
+    assert here.clock_moved() is None
+    state: dict[str, object] = {"mode": "manual", "offset": 0.0, "manual": 1234.5}
+    there.put_clock_state(state)
+    assert here.clock_moved() == state and here.clock_moved() is None
+    assert MemoryStore(seed=1).clock_moved() is None
+    here.changes.close()
