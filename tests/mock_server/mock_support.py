@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from PIL import Image
 
@@ -100,3 +101,23 @@ class Env:
         image = Image.open(io.BytesIO(response.content))
         image.load()
         return response, image
+
+
+def json_values(*, tuples: bool = False) -> st.SearchStrategy[Any]:
+    """Values a JSON encoder must write as the stdlib does: big integers, awkward floats, any text but
+    lone surrogates, nested lists and objects (and tuples, written as lists, when ``tuples``)."""
+    text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**70), 2**70)
+        | text
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.sampled_from([1e-7, 5e-324, 1e16, -1e22, 0.1 + 0.2, 100.0, -0.0])
+    )
+
+    def containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        both = st.lists(inner, max_size=5) | st.dictionaries(text, inner, max_size=5)
+        return both | st.tuples(inner, inner) if tuples else both
+
+    return st.recursive(scalars, containers, max_leaves=25)

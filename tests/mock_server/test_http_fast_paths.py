@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from mock_support import json_values
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -97,17 +97,7 @@ def test_json_response_is_starlettes(body: Any) -> None:
     assert (mine.body, mine.raw_headers, mine.status_code) == (theirs.body, theirs.raw_headers, theirs.status_code)
 
 
-_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
-_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | _TEXT
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.sampled_from([1e-7, 5e-324, 1e16, -1e22, 0.1 + 0.2, 100.0, -0.0]),
-    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner) | st.dictionaries(_TEXT, inner, max_size=5),
-    max_leaves=25,
-)
+_VALUES = json_values(tuples=True)
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

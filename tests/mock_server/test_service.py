@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mock_support import USERS_FILE
+from mock_support import USERS_FILE, json_values
 
 from mock_server import ApiError, Backend, Settings
 from mock_server.backend.accounts import load_users_file
@@ -95,17 +95,7 @@ def test_the_signer_is_hmac_sha256(key: str) -> None:
         assert signer.token(*parts) == expected[:32] and signer.check_token(expected[:32], *parts)
 
 
-_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
-_JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | _TEXT
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.sampled_from([1e-7, 5e-324, 1e16, -1e22, 0.1 + 0.2, 100.0, -0.0]),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_TEXT, inner, max_size=5),
-    max_leaves=25,
-)
+_JSON_VALUES = json_values()
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
