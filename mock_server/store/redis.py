@@ -225,7 +225,8 @@ class _Changes:
     message to its subscribers before the caller of the change can hear back (and tell anyone), so
     a request that reaches this process after the change returned finds the message already in the
     socket: ``poll`` reads it (one non-blocking ``recv``, no round trip) before any cached answer is
-    trusted. Without a subscription (Redis unreachable, not yet subscribed) nothing is cached.
+    trusted. Without a subscription (Redis unreachable, not yet subscribed) nothing is cached. A forked
+    child never reads its parent's subscription: it sees the pid change and subscribes on its own.
     """
 
     RETRY = 1.0
@@ -239,9 +240,13 @@ class _Changes:
         self._connection: Any = None
         """redis-py's connection (its methods are untyped), subscribed; None: not subscribed."""
         self._next_try = 0.0
+        self._pid = os.getpid()
+        """The process the subscription belongs to."""
 
     def poll(self) -> bool:
         """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
+        if self._pid != os.getpid():
+            self._after_fork()
         connection, poller = self._connection, self._poller
         if connection is None or poller is None:
             self._subscribe()
@@ -279,6 +284,13 @@ class _Changes:
             return
         self.generation += 1
         self._connection, self._poller = connection, poller
+
+    def _after_fork(self) -> None:
+        """In a fork's child: drop the parent's subscription here only (redis-py closes the socket in
+        this process without shutting it down for the parent) and subscribe afresh."""
+        self._pid, self._next_try = os.getpid(), 0.0
+        self.generation += 1
+        self.close()
 
     def invalidate(self) -> None:
         """This process changed cached state: its own message may not have arrived yet."""

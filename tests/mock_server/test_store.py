@@ -7,6 +7,7 @@ Records round-trip through ``dataclasses.asdict`` here, the check that they are 
 from __future__ import annotations
 
 import dataclasses
+import os
 import json
 from collections.abc import Callable, Iterator
 
@@ -465,3 +466,31 @@ def test_a_clock_moved_by_another_process_is_read_once_without_the_feed(request:
     assert here.clock_moved() == state and here.clock_moved() is None
     assert MemoryStore(seed=1).clock_moved() is None
     here.changes.close()
+
+
+def test_a_forked_child_opens_its_own_connections_and_leaves_the_parents(request: pytest.FixtureRequest) -> None:
+    """A store used before ``os.fork`` works in the child on connections of its own (another Redis
+    client id, its own change subscription), and the parent's keep working after the child is gone."""
+    url = request.getfixturevalue("redis_url")
+    store = RedisStore(url, seed=1, prefix="forked:")
+    store.clear(None)
+    user(store, credits=10)
+    assert not store.has_faults()  # subscribed
+    parent_id = store.wire.call("CLIENT", "ID")
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 only if every check passed
+        code = 1
+        try:
+            own = store.wire.call("CLIENT", "ID") != parent_id
+            reserved = store.reserve_credits("tok", 2) == (True, 10, 0)
+            store.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+            code = 0 if own and reserved and store.has_faults() else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.wire.call("CLIENT", "ID") == parent_id
+    assert store.has_faults()  # the child's change, heard on the parent's own subscription
+    kept = store.get_user("tok")
+    assert kept is not None and kept.in_progress == 2
+    store.clear(None)
