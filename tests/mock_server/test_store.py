@@ -7,8 +7,8 @@ Records round-trip through ``dataclasses.asdict`` here, the check that they are 
 from __future__ import annotations
 
 import dataclasses
-import os
 import json
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
