@@ -204,9 +204,10 @@ class Backend:
         """(Redis URL, channel) the runtime subscribes to when the store is shared; None otherwise."""
         return self._store.feed()
 
-    def apply_feed(self, data: bytes) -> None:
-        """One message of the feed (see ``apply_shared``); junk and this process's own echoes are ignored."""
-        decoded = self._store.decode_event(data)
+    def apply_feed(self, data: bytes, *, notifications: bool = True) -> None:
+        """One message of the feed (see ``apply_shared``); junk and this process's own echoes are ignored,
+        and a notification unread unless ``notifications`` (nothing here would hear of it)."""
+        decoded = self._store.decode_event(data, notifications=notifications)
         if decoded is None:
             return
         kind, value = decoded
@@ -456,16 +457,25 @@ class Backend:
 
     # --- completion ----------------------------------------------------------------------------
     def _finish(self, job_id: str, image_index: int, group_index: int) -> None:
-        """A variation's time has come: complete or fail it, settle its credits, notify.
+        """A variation's time has come: complete or fail it, settle its credits, notify, as one store step
+        (``as_one_step``: on Redis one script, which also releases the work and claims the next)."""
+        ended = self._store.as_one_step(functools.partial(self._end, job_id, image_index, group_index))
+        if ended is not None:
+            self._notifications.published(*ended)
+
+    def _end(
+        self, job_id: str, image_index: int, group_index: int
+    ) -> tuple[list[Notification], WebhookConfig | None] | None:
+        """What ``_finish`` stores: the notifications appended and the config read (None: nothing to do).
 
         The job is changed in one atomic step (``update_job``): on a shared store another process may be
         finishing another variation of the same job at the same moment, and a plain read then write
-        would lose its outcome.
+        would lose its outcome. The store may run this again (``as_one_step``).
         """
         now = self._clock.now()
         job = self._store.update_job(job_id, functools.partial(self._finished, image_index, group_index, now))
         if job is None:
-            return
+            return None
         generation = job.generations[image_index]
         variation = generation.variations[group_index]
         data = self._image_result(job, generation, variation)
@@ -478,7 +488,7 @@ class Backend:
         if generation.final:
             notes.append(self._batch_notification(job, generation))
         config = credits.settle(self._store, job.owner, variation.price, charge=charge, notifications=notes)
-        self._notifications.published(notes, config)
+        return notes, config
 
     def _finished(self, image_index: int, group_index: int, now: float, job: Job) -> Job | None:
         """``job`` with that variation completed or failed (None: nothing to do). Changes only ``job``:

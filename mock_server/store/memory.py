@@ -48,7 +48,7 @@ class MemoryStore:
     def feed(self) -> tuple[str, str] | None:
         return None
 
-    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+    def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
         return None
 
     def begin(self) -> bool:
@@ -194,6 +194,9 @@ class MemoryStore:
         job = self._jobs.get(job_id)
         return None if job is None else change(job)
 
+    def as_one_step(self, step: Callable[[], T]) -> T:
+        return step()
+
     def start_generation(
         self, job: Job, works: list[Work], notification: Notification, *, new: bool
     ) -> WebhookConfig | None:
@@ -325,14 +328,13 @@ class MemoryStore:
     def clear_faults(self) -> None:
         self._rules.clear()
 
-    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
         entry.seq = next(self._journal_seq)
         self._entry_kind = type(entry)
         self._journal.append(_journal_row(entry))
         self._journal_bytes += entry.size
         while len(self._journal) > 1 and (len(self._journal) > max_entries or self._journal_bytes > max_bytes):
             self._journal_bytes -= self._journal.popleft()[_SIZE]
-        return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
         rows = [

@@ -200,6 +200,34 @@ return {{0, reserved[1], reserved[2], reserved[3]}}
 """
 """``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
 
+_FINISH = f"""
+local function swap(KEYS, ARGV)
+{_SWAP}
+end
+local function settle(KEYS, ARGV)
+{_SETTLE}
+end
+local function notify(KEYS, ARGV)
+{_APPEND_NOTIFICATION}
+end
+local function claim(KEYS, ARGV)
+{_CLAIM_DUE}
+end
+local swapped = swap({{KEYS[1]}}, {{ARGV[1], ARGV[2]}})
+if swapped ~= 1 then return {{0}} end
+settle({{KEYS[2]}}, {{ARGV[3], ARGV[4]}})
+local notes, k, a = {{}}, 3, 6
+for i = 1, tonumber(ARGV[5]) do
+  notes[i] = notify({{unpack(KEYS, k, k + 6)}}, {{ARGV[a], ARGV[a + 1]}})
+  k, a = k + 7, a + 2
+end
+if not ARGV[a] then return {{1, notes}} end
+return {{1, notes, claim({{KEYS[k], KEYS[k + 1]}}, {{ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]}})}}
+"""
+"""A variation's end as one script: the job's compare and set (``_SWAP``; on a conflict nothing is
+written), ``_SETTLE``, each notification's ``_APPEND_NOTIFICATION``, then, when the work that ran is
+named, ``_CLAIM_DUE`` releasing its lease and claiming the next due work (``as_one_step``)."""
+
 _ADD_USER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
@@ -212,6 +240,9 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return redis.call('HGETALL', KEYS[1])
 """
+
+_NOTIFICATION_MESSAGE = b'{"t":"n","n":'
+"""How a notification's message on the events channel starts; the notification's JSON follows, then ``}``."""
 
 _WATCH_KIND = b'"kind":"webhook_watch"'
 """How a watch looks in its JSON: bookkeeping, not work a client waits for (``pending_work``)."""
@@ -302,11 +333,20 @@ class _Changes:
             connection.disconnect()
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+class _Conflict(Exception):
+    """The compare and set ``as_one_step`` kept found the record changed: nothing was written."""
+
+
+def _guarded(method: Callable[..., T], *, flushes: bool) -> Callable[..., T]:
+    """Unreachable Redis as ``StoreUnavailable``; ``flushes``: a compare and set kept by ``as_one_step``
+    is sent before the call (it changes state, or reads what the step changed)."""
+
     @wraps(method)
     def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
         self._calls += 1
         try:
+            if flushes and self._pending is not None:
+                self._flush()
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise StoreUnavailable(f"the mock's Redis store at {self.url} is unreachable ({exc})") from None
@@ -353,6 +393,16 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
+        self._running: tuple[Work, str, float] | None = None
+        """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
+        that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
+        self._next_claim: tuple[Work, Any] | None = None
+        """That claim's reply, for ``claim_due(done=work)`` to hand out without a round trip."""
+        self._deferring = False
+        """Inside ``as_one_step``: ``update_job`` keeps its compare and set for the step's next call."""
+        self._pending: tuple[str, bytes | str, str] | None = None
+        """The compare and set ``update_job`` kept (key, as read, as changed); sent with ``settle_and_notify``,
+        or alone before any other call."""
         self._scripts = {
             name: Script(text)
             for name, text in (
@@ -368,6 +418,7 @@ class RedisStore:
                 ("change_user", _CHANGE_USER),
                 ("swap", _SWAP),
                 ("add_job", _ADD_JOB),
+                ("finish", _FINISH),
             )
         }
         self.wire = Wire(url, TIMEOUT, list(self._scripts.values()))
@@ -386,11 +437,13 @@ class RedisStore:
     def feed(self) -> tuple[str, str] | None:
         return self.url, self.channel
 
-    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+    def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
+        if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATION`` publishes it
+            if not notifications:
+                return None
+            return "notification", codec.loads(_kind("Notification"), data[len(_NOTIFICATION_MESSAGE) : -1])
         message = json.loads(data)
         kind = message.get("t")
-        if kind == "n":
-            return "notification", codec.loads(_kind("Notification"), json.dumps(message["n"]))
         if kind == "due":
             return "due", float(message["at"])
         if message.get("origin") == self.origin:
@@ -443,6 +496,8 @@ class RedisStore:
         for start in range(0, len(names), 500):
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
+        self._known.clear()
+        self._running = self._next_claim = None
         pipe = self.client.pipeline(transaction=False)
         pipe.publish(self.changes.channel, "reset")
         pipe.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
@@ -576,9 +631,37 @@ class RedisStore:
         # Under a compare and set: two processes finishing two variations of one job must not each write
         # back the job they read, or the second write loses the first variation's outcome.
         result: T | None = self._update(
-            _kind("Job"), self._k("job", job_id), change, write=lambda result: result is not None
+            _kind("Job"), self._k("job", job_id), change, write=_is_some, defer=self._deferring
         )
         return result
+
+    def as_one_step(self, step: Callable[[], T]) -> T:
+        # The step's ``update_job`` keeps its compare and set (``_pending``) and ``settle_and_notify``
+        # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
+        # runs again on what is stored now. Any other call in between sends the compare and set first.
+        for _ in range(self.STEP_ATTEMPTS):
+            self._deferring = True
+            try:
+                result = step()
+                self._flush()
+                return result
+            except _Conflict:
+                continue
+            finally:
+                self._deferring, self._pending = False, None
+        return step()
+
+    STEP_ATTEMPTS = 5
+    """Runs of one ``as_one_step`` that may meet a conflict before it runs as separate steps."""
+
+    def _flush(self) -> None:
+        """Send the compare and set ``update_job`` kept (``_Conflict``: the job changed since it was read)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            key, kept, text = pending
+            if self._run("swap", keys=[key], args=[kept, text]) != 1:
+                self._known.pop(key, None)
+                raise _Conflict
 
     def recent_jobs(self, limit: int) -> list[Job]:
         ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
@@ -686,11 +769,45 @@ class RedisStore:
     def settle_and_notify(
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
+        if self._pending is not None:
+            return self._finish(self._pending, token, amount, charge, notifications)
         calls = [self._settle(token, amount, charge), *(self._notify(n) for n in notifications)]
         replies = self.wire.scripts(calls)
         config = None
         for notification, reply in zip(notifications, replies[1:], strict=True):
             config = self._appended(notification, reply)
+        return config
+
+    def _finish(
+        self,
+        pending: tuple[str, bytes | str, str],
+        token: str,
+        amount: float,
+        charge: bool,
+        notifications: list[Notification],
+    ) -> WebhookConfig | None:
+        """``_FINISH``: the kept compare and set, the settlement, the notifications and, when the work
+        being run is known, its lease's end and the next claim, in one script."""
+        self._pending = None
+        key, kept, text = pending
+        keys = [key, self._k("user", token)]
+        args: list[Any] = [kept, text, repr(float(amount)), "1" if charge else "0", len(notifications)]
+        for notification in notifications:
+            _, note_keys, note_args = self._notify(notification)
+            keys += note_keys
+            args += note_args
+        running = self._running
+        if running is not None:
+            keys += [self._k("work"), self._k("leases")]
+            args += [repr(float(running[2])), self.lease, self._k("job", ""), running[1]]
+        reply = self._run("finish", keys=keys, args=args)
+        if reply[0] != 1:
+            raise _Conflict
+        config = None
+        for notification, appended in zip(notifications, reply[1], strict=True):
+            config = self._appended(notification, appended)
+        if running is not None:
+            self._running, self._next_claim = None, (running[0], reply[2])
         return config
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
@@ -837,13 +954,15 @@ class RedisStore:
         pipe.execute()
         self.changes.invalidate()
 
-    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
+        # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any
+        # connection: Redis reads what arrived first first) finds it; no round trip waits for the number.
         keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
         args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
-        entry.seq = int(self._run("journal", keys=keys, args=args))
-        return entry
+        self.wire.post(self._scripts["journal"], keys, args)
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
+        self.wire.drain()  # what this process posted is answered (and redone if Redis lacked the script)
         kind = _kind("Entry")
         found = []
         for line in self.client.lrange(self._k("journal"), 0, -1):
@@ -868,9 +987,16 @@ class RedisStore:
         return self._scripts["schedule"], keys, [repr(float(work.due)), codec.dumps(work)]
 
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
+        stashed, self._next_claim = self._next_claim, None
+        running, self._running = self._running, None
+        if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
+            return self._claimed(stashed[1], now)
+        ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
         keys = [self._k("work"), self._k("leases")]
-        ran = "" if done is None else self._lease(done)
         claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", ""), ran])
+        return self._claimed(claimed, now)
+
+    def _claimed(self, claimed: list[Any], now: float) -> Work | None:
         if not int(claimed[0]):
             self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
@@ -879,6 +1005,7 @@ class RedisStore:
         work.seq = int(member[:12])
         if job:
             self._read_ahead(self._k("job", work.key[0]), job)
+        self._running = (work, member, now)
         return work
 
     def done(self, work: Work) -> None:
@@ -962,6 +1089,7 @@ class RedisStore:
         return dropped
 
     def counts(self) -> dict[str, int]:
+        self.wire.drain()
         pipe = self.client.pipeline()
         pipe.zcard(self._k("users"))
         pipe.zcard(self._k("files"))
@@ -1009,10 +1137,12 @@ class RedisStore:
         field: str | None = None,
         write: Callable[[Any], bool] = lambda result: True,
         replace: bool = False,
+        defer: bool = False,
     ) -> Any:
         """Read one record, ``change`` it, write it back if ``write(result)``, as one atomic step: the
         write is a compare and set against what was read, and a conflict runs ``change`` again on what
-        is there now. ``replace``: what ``change`` returns is written instead of the record."""
+        is there now. ``replace``: what ``change`` returns is written instead of the record. ``defer``
+        (a whole record): the compare and set is kept in ``_pending`` for ``as_one_step`` to send."""
         raw: bytes | str | None = self._known.pop(key, None) if field is None else None
         ahead = raw is not None
         if raw is None:
@@ -1026,6 +1156,9 @@ class RedisStore:
                 raw, ahead = self.wire.call("GET", key), False  # decided on a copy read ahead: decide on the kept one
                 continue
             text = codec.dumps(result if replace else record)
+            if defer and field is None:
+                self._pending = (key, raw, text)
+                return result
             args: list[bytes | str] = [raw, text] if field is None else [raw, text, field]
             swapped = self._run("swap", keys=[key], args=args)
             if swapped == 1:
@@ -1050,7 +1183,8 @@ class RedisStore:
 
 for _name, _member in list(vars(RedisStore).items()):
     if callable(_member) and not _name.startswith("__") and _name not in {"check", "_k", "feed", "decode_event"}:
-        setattr(RedisStore, _name, _guarded(_member))
+        flushes = not _name.startswith("_") and _name not in {"settle_and_notify", "as_one_step"}
+        setattr(RedisStore, _name, _guarded(_member, flushes=flushes))
 
 
 def _merge_job(job: Job, kept: Job) -> None:

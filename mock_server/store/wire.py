@@ -98,6 +98,11 @@ class Wire:
             self._send(connection, [("EVALSHA", script.sha, len(keys), *keys, *args)])
             self._posted.append((script, keys, args))
 
+    def drain(self) -> None:
+        """Read the replies of what ``post`` sent (no round trip when nothing is posted)."""
+        if self._posted and self._pid == os.getpid():
+            self.pipeline([])
+
     def pipeline(self, commands: Sequence[Sequence[Arg]], *, raise_errors: bool = True) -> list[Any]:
         """Several commands in one write, their replies in order: one round trip."""
         if self._pid != os.getpid():
@@ -131,6 +136,8 @@ class Wire:
         return replies, missing
 
     def _send(self, connection: Any, commands: Sequence[Sequence[Arg]]) -> None:
+        if not commands:
+            return
         try:
             connection._sock.sendall(b"".join(_pack(command) for command in commands))
         except TimeoutError as exc:

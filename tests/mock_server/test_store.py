@@ -214,6 +214,7 @@ def test_a_journal_entry_reads_back_whole(store: Store) -> None:
     entry = Entry(0, 2.5, "POST", "/edit-chat", "a=1", "u", 400, "invalid_parameter", [violation], 0.25)
     entry.body, entry.body_truncated, entry.body_bytes, entry.violations_dropped, entry.size = "{", True, 9, 3, 77
     store.append_journal(entry, **ROOMY)
+    entry.seq = 1
     assert store.journal() == [entry] and all(
         getattr(store.journal()[0], f.name) == getattr(entry, f.name) for f in dataclasses.fields(Entry)
     )
@@ -450,6 +451,11 @@ def test_scripts_dropped_by_redis_are_sent_again(request: pytest.FixtureRequest)
     assert [n.id for n in notes] == [1, 2]
     kept = store.get_user("tok")
     assert kept is not None and kept.in_progress == 0
+    store.client.script_flush()
+    store.append_journal(Entry(0, 0.0, "GET", "/a", "", None, 200, None), **ROOMY)  # posted: answered later
+    assert store.reserve_credits("tok", 1) == (True, 10, 0)
+    store.append_journal(Entry(0, 0.0, "GET", "/b", "", None, 200, None), **ROOMY)
+    assert [(e.seq, e.path) for e in store.journal()] == [(1, "/a"), (2, "/b")]
     store.clear(None)
 
 
