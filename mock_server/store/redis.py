@@ -342,7 +342,7 @@ def _guarded(method: Callable[..., T], *, flushes: bool) -> Callable[..., T]:
     is sent before the call (it changes state, or reads what the step changed)."""
 
     @wraps(method)
-    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
+    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:  # each public method (private ones run inside)
         self._calls += 1
         try:
             if flushes and self._pending is not None:
@@ -969,7 +969,7 @@ class RedisStore:
             seq, _, text = _text(line).split(" ", 2)
             if int(seq) <= since:
                 continue
-            entry = codec.loads(kind, text)
+            entry = codec.loads(kind, text, exact=True)
             entry.seq = int(seq)
             if (user is None or entry.user == user) and (path is None or entry.path.startswith(path)):
                 found.append(entry)
@@ -1182,8 +1182,8 @@ class RedisStore:
 
 
 for _name, _member in list(vars(RedisStore).items()):
-    if callable(_member) and not _name.startswith("__") and _name not in {"check", "_k", "feed", "decode_event"}:
-        flushes = not _name.startswith("_") and _name not in {"settle_and_notify", "as_one_step"}
+    if callable(_member) and not _name.startswith("_") and _name not in {"check", "feed", "decode_event"}:
+        flushes = _name not in {"settle_and_notify", "as_one_step"}
         setattr(RedisStore, _name, _guarded(_member, flushes=flushes))
 
 

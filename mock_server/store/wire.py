@@ -188,11 +188,9 @@ class Wire:
 
 
 def _pack(command: Sequence[Arg]) -> bytes:
-    parts = [b"*%d\r\n" % len(command)]
-    for arg in command:
-        data = arg if isinstance(arg, bytes) else (arg if isinstance(arg, str) else repr(arg)).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(parts)
+    """RESP, by hiredis (a float as its ``repr``, which reads back as the same double)."""
+    packed: bytes = hiredis.pack_command(tuple(command))  # type: ignore[arg-type]  # its stub types a 1-tuple
+    return packed
 
 
 def _is_noscript(reply: object) -> bool:
