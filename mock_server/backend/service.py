@@ -362,22 +362,59 @@ class Backend:
             raise ApiError.from_violations(*rejected)
         request = EditChatRequest.from_payload(payload, violations, usable)
         price = CREDITS_PER_IMAGE[request.size]
-        job, working, references, identities = self._admit(user, request, price * request.num_variations)
-        new = job is None
-        job = job or self._new_job(user, base_url)
-        outcome = outcome or self._faults.outcome(user.token)
-        generation = self._start(job, request, working, references, identities, price, outcome)
-        works = [
-            Work(v.due, "variation", (job.job_id, str(generation.image_index), str(v.group_index)))
-            for v in generation.variations
-        ]
-        batch = self._batch_notification(job, generation)
-        config = self._store.start_generation(job, works, batch, new=new)  # one round trip on Redis
+        if self._plain(request) and (outcome is not None or not self._store.has_faults()):
+            job, works, batch, config = self._start_plain(user, request, price, base_url, outcome)
+        else:
+            job, works, batch, config = self._start_after_checks(user, request, price, base_url, outcome)
         self._scheduler.stored(works)
         self._notifications.published([batch], config)
         return Accepted(
             {"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
             [v for v in violations if not v.is_error],
+        )
+
+    def _start_plain(
+        self, user: User, request: EditChatRequest, price: float, base_url: str, outcome: str | None
+    ) -> tuple[Job, list[Work], Notification, WebhookConfig | None]:
+        """A request naming nothing to resolve, passing the filter, with no fault rule to consume: its new
+        job, work and notification are built first, then counted, reserved and stored in one store step
+        (one round trip on Redis). Refused (429, 402): nothing is started, its ids are given back."""
+        mark = self._ids.mark()
+        job = self._new_job(user, base_url)
+        generation = self._start(job, request, None, (), (), price, outcome)
+        works, batch = self._works(job, generation), self._batch_notification(job, generation)
+        try:
+            config = self._rate.hit_reserve_and_start(user.token, price * request.num_variations, (job, works, batch))
+        except ApiError:
+            self._ids.rewind(mark)
+            raise
+        return job, works, batch, config
+
+    def _start_after_checks(
+        self, user: User, request: EditChatRequest, price: float, base_url: str, outcome: str | None
+    ) -> tuple[Job, list[Work], Notification, WebhookConfig | None]:
+        """Any other request: checked and reserved (``_admit``), then its generation stored in one step."""
+        job, working, references, identities = self._admit(user, request, price * request.num_variations)
+        new = job is None
+        job = job or self._new_job(user, base_url)
+        outcome = outcome or self._faults.outcome(user.token)
+        generation = self._start(job, request, working, references, identities, price, outcome)
+        works, batch = self._works(job, generation), self._batch_notification(job, generation)
+        return job, works, batch, self._store.start_generation(job, works, batch, new=new)
+
+    def _works(self, job: Job, generation: Generation) -> list[Work]:
+        return [
+            Work(v.due, "variation", (job.job_id, str(generation.image_index), str(v.group_index)))
+            for v in generation.variations
+        ]
+
+    def _plain(self, request: EditChatRequest) -> bool:
+        """Names nothing to resolve (a conversation, images, identities) and passes the content filter."""
+        return (
+            request.conversation_id is None
+            and not request.image_ids
+            and not request.identity_codes
+            and not self._blocked(request)
         )
 
     def _admit(

@@ -161,6 +161,21 @@ class MemoryStore:
         oldest = self.rate_hit(key, now, limit, window)
         return (oldest, None) if oldest is not None else (None, self.reserve_credits(token, amount))
 
+    def rate_hit_reserve_and_start(
+        self,
+        key: str,
+        now: float,
+        limit: int,
+        window: float,
+        token: str,
+        amount: float,
+        start: tuple[Job, list[Work], Notification],
+    ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
+        oldest, reservation = self.rate_hit_and_reserve(key, now, limit, window, token, amount)
+        if reservation is None or not reservation[0]:
+            return oldest, reservation, None
+        return oldest, reservation, self.start_generation(*start, new=True)
+
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         hits = self._hits[key]
         while hits and hits[0] <= now - window:

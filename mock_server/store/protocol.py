@@ -123,6 +123,20 @@ class Store(Protocol):
         """``rate_hit``, then, unless that limited it, ``reserve_credits``, in one step: (``rate_hit``'s
         answer, ``reserve_credits``'s or None when limited). A plain ``/edit-chat`` reads nothing between."""
 
+    def rate_hit_reserve_and_start(
+        self,
+        key: str,
+        now: float,
+        limit: int,
+        window: float,
+        token: str,
+        amount: float,
+        start: tuple[Job, list[Work], Notification],
+    ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
+        """``rate_hit_and_reserve``, then, if it reserved, ``start_generation(*start, new=True)``, in one
+        step: (its two answers, ``start_generation``'s or None when nothing started). A plain
+        ``/edit-chat`` builds its job first, so its whole admission is one step."""
+
     # --- files, jobs, identities -----------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None: ...
     def put_file(self, stored: StoredFile) -> None: ...

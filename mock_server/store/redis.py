@@ -228,6 +228,40 @@ return {{1, notes, claim({{KEYS[k], KEYS[k + 1]}}, {{ARGV[a], ARGV[a + 1], ARGV[
 written), ``_SETTLE``, each notification's ``_APPEND_NOTIFICATION``, then, when the work that ran is
 named, ``_CLAIM_DUE`` releasing its lease and claiming the next due work (``as_one_step``)."""
 
+_ADMIT_AND_START = f"""
+local function rate_hit(KEYS, ARGV)
+{_RATE_HIT}
+end
+local function reserve(KEYS, ARGV)
+{_RESERVE}
+end
+local function add_job(KEYS, ARGV)
+{_ADD_JOB}
+end
+local function schedule(KEYS, ARGV)
+{_SCHEDULE}
+end
+local function notify(KEYS, ARGV)
+{_APPEND_NOTIFICATION}
+end
+local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
+if oldest then return {{1, oldest}} end
+local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
+if not reserved then return {{2}} end
+if reserved[1] == 0 then return {{0, reserved}} end
+local added = add_job({{KEYS[4], KEYS[5]}}, {{ARGV[5], ARGV[6], ARGV[7]}})
+if added ~= 1 then return {{3, reserved, added}} end
+local members, a = {{}}, 9
+for i = 1, tonumber(ARGV[8]) do
+  members[i] = schedule({{KEYS[6], KEYS[7], KEYS[8]}}, {{ARGV[a], ARGV[a + 1]}})
+  a = a + 2
+end
+return {{0, reserved, members, notify({{unpack(KEYS, 9, 15)}}, {{ARGV[a], ARGV[a + 1]}})}}
+"""
+"""A plain ``/edit-chat``'s admission and start as one script: ``_RATE_HIT`` (1: limited), ``_RESERVE``
+(2: no such user; 0 with a refusal), then the new job (``_ADD_JOB``; 3: its id was taken, the rest is
+left to ``start_generation``), each work's ``_SCHEDULE`` and the notification's ``_APPEND_NOTIFICATION``."""
+
 _ADD_USER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
@@ -419,6 +453,7 @@ class RedisStore:
                 ("swap", _SWAP),
                 ("add_job", _ADD_JOB),
                 ("finish", _FINISH),
+                ("admit_and_start", _ADMIT_AND_START),
             )
         }
         self.wire = Wire(url, TIMEOUT, list(self._scripts.values()))
@@ -574,6 +609,38 @@ class RedisStore:
         if reply[0] == 2:
             raise KeyError(token)
         return None, (bool(reply[1]), float(reply[2]), float(reply[3]))
+
+    def rate_hit_reserve_and_start(
+        self,
+        key: str,
+        now: float,
+        limit: int,
+        window: float,
+        token: str,
+        amount: float,
+        start: tuple[Job, list[Work], Notification],
+    ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
+        job, works, notification = start
+        _, job_keys, job_args = self._add_job(job)
+        _, note_keys, note_args = self._notify(notification)
+        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token), *job_keys]
+        keys += [self._k("work"), self._k("work_seq"), self.channel, *note_keys]
+        args: list[Any] = [now, window, limit, repr(float(amount)), *job_args, len(works)]
+        for work in works:
+            args += [repr(float(work.due)), codec.dumps(work)]
+        reply = self._run("admit_and_start", keys=keys, args=[*args, *note_args])
+        if reply[0] == 1:
+            return float(reply[1]), None, None
+        if reply[0] == 2:
+            raise KeyError(token)
+        reservation = (bool(reply[1][0]), float(reply[1][1]), float(reply[1][2]))
+        if reply[0] == 3:  # an id drawn twice: cannot happen (ids are per process), merge anyway
+            return None, reservation, self.start_generation(job, works, notification, new=False)
+        if not reservation[0]:
+            return None, reservation, None
+        for work, member in zip(works, reply[2], strict=True):
+            work.seq = int(_text(member)[:12])
+        return None, reservation, self._appended(notification, reply[3])
 
     # --- files, jobs, identities -------------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None:

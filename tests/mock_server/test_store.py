@@ -435,6 +435,29 @@ def test_a_new_generation_and_a_variations_end_are_each_one_step(store: Store) -
     assert [n.id for n in notes] == [2, 3] and [n.id for n in store.notifications("tok")] == [1, 2, 3]
 
 
+def test_a_plain_requests_admission_and_start_are_one_step(store: Store) -> None:
+    """``rate_hit_reserve_and_start``: a hit over the limit or a refused reservation starts nothing (the
+    hit still counts); otherwise the job, its work and its notification are stored as ``start_generation``
+    stores them."""
+    user(store, credits=3)
+
+    def start(job_id: str) -> tuple[Job, list[Work], Notification]:
+        made = Job(job_id, "tok", 0.0, "http://h")
+        made.generations.append(Generation(0, EditChatRequest.from_payload({"prompt": "x"}), 0.0, (1, 1), None, (), ()))
+        return made, [Work(1.0, "variation", (job_id, "0", "0"))], Notification(0, "tok", "batch_edit", 0.0, {})
+
+    first = start("j1")
+    assert store.rate_hit_reserve_and_start("tok", 10.0, 2, 60.0, "tok", 2, first) == (None, (True, 3, 0), None)
+    assert store.get_job("j1") is not None and store.pending_work() == 1 and first[2].id == 1
+    refused = store.rate_hit_reserve_and_start("tok", 11.0, 2, 60.0, "tok", 2, start("j2"))
+    assert refused == (None, (False, 3, 2), None) and store.get_job("j2") is None and store.pending_work() == 1
+    limited = store.rate_hit_reserve_and_start("tok", 12.0, 2, 60.0, "tok", 1, start("j3"))
+    assert limited == (10.0, None, None) and store.get_job("j3") is None
+    assert [n.id for n in store.notifications("tok")] == [1]
+    with pytest.raises(KeyError):
+        store.rate_hit_reserve_and_start("nobody", 13.0, 2, 60.0, "nobody", 1, start("j4"))
+
+
 def test_scripts_dropped_by_redis_are_sent_again(request: pytest.FixtureRequest) -> None:
     """The hot path sends scripts by SHA1 (and several in one pipeline): after a ``SCRIPT FLUSH`` each
     missing one is sent whole, in order, and works as before."""
