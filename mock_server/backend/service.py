@@ -745,8 +745,10 @@ class Backend:
         return fault_error(rule, (user.credits, user.in_progress) if user else (0.0, 0.0), path=path)
 
     # --- accounts, clock and control -----------------------------------------------------------
-    def authenticate(self, token: str | None) -> User:
-        return self._accounts.authenticate(token)
+    def authenticate(self, token: str | None, *, account_only: bool = False) -> User:
+        """The user of ``token`` (401 unknown); ``account_only``: its credit figures are not read (they
+        may be stale: a shared store may answer from a cache, ``Store.get_account``)."""
+        return self._accounts.authenticate(token, account_only=account_only)
 
     def set_account(
         self,

@@ -107,6 +107,9 @@ class MemoryStore:
     def get_user(self, token: str) -> User | None:
         return self._users.get(token)
 
+    def get_account(self, token: str) -> User | None:
+        return self._users.get(token)
+
     def put_user(self, user: User) -> None:
         self._users[user.token] = user
 

@@ -272,6 +272,7 @@ return false
 _CHANGE_USER = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], unpack(ARGV))
+redis.call('PUBLISH', KEYS[2], 'users')
 return redis.call('HGETALL', KEYS[1])
 """
 
@@ -427,6 +428,8 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
+        self._accounts: dict[str, tuple[int, User]] = {}
+        """Users as ``get_account`` read them, each under the ``changes`` generation it was read in."""
         self._running: tuple[Work, str, float] | None = None
         """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
         that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
@@ -532,6 +535,7 @@ class RedisStore:
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
         self._known.clear()
+        self._accounts.clear()
         self._running = self._next_claim = None
         pipe = self.client.pipeline(transaction=False)
         pipe.publish(self.changes.channel, "reset")
@@ -546,11 +550,31 @@ class RedisStore:
     def get_user(self, token: str) -> User | None:
         return self._user(_pairs(self.wire.call("HGETALL", self._k("user", token))))
 
+    def get_account(self, token: str) -> User | None:
+        # Every request reads its user; plans and entitlements change rarely, and each change publishes
+        # on ``changes`` before it returns (as the fault rules, see ``_Changes``): no round trip meanwhile.
+        trusted = self.changes.poll()
+        generation = self.changes.generation
+        cached = self._accounts.get(token)
+        if trusted and cached is not None and cached[0] == generation:
+            return cached[1]
+        user = self.get_user(token)
+        if user is not None:
+            if len(self._accounts) >= self.ACCOUNTS_KEPT:
+                self._accounts.clear()
+            self._accounts[token] = (generation, user)
+        return user
+
+    ACCOUNTS_KEPT = 10_000
+    """Users ``get_account`` keeps at most (then it starts again from none)."""
+
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
         pipe.hset(self._k("user", user.token), items=_flat(codec.dump_fields(user)))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
+        pipe.publish(self.changes.channel, "users")
         pipe.execute()
+        self.changes.invalidate()
 
     def add_user(self, user: User) -> User:
         fields = _flat(codec.dump_fields(user))
@@ -570,7 +594,10 @@ class RedisStore:
         fields = _flat(codec.dump_values(given))
         if not fields:
             return self.get_user(token)
-        return self._user(_pairs(self._run("change_user", keys=[self._k("user", token)], args=fields) or []))
+        keys = [self._k("user", token), self.changes.channel]
+        changed = self._run("change_user", keys=keys, args=fields)
+        self.changes.invalidate()
+        return self._user(_pairs(changed or []))
 
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]

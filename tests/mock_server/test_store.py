@@ -523,3 +523,29 @@ def test_a_forked_child_opens_its_own_connections_and_leaves_the_parents(request
     kept = store.get_user("tok")
     assert kept is not None and kept.in_progress == 2
     store.clear(None)
+
+
+def test_a_cached_account_follows_a_change_made_by_another_process(request: pytest.FixtureRequest) -> None:
+    """``get_account`` answers from a cache (no round trip) until the change subscription hears of a change
+    to any user's plan or entitlements, made here or through another process; credits are not followed."""
+    url = request.getfixturevalue("redis_url")
+    here, there = (RedisStore(url, seed=1, prefix="account-cache:") for _ in range(2))
+    here.clear(None)
+    user(here, credits=10)
+    here.get_account("tok")  # subscribes
+    assert (account := here.get_account("tok")) is not None and account.plan == "pro"
+    read = here.get_user
+    here.get_user = lambda token: pytest.fail("read with nothing changed")  # type: ignore[method-assign]
+    assert here.get_account("tok") is account
+    there.reserve_credits("tok", 4)  # credits: not a change the cache follows
+    assert here.get_account("tok") is account
+    here.get_user = read  # type: ignore[method-assign]
+    there.change_user("tok", plan="basic", credits=None, entitlements=None)
+    assert (changed := here.get_account("tok")) is not None and changed.plan == "basic"
+    there.put_user(User("tok", "pro", 5.0, frozenset({"x"})))
+    assert (put := here.get_account("tok")) is not None and put.plan == "pro" and put.entitlements == {"x"}
+    there.clear(None)
+    assert here.get_account("tok") is None
+    assert MemoryStore(seed=1).get_account("tok") is None
+    here.changes.close()
+    there.changes.close()
