@@ -428,6 +428,9 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
+        self._note_keys: dict[str, list[str]] = {}
+        """The keys of an owner's ``_APPEND_NOTIFICATION``, made once (several per request; never changed)."""
+        self._schedule_keys = [self._k("work"), self._k("work_seq"), self.channel]
         self._accounts: dict[str, tuple[int, User]] = {}
         """Users as ``get_account`` read them, each under the ``changes`` generation it was read in."""
         self._running: tuple[Work, str, float] | None = None
@@ -828,15 +831,19 @@ class RedisStore:
     def _notify(self, notification: Notification) -> tuple[Script, list[str], list[Any]]:
         notification.id = 0
         owner = notification.owner
-        keys = [
-            self._k("ids"),
-            self._k("notes", owner),
-            self._k("note_ids", owner),
-            self._k("note_owners"),
-            self._k("newest"),
-            self.channel,
-            self._k("webhook", owner),
-        ]
+        keys = self._note_keys.get(owner)
+        if keys is None:
+            if len(self._note_keys) >= self.ACCOUNTS_KEPT:
+                self._note_keys.clear()
+            keys = self._note_keys[owner] = [
+                self._k("ids"),
+                self._k("notes", owner),
+                self._k("note_ids", owner),
+                self._k("note_owners"),
+                self._k("newest"),
+                self.channel,
+                self._k("webhook", owner),
+            ]
         return self._scripts["notify"], keys, [codec.dumps(notification), owner]
 
     def _appended(self, notification: Notification, reply: list[Any]) -> WebhookConfig | None:
@@ -1077,8 +1084,7 @@ class RedisStore:
         work.seq = int(_text(self.wire.run(*self._schedule(work)))[:12])
 
     def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
-        keys = [self._k("work"), self._k("work_seq"), self.channel]
-        return self._scripts["schedule"], keys, [repr(float(work.due)), codec.dumps(work)]
+        return self._scripts["schedule"], self._schedule_keys, [repr(float(work.due)), codec.dumps(work)]
 
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         stashed, self._next_claim = self._next_claim, None
