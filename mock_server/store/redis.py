@@ -6,21 +6,22 @@ by script); lists of them are indexes of ids. Each protocol method is one atomic
 where the step is a counter, a window, a queue or the credits (ids, notifications, the rate limit,
 scheduled work, the journal, reservations), a read then a compare-and-set script (``_SWAP``,
 retried on a conflict) where it reads and rewrites a record (jobs, attempts), a ``WATCH``
-transaction for the fault rules. The steps of one request that read nothing between them are
-sent together (``start_generation``, ``settle_and_notify``, ``rate_hit_and_reserve``): a
-``POST /edit-chat`` with its completion is 8 round trips.
+transaction for the fault rules. The steps of one request that read nothing between them are one
+script (``rate_hit_reserve_and_start``, the ``_FINISH`` of ``as_one_step``), the user is read from
+a cache (``get_account``) and the journal's append is posted (``Wire.post``): a ``POST /edit-chat``
+with its completion is 3 round trips.
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
-order of the state; ``decode_event`` reads a message back (the runtime subscribes with the
-asyncio client and hands each to ``Backend.apply_shared``).
+order of the state; ``decode_event`` reads a message back (the runtime subscribes, reading the
+socket with hiredis, and hands each to ``Backend.apply_feed``).
 
 The clients here are synchronous: a backend operation runs whole between two awaits
 (docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. The
 hot path's calls go through ``Wire`` (``mock_server.store.wire``), the rest through redis-py. Their
 timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreUnavailable``
 (503) within a few seconds, never a hung worker. The fault rules are cached in the process until
-``_Changes`` hears of a change.
+``_Changes`` hears of a change, and so are the users ``get_account`` read.
 """
 
 from __future__ import annotations

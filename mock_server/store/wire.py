@@ -1,11 +1,11 @@
-"""``Wire``: the Redis store's hot-path client, a command packed here and its reply parsed by hiredis.
+"""``Wire``: the Redis store's hot-path client, commands packed and replies parsed by hiredis.
 
 A ``POST /edit-chat`` and its completion make a few Redis calls, each a loopback round trip on the
 event loop's thread. redis-py spends 20-40 us of CPU on each (connection pool, retry and
 observability wrappers, its parser); the round trip itself costs about 5. This client keeps one
 connection, opened by redis-py (so a URL's password, database and TLS mean the same),
-and after that writes each command's bytes to the socket itself and hands the reply bytes to
-``hiredis.Reader``: a Redis call costs about what its round trip costs.
+and after that writes each command's bytes (``hiredis.pack_command``) to the socket itself and hands
+the reply bytes to ``hiredis.Reader``: a Redis call costs about what its round trip costs.
 
 It speaks RESP2 (replies as hiredis gives them: bytes, ints, lists, None). Any error on the socket
 (a timeout, a reset) closes the connection and raises redis-py's ``ConnectionError`` or
