@@ -549,3 +549,51 @@ def test_a_cached_account_follows_a_change_made_by_another_process(request: pyte
     assert MemoryStore(seed=1).get_account("tok") is None
     here.changes.close()
     there.changes.close()
+
+
+def test_a_step_that_meets_a_conflict_runs_again_and_stores_once(store: Store) -> None:
+    """``as_one_step``: when another process changed the job between this step's read and its end, nothing
+    of the step was stored (not its notification either) and it runs again on the job as stored."""
+    job(store, "j", 1.0, 1.0, "processing", "processing")
+    user(store)
+    other = RedisStore(store.url, prefix=store.prefix) if isinstance(store, RedisStore) else store
+    runs: list[int] = []
+
+    def set_status(index: int, status: str, record: Job) -> Job:
+        record.generations[0].variations[index].status = status
+        return record
+
+    def step() -> Job | None:
+        runs.append(1)
+        done = store.update_job("j", lambda record: set_status(0, "completed", record))
+        if len(runs) == 1:
+            other.update_job("j", lambda record: set_status(1, "failed", record))
+        store.settle_and_notify("tok", 0, charge=False, notifications=[Notification(0, "tok", "x", 1.0, {})])
+        return done
+
+    assert store.as_one_step(step) is not None
+    stored = store.get_job("j")
+    assert stored is not None and [v.status for v in stored.generations[0].variations] == ["completed", "failed"]
+    assert len(store.notifications("tok")) == 1 and len(runs) == (2 if isinstance(store, RedisStore) else 1)
+
+
+def test_the_step_ending_a_claimed_work_hands_out_the_next(store: Store) -> None:
+    """The step that ends the work ``claim_due`` handed out releases it; ``claim_due(done=it)`` then hands
+    out the next due work (on Redis claimed by that step's script), and nothing is left leased."""
+    job(store, "j", 1.0, 1.0, "processing", "processing")
+    user(store)
+    for index in ("0", "1"):
+        store.schedule(Work(1.0, "variation", ("j", "0", index)))
+    first = store.claim_due(5.0)
+    assert first is not None and first.key == ("j", "0", "0")
+
+    def step() -> None:
+        store.update_job("j", lambda record: record)
+        store.settle_and_notify("tok", 0, charge=False, notifications=[])
+
+    store.as_one_step(step)
+    second = store.claim_due(5.0, done=first)
+    assert second is not None and second.key == ("j", "0", "1")
+    assert store.claim_due(5.0, done=second) is None and store.pending_work() == 0
+    if isinstance(store, RedisStore):
+        assert store.client.zcard(store._k("leases")) == 0
