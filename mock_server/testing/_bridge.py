@@ -37,6 +37,7 @@ from typing import Any, Literal, TypeVar
 import anyio
 import httpx
 import respx
+from respx.mocks import HTTPCoreMocker, Mocker
 from starlette.applications import Starlette
 from starlette.types import Message
 
@@ -46,6 +47,7 @@ from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl
 from mock_server.testing._loop import LoopThread
+from mock_server.testing._patches import start_httpcore_patches
 
 DEFAULT_BASE_URL = "https://v2.api.piktid.com"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -423,6 +425,25 @@ class _Router(respx.MockRouter):
         self.origin = (base_url.scheme, base_url.host, base_url.port or _default_port(base_url.scheme))
         self.bridge: Bridge | None = None
         self.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
+
+    def start(self) -> None:
+        """Register with respx's mocker and patch httpcore (``_patches``); no snapshot of routes that never change."""
+        mocker = Mocker.registry.get(self.using or "")
+        if mocker is not HTTPCoreMocker:
+            super().start()
+            return
+        self.Mocker = mocker
+        mocker.register(self)
+        start_httpcore_patches()
+
+    def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
+        """Unregister, forget the pass-through calls, and unpatch when no respx router is left (respx's stop)."""
+        if self.Mocker is not HTTPCoreMocker:
+            super().stop(clear=clear, reset=reset, quiet=quiet)
+            return
+        HTTPCoreMocker.unregister(self)
+        self.reset()
+        HTTPCoreMocker.stop()
 
     def _serves(self, url: httpx.URL) -> bool:
         return (url.scheme, url.host, url.port or _default_port(url.scheme)) == self.origin
