@@ -1,4 +1,4 @@
-"""httpcore patched by plain assignment: respx's own wrappers, one shared set with respx, nothing left after."""
+"""httpcore patched by plain assignment: one shared set with respx, nothing left after, the direct path."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import respx
 from respx.mocks import HTTPCoreMocker
 
 from mock_server.testing import mock_piktid
+from mock_server.testing._bridge import _Router
 from mock_server.testing._patches import _Patch, start_httpcore_patches
 
 API = "https://v2.api.piktid.com"
@@ -42,7 +43,7 @@ def _route_other(router: respx.MockRouter) -> None:
     router.get(OTHER).respond(200, json={"pong": True})
 
 
-def test_inside_httpcore_is_patched_with_respxs_wrappers_and_after_it_is_not() -> None:
+def test_inside_httpcore_is_patched_and_after_it_is_not() -> None:
     with mock_piktid():
         assert all(now[0] is not original[0] for now, original in zip(_current(), ORIGINALS, strict=True))
         assert len(HTTPCoreMocker._patches) == len(PATCHED)
@@ -110,3 +111,27 @@ def test_a_patch_puts_back_what_was_there(owner: type[_Base]) -> None:
     patch.stop()
     assert owner().handle_request() == "base"
     assert ("handle_request" in vars(owner)) is local
+
+
+def test_the_mock_answers_httpcores_request_itself_only_when_respx_would_ask_it_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    through_respx: list[str] = []
+    handler = _Router.handler
+
+    def counted(self: _Router, request: httpx.Request) -> httpx.Response:
+        through_respx.append(request.url.path)
+        return handler(self, request)
+
+    monkeypatch.setattr(_Router, "handler", counted)
+    with mock_piktid(seed=1):
+        direct = httpx.post(f"{API}/edit-chat", headers=AUTH, json=JOB)
+    assert through_respx == []
+    with respx.mock(assert_all_called=False), mock_piktid(seed=1):  # the user's router is asked first
+        converted = httpx.post(f"{API}/edit-chat", headers=AUTH, json=JOB)
+    assert through_respx == ["/edit-chat"]
+    assert (converted.status_code, converted.headers, converted.content) == (
+        direct.status_code,
+        direct.headers,
+        direct.content,
+    )
