@@ -471,7 +471,9 @@ def _without(signature: inspect.Signature, name: str) -> inspect.Signature:
     return signature.replace(parameters=[p for p in signature.parameters.values() if p.name != name])
 
 
+@functools.lru_cache(maxsize=16)
 def _base(base_url: str) -> httpx.URL:
+    """The checked base URL (kept: the fixture asks for the same one every test; an ``httpx.URL`` is immutable)."""
     url = httpx.URL(base_url)
     if url.scheme not in ("http", "https") or not url.host or url.path not in ("", "/") or url.query:
         raise ValueError(f"base_url must be scheme://host[:port] with no path or query, not {base_url!r}")

@@ -28,8 +28,8 @@ from respx.mocks import HTTPCoreMocker
 _MISSING = object()
 _OWNERS: dict[str, Any] = {}
 """Dotted target -> the class it names, or None (respx skips a target it cannot patch)."""
-_REPLACEMENTS: dict[tuple[Any, str], tuple[Any, Any]] = {}
-"""(class, method) -> (the original the replacement was built for, the replacement)."""
+_PATCHES: dict[tuple[Any, str], _Patch] = {}
+"""(class, method) -> its last patch, built for the original then in place."""
 
 
 class DirectRouter(respx.MockRouter):
@@ -112,14 +112,15 @@ def _owner(target: str) -> Any:
 
 
 def _patch(owner: Any, name: str) -> _Patch | None:
-    """The patch of ``owner.name``, or None where respx makes none (no such attribute)."""
-    original = vars(owner).get(name, getattr(owner, name, _MISSING))
+    """The patch of ``owner.name`` (kept while the original stays), or None where respx makes none."""
+    local = vars(owner).get(name, _MISSING)
+    original = getattr(owner, name, _MISSING) if local is _MISSING else local
     if original is _MISSING:
         return None
-    built = _REPLACEMENTS.get((owner, name))
-    if built is None or built[0] is not original:
-        built = _REPLACEMENTS[(owner, name)] = (original, _replacement(original))
-    return _Patch(owner, name, original, built[1])
+    patch = _PATCHES.get((owner, name))
+    if patch is None or patch.original is not original or patch.local is (local is _MISSING):
+        patch = _PATCHES[(owner, name)] = _Patch(owner, name, original, _replacement(original))
+    return patch
 
 
 def start_httpcore_patches() -> None:
