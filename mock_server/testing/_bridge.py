@@ -4,9 +4,10 @@ respx's own ASGI handler is async-only and httpx's ``ASGITransport`` buffers who
 neither serves a sync ``httpx.Client`` nor streams SSE. Here an event loop in a background thread
 owns the app (its lifespan, scheduler and state); a sync caller runs that loop on its own thread
 while the loop thread sleeps (``testing/_loop.py``: no thread crossing per call). The router answers
-the base URL before respx's route matching, hands each request to the loop and returns the response
-as soon as its headers are sent, with a body stream fed chunk by chunk: ``image_result`` frames
-reach the client while the stream is open, as over a socket.
+the base URL before respx's route matching (httpcore's request itself when respx would ask it first,
+``testing/_patches.py``), hands each request to the loop and returns the response as soon as its
+headers are sent, with a body stream fed chunk by chunk (``testing/_exchange.py``): ``image_result``
+frames reach the client while the stream is open, as over a socket.
 Closing the response tells the app the client went away (``http.disconnect``), which frees the
 SSE stream's subscription at once.
 
