@@ -47,7 +47,7 @@ SUITE: list[Benchmark] = [
         needs=("redis-server",),
     ),
     Benchmark("asgi", asgi_cost, {"requests": 5000}, {"requests": 20}),
-    Benchmark("bridge", respx_bridge, {"calls": 2000, "rounds": 3}, {"calls": 20, "rounds": 1}),
+    Benchmark("bridge", respx_bridge, {"calls": 2000, "rounds": 5}, {"calls": 20, "rounds": 1}),
     Benchmark("pytest-suite", pytest_suite, {"tests": 200, "rounds": 5}, {"tests": 3, "rounds": 1}),
     Benchmark("cold-start", cold_start, {"repeats": 3}, {"repeats": 1}),
     Benchmark("sse", sse_fanout, {"streams": 100, "rounds": 5}, {"streams": 3, "rounds": 1}),

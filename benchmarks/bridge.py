@@ -47,7 +47,7 @@ def _static(body: Any, calls: int) -> float:
         return _rate(client, calls)[0]
 
 
-def respx_bridge(*, calls: int = 2000, rounds: int = 3, say: Callable[[str], None] = print) -> list[Figure]:
+def respx_bridge(*, calls: int = 2000, rounds: int = 5, say: Callable[[str], None] = print) -> list[Figure]:
     """Figures for the bridge, or none (with a message) when ``mock_piktid`` cannot be imported.
 
     Each round measures both, the order alternating from round to round, the mock a new entry each time;
