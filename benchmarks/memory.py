@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import gc
 import json
+import resource
 import subprocess
 import sys
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from benchmarks._figures import Figure
@@ -26,7 +28,6 @@ _CONCURRENT_PROBE = "from benchmarks.memory import concurrent_probe; concurrent_
 
 def render_probe(size_label: str, repeats: int) -> None:
     """Run in a fresh process: prints the JSON of one render's time and memory at ``size_label``."""
-    import resource
     import time
 
     from mock_server.backend import RenderSpec, render_png
@@ -35,7 +36,7 @@ def render_probe(size_label: str, repeats: int) -> None:
     side = SIZE_BASE[size_label]
     spec = RenderSpec("job_bench", 0, 0, "a red bicycle leaning on a wall", "nano_banana_2", size_label, side, side)
     render_png(spec, (64, 64))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _reset_peak_rss_kib()
     tracemalloc.start()
     times = []
     for _ in range(repeats):
@@ -44,7 +45,7 @@ def render_probe(size_label: str, repeats: int) -> None:
         times.append(time.perf_counter() - started)
     heap_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_rss_kib()
     print(
         json.dumps(
             {
@@ -98,7 +99,6 @@ def concurrent_probe(renders: int, side: int, limit: int) -> None:
     """Run in a fresh process: ``renders`` side x side outputs downloaded at once through the app with
     ``render_concurrency=limit``; prints the JSON of the peak RSS growth and the seconds it took."""
     import asyncio
-    import resource
     import time
 
     import httpx
@@ -110,16 +110,40 @@ def concurrent_probe(renders: int, side: int, limit: int) -> None:
         transport = httpx.ASGITransport(create_app(backend=backend))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
             links = await _big_outputs(client, backend, renders, side)
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            before = _reset_peak_rss_kib()
             started = time.perf_counter()
             answers = await asyncio.gather(*(client.get(link) for link in links))
             seconds = time.perf_counter() - started
         if any(a.status_code != 200 for a in answers):
             raise RuntimeError("an output download failed")
-        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+        grown = _peak_rss_kib() - before
         return {"rss_grown_kib": grown, "seconds": seconds}
 
     print(json.dumps(asyncio.run(main())))
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in lines if line.startswith(f"{field}:")), None)
+
+
+def _reset_peak_rss_kib() -> int:
+    """Start a new peak at today's RSS (Linux: ``clear_refs`` 5) and return that RSS in KiB.
+
+    Without the reset, an earlier high-water mark of the process (start-up, the jobs' set-up) can hide
+    the downloads' peak entirely; where it is unavailable, the lifetime peak is the baseline."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return _status_kib("VmRSS") or 0
+
+
+def _peak_rss_kib() -> int:
+    return _status_kib("VmHWM") or int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 async def _big_outputs(client: Any, backend: Any, renders: int, side: int) -> list[str]:
