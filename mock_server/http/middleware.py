@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.backend import ApiError, Backend
+from mock_server.http.dispatch import Dispatch
 from mock_server.http.parsing import BACKEND_KEY, bearer
 from mock_server.http.render import error_response
 from mock_server.store import StoreUnavailable
@@ -38,8 +41,12 @@ class Edge:
     """CORS (``cors``: ``CORSMiddleware``'s options, None for none), the store guard, the journal and
     fault injection around ``app``, in one plain-ASGI pass (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, backend: Backend, cors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, backend: Backend, cors: dict[str, Any] | None = None, routes: Sequence[BaseRoute] = ()
+    ) -> None:
         self.app, self.backend = app, backend
+        self.dispatch = Dispatch(routes)
+        """``routes``' plain-ASGI endpoints, called without the router (``http/dispatch.py``)."""
         self.vary = cors is not None
         """Answers without ``Origin`` get ``Vary: Origin`` (Starlette's CORS does so whenever it is on)."""
         self.cors = None if cors is None else CORSMiddleware(self._without_vary, **cors)
@@ -93,16 +100,20 @@ class Edge:
         """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
         self.backend.follow_clock()
         if not self.backend.has_faults():
-            return await self.app(scope, receive, send)
+            return await self._route(scope, receive, send)
         method, path, token = scope["method"], scope["path"], _token(scope)
         delay = self.backend.take_latency(method, path, token)
         if delay is not None:
             await anyio.sleep(delay)
         error = self.backend.take_injected_error(method, path, token)
         if error is None:
-            return await self.app(scope, receive, send)
+            return await self._route(scope, receive, send)
         scope.setdefault("state", {})["error"] = error
         await error_response(error)(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request's ``Endpoint`` found in ``dispatch``; anything else through the router."""
+        await (self.dispatch.find(scope) or self.app)(scope, receive, send)
 
     def _record(self, scope: Scope, status: int, started_at: float) -> None:
         state = scope.get("state") or _NO_STATE
