@@ -21,14 +21,15 @@ class RateLimiter:
     window: float
     store: Store
 
-    def hit(self, key: str) -> None:
-        """Count one request for ``key``; 429 with ``Retry-After`` (whole seconds) when over the limit."""
-        now = self.clock.now()
+    def hit(self, key: str, now: float | None = None) -> None:
+        """Count one request for ``key`` at ``now`` (the clock's time by default); 429 with ``Retry-After``
+        (whole seconds) when over the limit."""
+        now = self.clock.now() if now is None else now
         self.check(self.store.rate_hit(key, now, self.limit, self.window), now)
 
-    def hit_and_reserve(self, key: str, amount: float) -> None:
+    def hit_and_reserve(self, key: str, amount: float, now: float | None = None) -> None:
         """``hit``, then ``credits.reserve`` of ``amount`` for ``key`` (a token), in one store step."""
-        now = self.clock.now()
+        now = self.clock.now() if now is None else now
         oldest, reservation = self.store.rate_hit_and_reserve(key, now, self.limit, self.window, key, amount)
         self.check(oldest, now)
         assert reservation is not None

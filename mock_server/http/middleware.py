@@ -80,7 +80,14 @@ class Edge:
 
         try:
             try:
-                await (self._faulted(scope, receive, edge_send) if api else self.app(scope, receive, edge_send))
+                if not api:
+                    await self.app(scope, receive, edge_send)
+                else:  # fault rules apply first; with none (the usual request) straight to the endpoint
+                    self.backend.follow_clock()
+                    if self.backend.has_faults():
+                        await self._faulted(scope, receive, edge_send)
+                    else:
+                        await (self.dispatch.find(scope) or self.app)(scope, receive, edge_send)
             except StoreUnavailable:
                 raise  # a 503 below, and no store to journal it in
             except Exception:
@@ -98,22 +105,15 @@ class Edge:
 
     async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
-        self.backend.follow_clock()
-        if not self.backend.has_faults():
-            return await self._route(scope, receive, send)
         method, path, token = scope["method"], scope["path"], _token(scope)
         delay = self.backend.take_latency(method, path, token)
         if delay is not None:
             await anyio.sleep(delay)
         error = self.backend.take_injected_error(method, path, token)
         if error is None:
-            return await self._route(scope, receive, send)
+            return await (self.dispatch.find(scope) or self.app)(scope, receive, send)
         scope.setdefault("state", {})["error"] = error
         await error_response(error)(scope, receive, send)
-
-    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The request's ``Endpoint`` found in ``dispatch``; anything else through the router."""
-        await (self.dispatch.find(scope) or self.app)(scope, receive, send)
 
     def _record(self, scope: Scope, status: int, started_at: float) -> None:
         state = scope.get("state") or _NO_STATE
@@ -132,6 +132,7 @@ class Edge:
 
 
 _NO_STATE: dict[str, Any] = {}
+_VARY = (b"vary", b"Origin")
 
 
 def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -144,15 +145,19 @@ def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
 
 def _add_vary(message: Message) -> None:
     """``Vary: Origin`` on a response start, as Starlette's ``MutableHeaders.__setitem__("Vary", ...)`` folds it."""
-    headers = list(message.get("headers", []))
+    headers = message.get("headers", ())
+    for key, _ in headers:
+        if key == b"vary":
+            break
+    else:  # the usual answer: one header appended to a copy, nothing to fold
+        message["headers"] = [*headers, _VARY]
+        return
+    headers = list(headers)
     found = [i for i, (key, _) in enumerate(headers) if key == b"vary"]
-    if not found:  # the usual answer: one header appended, nothing to fold
-        headers.append((b"vary", b"Origin"))
-    else:
-        value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
-        for i in reversed(found[1:]):
-            del headers[i]
-        headers[found[0]] = (b"vary", value)
+    value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
+    for i in reversed(found[1:]):
+        del headers[i]
+    headers[found[0]] = (b"vary", value)
     message["headers"] = headers
 
 
