@@ -59,14 +59,16 @@ class Dispatch:
     answers None and the router takes the request as before."""
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
-        found: dict[tuple[str, int], list[Route]] = {}
+        found: dict[tuple[str, int], list[tuple[str, Route]]] = {}
         for route in routes:
             key = _key(route)
             if key is None:
                 break
             assert isinstance(route, Route)
-            found.setdefault(key, []).append(route)
+            last = route.path[route.path.rfind("/") :]
+            found.setdefault(key, []).append(("" if "{" in last else last, route))
         self.routes = {key: tuple(candidates) for key, candidates in found.items()}
+        """Per key, (the path's literal last segment with its slash, or "" for a parameter; the route)."""
 
     def find(self, scope: Scope) -> Endpoint | None:
         """The endpoint for this request (its ``path_params`` and ``route`` put in the scope), or None."""
@@ -75,7 +77,9 @@ class Dispatch:
         candidates = self.routes.get((path[1:end] if end > 0 else path[1:], path.count("/")))
         if candidates is None or scope.get("root_path"):
             return None
-        for route in candidates:
+        for last, route in candidates:
+            if not path.endswith(last):  # cannot match: spares the route's regular expression
+                continue
             match, child = route.matches(scope)
             if match is Match.FULL:
                 if not isinstance(route.endpoint, Endpoint):
