@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
+from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from mock_server.backend import ApiError
@@ -52,11 +53,12 @@ class Dispatch:
     dict lookup instead of the router's walk of every route.
 
     A request's candidates are the routes that could match a path of its first segment and segment count,
-    in the table's order; the first whose own ``matches`` is full (path and method) is the router's choice
-    too. The table is read up to the first route no such key describes (a mount, a parameter in the first
-    segment, a ``path`` convertor), since it may take any later path. When the route found is not an
-    ``Endpoint``, when none matches fully (the router answers 404 or 405), or under a root path, ``find``
-    answers None and the router takes the request as before."""
+    in the table's order; the first whose pattern and methods match (what ``Route.matches`` calls full, and
+    the same child scope) is the router's choice too. The table is read up to the first route no such key
+    describes (a mount, a parameter in the first segment, a parameter other than a plain string), since it
+    may take any later path. When the route found is not an ``Endpoint``, when none matches fully (the
+    router answers 404 or 405), or under a root path, ``find`` answers None and the router takes the
+    request as before."""
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         found: dict[tuple[str, int], list[tuple[str, Route]]] = {}
@@ -80,19 +82,24 @@ class Dispatch:
         for last, route in candidates:
             if not path.endswith(last):  # cannot match: spares the route's regular expression
                 continue
-            match, child = route.matches(scope)
-            if match is Match.FULL:
-                if not isinstance(route.endpoint, Endpoint):
-                    return None
-                scope["route"] = route
-                scope.update(child)
-                return route.endpoint
+            match = route.path_regex.match(path)
+            if match is None or (route.methods and scope["method"] not in route.methods):
+                continue  # the router too looks further for a full match (a partial one is its 405)
+            if not isinstance(route.endpoint, Endpoint):
+                return None
+            params = dict(scope.get("path_params", ()))  # ``Route.matches``'s child scope (str parameters)
+            params.update(match.groupdict())
+            scope["route"], scope["endpoint"], scope["path_params"] = route, route.endpoint, params
+            return route.endpoint
         return None
 
 
 def _key(route: BaseRoute) -> tuple[str, int] | None:
-    """(first segment, segment count) of every path ``route`` matches, or None if that is not one key."""
-    if not isinstance(route, Route) or ":" in route.path or not route.path.startswith("/"):
+    """(first segment, segment count) of every path ``route`` matches, or None if that is not one key (a
+    parameter other than a plain string may span segments or be converted)."""
+    if not isinstance(route, Route) or not route.path.startswith("/"):
+        return None
+    if ":" in route.path or any(type(c) is not StringConvertor for c in route.param_convertors.values()):
         return None
     end = route.path.find("/", 1)
     first = route.path[1:end] if end > 0 else route.path[1:]

@@ -54,7 +54,11 @@ def _router_choice(routes: list[BaseRoute], scope: dict[str, Any]) -> Endpoint |
 @pytest.mark.parametrize("path", PATHS)
 def test_dispatch_finds_what_the_router_would_call(routes: list[BaseRoute], method: str, path: str) -> None:
     scope = _scope(method, path)
-    assert Dispatch(routes).find(scope) is _router_choice(routes, _scope(method, path))
+    found = Dispatch(routes).find(scope)
+    assert found is _router_choice(routes, _scope(method, path))
+    if found is not None:
+        _, child = scope["route"].matches(_scope(method, path))
+        assert {key: scope[key] for key in child} == child
 
 
 def test_a_found_endpoint_gets_the_routers_scope() -> None:
