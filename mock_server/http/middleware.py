@@ -102,6 +102,9 @@ class Edge:
             if not started:
                 error = ApiError("store_unavailable", f"{exc}; try again shortly.")
                 await error_response(error)(scope, receive, _with_vary(send) if vary else send)
+        finally:  # journalled already: the error's traceback holds frames holding this scope (a cycle)
+            if "state" in scope:
+                scope["state"].pop("error", None)
 
     async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
