@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,11 @@ def number(value: float | None) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+def spread(ratios: list[float]) -> str:
+    """``min / median / max`` of a benchmark's per-round ratios, for its note."""
+    return " / ".join(f"{r:.2f}" for r in (min(ratios), statistics.median(ratios), max(ratios)))
 
 
 def _verdict(figure: Figure) -> str:

@@ -1,8 +1,9 @@
-"""Where ``POST /edit-chat`` spends its time: ``python -m benchmarks.profile_edit_chat [--requests N]``.
+"""Where ``POST /edit-chat`` spends its time: ``python -m benchmarks.profile_edit_chat [--requests N] [--store redis]``.
 
 cProfile over N requests driven in-process (``benchmarks.asgi.drive``: no server, no socket), so the
 report is the app's own cost. It prints the share of own time per package, the mock's steps by
-cumulative time, and the functions with the most own time. cProfile inflates code that makes many
+cumulative time, and the functions with the most own time. ``--store redis`` profiles the mock on a
+throwaway ``redis-server`` (needs it on PATH), as the Redis benchmarks run it. cProfile inflates code that makes many
 small calls, so read the shares as where to look, and time any change with ``make bench``.
 """
 
@@ -44,8 +45,18 @@ def _steps(stats: pstats.Stats, requests: int, top: int) -> list[str]:
     return [f"  {1e6 * t / requests:7.1f} us  {where}" for t, where in rows[:top]]
 
 
-def profile(requests: int, top: int) -> str:
-    app, profiler = mock_app(), cProfile.Profile()
+def profile(requests: int, top: int, store: str = "memory") -> str:
+    """The report for ``requests`` POSTs on the memory store, or on a throwaway Redis (``store="redis"``)."""
+    if store == "memory":
+        return _profile(requests, top, mock_app())
+    from mock_server.testing import RedisServer
+
+    with RedisServer() as redis_server:
+        return _profile(requests, top, mock_app(store=redis_server.url))
+
+
+def _profile(requests: int, top: int, app: object) -> str:
+    profiler = cProfile.Profile()
     asyncio.run(drive(app, 500))
     profiler.enable()
     asyncio.run(drive(app, requests))
@@ -70,8 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--store", choices=("memory", "redis"), default="memory")
     args = parser.parse_args(argv)
-    print(profile(args.requests, args.top))
+    print(profile(args.requests, args.top, args.store))
 
 
 if __name__ == "__main__":

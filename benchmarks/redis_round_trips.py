@@ -5,8 +5,9 @@ variation completes right after) through a ``LiveServer`` on a throwaway ``redis
 client-side, every packet the synchronous redis clients send (redis-py's and the store's ``Wire``;
 one send is one round trip: a pipeline or a ``MULTI``/``EXEC`` block is one, a ``WATCH`` and each
 read inside a transaction one more), attributed to the outermost ``RedisStore`` method running at
-the time. The pub/sub listeners (the feed's asyncio client, the store's change subscription) are not
-counted: they receive, they do not ask. Needs ``redis-server`` on PATH.
+the time. A script the ``Wire`` posts (sent, its reply read with the next exchange: the journal's
+append) is no round trip; those are counted apart, as ``posted``. The pub/sub listeners (the feed,
+the store's change subscription) are not counted: they receive, they do not ask. Needs ``redis-server`` on PATH.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class RoundTrips:
     def __init__(self) -> None:
         self.trips: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
+        self.posted: Counter[str] = Counter()
         self._local = threading.local()
         self._caller = threading.get_ident()
 
@@ -67,6 +69,15 @@ class RoundTrips:
             return pipeline(wire, commands, raise_errors=raise_errors)
 
         setattr(wire_class, "pipeline", counting_pipeline)  # noqa: B010
+        post = getattr(wire_class, "post")  # noqa: B009
+
+        def counting_post(wire: Any, *args: Any) -> None:
+            if self._counted():
+                stack = getattr(self._local, "stack", [])
+                self.posted[stack[0] if stack else OUTSIDE] += 1
+            post(wire, *args)
+
+        setattr(wire_class, "post", counting_post)  # noqa: B010
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(method)
@@ -85,6 +96,7 @@ class RoundTrips:
     def reset(self) -> None:
         self.trips.clear()
         self.calls.clear()
+        self.posted.clear()
 
 
 def measure(requests: int) -> tuple[RoundTrips, int]:
@@ -134,6 +146,8 @@ def report(counter: RoundTrips, requests: int, polls: int) -> list[str]:
     ]
     for name, trips in counter.trips.most_common():
         lines.append(f"  {name:28} {counter.calls[name] / requests:10.2f} {trips / requests:10.2f}")
+    for name, posted in counter.posted.most_common():
+        lines.append(f"  {name:28} {counter.calls[name] / requests:10.2f} {'':10} posted {posted / requests:.2f}")
     return lines
 
 

@@ -56,11 +56,12 @@ class Accounts:
         self.store = store
         self.open_mode, self.open_plan, self.open_credits = open_mode, open_plan, open_credits
 
-    def authenticate(self, token: str | None) -> User:
-        """The user of ``token``; 401 when missing, or unknown in strict mode."""
+    def authenticate(self, token: str | None, *, account_only: bool = False) -> User:
+        """The user of ``token``; 401 when missing, or unknown in strict mode. ``account_only``: the caller
+        reads who the user is, not its credits (``Store.get_account``: the figures may be stale)."""
         if not token:
             raise ApiError("unauthorized")
-        user = self.store.get_user(token)
+        user = self.store.get_account(token) if account_only else self.store.get_user(token)
         if user is None:
             if not self.open_mode:
                 raise ApiError("unauthorized", "Unknown API token (the mock runs in strict mode).")

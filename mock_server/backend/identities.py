@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.backend.errors import ApiError
 from mock_server.backend.ids import IdSource
-from mock_server.backend.numbers import ascii_int
+from mock_server.backend.pagination import query_error, query_int
 from mock_server.backend.signing import iso
 from piktid_spec import PLANS
 
@@ -29,8 +29,6 @@ SHARED_IDENTITIES = (("PiktidSummer", "Summer"), ("PiktidPremium", "Premium"))
 SHARED_TIER = "paid"
 SHARED_KEY = "shared"
 """Where the store's ``default_identities`` keeps the shared ones (not a tier name, so no tier's defaults clash)."""
-MAX_QUERY_DIGITS = 9
-"""Longer numbers are out of every range; ``int()`` of thousands of digits raises instead of answering 400."""
 
 
 @dataclass(slots=True)
@@ -175,28 +173,10 @@ def _ownership(identity: Identity) -> str:
     return "default" if identity.owner is None else "mine"
 
 
-def _query_error(name: str, message: str) -> ApiError:
-    return ApiError(
-        "invalid_parameter",
-        f"{name}: {message}",
-        detail=[{"field": name, "message": message, "position": "query", "code": "invalid_parameter"}],
-    )
-
-
-def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = query.get(name)
-    if raw is None:
-        return default
-    value = ascii_int(raw, MAX_QUERY_DIGITS)
-    if value is None or not low <= value <= high:
-        raise _query_error(name, f"must be an integer from {low} to {high}")
-    return value
-
-
 def _choice(query: Mapping[str, str], name: str, choices: tuple[str, ...], default: str | None) -> str | None:
     raw = query.get(name, default)
     if raw is not None and raw not in choices:
-        raise _query_error(name, f"must be one of {', '.join(choices)}")
+        raise query_error(name, f"must be one of {', '.join(choices)}")
     return raw
 
 
@@ -204,8 +184,8 @@ def parse_listing_query(query: Mapping[str, str]) -> dict[str, Any]:
     """The v2 identity-list query, with 400 (position "query") naming the bad parameter."""
     locked = _choice(query, "include_locked", ("true", "false", "1", "0"), "false")
     return {
-        "page": _int(query, "page", 1, 1, 1_000_000),
-        "per_page": _int(query, "per_page", 20, 1, 100),
+        "page": query_int(query, "page", 1, 1, 1_000_000),
+        "per_page": query_int(query, "per_page", 20, 1, 100),
         "search": query.get("search", ""),
         "sort_by": _choice(query, "sort_by", SORT_KEYS, "created_at"),
         "order": _choice(query, "order", ORDERS, "desc"),

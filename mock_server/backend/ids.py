@@ -30,5 +30,14 @@ class IdSource:
         """``prefix_`` + random hex, e.g. ``job_3f9c...``."""
         return f"{prefix}_{self.hex(nbytes)}"
 
+    def mark(self) -> object:
+        """Where a seeded source stands, for ``rewind``: ids drawn for a request that was then refused
+        are given back, so a seeded run draws the ids it always drew (unseeded: nothing to give back)."""
+        return None if self.seed is None else self._random.getstate()
+
+    def rewind(self, mark: object) -> None:
+        if mark is not None:
+            self._random.setstate(mark)  # type: ignore[arg-type]  # what ``mark`` read
+
     def secret(self) -> str:
         return self.hex(32)

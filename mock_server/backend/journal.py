@@ -115,7 +115,7 @@ class Journal:
         violations: list[dict[str, Any]] | None = None,
         duration: float = 0.0,
         body: Any = None,
-    ) -> Entry:
+    ) -> None:
         """Append one request's entry, bounded as ``summary`` and ``entry_size`` say (the same fields and
         size, computed without building the summary dict: this runs on every request)."""
         kept = violations[:MAX_VIOLATIONS] if violations else []
@@ -125,7 +125,7 @@ class Journal:
         body_size = len(shown.encode()) if cut and shown is not None else whole
         strings = len(method) + len(path) + len(query) + len(user or "") + len(code or "")
         entry.size = ENTRY_OVERHEAD + strings + body_size + _violations_size(kept)
-        return self.store.append_journal(entry, max_entries=self.max_entries, max_bytes=self.max_bytes)
+        self.store.append_journal(entry, max_entries=self.max_entries, max_bytes=self.max_bytes)
 
     def query(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[dict[str, Any]]:
         return [e.as_json() for e in self.store.journal(user=user, path=path, since=since)]

@@ -14,9 +14,11 @@ MAX_PAGE = 1_000_000
 """The largest ``page`` accepted (400 above): the OpenAPI document states the same maximum."""
 MAX_PER_PAGE = int(LIMITS["identity_per_page_max"].value)
 MAX_QUERY_DIGITS = 9
+"""Longer numbers are out of every range; ``int()`` of thousands of digits raises instead of answering 400."""
 
 
-def _bad(name: str, message: str) -> ApiError:
+def query_error(name: str, message: str) -> ApiError:
+    """The 400 for a bad query parameter: ``invalid_parameter``, its detail naming the field (position "query")."""
     return ApiError(
         "invalid_parameter",
         f"{name}: {message}",
@@ -31,7 +33,7 @@ def query_int(query: Mapping[str, str], name: str, default: int, low: int, high:
         return default
     value = ascii_int(raw, MAX_QUERY_DIGITS)
     if value is None or not low <= value <= high:
-        raise _bad(name, f"must be an integer from {low} to {high}")
+        raise query_error(name, f"must be an integer from {low} to {high}")
     return value
 
 

@@ -11,6 +11,10 @@ from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 
 if TYPE_CHECKING:
+    from mock_server.backend.jobs import Job
+    from mock_server.backend.notifications import Notification
+    from mock_server.backend.webhooks import WebhookConfig
+    from mock_server.backend.work import Work
     from mock_server.store import Store
 
 
@@ -34,6 +38,20 @@ class RateLimiter:
         self.check(oldest, now)
         assert reservation is not None
         credits.check(reservation, amount)
+
+    def hit_reserve_and_start(
+        self, key: str, amount: float, start: tuple[Job, list[Work], Notification], now: float | None = None
+    ) -> WebhookConfig | None:
+        """``hit_and_reserve``, then ``Store.start_generation`` of ``start`` (a new job, its work and its
+        notification), in one store step: nothing is started when it answers 429 or 402."""
+        now = self.clock.now() if now is None else now
+        oldest, reservation, config = self.store.rate_hit_reserve_and_start(
+            key, now, self.limit, self.window, key, amount, start
+        )
+        self.check(oldest, now)
+        assert reservation is not None
+        credits.check(reservation, amount)
+        return config
 
     def check(self, oldest: float | None, now: float) -> None:
         """429 when the store counted the window full (``oldest``: its oldest hit)."""

@@ -208,9 +208,10 @@ class Backend:
         """(Redis URL, channel) the runtime subscribes to when the store is shared; None otherwise."""
         return self._store.feed()
 
-    def apply_feed(self, data: bytes) -> None:
-        """One message of the feed (see ``apply_shared``); junk and this process's own echoes are ignored."""
-        decoded = self._store.decode_event(data)
+    def apply_feed(self, data: bytes, *, notifications: bool = True) -> None:
+        """One message of the feed (see ``apply_shared``); junk and this process's own echoes are ignored,
+        and a notification unread unless ``notifications`` (nothing here would hear of it)."""
+        decoded = self._store.decode_event(data, notifications=notifications)
         if decoded is None:
             return
         kind, value = decoded
@@ -365,23 +366,61 @@ class Backend:
             raise ApiError.from_violations(*rejected)
         request = EditChatRequest.from_payload(payload, violations, usable)
         price = CREDITS_PER_IMAGE[request.size]
+        if self._plain(request) and (outcome is not None or not self._store.has_faults()):
+            job, works, batch, config = self._start_plain(user, request, price, base_url, outcome)
+        else:
+            job, works, batch, config = self._start_after_checks(user, request, price, base_url, outcome)
+        self._scheduler.stored(works)
+        self._notifications.published([batch], config)
+        return Accepted(
+            {"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
+            [v for v in violations if not v.is_error],
+        )
+
+    def _start_plain(
+        self, user: User, request: EditChatRequest, price: float, base_url: str, outcome: str | None
+    ) -> tuple[Job, list[Work], Notification, WebhookConfig | None]:
+        """A request naming nothing to resolve, passing the filter, with no fault rule to consume: its new
+        job, work and notification are built first, then counted, reserved and stored in one store step
+        (one round trip on Redis). Refused (429, 402): nothing is started, its ids are given back."""
+        mark, now = self._ids.mark(), self._clock.now()  # one reading: its job, variations, notification, hit
+        job = self._new_job(user, base_url, now)
+        generation = self._start(job, request, None, (), (), price, outcome, now)
+        works, batch = self._works(job, generation), self._batch_notification(job, generation, now)
+        try:
+            amount = price * request.num_variations
+            config = self._rate.hit_reserve_and_start(user.token, amount, (job, works, batch), now)
+        except ApiError:
+            self._ids.rewind(mark)
+            raise
+        return job, works, batch, config
+
+    def _start_after_checks(
+        self, user: User, request: EditChatRequest, price: float, base_url: str, outcome: str | None
+    ) -> tuple[Job, list[Work], Notification, WebhookConfig | None]:
+        """Any other request: checked and reserved (``_admit``), then its generation stored in one step."""
         now = self._clock.now()  # one reading for the whole step: its hit, job, variations and notification
         job, working, references, identities = self._admit(user, request, price * request.num_variations, now)
         new = job is None
         job = job or self._new_job(user, base_url, now)
         outcome = outcome or self._faults.outcome(user.token)
         generation = self._start(job, request, working, references, identities, price, outcome, now)
-        works = [
+        works, batch = self._works(job, generation), self._batch_notification(job, generation, now)
+        return job, works, batch, self._store.start_generation(job, works, batch, new=new)
+
+    def _works(self, job: Job, generation: Generation) -> list[Work]:
+        return [
             Work(v.due, "variation", (job.job_id, str(generation.image_index), str(v.group_index)))
             for v in generation.variations
         ]
-        batch = self._batch_notification(job, generation, now)
-        config = self._store.start_generation(job, works, batch, new=new)  # one round trip on Redis
-        self._scheduler.stored(works)
-        self._notifications.published([batch], config)
-        return Accepted(
-            {"job_id": job.job_id, "conversation_id": job.job_id, "status": "processing"},
-            [v for v in violations if not v.is_error],
+
+    def _plain(self, request: EditChatRequest) -> bool:
+        """Names nothing to resolve (a conversation, images, identities) and passes the content filter."""
+        return (
+            request.conversation_id is None
+            and not request.image_ids
+            and not request.identity_codes
+            and not self._blocked(request)
         )
 
     def _admit(
@@ -461,16 +500,25 @@ class Backend:
 
     # --- completion ----------------------------------------------------------------------------
     def _finish(self, job_id: str, image_index: int, group_index: int) -> None:
-        """A variation's time has come: complete or fail it, settle its credits, notify.
+        """A variation's time has come: complete or fail it, settle its credits, notify, as one store step
+        (``as_one_step``: on Redis one script, which also releases the work and claims the next)."""
+        ended = self._store.as_one_step(functools.partial(self._end, job_id, image_index, group_index))
+        if ended is not None:
+            self._notifications.published(*ended)
+
+    def _end(
+        self, job_id: str, image_index: int, group_index: int
+    ) -> tuple[list[Notification], WebhookConfig | None] | None:
+        """What ``_finish`` stores: the notifications appended and the config read (None: nothing to do).
 
         The job is changed in one atomic step (``update_job``): on a shared store another process may be
         finishing another variation of the same job at the same moment, and a plain read then write
-        would lose its outcome.
+        would lose its outcome. The store may run this again (``as_one_step``).
         """
         now = self._clock.now()
         job = self._store.update_job(job_id, functools.partial(self._finished, image_index, group_index, now))
         if job is None:
-            return
+            return None
         generation = job.generations[image_index]
         variation = generation.variations[group_index]
         data = self._image_result(job, generation, variation)
@@ -483,7 +531,7 @@ class Backend:
         if generation.final:
             notes.append(self._batch_notification(job, generation, now))
         config = credits.settle(self._store, job.owner, variation.price, charge=charge, notifications=notes)
-        self._notifications.published(notes, config)
+        return notes, config
 
     def _finished(self, image_index: int, group_index: int, now: float, job: Job) -> Job | None:
         """``job`` with that variation completed or failed (None: nothing to do). Changes only ``job``:
@@ -705,8 +753,10 @@ class Backend:
         return fault_error(rule, (user.credits, user.in_progress) if user else (0.0, 0.0), path=path)
 
     # --- accounts, clock and control -----------------------------------------------------------
-    def authenticate(self, token: str | None) -> User:
-        return self._accounts.authenticate(token)
+    def authenticate(self, token: str | None, *, account_only: bool = False) -> User:
+        """The user of ``token`` (401 unknown); ``account_only``: its credit figures are not read (they
+        may be stale: a shared store may answer from a cache, ``Store.get_account``)."""
+        return self._accounts.authenticate(token, account_only=account_only)
 
     def set_account(
         self,

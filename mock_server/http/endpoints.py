@@ -12,8 +12,9 @@ from mock_server.http.render import json_response, record_response
 OUTCOME_HEADER = "x-mock-scenario"
 
 
-def user_of(request: Request, *, allow_query: bool = False) -> User:
-    user = backend_of(request).authenticate(bearer(request, allow_query=allow_query))
+def user_of(request: Request, *, allow_query: bool = False, account_only: bool = False) -> User:
+    """The request's user (401 unknown); ``account_only``: the endpoint does not show its credits."""
+    user = backend_of(request).authenticate(bearer(request, allow_query=allow_query), account_only=account_only)
     note(request, "user", user.token)
     return user
 
@@ -58,7 +59,7 @@ async def upload(request: Request) -> Response:
 
 
 async def edit_chat(request: Request) -> Response:
-    user = user_of(request)
+    user = user_of(request, account_only=True)  # its credits are decided by the store's reservation
     outcome = requested_outcome(request)
     payload = await read_json(request)
     note(request, "payload", payload)

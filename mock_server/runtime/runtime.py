@@ -56,9 +56,14 @@ class Runtime:
         address = self.backend.feed()
         if address is None:
             return
-        self.feed = Feed(self.backend, *address)
+        self.feed = Feed(self.backend, *address, wants_notifications=self._wants_notifications)
         await self.feed.start()
         self._sweep = asyncio.create_task(sweep(self.backend))
+
+    def _wants_notifications(self) -> bool:
+        """Whether a notification another process (or this one) stored must be decoded here: a stream
+        is open, or something besides this runtime listens to the backend."""
+        return bool(self.streams.subscriptions) or len(self.backend.listeners) > 1
 
     async def unfollow(self) -> None:
         if self._sweep is not None:

@@ -40,13 +40,23 @@ def _orjson_default(value: object) -> object:
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, frozenset | set):
         return list(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a subclass orjson does not take
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # (``ImageResult``)
     raise TypeError(type(value).__name__)
 
 
-def loads(kind: type[T], text: str | bytes) -> T:
-    """The record of type ``kind`` that ``dumps`` wrote."""
-    decoded: T = _decoder(typing.cast(Any, kind))(json.loads(text))
+def loads(kind: type[T], text: str | bytes, *, exact: bool = False) -> T:
+    """The record of type ``kind`` that ``dumps`` wrote. Parsed by orjson, which reads an integer past
+    64 bits as a float: ``exact`` for records that may hold one (a journal entry echoes request values)."""
+    decoded: T = _decoder(typing.cast(Any, kind))(json.loads(text) if exact else _parse(text))
     return decoded
+
+
+def _parse(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what the stdlib reads and orjson refuses (NaN): as before
+        return json.loads(text)
 
 
 def dump_fields(record: object) -> dict[str, str]:
@@ -65,7 +75,7 @@ def dump_values(values: dict[str, object]) -> dict[str, str]:
 
 def load_fields(kind: type[T], fields: dict[Any, Any]) -> T:
     """The record ``dump_fields`` wrote (names and values as str or bytes)."""
-    plain = {(k.decode() if isinstance(k, bytes) else k): json.loads(v) for k, v in fields.items()}
+    plain = {(k.decode() if isinstance(k, bytes) else k): _parse(v) for k, v in fields.items()}
     for name in _float_fields(typing.cast(Any, kind)):
         if isinstance(plain.get(name), int):
             plain[name] = float(plain[name])

@@ -48,7 +48,7 @@ class MemoryStore:
     def feed(self) -> tuple[str, str] | None:
         return None
 
-    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+    def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
         return None
 
     def begin(self) -> bool:
@@ -107,6 +107,9 @@ class MemoryStore:
     def get_user(self, token: str) -> User | None:
         return self._users.get(token)
 
+    def get_account(self, token: str) -> User | None:
+        return self._users.get(token)
+
     def put_user(self, user: User) -> None:
         self._users[user.token] = user
 
@@ -161,6 +164,21 @@ class MemoryStore:
         oldest = self.rate_hit(key, now, limit, window)
         return (oldest, None) if oldest is not None else (None, self.reserve_credits(token, amount))
 
+    def rate_hit_reserve_and_start(
+        self,
+        key: str,
+        now: float,
+        limit: int,
+        window: float,
+        token: str,
+        amount: float,
+        start: tuple[Job, list[Work], Notification],
+    ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
+        oldest, reservation = self.rate_hit_and_reserve(key, now, limit, window, token, amount)
+        if reservation is None or not reservation[0]:
+            return oldest, reservation, None
+        return oldest, reservation, self.start_generation(*start, new=True)
+
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         hits = self._hits[key]
         while hits and hits[0] <= now - window:
@@ -193,6 +211,9 @@ class MemoryStore:
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
         job = self._jobs.get(job_id)
         return None if job is None else change(job)
+
+    def as_one_step(self, step: Callable[[], T]) -> T:
+        return step()
 
     def start_generation(
         self, job: Job, works: list[Work], notification: Notification, *, new: bool
@@ -325,14 +346,13 @@ class MemoryStore:
     def clear_faults(self) -> None:
         self._rules.clear()
 
-    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
         entry.seq = next(self._journal_seq)
         self._entry_kind = type(entry)
         self._journal.append(_journal_row(entry))
         self._journal_bytes += entry.size
         while len(self._journal) > 1 and (len(self._journal) > max_entries or self._journal_bytes > max_bytes):
             self._journal_bytes -= self._journal.popleft()[_SIZE]
-        return entry
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
         rows = [

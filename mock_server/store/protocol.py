@@ -51,9 +51,10 @@ class Store(Protocol):
     def feed(self) -> tuple[str, str] | None:
         """(Redis URL, channel) where what other processes did is published; None when not shared."""
 
-    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+    def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
         """One message of the feed as (kind, value): ("notification", Notification), ("due", time),
-        ("reset", None), ("clock", state); None for what this process published itself (or junk)."""
+        ("reset", None), ("clock", state); None for what this process published itself (or junk), and
+        for a notification unless ``notifications`` (then it is not decoded: the hot path's messages)."""
 
     def begin(self) -> bool:
         """True when the store holds no state yet and this caller sets it up (with a reset); False:
@@ -86,6 +87,12 @@ class Store(Protocol):
 
     # --- accounts and credits --------------------------------------------------------------------
     def get_user(self, token: str) -> User | None: ...
+    def get_account(self, token: str) -> User | None:
+        """``get_user`` for a caller that reads who the user is (token, plan, entitlements), not its credits:
+        a shared store may answer from a cache it drops on any change to a user's plan or entitlements
+        made anywhere (``put_user``, ``change_user``, a reset) before that change returned, so the plan
+        and entitlements are never stale; the credit figures may be."""
+
     def put_user(self, user: User) -> None: ...
     def add_user(self, user: User) -> User:
         """Keep ``user`` unless its token is kept already: then the kept one (two processes creating
@@ -122,6 +129,20 @@ class Store(Protocol):
         """``rate_hit``, then, unless that limited it, ``reserve_credits``, in one step: (``rate_hit``'s
         answer, ``reserve_credits``'s or None when limited). A plain ``/edit-chat`` reads nothing between."""
 
+    def rate_hit_reserve_and_start(
+        self,
+        key: str,
+        now: float,
+        limit: int,
+        window: float,
+        token: str,
+        amount: float,
+        start: tuple[Job, list[Work], Notification],
+    ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
+        """``rate_hit_and_reserve``, then, if it reserved, ``start_generation(*start, new=True)``, in one
+        step: (its two answers, ``start_generation``'s or None when nothing started). A plain
+        ``/edit-chat`` builds its job first, so its whole admission is one step."""
+
     # --- files, jobs, identities -----------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None: ...
     def put_file(self, stored: StoredFile) -> None: ...
@@ -131,6 +152,13 @@ class Store(Protocol):
         """``change(job)`` and store the job, as one atomic step; None (nothing stored) if there is no such job
         or ``change`` returns None. ``change`` may run more than once (a shared store retries it when another
         process wrote the job meanwhile), so it must only change the job it is given."""
+
+    def as_one_step(self, step: Callable[[], T]) -> T:
+        """``step()``: the store calls it makes (a variation's end: ``update_job``, then ``settle_and_notify``)
+        as one atomic step where the store can, and the work being run (``claim_due``'s last) released with
+        it. ``step`` may run more than once (a shared store runs it again when the job it changed was
+        written meanwhile: then nothing of the earlier run was stored), so it must change nothing but
+        through the store, and what it returns is its last run's."""
 
     def start_generation(
         self, job: Job, works: list[Work], notification: Notification, *, new: bool
@@ -214,10 +242,12 @@ class Store(Protocol):
         """Drop one rule by id; False when there is none (used up or removed already)."""
 
     def clear_faults(self) -> None: ...
-    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
-        """Append, giving the entry the next sequence number (1 after a clear, never reused); then drop the
-        oldest entries while more than ``max_entries`` are kept or the ``size`` of those kept sums past
-        ``max_bytes``. The entry just appended is always kept, whatever its size."""
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
+        """Append, giving the entry the next sequence number (1 after a clear, never reused: ``journal``
+        reads it back; ``entry`` itself may keep 0, the Redis store does not wait for the number); then
+        drop the oldest entries while more than ``max_entries`` are kept or the ``size`` of those kept
+        sums past ``max_bytes``. The entry just appended is always kept, whatever its size. Whoever reads
+        the journal after this returned finds it, through any process of a shared store."""
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]: ...
     def clear_journal(self) -> None: ...

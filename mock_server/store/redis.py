@@ -6,21 +6,22 @@ by script); lists of them are indexes of ids. Each protocol method is one atomic
 where the step is a counter, a window, a queue or the credits (ids, notifications, the rate limit,
 scheduled work, the journal, reservations), a read then a compare-and-set script (``_SWAP``,
 retried on a conflict) where it reads and rewrites a record (jobs, attempts), a ``WATCH``
-transaction for the fault rules. The steps of one request that read nothing between them are
-sent together (``start_generation``, ``settle_and_notify``, ``rate_hit_and_reserve``): a
-``POST /edit-chat`` with its completion is 8 round trips.
+transaction for the fault rules. The steps of one request that read nothing between them are one
+script (``rate_hit_reserve_and_start``, the ``_FINISH`` of ``as_one_step``), the user is read from
+a cache (``get_account``) and the journal's append is posted (``Wire.post``): a ``POST /edit-chat``
+with its completion is 3 round trips.
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
-order of the state; ``decode_event`` reads a message back (the runtime subscribes with the
-asyncio client and hands each to ``Backend.apply_shared``).
+order of the state; ``decode_event`` reads a message back (the runtime subscribes, reading the
+socket with hiredis, and hands each to ``Backend.apply_feed``).
 
 The clients here are synchronous: a backend operation runs whole between two awaits
 (docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. The
 hot path's calls go through ``Wire`` (``mock_server.store.wire``), the rest through redis-py. Their
 timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreUnavailable``
 (503) within a few seconds, never a hung worker. The fault rules are cached in the process until
-``_Changes`` hears of a change.
+``_Changes`` hears of a change, and so are the users ``get_account`` read.
 """
 
 from __future__ import annotations
@@ -200,6 +201,68 @@ return {{0, reserved[1], reserved[2], reserved[3]}}
 """
 """``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
 
+_FINISH = f"""
+local function swap(KEYS, ARGV)
+{_SWAP}
+end
+local function settle(KEYS, ARGV)
+{_SETTLE}
+end
+local function notify(KEYS, ARGV)
+{_APPEND_NOTIFICATION}
+end
+local function claim(KEYS, ARGV)
+{_CLAIM_DUE}
+end
+local swapped = swap({{KEYS[1]}}, {{ARGV[1], ARGV[2]}})
+if swapped ~= 1 then return {{0}} end
+settle({{KEYS[2]}}, {{ARGV[3], ARGV[4]}})
+local notes, k, a = {{}}, 3, 6
+for i = 1, tonumber(ARGV[5]) do
+  notes[i] = notify({{unpack(KEYS, k, k + 6)}}, {{ARGV[a], ARGV[a + 1]}})
+  k, a = k + 7, a + 2
+end
+if not ARGV[a] then return {{1, notes}} end
+return {{1, notes, claim({{KEYS[k], KEYS[k + 1]}}, {{ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]}})}}
+"""
+"""A variation's end as one script: the job's compare and set (``_SWAP``; on a conflict nothing is
+written), ``_SETTLE``, each notification's ``_APPEND_NOTIFICATION``, then, when the work that ran is
+named, ``_CLAIM_DUE`` releasing its lease and claiming the next due work (``as_one_step``)."""
+
+_ADMIT_AND_START = f"""
+local function rate_hit(KEYS, ARGV)
+{_RATE_HIT}
+end
+local function reserve(KEYS, ARGV)
+{_RESERVE}
+end
+local function add_job(KEYS, ARGV)
+{_ADD_JOB}
+end
+local function schedule(KEYS, ARGV)
+{_SCHEDULE}
+end
+local function notify(KEYS, ARGV)
+{_APPEND_NOTIFICATION}
+end
+local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
+if oldest then return {{1, oldest}} end
+local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
+if not reserved then return {{2}} end
+if reserved[1] == 0 then return {{0, reserved}} end
+local added = add_job({{KEYS[4], KEYS[5]}}, {{ARGV[5], ARGV[6], ARGV[7]}})
+if added ~= 1 then return {{3, reserved, added}} end
+local members, a = {{}}, 9
+for i = 1, tonumber(ARGV[8]) do
+  members[i] = schedule({{KEYS[6], KEYS[7], KEYS[8]}}, {{ARGV[a], ARGV[a + 1]}})
+  a = a + 2
+end
+return {{0, reserved, members, notify({{unpack(KEYS, 9, 15)}}, {{ARGV[a], ARGV[a + 1]}})}}
+"""
+"""A plain ``/edit-chat``'s admission and start as one script: ``_RATE_HIT`` (1: limited), ``_RESERVE``
+(2: no such user; 0 with a refusal), then the new job (``_ADD_JOB``; 3: its id was taken, the rest is
+left to ``start_generation``), each work's ``_SCHEDULE`` and the notification's ``_APPEND_NOTIFICATION``."""
+
 _ADD_USER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
@@ -210,8 +273,12 @@ return false
 _CHANGE_USER = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], unpack(ARGV))
+redis.call('PUBLISH', KEYS[2], 'users')
 return redis.call('HGETALL', KEYS[1])
 """
+
+_NOTIFICATION_MESSAGE = b'{"t":"n","n":'
+"""How a notification's message on the events channel starts; the notification's JSON follows, then ``}``."""
 
 _WATCH_KIND = b'"kind":"webhook_watch"'
 """How a watch looks in its JSON: bookkeeping, not work a client waits for (``pending_work``)."""
@@ -225,7 +292,8 @@ class _Changes:
     message to its subscribers before the caller of the change can hear back (and tell anyone), so
     a request that reaches this process after the change returned finds the message already in the
     socket: ``poll`` reads it (one non-blocking ``recv``, no round trip) before any cached answer is
-    trusted. Without a subscription (Redis unreachable, not yet subscribed) nothing is cached.
+    trusted. Without a subscription (Redis unreachable, not yet subscribed) nothing is cached. A forked
+    child never reads its parent's subscription: it sees the pid change and subscribes on its own.
     """
 
     RETRY = 1.0
@@ -239,9 +307,13 @@ class _Changes:
         self._connection: Any = None
         """redis-py's connection (its methods are untyped), subscribed; None: not subscribed."""
         self._next_try = 0.0
+        self._pid = os.getpid()
+        """The process the subscription belongs to."""
 
     def poll(self) -> bool:
         """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
+        if self._pid != os.getpid():
+            self._after_fork()
         connection, poller = self._connection, self._poller
         if connection is None or poller is None:
             self._subscribe()
@@ -280,6 +352,13 @@ class _Changes:
         self.generation += 1
         self._connection, self._poller = connection, poller
 
+    def _after_fork(self) -> None:
+        """In a fork's child: drop the parent's subscription here only (redis-py closes the socket in
+        this process without shutting it down for the parent) and subscribe afresh."""
+        self._pid, self._next_try = os.getpid(), 0.0
+        self.generation += 1
+        self.close()
+
     def invalidate(self) -> None:
         """This process changed cached state: its own message may not have arrived yet."""
         self.generation += 1
@@ -290,11 +369,20 @@ class _Changes:
             connection.disconnect()
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+class _Conflict(Exception):
+    """The compare and set ``as_one_step`` kept found the record changed: nothing was written."""
+
+
+def _guarded(method: Callable[..., T], *, flushes: bool) -> Callable[..., T]:
+    """Unreachable Redis as ``StoreUnavailable``; ``flushes``: a compare and set kept by ``as_one_step``
+    is sent before the call (it changes state, or reads what the step changed)."""
+
     @wraps(method)
-    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
+    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:  # each public method (private ones run inside)
         self._calls += 1
         try:
+            if flushes and self._pending is not None:
+                self._flush()
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise StoreUnavailable(f"the mock's Redis store at {self.url} is unreachable ({exc})") from None
@@ -341,6 +429,21 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
+        self._note_keys: dict[str, list[str]] = {}
+        """The keys of an owner's ``_APPEND_NOTIFICATION``, made once (several per request; never changed)."""
+        self._schedule_keys = [self._k("work"), self._k("work_seq"), self.channel]
+        self._accounts: dict[str, tuple[int, User]] = {}
+        """Users as ``get_account`` read them, each under the ``changes`` generation it was read in."""
+        self._running: tuple[Work, str, float] | None = None
+        """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
+        that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
+        self._next_claim: tuple[Work, Any] | None = None
+        """That claim's reply, for ``claim_due(done=work)`` to hand out without a round trip."""
+        self._deferring = False
+        """Inside ``as_one_step``: ``update_job`` keeps its compare and set for the step's next call."""
+        self._pending: tuple[str, bytes | str, str] | None = None
+        """The compare and set ``update_job`` kept (key, as read, as changed); sent with ``settle_and_notify``,
+        or alone before any other call."""
         self._scripts = {
             name: Script(text)
             for name, text in (
@@ -356,6 +459,8 @@ class RedisStore:
                 ("change_user", _CHANGE_USER),
                 ("swap", _SWAP),
                 ("add_job", _ADD_JOB),
+                ("finish", _FINISH),
+                ("admit_and_start", _ADMIT_AND_START),
             )
         }
         self.wire = Wire(url, TIMEOUT, list(self._scripts.values()))
@@ -374,11 +479,13 @@ class RedisStore:
     def feed(self) -> tuple[str, str] | None:
         return self.url, self.channel
 
-    def decode_event(self, data: bytes) -> tuple[str, object] | None:
+    def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
+        if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATION`` publishes it
+            if not notifications:
+                return None
+            return "notification", codec.loads(_kind("Notification"), data[len(_NOTIFICATION_MESSAGE) : -1])
         message = json.loads(data)
         kind = message.get("t")
-        if kind == "n":
-            return "notification", codec.loads(_kind("Notification"), json.dumps(message["n"]))
         if kind == "due":
             return "due", float(message["at"])
         if message.get("origin") == self.origin:
@@ -431,6 +538,9 @@ class RedisStore:
         for start in range(0, len(names), 500):
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
+        self._known.clear()
+        self._accounts.clear()
+        self._running = self._next_claim = None
         pipe = self.client.pipeline(transaction=False)
         pipe.publish(self.changes.channel, "reset")
         pipe.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
@@ -444,11 +554,31 @@ class RedisStore:
     def get_user(self, token: str) -> User | None:
         return self._user(_pairs(self.wire.call("HGETALL", self._k("user", token))))
 
+    def get_account(self, token: str) -> User | None:
+        # Every request reads its user; plans and entitlements change rarely, and each change publishes
+        # on ``changes`` before it returns (as the fault rules, see ``_Changes``): no round trip meanwhile.
+        trusted = self.changes.poll()
+        generation = self.changes.generation
+        cached = self._accounts.get(token)
+        if trusted and cached is not None and cached[0] == generation:
+            return cached[1]
+        user = self.get_user(token)
+        if user is not None:
+            if len(self._accounts) >= self.ACCOUNTS_KEPT:
+                self._accounts.clear()
+            self._accounts[token] = (generation, user)
+        return user
+
+    ACCOUNTS_KEPT = 10_000
+    """Users ``get_account`` keeps at most (then it starts again from none)."""
+
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
         pipe.hset(self._k("user", user.token), items=_flat(codec.dump_fields(user)))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
+        pipe.publish(self.changes.channel, "users")
         pipe.execute()
+        self.changes.invalidate()
 
     def add_user(self, user: User) -> User:
         fields = _flat(codec.dump_fields(user))
@@ -468,7 +598,10 @@ class RedisStore:
         fields = _flat(codec.dump_values(given))
         if not fields:
             return self.get_user(token)
-        return self._user(_pairs(self._run("change_user", keys=[self._k("user", token)], args=fields) or []))
+        keys = [self._k("user", token), self.changes.channel]
+        changed = self._run("change_user", keys=keys, args=fields)
+        self.changes.invalidate()
+        return self._user(_pairs(changed or []))
 
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
@@ -507,6 +640,38 @@ class RedisStore:
         if reply[0] == 2:
             raise KeyError(token)
         return None, (bool(reply[1]), float(reply[2]), float(reply[3]))
+
+    def rate_hit_reserve_and_start(
+        self,
+        key: str,
+        now: float,
+        limit: int,
+        window: float,
+        token: str,
+        amount: float,
+        start: tuple[Job, list[Work], Notification],
+    ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
+        job, works, notification = start
+        _, job_keys, job_args = self._add_job(job)
+        _, note_keys, note_args = self._notify(notification)
+        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token), *job_keys]
+        keys += [self._k("work"), self._k("work_seq"), self.channel, *note_keys]
+        args: list[Any] = [now, window, limit, repr(float(amount)), *job_args, len(works)]
+        for work in works:
+            args += [repr(float(work.due)), codec.dumps(work)]
+        reply = self._run("admit_and_start", keys=keys, args=[*args, *note_args])
+        if reply[0] == 1:
+            return float(reply[1]), None, None
+        if reply[0] == 2:
+            raise KeyError(token)
+        reservation = (bool(reply[1][0]), float(reply[1][1]), float(reply[1][2]))
+        if reply[0] == 3:  # an id drawn twice: cannot happen (ids are per process), merge anyway
+            return None, reservation, self.start_generation(job, works, notification, new=False)
+        if not reservation[0]:
+            return None, reservation, None
+        for work, member in zip(works, reply[2], strict=True):
+            work.seq = int(_text(member)[:12])
+        return None, reservation, self._appended(notification, reply[3])
 
     # --- files, jobs, identities -------------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None:
@@ -564,9 +729,37 @@ class RedisStore:
         # Under a compare and set: two processes finishing two variations of one job must not each write
         # back the job they read, or the second write loses the first variation's outcome.
         result: T | None = self._update(
-            _kind("Job"), self._k("job", job_id), change, write=lambda result: result is not None
+            _kind("Job"), self._k("job", job_id), change, write=_is_some, defer=self._deferring
         )
         return result
+
+    def as_one_step(self, step: Callable[[], T]) -> T:
+        # The step's ``update_job`` keeps its compare and set (``_pending``) and ``settle_and_notify``
+        # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
+        # runs again on what is stored now. Any other call in between sends the compare and set first.
+        for _ in range(self.STEP_ATTEMPTS):
+            self._deferring = True
+            try:
+                result = step()
+                self._flush()
+                return result
+            except _Conflict:
+                continue
+            finally:
+                self._deferring, self._pending = False, None
+        return step()
+
+    STEP_ATTEMPTS = 5
+    """Runs of one ``as_one_step`` that may meet a conflict before it runs as separate steps."""
+
+    def _flush(self) -> None:
+        """Send the compare and set ``update_job`` kept (``_Conflict``: the job changed since it was read)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            key, kept, text = pending
+            if self._run("swap", keys=[key], args=[kept, text]) != 1:
+                self._known.pop(key, None)
+                raise _Conflict
 
     def recent_jobs(self, limit: int) -> list[Job]:
         ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
@@ -639,15 +832,19 @@ class RedisStore:
     def _notify(self, notification: Notification) -> tuple[Script, list[str], list[Any]]:
         notification.id = 0
         owner = notification.owner
-        keys = [
-            self._k("ids"),
-            self._k("notes", owner),
-            self._k("note_ids", owner),
-            self._k("note_owners"),
-            self._k("newest"),
-            self.channel,
-            self._k("webhook", owner),
-        ]
+        keys = self._note_keys.get(owner)
+        if keys is None:
+            if len(self._note_keys) >= self.ACCOUNTS_KEPT:
+                self._note_keys.clear()
+            keys = self._note_keys[owner] = [
+                self._k("ids"),
+                self._k("notes", owner),
+                self._k("note_ids", owner),
+                self._k("note_owners"),
+                self._k("newest"),
+                self.channel,
+                self._k("webhook", owner),
+            ]
         return self._scripts["notify"], keys, [codec.dumps(notification), owner]
 
     def _appended(self, notification: Notification, reply: list[Any]) -> WebhookConfig | None:
@@ -674,11 +871,45 @@ class RedisStore:
     def settle_and_notify(
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
+        if self._pending is not None:
+            return self._finish(self._pending, token, amount, charge, notifications)
         calls = [self._settle(token, amount, charge), *(self._notify(n) for n in notifications)]
         replies = self.wire.scripts(calls)
         config = None
         for notification, reply in zip(notifications, replies[1:], strict=True):
             config = self._appended(notification, reply)
+        return config
+
+    def _finish(
+        self,
+        pending: tuple[str, bytes | str, str],
+        token: str,
+        amount: float,
+        charge: bool,
+        notifications: list[Notification],
+    ) -> WebhookConfig | None:
+        """``_FINISH``: the kept compare and set, the settlement, the notifications and, when the work
+        being run is known, its lease's end and the next claim, in one script."""
+        self._pending = None
+        key, kept, text = pending
+        keys = [key, self._k("user", token)]
+        args: list[Any] = [kept, text, repr(float(amount)), "1" if charge else "0", len(notifications)]
+        for notification in notifications:
+            _, note_keys, note_args = self._notify(notification)
+            keys += note_keys
+            args += note_args
+        running = self._running
+        if running is not None:
+            keys += [self._k("work"), self._k("leases")]
+            args += [repr(float(running[2])), self.lease, self._k("job", ""), running[1]]
+        reply = self._run("finish", keys=keys, args=args)
+        if reply[0] != 1:
+            raise _Conflict
+        config = None
+        for notification, appended in zip(notifications, reply[1], strict=True):
+            config = self._appended(notification, appended)
+        if running is not None:
+            self._running, self._next_claim = None, (running[0], reply[2])
         return config
 
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
@@ -825,20 +1056,22 @@ class RedisStore:
         pipe.execute()
         self.changes.invalidate()
 
-    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> Entry:
+    def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
+        # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any
+        # connection: Redis reads what arrived first first) finds it; no round trip waits for the number.
         keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
         args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
-        entry.seq = int(self._run("journal", keys=keys, args=args))
-        return entry
+        self.wire.post(self._scripts["journal"], keys, args)
 
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
+        self.wire.drain()  # what this process posted is answered (and redone if Redis lacked the script)
         kind = _kind("Entry")
         found = []
         for line in self.client.lrange(self._k("journal"), 0, -1):
             seq, _, text = _text(line).split(" ", 2)
             if int(seq) <= since:
                 continue
-            entry = codec.loads(kind, text)
+            entry = codec.loads(kind, text, exact=True)
             entry.seq = int(seq)
             if (user is None or entry.user == user) and (path is None or entry.path.startswith(path)):
                 found.append(entry)
@@ -852,13 +1085,19 @@ class RedisStore:
         work.seq = int(_text(self.wire.run(*self._schedule(work)))[:12])
 
     def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
-        keys = [self._k("work"), self._k("work_seq"), self.channel]
-        return self._scripts["schedule"], keys, [repr(float(work.due)), codec.dumps(work)]
+        return self._scripts["schedule"], self._schedule_keys, [repr(float(work.due)), codec.dumps(work)]
 
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
+        stashed, self._next_claim = self._next_claim, None
+        running, self._running = self._running, None
+        if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
+            return self._claimed(stashed[1], now)
+        ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
         keys = [self._k("work"), self._k("leases")]
-        ran = "" if done is None else self._lease(done)
         claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", ""), ran])
+        return self._claimed(claimed, now)
+
+    def _claimed(self, claimed: list[Any], now: float) -> Work | None:
         if not int(claimed[0]):
             self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
@@ -867,6 +1106,7 @@ class RedisStore:
         work.seq = int(member[:12])
         if job:
             self._read_ahead(self._k("job", work.key[0]), job)
+        self._running = (work, member, now)
         return work
 
     def done(self, work: Work) -> None:
@@ -950,6 +1190,7 @@ class RedisStore:
         return dropped
 
     def counts(self) -> dict[str, int]:
+        self.wire.drain()
         pipe = self.client.pipeline()
         pipe.zcard(self._k("users"))
         pipe.zcard(self._k("files"))
@@ -997,10 +1238,12 @@ class RedisStore:
         field: str | None = None,
         write: Callable[[Any], bool] = lambda result: True,
         replace: bool = False,
+        defer: bool = False,
     ) -> Any:
         """Read one record, ``change`` it, write it back if ``write(result)``, as one atomic step: the
         write is a compare and set against what was read, and a conflict runs ``change`` again on what
-        is there now. ``replace``: what ``change`` returns is written instead of the record."""
+        is there now. ``replace``: what ``change`` returns is written instead of the record. ``defer``
+        (a whole record): the compare and set is kept in ``_pending`` for ``as_one_step`` to send."""
         raw: bytes | str | None = self._known.pop(key, None) if field is None else None
         ahead = raw is not None
         if raw is None:
@@ -1014,6 +1257,9 @@ class RedisStore:
                 raw, ahead = self.wire.call("GET", key), False  # decided on a copy read ahead: decide on the kept one
                 continue
             text = codec.dumps(result if replace else record)
+            if defer and field is None:
+                self._pending = (key, raw, text)
+                return result
             args: list[bytes | str] = [raw, text] if field is None else [raw, text, field]
             swapped = self._run("swap", keys=[key], args=args)
             if swapped == 1:
@@ -1037,8 +1283,9 @@ class RedisStore:
 
 
 for _name, _member in list(vars(RedisStore).items()):
-    if callable(_member) and not _name.startswith("__") and _name not in {"check", "_k", "feed", "decode_event"}:
-        setattr(RedisStore, _name, _guarded(_member))
+    if callable(_member) and not _name.startswith("_") and _name not in {"check", "feed", "decode_event"}:
+        flushes = _name not in {"settle_and_notify", "as_one_step"}
+        setattr(RedisStore, _name, _guarded(_member, flushes=flushes))
 
 
 def _merge_job(job: Job, kept: Job) -> None:

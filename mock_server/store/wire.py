@@ -1,11 +1,11 @@
-"""``Wire``: the Redis store's hot-path client, a command packed here and its reply parsed by hiredis.
+"""``Wire``: the Redis store's hot-path client, commands packed and replies parsed by hiredis.
 
 A ``POST /edit-chat`` and its completion make a few Redis calls, each a loopback round trip on the
 event loop's thread. redis-py spends 20-40 us of CPU on each (connection pool, retry and
 observability wrappers, its parser); the round trip itself costs about 5. This client keeps one
 connection, opened by redis-py (so a URL's password, database and TLS mean the same),
-and after that writes each command's bytes to the socket itself and hands the reply bytes to
-``hiredis.Reader``: a Redis call costs about what its round trip costs.
+and after that writes each command's bytes (``hiredis.pack_command``) to the socket itself and hands
+the reply bytes to ``hiredis.Reader``: a Redis call costs about what its round trip costs.
 
 It speaks RESP2 (replies as hiredis gives them: bytes, ints, lists, None). Any error on the socket
 (a timeout, a reset) closes the connection and raises redis-py's ``ConnectionError`` or
@@ -13,14 +13,18 @@ It speaks RESP2 (replies as hiredis gives them: bytes, ints, lists, None). Any e
 a hit twice). One connection serves the store, one exchange at a time: the state is used from its
 event loop's thread (``MockControl`` hands other threads' calls to it), but a test may still read a
 ``LiveServer``'s backend from its own thread, so an exchange holds a lock (uncontended: ~0.1 us)
-rather than let two threads' commands and replies interleave on the socket. A connection opened before
-a ``fork`` must not be used by the child: nothing here forks (``serve --workers`` starts each
-worker afresh).
+rather than let two threads' commands and replies interleave on the socket. A process forked from
+one that holds a connection never uses it: the first exchange in the child sees the pid change and
+opens its own (the parent's socket is left as it is).
+
+``post`` sends a command whose reply nobody waits for (the journal's append): its bytes reach Redis
+at once, before anything this process does after, and its reply is read with the next exchange.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -47,8 +51,12 @@ class Wire:
         self._settings = {**settings, "socket_timeout": timeout, "socket_connect_timeout": timeout, "protocol": 2}
         self._held: tuple[Any, hiredis.Reader] | None = None
         self._lock = threading.Lock()
+        self._pid = os.getpid()
+        """The process the connection and the lock belong to: a forked child opens its own."""
         self._scripts = list(scripts)
         """Loaded on each new connection, so scripts sent together (``scripts``) find Redis has them all."""
+        self._posted: list[tuple[Script, Sequence[Arg], Sequence[Arg]]] = []
+        """Scripts ``post`` sent whose replies are still in the socket, oldest first."""
 
     def call(self, *args: Arg) -> Any:
         """One command, one round trip; its reply."""
@@ -77,18 +85,45 @@ class Wire:
                 replies[index] = self.run(*calls[index])
         return replies
 
+    def post(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> None:
+        """Send ``EVALSHA`` now and read its reply with the next exchange: no wait for Redis to answer.
+
+        Redis runs it before anything this process sends after. A missing script is sent whole when the
+        reply says so (after commands sent meanwhile: only for steps whose order against them does not
+        matter); any other error raises from that next exchange. A lost connection loses it."""
+        if self._pid != os.getpid():
+            self._after_fork()
+        with self._lock:
+            connection, _ = self._connection()
+            self._send(connection, [("EVALSHA", script.sha, len(keys), *keys, *args)])
+            self._posted.append((script, keys, args))
+
+    def drain(self) -> None:
+        """Read the replies of what ``post`` sent (no round trip when nothing is posted)."""
+        if self._posted and self._pid == os.getpid():
+            self.pipeline([])
+
     def pipeline(self, commands: Sequence[Sequence[Arg]], *, raise_errors: bool = True) -> list[Any]:
         """Several commands in one write, their replies in order: one round trip."""
+        if self._pid != os.getpid():
+            self._after_fork()
         with self._lock:
-            replies = self._exchange(commands)
+            replies, missing = self._exchange(commands)
+        for call in missing:
+            self.run(*call)
         if raise_errors:
             _raise_errors(replies)
         return replies
 
-    def _exchange(self, commands: Sequence[Sequence[Arg]]) -> list[Any]:
+    def _exchange(
+        self, commands: Sequence[Sequence[Arg]]
+    ) -> tuple[list[Any], list[tuple[Script, Sequence[Arg], Sequence[Arg]]]]:
+        """The replies to ``commands``, after those of the posted scripts: the posted ones Redis lacked."""
         connection, reader = self._connection()
+        self._send(connection, commands)
+        posted, self._posted = self._posted, []
         try:
-            connection._sock.sendall(b"".join(_pack(command) for command in commands))
+            earlier = [self._reply(connection, reader) for _ in posted]
             replies = [self._reply(connection, reader) for _ in commands]
         except TimeoutError as exc:
             self._drop()
@@ -96,7 +131,21 @@ class Wire:
         except (OSError, hiredis.ProtocolError) as exc:
             self._drop()
             raise redis.ConnectionError(f"Error talking to Redis: {exc}") from None
-        return replies
+        missing = [call for call, reply in zip(posted, earlier, strict=True) if _is_noscript(reply)]
+        _raise_errors([reply for reply in earlier if not _is_noscript(reply)])
+        return replies, missing
+
+    def _send(self, connection: Any, commands: Sequence[Sequence[Arg]]) -> None:
+        if not commands:
+            return
+        try:
+            connection._sock.sendall(b"".join(_pack(command) for command in commands))
+        except TimeoutError as exc:
+            self._drop()
+            raise redis.TimeoutError(f"Timeout writing to Redis: {exc}") from None
+        except OSError as exc:
+            self._drop()
+            raise redis.ConnectionError(f"Error talking to Redis: {exc}") from None
 
     def _reply(self, connection: Any, reader: hiredis.Reader) -> Any:
         while (reply := reader.gets()) is False:
@@ -116,11 +165,21 @@ class Wire:
                 raise redis.ConnectionError(f"Error connecting to Redis: {exc}") from None
             held = self._held = (connection, hiredis.Reader())
             if self._scripts:
-                _raise_errors(self._exchange([("SCRIPT", "LOAD", script.text) for script in self._scripts]))
+                _raise_errors(self._exchange([("SCRIPT", "LOAD", script.text) for script in self._scripts])[0])
         return held
+
+    def _after_fork(self) -> None:
+        """This process is a fork's child: forget the parent's connection (its socket is closed here
+        only, redis-py does not shut it down in another process) and its lock, which a parent's thread
+        may have held as it forked."""
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._posted = []
+        self._drop()
 
     def _drop(self) -> None:
         held, self._held = self._held, None
+        self._posted = []
         if held is not None:
             held[0].disconnect()
 
@@ -129,11 +188,13 @@ class Wire:
 
 
 def _pack(command: Sequence[Arg]) -> bytes:
-    parts = [b"*%d\r\n" % len(command)]
-    for arg in command:
-        data = arg if isinstance(arg, bytes) else (arg if isinstance(arg, str) else repr(arg)).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(parts)
+    """RESP, by hiredis (a float as its ``repr``, which reads back as the same double)."""
+    packed: bytes = hiredis.pack_command(tuple(command))  # type: ignore[arg-type]  # its stub types a 1-tuple
+    return packed
+
+
+def _is_noscript(reply: object) -> bool:
+    return isinstance(reply, hiredis.ReplyError) and str(reply).startswith("NOSCRIPT")
 
 
 def _raise_errors(replies: list[Any]) -> None:

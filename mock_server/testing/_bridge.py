@@ -4,9 +4,10 @@ respx's own ASGI handler is async-only and httpx's ``ASGITransport`` buffers who
 neither serves a sync ``httpx.Client`` nor streams SSE. Here an event loop in a background thread
 owns the app (its lifespan, scheduler and state); a sync caller runs that loop on its own thread
 while the loop thread sleeps (``testing/_loop.py``: no thread crossing per call). The router answers
-the base URL before respx's route matching, hands each request to the loop and returns the response
-as soon as its headers are sent, with a body stream fed chunk by chunk: ``image_result`` frames
-reach the client while the stream is open, as over a socket.
+the base URL before respx's route matching (httpcore's request itself when respx would ask it first,
+``testing/_patches.py``), hands each request to the loop and returns the response as soon as its
+headers are sent, with a body stream fed chunk by chunk (``testing/_exchange.py``): ``image_result``
+frames reach the client while the stream is open, as over a socket.
 Closing the response tells the app the client went away (``http.disconnect``), which frees the
 SSE stream's subscription at once.
 
@@ -26,220 +27,39 @@ import copy
 import dataclasses
 import functools
 import inspect
-import logging
-import queue
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
-import anyio
+import httpcore
 import httpx
-import respx
+from respx.mocks import HTTPCoreMocker, Mocker
 from starlette.applications import Starlette
-from starlette.types import Message
 
 from mock_server.backend import Backend
 from mock_server.http import storage
 from mock_server.http.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing._control import MockControl
+from mock_server.testing._exchange import (
+    async_exchange,
+    core_scope_of,
+    default_port,
+    read_timeout,
+    scope_of,
+    sync_exchange,
+)
 from mock_server.testing._loop import LoopThread
+from mock_server.testing._patches import DirectRouter, start_httpcore_patches
 
 DEFAULT_BASE_URL = "https://v2.api.piktid.com"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOOP_TIMEOUT = 10.0
 """Seconds to wait for the loop to start, run the lifespan, or shut down."""
-CLOSE_TIMEOUT = 2.0
-"""Seconds ``close()`` waits for the app to finish a request whose client went away."""
-
-logger = logging.getLogger("mock_server")
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
-
-Headers = list[tuple[bytes, bytes]]
-Event = tuple[int, Headers] | tuple[int, Headers, bytes] | bytes | BaseException | None
-"""What an exchange hands its caller: (status, headers), a body chunk, an error, or None (the end); or
-(status, headers, body) for a whole response sent at once, which crosses the threads once, not three times."""
-
-
-def _scope(request: httpx.Request) -> dict[str, Any]:
-    url = request.url
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": request.method,
-        "scheme": url.scheme,
-        "path": url.path,
-        "raw_path": url.raw_path.split(b"?")[0],
-        "query_string": url.query,
-        "root_path": "",
-        "headers": [(k.lower(), v) for k, v in request.headers.raw],
-        "server": (url.host, url.port or _default_port(url.scheme)),
-        "client": ("127.0.0.1", 50000),
-    }
-
-
-def _default_port(scheme: str) -> int:
-    return 443 if scheme == "https" else 80
-
-
-def _read_timeout(request: httpx.Request) -> float | None:
-    read: float | None = request.extensions.get("timeout", {}).get("read")
-    return read
-
-
-def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
-    return httpx.ReadTimeout("piktid-mock: no response within the client's read timeout", request=request)
-
-
-class _Exchange:
-    """One request on the app's loop: the ASGI call, and its response events sent to ``deliver``."""
-
-    def __init__(
-        self, request: httpx.Request, deliver: Callable[[Event], None], held: LoopThread, app: Starlette
-    ) -> None:
-        self.scope = _scope(request)
-        self.body = request.content
-        self.deliver, self.loop = deliver, held.loop
-        self.head = request.method == "HEAD"
-        self.started = self.ended = self._body_sent = False
-        self._pending: tuple[int, Headers] | None = None
-        self._gone = asyncio.Event()
-        # last: on a sync caller's turn the whole exchange may run (and deliver) before submit returns
-        self.done = held.submit(self.run(app))
-
-    async def run(self, app: Starlette) -> None:
-        try:
-            await app(self.scope, self._receive, self._send)
-        except Exception as exc:
-            if self.started:
-                logger.debug("piktid-mock app raised after its response started", exc_info=True)
-            else:
-                self._finish(exc)
-        finally:
-            self._finish(None)
-
-    def hang_up(self) -> None:
-        """The client went away: the app's next ``receive()`` is ``http.disconnect``."""
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self._gone.set)
-
-    def close(self) -> None:
-        """Hang up and wait (bounded) for the app to finish, so an SSE stream's cleanup has run."""
-        self.hang_up()
-        with contextlib.suppress(Exception):
-            self.done.result(CLOSE_TIMEOUT)
-
-    async def aclose(self) -> None:
-        """As ``close``; the wait is shielded, so a reader cancelled mid-stream still cleans up."""
-        self.hang_up()
-        with anyio.CancelScope(shield=True):
-            await asyncio.wait([asyncio.wrap_future(self.done)], timeout=CLOSE_TIMEOUT)
-
-    async def _receive(self) -> Message:
-        if not self._body_sent:
-            self._body_sent = True
-            return {"type": "http.request", "body": self.body, "more_body": False}
-        await self._gone.wait()
-        return {"type": "http.disconnect"}
-
-    async def _send(self, message: Message) -> None:
-        if self.ended or self._gone.is_set():
-            return
-        if message["type"] == "http.response.start":
-            self.started = True
-            # Held until the body: a whole response (the usual case) then crosses to the caller as one
-            # event. A streaming one (SSE) still sends its head at once: the loop's next turn flushes it.
-            self._pending = (message["status"], [(bytes(k), bytes(v)) for k, v in message.get("headers", [])])
-            self.loop.call_soon(self._flush)
-        elif message["type"] == "http.response.body":
-            chunk = bytes(message.get("body", b""))
-            more = message.get("more_body", False)
-            if self._pending is not None and not more:
-                status, headers = self._pending
-                self._pending = None
-                self.ended = True
-                self.deliver((status, headers, b"" if self.head else chunk))
-                return
-            self._flush()
-            if chunk and not self.head:
-                self.deliver(chunk)
-            if not more:
-                self._finish(None)
-
-    def _flush(self) -> None:
-        if self._pending is not None and not self.ended:
-            pending, self._pending = self._pending, None
-            self.deliver(pending)
-
-    def _finish(self, event: Event) -> None:
-        if not self.ended:
-            self._flush()
-            self.ended = True
-            self.deliver(event)
-
-
-def _chunk(event: Event) -> bytes | None:
-    """A body chunk, or None at the end; an error from the app is raised here, in the caller."""
-    if isinstance(event, BaseException):
-        raise event
-    if isinstance(event, tuple):
-        raise RuntimeError("piktid-mock bridge: a second response start")
-    return event
-
-
-def _start(event: Event) -> tuple[int, Headers] | tuple[int, Headers, bytes]:
-    if isinstance(event, BaseException):
-        raise event
-    if not isinstance(event, tuple):
-        raise RuntimeError("piktid-mock: the app ended the request without a response")
-    return event
-
-
-class _SyncBody(httpx.SyncByteStream):
-    """A response body for ``httpx.Client``, read from a thread-safe queue as the app sends it."""
-
-    def __init__(self, inbox: queue.SimpleQueue[Event], request: httpx.Request, exchange: _Exchange) -> None:
-        self.inbox, self.request, self.exchange = inbox, request, exchange
-
-    def __iter__(self) -> Iterator[bytes]:
-        while (chunk := _chunk(_get(self.inbox, self.request))) is not None:
-            yield chunk
-
-    def close(self) -> None:
-        self.exchange.close()
-
-
-class _AsyncBody(httpx.AsyncByteStream):
-    """A response body for ``httpx.AsyncClient``, read from a queue on the client's own loop."""
-
-    def __init__(self, inbox: asyncio.Queue[Event], request: httpx.Request, exchange: _Exchange) -> None:
-        self.inbox, self.request, self.exchange = inbox, request, exchange
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        while (chunk := _chunk(await _aget(self.inbox, self.request))) is not None:
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.exchange.aclose()
-
-
-def _get(inbox: queue.SimpleQueue[Event], request: httpx.Request) -> Event:
-    try:
-        return inbox.get(timeout=_read_timeout(request))
-    except queue.Empty:
-        raise _timed_out(request) from None
-
-
-async def _aget(inbox: asyncio.Queue[Event], request: httpx.Request) -> Event:
-    try:
-        return await asyncio.wait_for(inbox.get(), _read_timeout(request))
-    except TimeoutError:
-        raise _timed_out(request) from None
-
 
 _IDLE_LOOPS: list[LoopThread] = []
 _IDLE_LOCK = threading.Lock()
@@ -317,40 +137,39 @@ class Bridge:
 
     def sync_respond(self, request: httpx.Request) -> httpx.Response:
         """Blocks until the response starts; its body then streams from a thread-safe queue."""
-        held = self._running()
-        if held.on_loop():
-            raise RuntimeError("piktid-mock: a sync httpx.Client cannot call the mock from the mock's own loop")
-        inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()  # C, no Conditions to build per call
-        exchange = _Exchange(request, inbox.put, held, self.app)
-        try:
-            start = _start(_get(inbox, request))
-        except BaseException:
-            exchange.hang_up()
-            raise
-        if len(start) == 3:
-            return httpx.Response(start[0], headers=start[1], stream=httpx.ByteStream(start[2]), request=request)
-        status, headers = start
-        return httpx.Response(status, headers=headers, stream=_SyncBody(inbox, request, exchange), request=request)
+        timeout = read_timeout(request.extensions)
+        status, headers, body = sync_exchange(
+            self._running(), self.app, scope_of(request), request.content, timeout, request
+        )
+        stream = httpx.ByteStream(body) if isinstance(body, bytes) else body
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
 
     async def arespond(self, request: httpx.Request) -> httpx.Response:
         """Awaits the response start on the caller's loop; the body streams from a queue on that loop."""
-        caller = asyncio.get_running_loop()
-        inbox: asyncio.Queue[Event] = asyncio.Queue()
+        timeout = read_timeout(request.extensions)
+        status, headers, body = await async_exchange(
+            self._running(), self.app, scope_of(request), request.content, timeout, request
+        )
+        stream = httpx.ByteStream(body) if isinstance(body, bytes) else body
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
 
-        def deliver(event: Event) -> None:
-            with contextlib.suppress(RuntimeError):
-                caller.call_soon_threadsafe(inbox.put_nowait, event)
+    def respond_core(self, request: httpcore.Request, server: tuple[str, int]) -> httpcore.Response:
+        """As ``sync_respond``, for httpcore's request and with httpcore's response (``_patches``)."""
+        body = b"".join(request.stream)  # type: ignore[arg-type]  # a sync client's request stream
+        timeout = read_timeout(request.extensions)
+        status, headers, content = sync_exchange(
+            self._running(), self.app, core_scope_of(request, server), body, timeout, None
+        )
+        return httpcore.Response(status, headers=headers, content=content)
 
-        exchange = _Exchange(request, deliver, self._running(), self.app)
-        try:
-            start = _start(await _aget(inbox, request))
-        except BaseException:
-            exchange.hang_up()
-            raise
-        if len(start) == 3:
-            return httpx.Response(start[0], headers=start[1], stream=httpx.ByteStream(start[2]), request=request)
-        status, headers = start
-        return httpx.Response(status, headers=headers, stream=_AsyncBody(inbox, request, exchange), request=request)
+    async def arespond_core(self, request: httpcore.Request, server: tuple[str, int]) -> httpcore.Response:
+        """As ``arespond``, for httpcore's request and with httpcore's response (``_patches``)."""
+        body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr]  # an async client's
+        timeout = read_timeout(request.extensions)
+        status, headers, content = await async_exchange(
+            self._running(), self.app, core_scope_of(request, server), body, timeout, None
+        )
+        return httpcore.Response(status, headers=headers, content=content)
 
     def _running(self) -> LoopThread:
         if self._held is None:
@@ -406,7 +225,7 @@ def _nothing_else_runs() -> bool:
     return not any(t is not asyncio.current_task() and not t.done() for t in asyncio.all_tasks())
 
 
-class _Router(respx.MockRouter):
+class _Router(DirectRouter):
     """A respx router that answers the base URL from the active bridge before any route matching.
 
     Building one (its patterns) costs more than a test's calls, so routers are kept in a pool and only
@@ -415,17 +234,51 @@ class _Router(respx.MockRouter):
     respx's own resolution (patterns, a side effect whose signature it inspects on every call, call
     records nobody reads here) cost each call about as much as the mock's answer; only the loopback
     pass-through and the refusal of other hosts still go through it. Errors reach the client as the
-    side effect's did (respx re-raised the original exception).
+    side effect's did (respx re-raised the original exception). When it is the first router respx
+    would ask, it answers httpcore's request directly (``_patches.DirectRouter``); else respx asks it
+    through ``handler`` with httpx's request, and the answer is the same.
     """
 
     def __init__(self, base_url: httpx.URL, assert_all_mocked: bool) -> None:
         super().__init__(assert_all_called=False, assert_all_mocked=assert_all_mocked)
-        self.origin = (base_url.scheme, base_url.host, base_url.port or _default_port(base_url.scheme))
+        port = base_url.port or default_port(base_url.scheme)
+        self.origin = (base_url.scheme, base_url.host, port)
+        self.raw_origin = (base_url.raw_scheme, base_url.raw_host, port)
+        self.server = (base_url.host, port)
         self.bridge: Bridge | None = None
         self.route(host__in=LOOPBACK_HOSTS, name="loopback").pass_through()
 
+    def start(self) -> None:
+        """Register with respx's mocker and patch httpcore (``_patches``); no snapshot of routes that never change."""
+        mocker = Mocker.registry.get(self.using or "")
+        if mocker is not HTTPCoreMocker:
+            super().start()
+            return
+        self.Mocker = mocker
+        mocker.register(self)
+        start_httpcore_patches()
+
+    def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
+        """Unregister, forget the pass-through calls, and unpatch when no respx router is left (respx's stop)."""
+        if self.Mocker is not HTTPCoreMocker:
+            super().stop(clear=clear, reset=reset, quiet=quiet)
+            return
+        HTTPCoreMocker.unregister(self)
+        self.reset()
+        HTTPCoreMocker.stop()
+
     def _serves(self, url: httpx.URL) -> bool:
-        return (url.scheme, url.host, url.port or _default_port(url.scheme)) == self.origin
+        return (url.scheme, url.host, url.port or default_port(url.scheme)) == self.origin
+
+    def answers(self, url: httpcore.URL) -> tuple[str, int] | None:
+        port = url.port or default_port(url.scheme.decode("ascii"))
+        return self.server if (url.scheme, url.host, port) == self.raw_origin else None
+
+    def respond_core(self, request: httpcore.Request, server: tuple[str, int]) -> httpcore.Response:
+        return self._active().respond_core(request, server)
+
+    async def arespond_core(self, request: httpcore.Request, server: tuple[str, int]) -> httpcore.Response:
+        return await self._active().arespond_core(request, server)
 
     def _active(self) -> Bridge:
         bridge = self.bridge
@@ -619,7 +472,9 @@ def _without(signature: inspect.Signature, name: str) -> inspect.Signature:
     return signature.replace(parameters=[p for p in signature.parameters.values() if p.name != name])
 
 
+@functools.lru_cache(maxsize=16)
 def _base(base_url: str) -> httpx.URL:
+    """The checked base URL (kept: the fixture asks for the same one every test; an ``httpx.URL`` is immutable)."""
     url = httpx.URL(base_url)
     if url.scheme not in ("http", "https") or not url.host or url.path not in ("", "/") or url.query:
         raise ValueError(f"base_url must be scheme://host[:port] with no path or query, not {base_url!r}")

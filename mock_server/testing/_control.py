@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 
 from mock_server.backend import Backend, ControlService, fault_fields
 from mock_server.runtime import runtime_for
+from mock_server.testing._loop import loop_thread_of
 
 T = TypeVar("T")
 CALL_TIMEOUT = 30.0
@@ -19,8 +20,9 @@ class MockControl:
 
     Each method is one ``ControlService`` operation, the same the HTTP control API runs
     (``RemoteControl`` drives that API with these methods and signatures). State lives on the
-    app's event loop; a call from another thread (a sync test, the respx bridge's caller) is handed
-    to that loop and waits for its answer, so it never races a request.
+    app's event loop; a call from another thread (a sync test, the respx bridge's caller) runs as a
+    task of that loop and waits for its answer, so it never races a request: on the calling thread
+    while a respx bridge's loop thread sleeps (``testing/_loop.py``), else on the loop's own thread.
     """
 
     def __init__(self, backend: Backend) -> None:
@@ -36,6 +38,9 @@ class MockControl:
         async def call() -> T:
             return fn()
 
+        held = loop_thread_of(loop)
+        if held is not None:  # the respx bridge's loop: run on this thread when it sleeps (no thread crossing)
+            return held.submit(call()).result(CALL_TIMEOUT)
         return asyncio.run_coroutine_threadsafe(call(), loop).result(CALL_TIMEOUT)
 
     def call(self, fn: Callable[[Backend], T]) -> T:

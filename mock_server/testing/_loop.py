@@ -115,6 +115,15 @@ class _BatonSelector(selectors.BaseSelector):
         return []
 
 
+_THREADS: dict[asyncio.AbstractEventLoop, LoopThread] = {}
+"""Each running ``LoopThread`` by its loop, so code holding only the loop (``MockControl``) can take a turn."""
+
+
+def loop_thread_of(loop: asyncio.AbstractEventLoop) -> LoopThread | None:
+    """The ``LoopThread`` running ``loop``, or None (a loop of another kind: uvicorn's, a test's own)."""
+    return _THREADS.get(loop)
+
+
 def _noop() -> None:
     """Scheduled from another thread only to wake the loop thread (its selector's self-pipe)."""
 
@@ -126,6 +135,7 @@ class LoopThread:
         self.selector = _BatonSelector()
         self.loop = asyncio.SelectorEventLoop(self.selector)
         self.selector.loop = self.loop
+        _THREADS[self.loop] = self
         self.thread = threading.Thread(target=self._run, name="piktid-mock-bridge", daemon=True)
         self.thread.start()
 
@@ -136,6 +146,7 @@ class LoopThread:
                 while not self.selector.closing:
                     self.loop.run_forever()
             finally:
+                _THREADS.pop(self.loop, None)
                 self.loop.run_until_complete(self.loop.shutdown_asyncgens())
                 self.loop.close()
 
@@ -177,21 +188,28 @@ class LoopThread:
     def _run_here(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """One turn: the task is made and the loop run on this thread until idle (``_BatonSelector._turn``).
 
-        ``run_forever`` refuses a loop that looks running, so the loop thread's id is set aside for the
-        turn (``run_forever`` puts this thread's there, as asyncio's debug checks expect) and restored.
+        The task is made by a callback, as ``run_coroutine_threadsafe`` makes it on the loop thread: timers
+        already due (a completion the sleeping loop thread has not run yet) run before the call starts, so
+        a call sees what the loop thread would have shown it. ``run_forever`` refuses a loop that looks
+        running, so the loop thread's id is set aside for the turn (``run_forever`` puts this thread's
+        there, as asyncio's debug checks expect) and restored.
         """
         loop, selector = self.loop, self.selector
+        made: list[asyncio.Task[T]] = []
         owner = loop._thread_id  # type: ignore[attr-defined]  # asyncio's record of the thread running the loop
         loop._thread_id = None  # type: ignore[attr-defined]
         selector.driver, selector.turns, selector.fds_changed = threading.get_ident(), 0, False
         selector.next_due = -math.inf  # a turn ended by anything but idleness leaves the loop thread to look
         try:
-            task = loop.create_task(coro)
+            loop.call_soon(lambda: made.append(loop.create_task(coro)))
             loop.run_forever()
         finally:
             selector.driver = None
             loop._thread_id = owner  # type: ignore[attr-defined]
-        return _future_of(task)
+        if not made:  # the turn ended before its first iteration ran (not seen: the first one runs it)
+            coro.close()
+            raise RuntimeError("piktid-mock: the loop's turn ended before the call started")
+        return _future_of(made[0])
 
     def _give_baton(self) -> None:
         """Hand the loop back; wake its thread if work is left that it would sleep past."""

@@ -116,6 +116,12 @@ def test_a_missing_rate_limit_is_caught(local: Target, monkeypatch: pytest.Monke
     monkeypatch.setattr(
         RateLimiter, "hit_and_reserve", lambda self, key, amount: ledger.reserve(self.store, key, amount)
     )
+
+    def start_unlimited(self: RateLimiter, key: str, amount: float, start: Any) -> Any:
+        ledger.reserve(self.store, key, amount)
+        return self.store.start_generation(*start, new=True)
+
+    monkeypatch.setattr(RateLimiter, "hit_reserve_and_start", start_unlimited)
     with pytest.raises(ContractViolation, match="429 rate_limited"):
         check_rate_limit(local)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -213,6 +214,7 @@ def test_a_journal_entry_reads_back_whole(store: Store) -> None:
     entry = Entry(0, 2.5, "POST", "/edit-chat", "a=1", "u", 400, "invalid_parameter", [violation], 0.25)
     entry.body, entry.body_truncated, entry.body_bytes, entry.violations_dropped, entry.size = "{", True, 9, 3, 77
     store.append_journal(entry, **ROOMY)
+    entry.seq = 1
     assert store.journal() == [entry] and all(
         getattr(store.journal()[0], f.name) == getattr(entry, f.name) for f in dataclasses.fields(Entry)
     )
@@ -433,6 +435,29 @@ def test_a_new_generation_and_a_variations_end_are_each_one_step(store: Store) -
     assert [n.id for n in notes] == [2, 3] and [n.id for n in store.notifications("tok")] == [1, 2, 3]
 
 
+def test_a_plain_requests_admission_and_start_are_one_step(store: Store) -> None:
+    """``rate_hit_reserve_and_start``: a hit over the limit or a refused reservation starts nothing (the
+    hit still counts); otherwise the job, its work and its notification are stored as ``start_generation``
+    stores them."""
+    user(store, credits=3)
+
+    def start(job_id: str) -> tuple[Job, list[Work], Notification]:
+        made = Job(job_id, "tok", 0.0, "http://h")
+        made.generations.append(Generation(0, EditChatRequest.from_payload({"prompt": "x"}), 0.0, (1, 1), None, (), ()))
+        return made, [Work(1.0, "variation", (job_id, "0", "0"))], Notification(0, "tok", "batch_edit", 0.0, {})
+
+    first = start("j1")
+    assert store.rate_hit_reserve_and_start("tok", 10.0, 2, 60.0, "tok", 2, first) == (None, (True, 3, 0), None)
+    assert store.get_job("j1") is not None and store.pending_work() == 1 and first[2].id == 1
+    refused = store.rate_hit_reserve_and_start("tok", 11.0, 2, 60.0, "tok", 2, start("j2"))
+    assert refused == (None, (False, 3, 2), None) and store.get_job("j2") is None and store.pending_work() == 1
+    limited = store.rate_hit_reserve_and_start("tok", 12.0, 2, 60.0, "tok", 1, start("j3"))
+    assert limited == (10.0, None, None) and store.get_job("j3") is None
+    assert [n.id for n in store.notifications("tok")] == [1]
+    with pytest.raises(KeyError):
+        store.rate_hit_reserve_and_start("nobody", 13.0, 2, 60.0, "nobody", 1, start("j4"))
+
+
 def test_scripts_dropped_by_redis_are_sent_again(request: pytest.FixtureRequest) -> None:
     """The hot path sends scripts by SHA1 (and several in one pipeline): after a ``SCRIPT FLUSH`` each
     missing one is sent whole, in order, and works as before."""
@@ -449,6 +474,11 @@ def test_scripts_dropped_by_redis_are_sent_again(request: pytest.FixtureRequest)
     assert [n.id for n in notes] == [1, 2]
     kept = store.get_user("tok")
     assert kept is not None and kept.in_progress == 0
+    store.client.script_flush()
+    store.append_journal(Entry(0, 0.0, "GET", "/a", "", None, 200, None), **ROOMY)  # posted: answered later
+    assert store.reserve_credits("tok", 1) == (True, 10, 0)
+    store.append_journal(Entry(0, 0.0, "GET", "/b", "", None, 200, None), **ROOMY)
+    assert [(e.seq, e.path) for e in store.journal()] == [(1, "/a"), (2, "/b")]
     store.clear(None)
 
 
@@ -465,3 +495,105 @@ def test_a_clock_moved_by_another_process_is_read_once_without_the_feed(request:
     assert here.clock_moved() == state and here.clock_moved() is None
     assert MemoryStore(seed=1).clock_moved() is None
     here.changes.close()
+
+
+def test_a_forked_child_opens_its_own_connections_and_leaves_the_parents(request: pytest.FixtureRequest) -> None:
+    """A store used before ``os.fork`` works in the child on connections of its own (another Redis
+    client id, its own change subscription), and the parent's keep working after the child is gone."""
+    url = request.getfixturevalue("redis_url")
+    store = RedisStore(url, seed=1, prefix="forked:")
+    store.clear(None)
+    user(store, credits=10)
+    assert not store.has_faults()  # subscribed
+    parent_id = store.wire.call("CLIENT", "ID")
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 only if every check passed
+        code = 1
+        try:
+            own = store.wire.call("CLIENT", "ID") != parent_id
+            reserved = store.reserve_credits("tok", 2) == (True, 10, 0)
+            store.add_fault(FaultRule(0, "latency", delay=1.0, times=None))
+            code = 0 if own and reserved and store.has_faults() else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.wire.call("CLIENT", "ID") == parent_id
+    assert store.has_faults()  # the child's change, heard on the parent's own subscription
+    kept = store.get_user("tok")
+    assert kept is not None and kept.in_progress == 2
+    store.clear(None)
+
+
+def test_a_cached_account_follows_a_change_made_by_another_process(request: pytest.FixtureRequest) -> None:
+    """``get_account`` answers from a cache (no round trip) until the change subscription hears of a change
+    to any user's plan or entitlements, made here or through another process; credits are not followed."""
+    url = request.getfixturevalue("redis_url")
+    here, there = (RedisStore(url, seed=1, prefix="account-cache:") for _ in range(2))
+    here.clear(None)
+    user(here, credits=10)
+    here.get_account("tok")  # subscribes
+    assert (account := here.get_account("tok")) is not None and account.plan == "pro"
+    read = here.get_user
+    here.get_user = lambda token: pytest.fail("read with nothing changed")  # type: ignore[method-assign]
+    assert here.get_account("tok") is account
+    there.reserve_credits("tok", 4)  # credits: not a change the cache follows
+    assert here.get_account("tok") is account
+    here.get_user = read  # type: ignore[method-assign]
+    there.change_user("tok", plan="basic", credits=None, entitlements=None)
+    assert (changed := here.get_account("tok")) is not None and changed.plan == "basic"
+    there.put_user(User("tok", "pro", 5.0, frozenset({"x"})))
+    assert (put := here.get_account("tok")) is not None and put.plan == "pro" and put.entitlements == {"x"}
+    there.clear(None)
+    assert here.get_account("tok") is None
+    assert MemoryStore(seed=1).get_account("tok") is None
+    here.changes.close()
+    there.changes.close()
+
+
+def test_a_step_that_meets_a_conflict_runs_again_and_stores_once(store: Store) -> None:
+    """``as_one_step``: when another process changed the job between this step's read and its end, nothing
+    of the step was stored (not its notification either) and it runs again on the job as stored."""
+    job(store, "j", 1.0, 1.0, "processing", "processing")
+    user(store)
+    other = RedisStore(store.url, prefix=store.prefix) if isinstance(store, RedisStore) else store
+    runs: list[int] = []
+
+    def set_status(index: int, status: str, record: Job) -> Job:
+        record.generations[0].variations[index].status = status
+        return record
+
+    def step() -> Job | None:
+        runs.append(1)
+        done = store.update_job("j", lambda record: set_status(0, "completed", record))
+        if len(runs) == 1:
+            other.update_job("j", lambda record: set_status(1, "failed", record))
+        store.settle_and_notify("tok", 0, charge=False, notifications=[Notification(0, "tok", "x", 1.0, {})])
+        return done
+
+    assert store.as_one_step(step) is not None
+    stored = store.get_job("j")
+    assert stored is not None and [v.status for v in stored.generations[0].variations] == ["completed", "failed"]
+    assert len(store.notifications("tok")) == 1 and len(runs) == (2 if isinstance(store, RedisStore) else 1)
+
+
+def test_the_step_ending_a_claimed_work_hands_out_the_next(store: Store) -> None:
+    """The step that ends the work ``claim_due`` handed out releases it; ``claim_due(done=it)`` then hands
+    out the next due work (on Redis claimed by that step's script), and nothing is left leased."""
+    job(store, "j", 1.0, 1.0, "processing", "processing")
+    user(store)
+    for index in ("0", "1"):
+        store.schedule(Work(1.0, "variation", ("j", "0", index)))
+    first = store.claim_due(5.0)
+    assert first is not None and first.key == ("j", "0", "0")
+
+    def step() -> None:
+        store.update_job("j", lambda record: record)
+        store.settle_and_notify("tok", 0, charge=False, notifications=[])
+
+    store.as_one_step(step)
+    second = store.claim_due(5.0, done=first)
+    assert second is not None and second.key == ("j", "0", "1")
+    assert store.claim_due(5.0, done=second) is None and store.pending_work() == 0
+    if isinstance(store, RedisStore):
+        assert store.client.zcard(store._k("leases")) == 0

@@ -12,7 +12,7 @@ import pytest
 
 from mock_server import Settings
 from mock_server.testing import mock_piktid
-from mock_server.testing._loop import LoopThread
+from mock_server.testing._loop import LoopThread, loop_thread_of
 
 API = "https://v2.api.piktid.com"
 AUTH = {"Authorization": "Bearer loop-user"}
@@ -44,6 +44,38 @@ def test_a_call_runs_on_the_calling_thread_while_the_loop_thread_sleeps(held: Lo
     future = held.submit(_where())
     assert future.done()  # finished within the turn, nothing to wait for
     assert future.result() == threading.get_ident()
+
+
+@pytest.mark.memory_only  # the loop alone: no store
+def test_timers_already_due_run_before_the_call(held: LoopThread) -> None:
+    order: list[str] = []
+    held.loop.call_at(held.loop.time() - 1, order.append, "timer")  # the sleeping loop thread has not seen it
+
+    async def call() -> None:
+        order.append("call")
+
+    held.submit(call()).result(5)
+    assert order == ["timer", "call"]
+
+
+@pytest.mark.memory_only  # the loop alone: no store
+def test_a_loop_thread_is_found_by_its_loop_until_it_stops(held: LoopThread) -> None:
+    assert loop_thread_of(held.loop) is held
+    held.stop()
+    assert loop_thread_of(held.loop) is None
+    other = asyncio.new_event_loop()
+    try:
+        assert loop_thread_of(other) is None
+    finally:
+        other.close()
+
+
+def test_a_control_call_runs_on_the_calling_thread_while_the_loop_thread_sleeps() -> None:
+    with mock_piktid() as control:
+        held = loop_thread_of(control.runtime.loop)
+        assert held is not None
+        _settle(held)
+        assert control.call(lambda backend: threading.get_ident()) == threading.get_ident()
 
 
 @pytest.mark.memory_only  # the loop alone: no store
