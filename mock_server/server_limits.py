@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["DEFAULT_LIMITS", "ServerLimits", "freeze_start_up", "header_timeout_protocol"]
+__all__ = ["DEFAULT_LIMITS", "KeptFrozen", "ServerLimits", "freeze_start_up", "header_timeout_protocol"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,26 +58,67 @@ DEFAULT_LIMITS = ServerLimits()
 
 FULL_COLLECTION_EVERY = 100
 """Middle-generation collections before a full one may run (CPython's default is 10); see ``freeze_start_up``."""
+THAW_EVERY = 2_000
+"""Middle-generation collections between two full collections that walk the whole kept state (``KeptFrozen``)."""
+THAW_SECONDS = 600.0
+"""...or seconds, whichever comes first: cyclic garbage waits at most that long, however quiet the server."""
 
 
 def freeze_start_up() -> None:
     """For a server process (``serve``), once the app is built: collect, then move every object alive now
-    (modules, routes, the spec's tables) out of the cyclic collector's reach, so its full collections walk
-    only what requests create. Not for a process that runs tests (their objects would never be collected).
+    (modules, routes, the spec's tables) out of the cyclic collector's reach, and from then on keep what
+    requests leave alive out of it too (``KeptFrozen``). Not for a process that runs tests (their objects
+    would be collected late).
 
-    Then full collections are made rarer: the mock keeps every job (until retention drops it), so each
-    full collection walks all of them and stops the server for it (~110 ms over 33,000 jobs on 2 shared
-    cores: the p99 of a load test). CPython runs one after 10 middle-generation collections once the
-    long-lived objects have grown by a quarter, i.e. about every 70,000 new container objects (~8,000
-    ``POST /edit-chat``, each keeping 9) while fewer than 280,000 are kept. Waiting for
-    ``FULL_COLLECTION_EVERY`` of them instead spaces them 10x further apart up to 2.8 M kept objects
-    (~300,000 jobs); past that the quarter rule decides, as before, and a pause still grows with the
-    state. Young collections, which free the request path's cyclic garbage, are unchanged; nothing is
-    skipped, only postponed."""
+    Why: the mock keeps every job until retention drops it (9 container objects per ``POST /edit-chat``),
+    and a full collection walks all of them, stopping the server for it: 14 -> 74 -> 157 -> 289 ms as a
+    load test's state grew, and the wrk round that held one had its p99 at 28-242 ms against 5.5 ms
+    without. A thaw's full collection waits for ``FULL_COLLECTION_EVERY`` middle collections instead of 10."""
     gc.collect()
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
+    gc.callbacks[:] = [c for c in gc.callbacks if not isinstance(c, KeptFrozen)]
+    gc.callbacks.append(KeptFrozen(THAW_EVERY, THAW_SECONDS))
+
+
+class KeptFrozen:
+    """A collector callback: after each middle-generation collection, what it kept alive (now in the oldest
+    generation: the jobs, notifications and journal rows requests left, a connection still open) is frozen
+    (``gc.freeze``, a splice of lists: nothing is walked; it also zeroes the collector's counts, so no full
+    collection comes due); every ``thaw_every`` middle collections everything is unfrozen instead, the full
+    collection that follows (``FULL_COLLECTION_EVERY`` middle collections later) walks it all once, and
+    freezing resumes; a thaw also comes once ``thaw_seconds`` have passed since the last (checked at each
+    middle collection). So the pause of a full collection over the kept state comes once per ``thaw_every``
+    middle collections (~2,000 x 700 allocations: a few minutes of full load) instead of every few seconds;
+    it still grows with that state.
+
+    What stays bounded: reference counting frees a frozen object as any other (retention's dropped jobs go
+    at once, the kept records hold no cycle), so only cyclic garbage among objects that were frozen waits,
+    for the next thaw (a closed connection's protocol objects, for one): at most ``thaw_every`` middle
+    collections' or ``thaw_seconds``' worth. ``Edge`` drops an answered error from the request's state, so an
+    error answer leaves no cycle (its traceback held the frames that held the scope). Young collections,
+    which free the request path's own cyclic garbage, are unchanged."""
+
+    def __init__(self, thaw_every: int, thaw_seconds: float = THAW_SECONDS) -> None:
+        self.thaw_every, self.thaw_seconds = thaw_every, thaw_seconds
+        self.since = time.monotonic()
+        self.middle = 0
+        self.thawed = False
+        """Unfrozen, waiting for the full collection that walks it all (no freezing until it has run)."""
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase != "stop":
+            return
+        if info["generation"] == 2:
+            self.thawed = False
+        elif info["generation"] == 1 and not self.thawed:
+            self.middle += 1
+            if self.middle < self.thaw_every and time.monotonic() - self.since < self.thaw_seconds:
+                gc.freeze()
+            else:
+                self.middle, self.thawed, self.since = 0, True, time.monotonic()
+                gc.unfreeze()
 
 
 def header_timeout_protocol(seconds: float, http: str = "httptools") -> type[H11Protocol | HttpToolsProtocol]:

@@ -25,25 +25,26 @@ class RateLimiter:
     window: float
     store: Store
 
-    def hit(self, key: str) -> None:
-        """Count one request for ``key``; 429 with ``Retry-After`` (whole seconds) when over the limit."""
-        now = self.clock.now()
+    def hit(self, key: str, now: float | None = None) -> None:
+        """Count one request for ``key`` at ``now`` (the clock's time by default); 429 with ``Retry-After``
+        (whole seconds) when over the limit."""
+        now = self.clock.now() if now is None else now
         self.check(self.store.rate_hit(key, now, self.limit, self.window), now)
 
-    def hit_and_reserve(self, key: str, amount: float) -> None:
+    def hit_and_reserve(self, key: str, amount: float, now: float | None = None) -> None:
         """``hit``, then ``credits.reserve`` of ``amount`` for ``key`` (a token), in one store step."""
-        now = self.clock.now()
+        now = self.clock.now() if now is None else now
         oldest, reservation = self.store.rate_hit_and_reserve(key, now, self.limit, self.window, key, amount)
         self.check(oldest, now)
         assert reservation is not None
         credits.check(reservation, amount)
 
     def hit_reserve_and_start(
-        self, key: str, amount: float, start: tuple[Job, list[Work], Notification]
+        self, key: str, amount: float, start: tuple[Job, list[Work], Notification], now: float | None = None
     ) -> WebhookConfig | None:
         """``hit_and_reserve``, then ``Store.start_generation`` of ``start`` (a new job, its work and its
         notification), in one store step: nothing is started when it answers 429 or 402."""
-        now = self.clock.now()
+        now = self.clock.now() if now is None else now
         oldest, reservation, config = self.store.rate_hit_reserve_and_start(
             key, now, self.limit, self.window, key, amount, start
         )

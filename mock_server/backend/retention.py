@@ -31,9 +31,9 @@ class Retention:
         self.dropped: dict[str, int] = {}
         """How many of each kind sweeps dropped since the last reset."""
 
-    def tick(self) -> None:
-        """Sweep if one is due by the clock."""
-        if self.clock.now() >= self._next:
+    def tick(self, now: float | None = None) -> None:
+        """Sweep if one is due by the clock (``now``: its reading, when the caller has one)."""
+        if (self.clock.now() if now is None else now) >= self._next:
             self.sweep()
 
     def sweep(self) -> dict[str, int]:

@@ -184,12 +184,16 @@ class Backend:
         if self.listeners:
             self._emit(Scheduled(due, clock_moved))
 
-    def _published(self, notification: Notification, config: WebhookConfig | None) -> None:
-        """Stored and numbered already; now the edge and the webhooks hear of it. No event is built when
-        no listener is attached (a backend without a runtime), nor on a shared store (the feed brings it)."""
-        if self.listeners and not self._store.shared:
-            self._emit(Published(notification))
-        self._webhooks.on_notification(notification, config)
+    def _published(self, notifications: list[Notification], config: WebhookConfig | None) -> None:
+        """Stored and numbered already; now the edge and the webhooks hear of each, in order. No event is
+        built when no listener is attached (a backend without a runtime), nor on a shared store (the feed
+        brings it); with no webhook config (``config`` None) there is nothing to deliver."""
+        emit = bool(self.listeners) and not self._store.shared
+        for notification in notifications:
+            if emit:
+                self._emit(Published(notification))
+            if config is not None:
+                self._webhooks.on_notification(notification, config)
 
     def recover(self) -> bool:
         """A shared store that lost its state (a Redis restarted without persistence) starts anew from
@@ -379,12 +383,13 @@ class Backend:
         """A request naming nothing to resolve, passing the filter, with no fault rule to consume: its new
         job, work and notification are built first, then counted, reserved and stored in one store step
         (one round trip on Redis). Refused (429, 402): nothing is started, its ids are given back."""
-        mark = self._ids.mark()
-        job = self._new_job(user, base_url)
-        generation = self._start(job, request, None, (), (), price, outcome)
-        works, batch = self._works(job, generation), self._batch_notification(job, generation)
+        mark, now = self._ids.mark(), self._clock.now()  # one reading: its job, variations, notification, hit
+        job = self._new_job(user, base_url, now)
+        generation = self._start(job, request, None, (), (), price, outcome, now)
+        works, batch = self._works(job, generation), self._batch_notification(job, generation, now)
         try:
-            config = self._rate.hit_reserve_and_start(user.token, price * request.num_variations, (job, works, batch))
+            amount = price * request.num_variations
+            config = self._rate.hit_reserve_and_start(user.token, amount, (job, works, batch), now)
         except ApiError:
             self._ids.rewind(mark)
             raise
@@ -394,12 +399,13 @@ class Backend:
         self, user: User, request: EditChatRequest, price: float, base_url: str, outcome: str | None
     ) -> tuple[Job, list[Work], Notification, WebhookConfig | None]:
         """Any other request: checked and reserved (``_admit``), then its generation stored in one step."""
-        job, working, references, identities = self._admit(user, request, price * request.num_variations)
+        now = self._clock.now()  # one reading for the whole step: its hit, job, variations and notification
+        job, working, references, identities = self._admit(user, request, price * request.num_variations, now)
         new = job is None
-        job = job or self._new_job(user, base_url)
+        job = job or self._new_job(user, base_url, now)
         outcome = outcome or self._faults.outcome(user.token)
-        generation = self._start(job, request, working, references, identities, price, outcome)
-        works, batch = self._works(job, generation), self._batch_notification(job, generation)
+        generation = self._start(job, request, working, references, identities, price, outcome, now)
+        works, batch = self._works(job, generation), self._batch_notification(job, generation, now)
         return job, works, batch, self._store.start_generation(job, works, batch, new=new)
 
     def _works(self, job: Job, generation: Generation) -> list[Work]:
@@ -418,15 +424,15 @@ class Backend:
         )
 
     def _admit(
-        self, user: User, request: EditChatRequest, amount: float
+        self, user: User, request: EditChatRequest, amount: float, now: float
     ) -> tuple[Job | None, ImageRef | None, tuple[ImageRef, ...], tuple[tuple[str, str], ...]]:
         """Rate-limit (429), resolve (404/400), filter (403), reserve (402), in that order. A request that
         names nothing to resolve and passes the filter counts and reserves in one store step."""
         plain = request.conversation_id is None and not request.image_ids and not request.identity_codes
         if plain and not self._blocked(request):
-            self._rate.hit_and_reserve(user.token, amount)
+            self._rate.hit_and_reserve(user.token, amount, now)
             return None, None, (), ()
-        self._rate.hit(user.token)
+        self._rate.hit(user.token, now)
         job = self._conversation(user, request.conversation_id)
         working, references, identities = self._resolve(user, request, job)
         self._content_filter(request)
@@ -467,9 +473,9 @@ class Backend:
         prompt = (request.prompt or "").lower()
         return next((t for t, lowered in zip(terms, _lowered(terms), strict=True) if lowered in prompt), None)
 
-    def _new_job(self, user: User, base_url: str) -> Job:
+    def _new_job(self, user: User, base_url: str, now: float) -> Job:
         """A new job, stored by ``_start`` with its first generation (one write, not two)."""
-        return Job(self._ids.new("job"), user.token, self._clock.now(), self.settings.public_url or base_url)
+        return Job(self._ids.new("job"), user.token, now, self.settings.public_url or base_url)
 
     def _start(
         self,
@@ -480,8 +486,8 @@ class Backend:
         identities: tuple[tuple[str, str], ...],
         price: float,
         outcome: str | None,
+        now: float,
     ) -> Generation:
-        now = self._clock.now()
         size = output_size(request, working.size if working else None)
         generation = Generation(len(job.generations), request, now, size, working, references, identities)
         job.generations.append(generation)
@@ -518,12 +524,12 @@ class Backend:
         data = self._image_result(job, generation, variation)
         charge = variation.status == "completed"
         if charge:  # its two links signed on first read (``ImageResult``)
-            first = self._notifications.new_image_result(job.owner, data, self._links, job.base_url)
+            first = self._notifications.new_image_result(job.owner, data, self._links, job.base_url, now)
         else:
-            first = self._notifications.new(job.owner, "image_result", data)
+            first = self._notifications.new(job.owner, "image_result", data, now)
         notes = [first]
         if generation.final:
-            notes.append(self._batch_notification(job, generation))
+            notes.append(self._batch_notification(job, generation, now))
         config = credits.settle(self._store, job.owner, variation.price, charge=charge, notifications=notes)
         return notes, config
 
@@ -582,7 +588,7 @@ class Backend:
             data["error_message"] = variation.error_message
         return data
 
-    def _batch_notification(self, job: Job, generation: Generation) -> Notification:
+    def _batch_notification(self, job: Job, generation: Generation, now: float) -> Notification:
         """``batch_edit``: the generation's status (``Generation.status``) and how many variations are final,
         counted in one pass (twice per generation, hot path)."""
         processed = failed = 0
@@ -603,6 +609,7 @@ class Backend:
                 "total_images": total,
                 "processed_images": processed,
             },
+            now,
         )
 
     # --- jobs and outputs ----------------------------------------------------------------------
@@ -717,8 +724,9 @@ class Backend:
     ) -> None:
         """Journal one API request; a retention sweep runs if one is due. (Named parameters, not
         ``**fields`` passed on: every request is journalled, and each ``**`` builds a dict.)"""
-        self._journal.record(self._clock.now(), method, path, query, user, status, code, violations, duration, body)
-        self._retention.tick()
+        now = self._clock.now()
+        self._journal.record(now, method, path, query, user, status, code, violations, duration, body)
+        self._retention.tick(now)
 
     def has_faults(self) -> bool:
         return self._store.has_faults()

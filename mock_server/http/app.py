@@ -19,22 +19,23 @@ from mock_server.backend import ApiError, Backend
 from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.dashboard import dashboard_routes, redirect
+from mock_server.http.dispatch import Endpoint
 from mock_server.http.middleware import Edge
 from mock_server.http.render import api_error, http_error, server_error
 from mock_server.runtime import runtime_for
 from mock_server.settings import Settings
 
 ROUTES: list[BaseRoute] = [
-    Route("/upload", endpoints.upload, methods=["POST"]),
-    Route("/edit-chat", endpoints.edit_chat, methods=["POST"]),
-    Route("/jobs/{job_id}/status", endpoints.job_status, methods=["GET"]),
-    Route("/jobs/{job_id}/results", endpoints.job_results, methods=["GET"]),
+    Route("/upload", Endpoint(endpoints.upload), methods=["POST"]),
+    Route("/edit-chat", Endpoint(endpoints.edit_chat), methods=["POST"]),
+    Route("/jobs/{job_id}/status", Endpoint(endpoints.job_status), methods=["GET"]),
+    Route("/jobs/{job_id}/results", Endpoint(endpoints.job_results), methods=["GET"]),
     Route("/project", projects.project, methods=["GET", "POST"]),
     Route("/identity", identities.list_identities, methods=["GET"]),
     Route("/identity/upload", identities.upload_identity, methods=["POST"]),
     Route("/identity/{identity_code}", identities.get_identity, methods=["GET"]),
     Route("/notifications/events", notifications.events, methods=["GET"]),
-    Route("/notifications", notifications.list_notifications, methods=["POST"]),
+    Route("/notifications", Endpoint(notifications.list_notifications), methods=["POST"]),
     Route("/notifications/{notification_id}", notifications.delete_notification, methods=["DELETE"]),
     Route("/webhooks", webhooks.webhook, methods=["PUT", "GET", "DELETE"]),
     Route("/webhooks/test", webhooks.webhook_test, methods=["POST"]),
@@ -114,7 +115,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(Edge, backend=backend, cors=_cors(settings))],
+        middleware=[Middleware(Edge, backend=backend, cors=_cors(settings), routes=routes)],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
     )
     app.router.redirect_slashes = False

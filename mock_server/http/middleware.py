@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.backend import ApiError, Backend
+from mock_server.http.dispatch import Dispatch
 from mock_server.http.parsing import BACKEND_KEY, bearer
 from mock_server.http.render import error_response
 from mock_server.store import StoreUnavailable
@@ -38,8 +41,12 @@ class Edge:
     """CORS (``cors``: ``CORSMiddleware``'s options, None for none), the store guard, the journal and
     fault injection around ``app``, in one plain-ASGI pass (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, backend: Backend, cors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, backend: Backend, cors: dict[str, Any] | None = None, routes: Sequence[BaseRoute] = ()
+    ) -> None:
         self.app, self.backend = app, backend
+        self.dispatch = Dispatch(routes)
+        """``routes``' plain-ASGI endpoints, called without the router (``http/dispatch.py``)."""
         self.vary = cors is not None
         """Answers without ``Origin`` get ``Vary: Origin`` (Starlette's CORS does so whenever it is on)."""
         self.cors = None if cors is None else CORSMiddleware(self._without_vary, **cors)
@@ -73,7 +80,14 @@ class Edge:
 
         try:
             try:
-                await (self._faulted(scope, receive, edge_send) if api else self.app(scope, receive, edge_send))
+                if not api:
+                    await self.app(scope, receive, edge_send)
+                else:  # fault rules apply first; with none (the usual request) straight to the endpoint
+                    self.backend.follow_clock()
+                    if self.backend.has_faults():
+                        await self._faulted(scope, receive, edge_send)
+                    else:
+                        await (self.dispatch.find(scope) or self.app)(scope, receive, edge_send)
             except StoreUnavailable:
                 raise  # a 503 below, and no store to journal it in
             except Exception:
@@ -88,19 +102,19 @@ class Edge:
             if not started:
                 error = ApiError("store_unavailable", f"{exc}; try again shortly.")
                 await error_response(error)(scope, receive, _with_vary(send) if vary else send)
+        finally:  # journalled already: the error's traceback holds frames holding this scope (a cycle)
+            if "state" in scope:
+                scope["state"].pop("error", None)
 
     async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Applies ``status`` and ``latency`` fault rules before the request reaches its endpoint."""
-        self.backend.follow_clock()
-        if not self.backend.has_faults():
-            return await self.app(scope, receive, send)
         method, path, token = scope["method"], scope["path"], _token(scope)
         delay = self.backend.take_latency(method, path, token)
         if delay is not None:
             await anyio.sleep(delay)
         error = self.backend.take_injected_error(method, path, token)
         if error is None:
-            return await self.app(scope, receive, send)
+            return await (self.dispatch.find(scope) or self.app)(scope, receive, send)
         scope.setdefault("state", {})["error"] = error
         await error_response(error)(scope, receive, send)
 
@@ -121,6 +135,7 @@ class Edge:
 
 
 _NO_STATE: dict[str, Any] = {}
+_VARY = (b"vary", b"Origin")
 
 
 def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -133,15 +148,19 @@ def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
 
 def _add_vary(message: Message) -> None:
     """``Vary: Origin`` on a response start, as Starlette's ``MutableHeaders.__setitem__("Vary", ...)`` folds it."""
-    headers = list(message.get("headers", []))
+    headers = message.get("headers", ())
+    for key, _ in headers:
+        if key == b"vary":
+            break
+    else:  # the usual answer: one header appended to a copy, nothing to fold
+        message["headers"] = [*headers, _VARY]
+        return
+    headers = list(headers)
     found = [i for i, (key, _) in enumerate(headers) if key == b"vary"]
-    if not found:  # the usual answer: one header appended, nothing to fold
-        headers.append((b"vary", b"Origin"))
-    else:
-        value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
-        for i in reversed(found[1:]):
-            del headers[i]
-        headers[found[0]] = (b"vary", value)
+    value = ", ".join([*(headers[i][1].decode("latin-1") for i in found), "Origin"]).encode("latin-1")
+    for i in reversed(found[1:]):
+        del headers[i]
+    headers[found[0]] = (b"vary", value)
     message["headers"] = headers
 
 

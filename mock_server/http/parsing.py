@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from mock_server.backend import ApiError, Backend, ascii_int
 from mock_server.runtime import Runtime
@@ -82,13 +82,18 @@ async def read_body(request: Request, limit: int, too_large: Callable[[], ApiErr
     declared = declared_length(request)
     if declared is not None and declared > limit:
         raise error()
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    chunks, size, receive = [], 0, request.receive
+    while True:  # what ``request.stream()`` yields, without an async generator per request
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise error()
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def read_json(request: Request, *, optional: bool = False) -> Any:

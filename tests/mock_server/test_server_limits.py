@@ -242,3 +242,32 @@ def test_a_server_process_freezes_start_up_and_spaces_full_collections() -> None
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=DEADLINE, cwd=REPO)
     assert out.stdout.split() == ["True", "True"], out.stderr
+
+
+def test_a_server_process_freezes_what_middle_collections_keep_and_thaws_it_periodically() -> None:
+    """``KeptFrozen`` in a fresh interpreter: what survives a middle collection is frozen (no full collection
+    comes due); every ``thaw_every`` middle collections it is unfrozen until a full collection has run, and a
+    cycle that became garbage while frozen is collected then."""
+    code = """
+import gc
+from mock_server.server_limits import KeptFrozen, freeze_start_up
+freeze_start_up()
+policy = next(c for c in gc.callbacks if isinstance(c, KeptFrozen))
+policy.thaw_every = 3
+start = gc.get_freeze_count()
+kept = [[] for _ in range(50)]
+cycle = []; cycle.append(cycle)
+gc.collect(1)
+frozen = gc.get_freeze_count() - start
+del cycle
+gc.collect(1)
+print(frozen >= 51, gc.get_count()[2] == 0, gc.get_freeze_count() > 0)
+gc.collect(1)
+print(policy.thawed, gc.get_freeze_count() == 0)
+gc.collect(1)
+print(gc.get_freeze_count() == 0, gc.collect() > 0, policy.thawed)
+gc.collect(1)
+print(gc.get_freeze_count() >= 50)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=DEADLINE, cwd=REPO)
+    assert out.stdout.split() == ["True"] * 3 + ["True", "True"] + ["True", "True", "False"] + ["True"], out.stderr
