@@ -8,13 +8,16 @@ import random
 import secrets
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from mock_server.backend import Backend
 from mock_server.server_limits import DEFAULT_LIMITS, HEADER_TIMEOUT_VARIABLE, ServerLimits, freeze_start_up
 from mock_server.settings import Settings
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 
 def _banner(base: str, token: str, settings: Settings) -> str:
@@ -285,7 +288,17 @@ def serve(
     os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
     os.environ[HEADER_TIMEOUT_VARIABLE] = repr(header_timeout)
     options["http"] = "mock_server.server_limits:EnvironmentHeaderTimeout"
-    uvicorn.run("mock_server.http.app:app_from_environment", factory=True, workers=workers, **options)
+    uvicorn.run("mock_server.cli:worker_app", factory=True, workers=workers, **options)
+
+
+def worker_app() -> Starlette:
+    """The app of one ``serve --workers N`` worker process (uvicorn's factory), its start-up frozen as a
+    one-process ``serve``'s is (``freeze_start_up``): each worker keeps its own requests' state."""
+    from mock_server.http.app import app_from_environment
+
+    app = app_from_environment()
+    freeze_start_up()
+    return app
 
 
 def _opened(settings: Settings) -> Backend:

@@ -20,7 +20,7 @@ from mock_support import REPO, USERS_FILE
 from starlette.applications import Starlette
 
 from mock_server import Settings, cli
-from mock_server.http.app import SETTINGS_VARIABLE, app_from_environment
+from mock_server.http.app import SETTINGS_VARIABLE, app_from_environment, settings_to_json
 from mock_server.testing import RemoteControl, wait_until
 
 START_TIMEOUT = 30.0
@@ -187,12 +187,23 @@ def test_workers_share_the_settings_through_the_environment(
     monkeypatch.setenv("PIKTID_MOCK_HEADER_TIMEOUT", "")
     result = serve("--store", redis_url, "--store-prefix", "cli-workers:", "--workers", "3", "--seed", "4")
     assert result.exit_code == 0, result.output
-    assert served["app"] == "mock_server.http.app:app_from_environment"
+    assert served["app"] == "mock_server.cli:worker_app"
     assert served["factory"] is True and served["workers"] == 3
     assert served["http"] == "mock_server.server_limits:EnvironmentHeaderTimeout"
     settings = app_from_environment().state.backend.settings
     assert (settings.store, settings.store_prefix, settings.seed) == (redis_url, "cli-workers:", 4)
     assert settings.blocklist == Settings().blocklist
+
+
+def test_a_worker_process_freezes_its_start_up_as_a_single_serve_does(redis_url: str) -> None:
+    """``worker_app`` in a fresh interpreter (a frozen test process would never collect)."""
+    env = {**os.environ, SETTINGS_VARIABLE: settings_to_json(Settings(store=redis_url, store_prefix="cli-freeze:"))}
+    code = (
+        "import gc; from mock_server.cli import worker_app; app = worker_app();"
+        "print(gc.get_freeze_count() > 0, app.state.backend.settings.store_prefix)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=REPO)
+    assert out.stdout.split() == ["True", "cli-freeze:"], out.stderr
 
 
 def test_remote_control_drives_a_served_mock_in_another_process(server_process: tuple[int, Path]) -> None:
