@@ -89,9 +89,8 @@ class Store(Protocol):
     def get_user(self, token: str) -> User | None: ...
     def get_account(self, token: str) -> User | None:
         """``get_user`` for a caller that reads who the user is (token, plan, entitlements), not its credits:
-        a shared store may answer from a cache it drops on any change to a user's plan or entitlements
-        made anywhere (``put_user``, ``change_user``, a reset) before that change returned, so the plan
-        and entitlements are never stale; the credit figures may be."""
+        the plan and entitlements are never stale; a store may skip what only credits need (the credit
+        figures may be stale)."""
 
     def put_user(self, user: User) -> None: ...
     def add_user(self, user: User) -> User:

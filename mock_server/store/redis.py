@@ -7,9 +7,9 @@ where the step is a counter, a window, a queue or the credits (ids, notification
 scheduled work, the journal, reservations), a read then a compare-and-set script (``_SWAP``,
 retried on a conflict) where it reads and rewrites a record (jobs, attempts), a ``WATCH``
 transaction for the fault rules. The steps of one request that read nothing between them are one
-script (``rate_hit_reserve_and_start``, the ``_FINISH`` of ``as_one_step``), the user is read from
-a cache (``get_account``) and the journal's append is posted (``Wire.post``): a ``POST /edit-chat``
-with its completion is 3 round trips.
+script (``rate_hit_reserve_and_start``, the ``_FINISH`` of ``as_one_step``) and the journal's append
+is posted (``Wire.post``): a ``POST /edit-chat`` with its completion is 4 round trips (the user's
+read, its admission, the claim, the variation's end).
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
@@ -21,7 +21,7 @@ The clients here are synchronous: a backend operation runs whole between two awa
 hot path's calls go through ``Wire`` (``mock_server.store.wire``), the rest through redis-py. Their
 timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreUnavailable``
 (503) within a few seconds, never a hung worker. The fault rules are cached in the process until
-``_Changes`` hears of a change, and so are the users ``get_account`` read.
+``_Changes`` hears of a change (``_published``); users are not cached (``get_account``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import os
 import random
 import select
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
@@ -273,7 +274,6 @@ return false
 _CHANGE_USER = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], unpack(ARGV))
-redis.call('PUBLISH', KEYS[2], 'users')
 return redis.call('HGETALL', KEYS[1])
 """
 
@@ -381,7 +381,7 @@ def _guarded(method: Callable[..., T], *, flushes: bool) -> Callable[..., T]:
     def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:  # each public method (private ones run inside)
         self._calls += 1
         try:
-            if flushes and self._pending is not None:
+            if flushes and self._pending is not None and self._step_thread == threading.get_ident():
                 self._flush()
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -432,8 +432,6 @@ class RedisStore:
         self._note_keys: dict[str, list[str]] = {}
         """The keys of an owner's ``_APPEND_NOTIFICATION``, made once (several per request; never changed)."""
         self._schedule_keys = [self._k("work"), self._k("work_seq"), self.channel]
-        self._accounts: dict[str, tuple[int, User]] = {}
-        """Users as ``get_account`` read them, each under the ``changes`` generation it was read in."""
         self._running: tuple[Work, str, float] | None = None
         """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
         that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
@@ -441,6 +439,9 @@ class RedisStore:
         """That claim's reply, for ``claim_due(done=work)`` to hand out without a round trip."""
         self._deferring = False
         """Inside ``as_one_step``: ``update_job`` keeps its compare and set for the step's next call."""
+        self._step_thread: int | None = None
+        """The thread running ``as_one_step``: another thread's calls (a test reading a ``LiveServer``'s
+        backend) neither send nor take over the compare and set that step keeps."""
         self._pending: tuple[str, bytes | str, str] | None = None
         """The compare and set ``update_job`` kept (key, as read, as changed); sent with ``settle_and_notify``,
         or alone before any other call."""
@@ -521,6 +522,16 @@ class RedisStore:
         pipe.publish(self.channel, json.dumps({"t": "clock", "origin": self.origin, "state": state}))
         pipe.publish(self.changes.channel, "clock")
         pipe.execute()
+        self._published()
+
+    def _published(self) -> None:
+        """After this process published on ``changes``: one more round trip, so that Redis, which may
+        answer the writer in the same pass as it writes the message to the other subscribers, has
+        written it to them before the change's caller hears back (and tells anyone: a request then
+        reaching another process finds it in that process's socket, ``_Changes.poll``); and this
+        process's own caches are dropped at once."""
+        self.wire.call("PING")
+        self.changes.invalidate()
 
     def clock_moved(self) -> dict[str, object] | None:
         """Read again only after ``changes`` heard something (any change: they are rare), or while it
@@ -539,13 +550,12 @@ class RedisStore:
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
         self._known.clear()
-        self._accounts.clear()
         self._running = self._next_claim = None
         pipe = self.client.pipeline(transaction=False)
         pipe.publish(self.changes.channel, "reset")
         pipe.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
         pipe.execute()
-        self.changes.invalidate()
+        self._published()
 
     def next_id(self) -> int:
         return int(self.client.incr(self._k("ids")))
@@ -555,30 +565,16 @@ class RedisStore:
         return self._user(_pairs(self.wire.call("HGETALL", self._k("user", token))))
 
     def get_account(self, token: str) -> User | None:
-        # Every request reads its user; plans and entitlements change rarely, and each change publishes
-        # on ``changes`` before it returns (as the fault rules, see ``_Changes``): no round trip meanwhile.
-        trusted = self.changes.poll()
-        generation = self.changes.generation
-        cached = self._accounts.get(token)
-        if trusted and cached is not None and cached[0] == generation:
-            return cached[1]
-        user = self.get_user(token)
-        if user is not None:
-            if len(self._accounts) >= self.ACCOUNTS_KEPT:
-                self._accounts.clear()
-            self._accounts[token] = (generation, user)
-        return user
-
-    ACCOUNTS_KEPT = 10_000
-    """Users ``get_account`` keeps at most (then it starts again from none)."""
+        # Not cached: a cache trusted until a ``changes`` message arrives can answer with the old plan
+        # when that message is still on its way (Redis may answer the writer first), or forever when the
+        # user went without one (FLUSHDB, eviction). One ``HGETALL`` per request keeps every worker exact.
+        return self.get_user(token)
 
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
         pipe.hset(self._k("user", user.token), items=_flat(codec.dump_fields(user)))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
-        pipe.publish(self.changes.channel, "users")
         pipe.execute()
-        self.changes.invalidate()
 
     def add_user(self, user: User) -> User:
         fields = _flat(codec.dump_fields(user))
@@ -598,9 +594,7 @@ class RedisStore:
         fields = _flat(codec.dump_values(given))
         if not fields:
             return self.get_user(token)
-        keys = [self._k("user", token), self.changes.channel]
-        changed = self._run("change_user", keys=keys, args=fields)
-        self.changes.invalidate()
+        changed = self._run("change_user", keys=[self._k("user", token)], args=fields)
         return self._user(_pairs(changed or []))
 
     def users(self) -> list[User]:
@@ -729,7 +723,11 @@ class RedisStore:
         # Under a compare and set: two processes finishing two variations of one job must not each write
         # back the job they read, or the second write loses the first variation's outcome.
         result: T | None = self._update(
-            _kind("Job"), self._k("job", job_id), change, write=_is_some, defer=self._deferring
+            _kind("Job"),
+            self._k("job", job_id),
+            change,
+            write=_is_some,
+            defer=self._deferring and self._step_thread == threading.get_ident(),
         )
         return result
 
@@ -738,7 +736,7 @@ class RedisStore:
         # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
         # runs again on what is stored now. Any other call in between sends the compare and set first.
         for _ in range(self.STEP_ATTEMPTS):
-            self._deferring = True
+            self._deferring, self._step_thread = True, threading.get_ident()
             try:
                 result = step()
                 self._flush()
@@ -746,7 +744,7 @@ class RedisStore:
             except _Conflict:
                 continue
             finally:
-                self._deferring, self._pending = False, None
+                self._deferring, self._pending, self._step_thread = False, None, None
         return step()
 
     STEP_ATTEMPTS = 5
@@ -829,12 +827,15 @@ class RedisStore:
     def append_notification(self, notification: Notification) -> WebhookConfig | None:
         return self._appended(notification, self.wire.run(*self._notify(notification)))
 
+    NOTE_KEYS_KEPT = 10_000
+    """Owners whose notification keys ``_notify`` keeps made (then it starts again from none)."""
+
     def _notify(self, notification: Notification) -> tuple[Script, list[str], list[Any]]:
         notification.id = 0
         owner = notification.owner
         keys = self._note_keys.get(owner)
         if keys is None:
-            if len(self._note_keys) >= self.ACCOUNTS_KEPT:
+            if len(self._note_keys) >= self.NOTE_KEYS_KEPT:
                 self._note_keys.clear()
             keys = self._note_keys[owner] = [
                 self._k("ids"),
@@ -871,7 +872,7 @@ class RedisStore:
     def settle_and_notify(
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
-        if self._pending is not None:
+        if self._pending is not None and self._step_thread == threading.get_ident():
             return self._finish(self._pending, token, amount, charge, notifications)
         calls = [self._settle(token, amount, charge), *(self._notify(n) for n in notifications)]
         replies = self.wire.scripts(calls)
@@ -983,7 +984,7 @@ class RedisStore:
         pipe.rpush(self._k("faults"), codec.dumps(rule))
         pipe.publish(self.changes.channel, "faults")
         pipe.execute()
-        self.changes.invalidate()
+        self._published()
         return rule
 
     def faults(self) -> list[FaultRule]:
@@ -1023,7 +1024,7 @@ class RedisStore:
 
         taken: FaultRule | None = self._transaction(step, self._k("faults"))
         if taken is not None:
-            self.changes.invalidate()
+            self._published()
         return taken
 
     def _put_rules(self, pipe: redis.client.Pipeline, kept: list[FaultRule]) -> None:
@@ -1046,7 +1047,7 @@ class RedisStore:
             return len(kept) != len(rules)
 
         found: bool = self._transaction(step, self._k("faults"))
-        self.changes.invalidate()
+        self._published()
         return found
 
     def clear_faults(self) -> None:
@@ -1054,7 +1055,7 @@ class RedisStore:
         pipe.delete(self._k("faults"))
         pipe.publish(self.changes.channel, "faults")
         pipe.execute()
-        self.changes.invalidate()
+        self._published()
 
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
         # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any

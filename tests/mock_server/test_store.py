@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -40,6 +41,16 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     made.clear(None)
     yield made
     made.clear(None)
+
+
+@pytest.fixture
+def redis_store(request: pytest.FixtureRequest) -> Iterator[RedisStore]:
+    """A Redis store alone, for what only the shared store does (posted writes, other threads, subscribers)."""
+    made = RedisStore(request.getfixturevalue("redis_url"), seed=1, prefix="redis-only:")
+    made.clear(None)
+    yield made
+    made.clear(None)
+    made.changes.close()
 
 
 def user(store: Store, token: str = "tok", credits: float = 10) -> User:
@@ -525,30 +536,91 @@ def test_a_forked_child_opens_its_own_connections_and_leaves_the_parents(request
     store.clear(None)
 
 
-def test_a_cached_account_follows_a_change_made_by_another_process(request: pytest.FixtureRequest) -> None:
-    """``get_account`` answers from a cache (no round trip) until the change subscription hears of a change
-    to any user's plan or entitlements, made here or through another process; credits are not followed."""
+def test_an_account_read_after_a_change_elsewhere_is_the_changed_one(request: pytest.FixtureRequest) -> None:
+    """``get_account`` right after another process changed a plan answers the new plan, every time (Redis
+    may answer that change's writer before any subscriber hears of it, so nothing may trust a cache
+    meanwhile); a user deleted without any message (``FLUSHDB``, eviction) is gone at once."""
     url = request.getfixturevalue("redis_url")
-    here, there = (RedisStore(url, seed=1, prefix="account-cache:") for _ in range(2))
+    here, there = (RedisStore(url, seed=1, prefix="account-read:") for _ in range(2))
     here.clear(None)
     user(here, credits=10)
-    here.get_account("tok")  # subscribes
-    assert (account := here.get_account("tok")) is not None and account.plan == "pro"
-    read = here.get_user
-    here.get_user = lambda token: pytest.fail("read with nothing changed")  # type: ignore[method-assign]
-    assert here.get_account("tok") is account
-    there.reserve_credits("tok", 4)  # credits: not a change the cache follows
-    assert here.get_account("tok") is account
-    here.get_user = read  # type: ignore[method-assign]
-    there.change_user("tok", plan="basic", credits=None, entitlements=None)
-    assert (changed := here.get_account("tok")) is not None and changed.plan == "basic"
-    there.put_user(User("tok", "pro", 5.0, frozenset({"x"})))
-    assert (put := here.get_account("tok")) is not None and put.plan == "pro" and put.entitlements == {"x"}
-    there.clear(None)
+    for round_ in range(300):
+        plan = ("basic", "pro")[round_ % 2]
+        there.change_user("tok", plan=plan, credits=None, entitlements=None)
+        assert (account := here.get_account("tok")) is not None and account.plan == plan, round_
+    there.client.delete(there._k("user", "tok"))
     assert here.get_account("tok") is None
-    assert MemoryStore(seed=1).get_account("tok") is None
-    here.changes.close()
+    here.clear(None)
+    for each in (here, there):
+        each.changes.close()
+
+
+def test_a_change_is_published_before_its_writer_returns(redis_store: RedisStore) -> None:
+    """A fault rule added here reaches another store's subscription before ``add_fault`` returns (one more
+    round trip after the publish), so a request that process serves next sees the rule."""
+    there = RedisStore(redis_store.url, prefix=redis_store.prefix)
+    assert not there.has_faults()  # subscribes
+    for _ in range(200):
+        rule = redis_store.add_fault(FaultRule(0, "error", status=500))
+        assert there.has_faults()
+        redis_store.remove_fault(rule.id)
+        assert not there.has_faults()
     there.changes.close()
+
+
+def test_a_failed_posted_write_is_logged_not_raised_into_the_next_call(
+    redis_store: RedisStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The journal's append is posted (its reply read with the next exchange): when it fails (here the
+    journal's key holds a string), the next, unrelated call still answers, and the failure is counted and
+    logged."""
+    user(redis_store)
+    redis_store.client.set(redis_store._k("journal"), "not a list")
+    redis_store.append_journal(Entry(0, 0.0, "GET", "/nope", "", None, 404, None), **ROOMY)
+    assert (kept := redis_store.get_user("tok")) is not None and kept.credits == 10
+    assert redis_store.wire.posted_errors == 1 and "posted Redis script" in caplog.text
+    redis_store.client.delete(redis_store._k("journal"))
+
+
+def test_posted_replies_are_read_before_they_pile_up(redis_store: RedisStore) -> None:
+    """Requests that make no other Redis call (404s on a manual clock) leave at most ``POSTED_MAX`` replies
+    unread: nothing grows in the process, the socket or Redis's output buffer."""
+    for _ in range(5 * redis_store.wire.POSTED_MAX):
+        redis_store.append_journal(Entry(0, 0.0, "GET", "/nope", "", None, 404, None), **ROOMY)
+        assert len(redis_store.wire._posted) < redis_store.wire.POSTED_MAX
+    assert redis_store.journal()[-1].seq == 5 * redis_store.wire.POSTED_MAX
+
+
+def test_another_threads_call_leaves_a_steps_kept_write_alone(redis_store: RedisStore) -> None:
+    """While ``as_one_step`` keeps its compare and set for the step's end, a call from another thread (a test
+    reading a ``LiveServer``'s backend) neither sends it nor takes it over: it reads the job as stored,
+    and the step still ends in one script, once."""
+    job(redis_store, "j", 1.0, 1.0, "processing")
+    user(redis_store)
+    seen: list[str] = []
+    runs: list[int] = []
+
+    def read_elsewhere() -> None:
+        stored = redis_store.get_job("j")
+        seen.append("none" if stored is None else stored.generations[0].variations[0].status)
+
+    def step() -> None:
+        runs.append(1)
+
+        def complete(record: Job) -> Job:
+            record.generations[0].variations[0].status = "completed"
+            return record
+
+        redis_store.update_job("j", complete)
+        reader = threading.Thread(target=read_elsewhere)
+        reader.start()
+        reader.join()
+        redis_store.settle_and_notify("tok", 0, charge=False, notifications=[])
+
+    redis_store.as_one_step(step)
+    stored = redis_store.get_job("j")
+    assert seen == ["processing"] and runs == [1]
+    assert stored is not None and stored.generations[0].variations[0].status == "completed"
 
 
 def test_a_step_that_meets_a_conflict_runs_again_and_stores_once(store: Store) -> None:
