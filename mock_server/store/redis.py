@@ -187,7 +187,7 @@ return true
 """
 )
 
-_RATE_AND_RESERVE = f"""
+_ADMISSION = f"""
 local function rate_hit(KEYS, ARGV)
 {_RATE_HIT}
 end
@@ -198,6 +198,11 @@ local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
 if oldest then return {{1, oldest}} end
 local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
 if not reserved then return {{2}} end
+"""
+"""The start of both admission scripts: ``_RATE_HIT`` (1: limited), then ``_RESERVE`` (2: no such user),
+``reserved`` holding the reservation's reply."""
+
+_RATE_AND_RESERVE = f"""{_ADMISSION}
 return {{0, reserved[1], reserved[2], reserved[3]}}
 """
 """``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
@@ -230,13 +235,7 @@ return {{1, notes, claim({{KEYS[k], KEYS[k + 1]}}, {{ARGV[a], ARGV[a + 1], ARGV[
 written), ``_SETTLE``, each notification's ``_APPEND_NOTIFICATION``, then, when the work that ran is
 named, ``_CLAIM_DUE`` releasing its lease and claiming the next due work (``as_one_step``)."""
 
-_ADMIT_AND_START = f"""
-local function rate_hit(KEYS, ARGV)
-{_RATE_HIT}
-end
-local function reserve(KEYS, ARGV)
-{_RESERVE}
-end
+_ADMIT_AND_START = f"""{_ADMISSION}
 local function add_job(KEYS, ARGV)
 {_ADD_JOB}
 end
@@ -246,10 +245,6 @@ end
 local function notify(KEYS, ARGV)
 {_APPEND_NOTIFICATION}
 end
-local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
-if oldest then return {{1, oldest}} end
-local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
-if not reserved then return {{2}} end
 if reserved[1] == 0 then return {{0, reserved}} end
 local added = add_job({{KEYS[4], KEYS[5]}}, {{ARGV[5], ARGV[6], ARGV[7]}})
 if added ~= 1 then return {{3, reserved, added}} end
