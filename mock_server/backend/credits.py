@@ -6,6 +6,8 @@ all three). Each step is one atomic store operation, so the balance is exact und
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from mock_server.backend.errors import ApiError
@@ -17,7 +19,19 @@ if TYPE_CHECKING:
 
 
 def reserve(store: Store, token: str, amount: float) -> None:
-    check(store.reserve_credits(token, amount), amount)
+    with account_kept():
+        reservation = store.reserve_credits(token, amount)
+    check(reservation, amount)
+
+
+@contextmanager
+def account_kept() -> Iterator[None]:
+    """Around a store step that reserves for a token the request authenticated: an account removed since
+    (a reset from another client, a flushed Redis) is a 401, as the token now is, not a 500."""
+    try:
+        yield
+    except KeyError:
+        raise ApiError("unauthorized", "Unknown API token: its account was removed while the request ran.") from None
 
 
 def check(reservation: tuple[bool, float, float], amount: float) -> None:

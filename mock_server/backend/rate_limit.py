@@ -34,7 +34,8 @@ class RateLimiter:
     def hit_and_reserve(self, key: str, amount: float, now: float | None = None) -> None:
         """``hit``, then ``credits.reserve`` of ``amount`` for ``key`` (a token), in one store step."""
         now = self.clock.now() if now is None else now
-        oldest, reservation = self.store.rate_hit_and_reserve(key, now, self.limit, self.window, key, amount)
+        with credits.account_kept():
+            oldest, reservation = self.store.rate_hit_and_reserve(key, now, self.limit, self.window, key, amount)
         self.check(oldest, now)
         assert reservation is not None
         credits.check(reservation, amount)
@@ -45,9 +46,10 @@ class RateLimiter:
         """``hit_and_reserve``, then ``Store.start_generation`` of ``start`` (a new job, its work and its
         notification), in one store step: nothing is started when it answers 429 or 402."""
         now = self.clock.now() if now is None else now
-        oldest, reservation, config = self.store.rate_hit_reserve_and_start(
-            key, now, self.limit, self.window, key, amount, start
-        )
+        with credits.account_kept():
+            oldest, reservation, config = self.store.rate_hit_reserve_and_start(
+                key, now, self.limit, self.window, key, amount, start
+            )
         self.check(oldest, now)
         assert reservation is not None
         credits.check(reservation, amount)

@@ -10,7 +10,9 @@ from mock_support import Env
 from mock_server import Settings
 from mock_server.backend import credits
 from mock_server.backend.accounts import User
+from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
+from mock_server.backend.rate_limit import RateLimiter
 from mock_server.store import MemoryStore
 from piktid_spec import CREDITS_PER_IMAGE
 
@@ -80,6 +82,20 @@ async def test_released_credits_can_be_spent_again(env: Env) -> None:
     assert (await env.edit({"prompt": "x", "size": "2K"})).status_code == 402
     env.advance(1)
     assert (await env.edit({"prompt": "x", "size": "2K"})).status_code == 202
+
+
+def test_an_account_removed_while_a_request_ran_is_a_401_not_a_500() -> None:
+    """The request authenticated its token, then a reset (or a flushed Redis) removed the account before
+    its reservation: the token is unknown now, so the answer is the 401 it would get next time."""
+    store = MemoryStore()
+    limiter = RateLimiter(Clock("manual"), 15, 60, store)
+    for reserve in (
+        lambda: credits.reserve(store, "gone", 5),
+        lambda: limiter.hit_and_reserve("gone", 5),
+    ):
+        with pytest.raises(ApiError) as refused:
+            reserve()
+        assert refused.value.status == 401 and "removed while the request ran" in refused.value.body()["error"]
 
 
 def test_the_ledger_functions_keep_credits_conserved() -> None:
