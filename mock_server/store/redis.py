@@ -187,13 +187,13 @@ return true
 """
 )
 
-_ADMISSION = f"""
-local function rate_hit(KEYS, ARGV)
-{_RATE_HIT}
-end
-local function reserve(KEYS, ARGV)
-{_RESERVE}
-end
+
+def _functions(**bodies: str) -> str:
+    """Lua scripts as local functions of one script (each called with its own ``KEYS`` and ``ARGV``)."""
+    return "".join(f"local function {name}(KEYS, ARGV)\n{body}\nend\n" for name, body in bodies.items())
+
+
+_ADMISSION = f"""{_functions(rate_hit=_RATE_HIT, reserve=_RESERVE)}
 local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
 if oldest then return {{1, oldest}} end
 local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
@@ -208,18 +208,7 @@ return {{0, reserved[1], reserved[2], reserved[3]}}
 """``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
 
 _FINISH = f"""
-local function swap(KEYS, ARGV)
-{_SWAP}
-end
-local function settle(KEYS, ARGV)
-{_SETTLE}
-end
-local function notify(KEYS, ARGV)
-{_APPEND_NOTIFICATION}
-end
-local function claim(KEYS, ARGV)
-{_CLAIM_DUE}
-end
+{_functions(swap=_SWAP, settle=_SETTLE, notify=_APPEND_NOTIFICATION, claim=_CLAIM_DUE)}
 local swapped = swap({{KEYS[1]}}, {{ARGV[1], ARGV[2]}})
 if swapped ~= 1 then return {{0}} end
 settle({{KEYS[2]}}, {{ARGV[3], ARGV[4]}})
@@ -236,15 +225,7 @@ written), ``_SETTLE``, each notification's ``_APPEND_NOTIFICATION``, then, when 
 named, ``_CLAIM_DUE`` releasing its lease and claiming the next due work (``as_one_step``)."""
 
 _ADMIT_AND_START = f"""{_ADMISSION}
-local function add_job(KEYS, ARGV)
-{_ADD_JOB}
-end
-local function schedule(KEYS, ARGV)
-{_SCHEDULE}
-end
-local function notify(KEYS, ARGV)
-{_APPEND_NOTIFICATION}
-end
+{_functions(add_job=_ADD_JOB, schedule=_SCHEDULE, notify=_APPEND_NOTIFICATION)}
 if reserved[1] == 0 then return {{0, reserved}} end
 local added = add_job({{KEYS[4], KEYS[5]}}, {{ARGV[5], ARGV[6], ARGV[7]}})
 if added ~= 1 then return {{3, reserved, added}} end
