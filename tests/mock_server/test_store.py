@@ -669,3 +669,46 @@ def test_the_step_ending_a_claimed_work_hands_out_the_next(store: Store) -> None
     assert store.claim_due(5.0, done=second) is None and store.pending_work() == 0
     if isinstance(store, RedisStore):
         assert store.client.zcard(store._k("leases")) == 0
+
+
+def test_one_steps_notifications_of_several_owners_are_numbered_in_order(store: Store) -> None:
+    """``settle_and_notify`` with notifications of two owners (a step's are one owner's; the store takes
+    any): ids follow the list's order across owners, and each lands in its owner's log."""
+    user(store)
+    notes = [Notification(0, owner, "x", 1.0, {}) for owner in ("tok", "tok", "other", "tok")]
+    store.settle_and_notify("tok", 0, charge=False, notifications=notes)
+    assert [n.id for n in notes] == [1, 2, 3, 4]
+    assert [n.id for n in store.notifications("tok")] == [1, 2, 4]
+    assert [n.id for n in store.notifications("other")] == [3] and store.newest_notification_id() == 4
+
+
+def test_work_whose_lease_ran_out_is_claimed_again_at_its_due(request: pytest.FixtureRequest) -> None:
+    """A process that claimed work and died holds it only for its lease: then the claim puts it back at its
+    own due time (read from the leased member without decoding it) and another claim gets it."""
+    store = RedisStore(request.getfixturevalue("redis_url"), prefix="lease-out:", lease=0.0)
+    store.clear(None)
+    store.schedule(Work(1e21, "webhook_watch", ("d", "1", "2.5")))
+    store.schedule(Work(2.5, "variation", ("j", "0", "0")))
+    first = store.claim_due(3.0)
+    assert first is not None and first.key == ("j", "0", "0") and store.next_due() == 1e21
+    again = store.claim_due(3.0)
+    assert again is not None and again.key == first.key and again.due == 2.5 and again.seq == first.seq
+    store.clear(None)
+    store.changes.close()
+
+
+def test_a_steps_events_are_one_message_one_per_line(redis_store: RedisStore) -> None:
+    """``start_generation`` publishes its work's due time and its notification as one message on the events
+    channel, one event per line in the order they happened, each read back by ``decode_event``."""
+    pubsub = redis_store.client.pubsub()
+    pubsub.subscribe(redis_store.channel)
+    assert pubsub.get_message(timeout=5) is not None  # the subscription's confirmation
+    made = job(redis_store, "j", 1.0, 1.0, "processing")
+    note = Notification(0, "tok", "batch_edit", 1.0, {"a": "line\nbreak"})
+    redis_store.start_generation(made, [Work(4.0, "variation", ("j", "0", "0"))], note, new=False)
+    message = pubsub.get_message(timeout=5)
+    assert message is not None
+    events = [redis_store.decode_event(line) for line in message["data"].split(b"\n")]
+    assert events[0] == ("due", 4.0) and len(events) == 2
+    assert events[1] is not None and events[1][0] == "notification" and events[1][1] == note
+    pubsub.close()
