@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import random
 import select
@@ -79,10 +80,10 @@ if out[1] then redis.call('PUBLISH', KEYS[#KEYS], table.concat(out, '\\n')) end
 
 _APPEND_NOTIFICATIONS = """
 local n = #ARGV - 1
-local last = redis.call('INCRBY', KEYS[1], n)
-local fields, ids = {}, {}
+local last = redis.call('INCRBY', KEYS[1], string.format('%d', n))
+local fields, ids, id = {}, {}, nil
 for i = 1, n do
-  local id = last - n + i
+  id = string.format('%d', last - n + i)
   local text = '{"id":' .. id .. ',' .. string.sub(ARGV[i + 1], 9)
   fields[2 * i - 1], fields[2 * i] = id, text
   ids[2 * i - 1], ids[2 * i] = id, id
@@ -91,7 +92,7 @@ end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('ZADD', KEYS[3], unpack(ids))
 redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('SET', KEYS[5], last)
+redis.call('SET', KEYS[5], id)
 return {last - n + 1, redis.call('GET', KEYS[6]) or ''}
 """
 """One owner's notifications (ARGV: the owner, then each as JSON starting ``{"id":0,``), numbered in
@@ -99,15 +100,17 @@ order from the mock's id counter: one command per kind of write whatever their n
 first id and the owner's webhook config."""
 
 _RATE_HIT = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 end
-redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. redis.call('INCR', KEYS[2]))
-redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1] .. ':' .. ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return false
 """
+"""A hit at ARGV[1] in a window starting after ARGV[2] holding at most ARGV[3] (its oldest hit's time when
+full), the key kept ARGV[4] ms, the hit named ARGV[5] (unique: ``_rate_args``). Every number arrives as
+text Python made: Lua's number formatting and parsing cost more than the commands around them."""
 
 _SCHEDULE = """
 local seq = redis.call('INCR', KEYS[2])
@@ -234,9 +237,9 @@ return replies, k, a + 1
 and their JSON; six keys per owner): each owner's first id and config, and the keys and arguments used."""
 
 _ADMISSION = f"""{_OUT}{_functions(rate_hit=_RATE_HIT, reserve=_RESERVE)}
-local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
+local oldest = rate_hit({{KEYS[1]}}, {{ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]}})
 if oldest then return {{1, oldest}} end
-local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
+local reserved = reserve({{KEYS[2]}}, {{ARGV[6]}})
 if not reserved then return {{2}} end
 """
 """The start of both admission scripts: ``_RATE_HIT`` (1: limited), then ``_RESERVE`` (2: no such user),
@@ -267,14 +270,14 @@ due work (``as_one_step``)."""
 _ADMIT_AND_START = f"""{_ADMISSION}
 {_functions(add_job=_ADD_JOB, schedule=_SCHEDULE, notify=_APPEND_NOTIFICATIONS)}
 if reserved[1] == 0 then return {{0, reserved}} end
-local added = add_job({{KEYS[4], KEYS[5]}}, {{ARGV[5], ARGV[6], ARGV[7]}})
+local added = add_job({{KEYS[3], KEYS[4]}}, {{ARGV[7], ARGV[8], ARGV[9]}})
 if added ~= 1 then return {{3, reserved, added}} end
-local members, a = {{}}, 9
-for i = 1, tonumber(ARGV[8]) do
-  members[i] = schedule({{KEYS[6], KEYS[7]}}, {{ARGV[a], ARGV[a + 1]}})
+local members, a = {{}}, 11
+for i = 1, tonumber(ARGV[10]) do
+  members[i] = schedule({{KEYS[5], KEYS[6]}}, {{ARGV[a], ARGV[a + 1]}})
   a = a + 2
 end
-local noted = notify({{unpack(KEYS, 8, 13)}}, {{ARGV[a], ARGV[a + 1]}})
+local noted = notify({{unpack(KEYS, 7, 12)}}, {{ARGV[a], ARGV[a + 1]}})
 {_PUBLISH}
 return {{0, reserved, members, noted}}
 """
@@ -456,6 +459,8 @@ class RedisStore:
             health_check_interval=30,
         )
         self._random = random.Random(seed)
+        self._hit_tag, self._hits = self.origin + ":", 0
+        """Names this process's rate-limit hits (``_rate_args``): its origin, then a count."""
         self.changes = _Changes(self.client, prefix + "changes")
         self._clock_seen = -1
         """The ``changes`` generation under which ``clock_moved`` last read the clock."""
@@ -662,14 +667,27 @@ class RedisStore:
         return self._scripts["settle"], [self._k("user", token)], [repr(float(amount)), "1" if charge else "0"]
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
-        oldest = self._run("rate", keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
+        oldest = self._run("rate", keys=[self._k("rate", key)], args=self._rate_args(now, limit, window))
         return None if oldest is None else float(oldest)
+
+    def _rate_args(self, now: float, limit: int, window: float) -> list[Any]:
+        """``_RATE_HIT``'s arguments: its numbers as text, and a name for the hit no other hit has."""
+        self._hits += 1
+        return [
+            repr(float(now)),
+            repr(float(now) - window),
+            limit,
+            math.ceil(window * 1000) + 1000,
+            self._hit_tag + str(self._hits),
+        ]
 
     def rate_hit_and_reserve(
         self, key: str, now: float, limit: int, window: float, token: str, amount: float
     ) -> tuple[float | None, tuple[bool, float, float] | None]:
-        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token)]
-        reply = self._run("rate_and_reserve", keys=keys, args=[now, window, limit, repr(float(amount))])
+        keys = [self._k("rate", key), self._k("user", token)]
+        reply = self._run(
+            "rate_and_reserve", keys=keys, args=[*self._rate_args(now, limit, window), repr(float(amount))]
+        )
         if reply[0] == 1:
             return float(reply[1]), None
         if reply[0] == 2:
@@ -688,9 +706,9 @@ class RedisStore:
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
         job, works, notification = start
         _, job_keys, job_args = self._add_job(job)
-        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token), *job_keys]
+        keys = [self._k("rate", key), self._k("user", token), *job_keys]
         keys += [self._k("work"), self._k("work_seq"), *self._note_keys(notification.owner), self.channel]
-        args: list[Any] = [now, window, limit, repr(float(amount)), *job_args, len(works)]
+        args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
         for work in works:
             args += [repr(float(work.due)), codec.dumps(work)]
         reply = self._run("admit_and_start", keys=keys, args=[*args, notification.owner, _note_text(notification)])
