@@ -412,6 +412,23 @@ class _Changes:
             connection.disconnect()
 
 
+class _Keys(dict[str, str]):
+    """Keys that start with ``start``, by the name that follows, each made once (at most ``KEPT``: then
+    it starts again from none)."""
+
+    KEPT = 10_000
+
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def __missing__(self, name: str) -> str:
+        if len(self) >= self.KEPT:
+            self.clear()
+        key = self[name] = self.start + name
+        return key
+
+
 class _Conflict(Exception):
     """The compare and set ``as_one_step`` kept found the record changed: nothing was written."""
 
@@ -467,6 +484,8 @@ class RedisStore:
         self._rules: tuple[int, list[FaultRule]] | None = None
         """The fault rules as read under a generation of ``changes``: nearly every request meets none,
         and asks (``has_faults``, ``take_fault``) up to five times; consuming a rule stays in Redis."""
+        self._written: dict[str, tuple[bytes, Any]] = {}
+        """Jobs as this process stored them (``_keep_written``), by key: their text and object."""
         self._known: dict[str, bytes] = {}
         """Records read ahead (a variation's job, read by the claim of its work): the next ``_update`` of
         the key starts from it instead of reading; the swap checks it, so a stale one costs a retry."""
@@ -476,7 +495,14 @@ class RedisStore:
         self._next_due_seen: tuple[int, float | None] = (-1, None)
         self._note_keys_made: dict[str, list[str]] = {}
         """The keys of an owner's ``_APPEND_NOTIFICATIONS`` (``_note_keys``)."""
-        self._schedule_keys = [self._k("work"), self._k("work_seq"), self.channel]
+        self._work_keys = [self._k("work"), self._k("work_seq")]
+        """The scheduled work's sorted set and its sequence counter."""
+        self._schedule_keys = [*self._work_keys, self.channel]
+        self._claim_keys = [self._k("work"), self._k("leases")]
+        self._job_key = self._k("job", "")
+        """Every job's key starts so: its id follows."""
+        self._user_keys, self._rate_keys = _Keys(self._k("user", "")), _Keys(self._k("rate", ""))
+        """Per token, made once: keys every request names."""
         self._running: tuple[Work, str, float] | None = None
         """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
         that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
@@ -596,6 +622,7 @@ class RedisStore:
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
         self._known.clear()
+        self._written.clear()
         self._running = self._next_claim = None
         pipe = self.client.pipeline(transaction=False)
         pipe.publish(self.changes.channel, "reset")
@@ -608,7 +635,7 @@ class RedisStore:
 
     # --- accounts and credits ------------------------------------------------------------------------
     def get_user(self, token: str) -> User | None:
-        return self._user(_pairs(self.wire.call("HGETALL", self._k("user", token))))
+        return self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
 
     def get_account(self, token: str) -> User | None:
         # Not cached: a cache trusted until a ``changes`` message arrives can answer with the old plan
@@ -664,7 +691,7 @@ class RedisStore:
         self.wire.run(*self._settle(token, amount, charge))
 
     def _settle(self, token: str, amount: float, charge: bool) -> tuple[Script, list[str], list[Any]]:
-        return self._scripts["settle"], [self._k("user", token)], [repr(float(amount)), "1" if charge else "0"]
+        return self._scripts["settle"], [self._user_keys[token]], [repr(float(amount)), "1" if charge else "0"]
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         oldest = self._run("rate", keys=[self._k("rate", key)], args=self._rate_args(now, limit, window))
@@ -706,8 +733,8 @@ class RedisStore:
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
         job, works, notification = start
         _, job_keys, job_args = self._add_job(job)
-        keys = [self._k("rate", key), self._k("user", token), *job_keys]
-        keys += [self._k("work"), self._k("work_seq"), *self._note_keys(notification.owner), self.channel]
+        keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
+        keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
         args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
         for work in works:
             args += [repr(float(work.due)), codec.dumps(work)]
@@ -723,6 +750,7 @@ class RedisStore:
             return None, reservation, None
         for work, member in zip(works, reply[2], strict=True):
             work.seq = int(member[:12])
+        self._keep_written(job_keys[0], job_args[0], job)
         return None, reservation, _numbered([notification], reply[3])
 
     # --- files, jobs, identities -------------------------------------------------------------------
@@ -762,8 +790,25 @@ class RedisStore:
             self._merge_job(job, kept)
 
     def _add_job(self, job: Job) -> tuple[Script, list[str], list[Any]]:
-        keys = [self._k("job", job.job_id), self._k("jobs")]
-        return self._scripts["add_job"], keys, [codec.dumps(job), job.created_at, job.job_id]
+        keys = [self._job_key + job.job_id, self._k("jobs")]
+        return self._scripts["add_job"], keys, [codec.dumps(job).encode(), job.created_at, job.job_id]
+
+    def _keep_written(self, key: str, text: bytes, job: Job) -> None:
+        """``job`` as this process just stored it (``text``): its variation's end, run here next (by the
+        claim that reads the job ahead), starts from it instead of decoding the same text back. The caller
+        of the step that stored it no longer changes it (``rate_hit_reserve_and_start``)."""
+        if len(self._written) > 64:  # never used (another process ran the work, a reset): forget
+            self._written.clear()
+        self._written[key] = (text, job)
+
+    def _decoded(self, kind: type[T], key: str, raw: bytes | str) -> T:
+        """The record ``raw`` holds: the object kept for ``key`` (``_keep_written``) when ``raw`` is what it
+        was stored as (used once: the step changes it), else decoded."""
+        written = self._written.pop(key, None) if self._written else None
+        if written is not None and written[0] == raw:
+            kept: T = written[1]
+            return kept
+        return codec.loads(kind, raw)
 
     def _merge_job(self, job: Job, kept: bytes) -> None:
         """Write ``job`` over the kept one (``kept``, as read), keeping what only the kept one knows."""
@@ -782,7 +827,7 @@ class RedisStore:
         # back the job they read, or the second write loses the first variation's outcome.
         result: T | None = self._update(
             _kind("Job"),
-            self._k("job", job_id),
+            self._job_key + job_id,
             change,
             write=_is_some,
             defer=self._deferring and self._step_thread == threading.get_ident(),
@@ -921,7 +966,7 @@ class RedisStore:
     ) -> WebhookConfig | None:
         # One round trip for a new job: the job is written first, so its work is never claimed before it
         # exists. A kept job (a follow-up) is merged first, its work and notification sent after.
-        keys = [self._k("work"), self._k("work_seq"), *self._note_keys(notification.owner), self.channel]
+        keys = [*self._work_keys, *self._note_keys(notification.owner), self.channel]
         args: list[Any] = [len(works)]
         for work in works:
             args += [repr(float(work.due)), codec.dumps(work)]
@@ -963,12 +1008,12 @@ class RedisStore:
         self._pending = None
         key, kept, text = pending
         note_keys, note_args = self._notify(notifications)
-        keys = [key, self._k("user", token), *note_keys]
+        keys = [key, self._user_keys[token], *note_keys]
         args: list[Any] = [kept, text, repr(float(amount)), "1" if charge else "0", *note_args]
         running = self._running
         if running is not None:
-            keys += [self._k("work"), self._k("leases")]
-            args += [repr(float(running[2])), self.lease, self._k("job", ""), running[1]]
+            keys += self._claim_keys
+            args += [repr(float(running[2])), self.lease, self._job_key, running[1]]
         reply = self._run("finish", keys=[*keys, self.channel], args=args)
         if reply[0] != 1:
             raise _Conflict
@@ -1158,8 +1203,7 @@ class RedisStore:
         if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
             return self._claimed(stashed[1], now)
         ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
-        keys = [self._k("work"), self._k("leases")]
-        claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", ""), ran])
+        claimed = self._run("claim", keys=self._claim_keys, args=[repr(float(now)), self.lease, self._job_key, ran])
         return self._claimed(claimed, now)
 
     def _claimed(self, claimed: list[Any], now: float) -> Work | None:
@@ -1170,7 +1214,7 @@ class RedisStore:
         work: Work = codec.loads(_kind("Work"), member[12:])
         work.seq = int(member[:12])
         if job:
-            self._read_ahead(self._k("job", work.key[0]), job)
+            self._read_ahead(self._job_key + work.key[0], job)
         self._running = (work, member, now)
         return work
 
@@ -1314,7 +1358,7 @@ class RedisStore:
         if raw is None:
             raw = self.wire.call("GET", key) if field is None else self.wire.call("HGET", key, field)
         while raw is not None:
-            record = codec.loads(kind, raw)
+            record = self._decoded(kind, key, raw) if field is None else codec.loads(kind, raw)
             result = change(record)
             if not write(result):
                 if not ahead:

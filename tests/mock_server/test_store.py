@@ -712,3 +712,63 @@ def test_a_steps_events_are_one_message_one_per_line(redis_store: RedisStore) ->
     assert events[0] == ("due", 4.0) and len(events) == 2
     assert events[1] is not None and events[1][0] == "notification" and events[1][1] == note
     pubsub.close()
+
+
+def _started(store: Store, job_id: str) -> Job:
+    """A job admitted and started by ``rate_hit_reserve_and_start``, its one variation due at 1.0."""
+    made = Job(job_id, "tok", 0.0, "http://h")
+    generation = Generation(0, EditChatRequest.from_payload({"prompt": "x"}), 0.0, (1, 1), None, (), ())
+    generation.variations = [Variation(0, 1.0, 1.0)]
+    made.generations.append(generation)
+    start = (made, [Work(1.0, "variation", (job_id, "0", "0"))], Notification(0, "tok", "batch_edit", 0.0, {}))
+    assert store.rate_hit_reserve_and_start("tok", 0.0, 100, 60.0, "tok", 1, start)[1] == (True, 10, 0)
+    return made
+
+
+def _complete(store: Store, job_id: str, seen: list[Job]) -> None:
+    def complete(record: Job) -> Job:
+        seen.append(record)
+        record.generations[0].variations[0].status = "completed"
+        return record
+
+    def step() -> None:
+        store.update_job(job_id, complete)
+        store.settle_and_notify("tok", 1, charge=True, notifications=[Notification(0, "tok", "x", 1.0, {})])
+
+    store.as_one_step(step)
+
+
+def test_a_variations_end_starts_from_the_job_this_process_stored(redis_store: RedisStore) -> None:
+    """The job admitted here, read ahead unchanged by the claim, is not decoded again: the end's change
+    gets the object this process stored, and the job stored after is the changed one."""
+    user(redis_store)
+    made = _started(redis_store, "j")
+    work = redis_store.claim_due(2.0)
+    assert work is not None and work.key[0] == "j"
+    seen: list[Job] = []
+    _complete(redis_store, "j", seen)
+    stored = redis_store.get_job("j")
+    assert seen == [made] and seen[0] is made
+    assert stored is not None and stored.generations[0].variations[0].status == "completed"
+
+
+def test_a_job_changed_elsewhere_since_this_process_stored_it_is_read_as_stored(redis_store: RedisStore) -> None:
+    """Another process changed the job after this one stored it: the end starts from the stored job (with
+    that change), not from the object kept here, and both changes are kept."""
+    user(redis_store)
+    made = _started(redis_store, "j")
+    other = RedisStore(redis_store.url, prefix=redis_store.prefix)
+
+    def touched(record: Job) -> Job:
+        record.updated_at = 5.0
+        return record
+
+    other.update_job("j", touched)
+    assert redis_store.claim_due(2.0) is not None
+    seen: list[Job] = []
+    _complete(redis_store, "j", seen)
+    stored = redis_store.get_job("j")
+    assert len(seen) == 1 and seen[0] is not made and seen[0].updated_at == 5.0
+    assert stored is not None and stored.updated_at == 5.0
+    assert stored.generations[0].variations[0].status == "completed"
+    other.changes.close()
