@@ -484,7 +484,7 @@ class RedisStore:
         self._rules: tuple[int, list[FaultRule]] | None = None
         """The fault rules as read under a generation of ``changes``: nearly every request meets none,
         and asks (``has_faults``, ``take_fault``) up to five times; consuming a rule stays in Redis."""
-        self._written: dict[str, tuple[bytes, Any]] = {}
+        self._written: dict[str | bytes, tuple[bytes, Any]] = {}
         """Jobs as this process stored them (``_keep_written``), by key: their text and object."""
         self._known: dict[str, bytes] = {}
         """Records read ahead (a variation's job, read by the claim of its work): the next ``_update`` of
@@ -750,6 +750,7 @@ class RedisStore:
             return None, reservation, None
         for work, member in zip(works, reply[2], strict=True):
             work.seq = int(member[:12])
+            self._keep_written(member, member, work)
         self._keep_written(job_keys[0], job_args[0], job)
         return None, reservation, _numbered([notification], reply[3])
 
@@ -793,13 +794,14 @@ class RedisStore:
         keys = [self._job_key + job.job_id, self._k("jobs")]
         return self._scripts["add_job"], keys, [codec.dumps(job).encode(), job.created_at, job.job_id]
 
-    def _keep_written(self, key: str, text: bytes, job: Job) -> None:
-        """``job`` as this process just stored it (``text``): its variation's end, run here next (by the
-        claim that reads the job ahead), starts from it instead of decoding the same text back. The caller
-        of the step that stored it no longer changes it (``rate_hit_reserve_and_start``)."""
+    def _keep_written(self, key: str | bytes, text: bytes, record: Job | Work) -> None:
+        """``record`` as this process just stored it (``text``, under ``key``: a job's key, or a work's
+        leased member): its variation's end, run here next (by the claim that reads the job ahead),
+        starts from these objects instead of decoding the same text back. The caller of the step that
+        stored them no longer changes them (``rate_hit_reserve_and_start``)."""
         if len(self._written) > 64:  # never used (another process ran the work, a reset): forget
             self._written.clear()
-        self._written[key] = (text, job)
+        self._written[key] = (text, record)
 
     def _decoded(self, kind: type[T], key: str, raw: bytes | str) -> T:
         """The record ``raw`` holds: the object kept for ``key`` (``_keep_written``) when ``raw`` is what it
@@ -1211,11 +1213,20 @@ class RedisStore:
             self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
         member, job = _text(claimed[1]), claimed[2]
-        work: Work = codec.loads(_kind("Work"), member[12:])
-        work.seq = int(member[:12])
+        work: Work = self._decoded_work(claimed[1], member)
         if job:
             self._read_ahead(self._job_key + work.key[0], job)
         self._running = (work, member, now)
+        return work
+
+    def _decoded_work(self, raw: bytes, member: str) -> Work:
+        """The work a claim handed out: as this process scheduled it (``_keep_written``), else decoded."""
+        written = self._written.pop(raw, None) if self._written else None
+        if written is not None:
+            kept: Work = written[1]
+            return kept
+        work: Work = codec.loads(_kind("Work"), member[12:])
+        work.seq = int(member[:12])
         return work
 
     def done(self, work: Work) -> None:
