@@ -164,17 +164,20 @@ return 1
 """
 
 _APPEND_JOURNAL = """
-local seq = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
+local seq = string.format('%d', redis.call('INCR', KEYS[2]))
+local length = redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
 local total = redis.call('INCRBY', KEYS[3], ARGV[1])
 local max_entries, max_bytes = tonumber(ARGV[3]), tonumber(ARGV[4])
-while redis.call('LLEN', KEYS[1]) > 1 and (redis.call('LLEN', KEYS[1]) > max_entries or total > max_bytes) do
+while length > 1 and (length > max_entries or total > max_bytes) do
   local oldest = redis.call('LPOP', KEYS[1])
-  local size = tonumber(string.match(oldest, '^%d+ (%d+) '))
-  total = redis.call('DECRBY', KEYS[3], size)
+  total = redis.call('DECRBY', KEYS[3], string.match(oldest, '^%d+ (%d+) '))
+  length = length - 1
 end
 return seq
 """
+"""Append ARGV[2] (ARGV[1] bytes) numbered after the last, then drop the oldest while more than ARGV[3]
+entries or ARGV[4] bytes are kept (the newest always stays). The list's length is counted here from
+``RPUSH``'s answer, and sizes pass as the text they are stored as (no Lua number formatting)."""
 
 
 _NUMBER = """

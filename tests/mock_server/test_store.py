@@ -772,3 +772,15 @@ def test_a_job_changed_elsewhere_since_this_process_stored_it_is_read_as_stored(
     assert stored is not None and stored.updated_at == 5.0
     assert stored.generations[0].variations[0].status == "completed"
     other.changes.close()
+
+
+def test_a_wire_call_answering_an_error_raises_it_and_the_connection_serves_on(redis_store: RedisStore) -> None:
+    """``Wire.call`` (one command, nothing posted waiting: the hot path) raises an error reply as redis-py
+    would, and the next call on the same connection reads its own reply."""
+    import redis as redis_py
+
+    key = redis_store._k("not-a-number")
+    redis_store.wire.call("SET", key, "text")
+    with pytest.raises(redis_py.ResponseError):
+        redis_store.wire.call("INCR", key)
+    assert redis_store.wire.call("GET", key) == b"text"
