@@ -156,12 +156,13 @@ return 1
 (0: gone). An optimistic change costs one round trip, and a retry one more, where ``WATCH`` costs three."""
 
 _ADD_JOB = """
-local kept = redis.call('GET', KEYS[1])
-if kept then return kept end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-return 1
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  return 1
+end
+return redis.call('GET', KEYS[1])
 """
+"""A new job (1), or the one kept under its id, untouched."""
 
 _APPEND_JOURNAL = """
 local seq = string.format('%d', redis.call('INCR', KEYS[2]))
