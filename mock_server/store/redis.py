@@ -12,9 +12,10 @@ is posted (``Wire.post``): a ``POST /edit-chat`` with its completion is 4 round 
 read, its admission, the claim, the variation's end).
 
 What one process appends or schedules, or a reset or a clock change, is published on the
-``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
-order of the state; ``decode_event`` reads a message back (the runtime subscribes, reading the
-socket with hiredis, and hands each to ``Backend.apply_feed``).
+``{prefix}events`` channel in the same script that makes it (a script's events one message, one
+per line), so the order subscribers see is the order of the state; ``decode_event`` reads a line
+back (the runtime subscribes, reading the socket with hiredis, and hands each line to
+``Backend.apply_feed``).
 
 The clients here are synchronous: a backend operation runs whole between two awaits
 (docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. The
