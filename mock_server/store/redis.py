@@ -1442,11 +1442,15 @@ def _numbered(notifications: list[Notification], reply: list[Any]) -> WebhookCon
 
 
 def _numbered_groups(notifications: list[Notification], replies: list[Any]) -> WebhookConfig | None:
-    """Number ``notifications`` from ``_NOTIFY_GROUPS``'s replies; the config of the last one's owner."""
-    config = None
-    for (_, group), reply in zip(_by_owner(notifications), replies, strict=True):
-        config = _numbered(group, reply)
-    return config
+    """Number ``notifications`` from ``_NOTIFY_GROUPS``'s replies (one script: their ids follow on from
+    the first owner's first); the config of the last one's owner."""
+    if not replies:
+        return None
+    first = int(replies[0][0])
+    for offset, notification in enumerate(notifications):
+        notification.id = first + offset
+    config = replies[-1][1]
+    return codec.loads(_kind("WebhookConfig"), config) if config else None
 
 
 def _merge_job(job: Job, kept: Job) -> None:
