@@ -482,7 +482,7 @@ class RedisStore:
         )
         self._random = random.Random(seed)
         self._hit_tag, self._hits = self.origin + ":", 0
-        """Names this process's rate-limit hits (``_rate_args``): its origin, then a count."""
+        """Names this process's rate-limit hits (``_rate_args``): its origin and pid, then a count."""
         self.changes = _Changes(self.client, prefix + "changes")
         self._clock_seen = -1
         """The ``changes`` generation under which ``clock_moved`` last read the clock."""
@@ -710,7 +710,7 @@ class RedisStore:
             repr(float(now) - window),
             limit,
             math.ceil(window * 1000) + 1000,
-            self._hit_tag + str(self._hits),
+            f"{self._hit_tag}{os.getpid()}:{self._hits}",  # a forked child counts on from its parent's count
         ]
 
     def rate_hit_and_reserve(

@@ -784,3 +784,10 @@ def test_a_wire_call_answering_an_error_raises_it_and_the_connection_serves_on(r
     with pytest.raises(redis_py.ResponseError):
         redis_store.wire.call("INCR", key)
     assert redis_store.wire.call("GET", key) == b"text"
+
+
+def test_hits_at_one_instant_each_count(store: Store) -> None:
+    """Hits at the same clock time are distinct hits (on Redis each is named by its process and a count)."""
+    assert store.rate_hit("k", 5.0, 2, 60.0) is None
+    assert store.rate_hit("k", 5.0, 2, 60.0) is None
+    assert store.rate_hit("k", 5.0, 2, 60.0) == 5.0
