@@ -6,10 +6,11 @@ in the script that appends), new work re-arms the timer, a reset elsewhere rebui
 components, a clock change is followed. A lost connection is retried every half second; the
 periodic sweep (``Timer``'s poll) covers what fell due meanwhile.
 
-Every request on a shared store publishes a few messages (its work's due time, its notifications),
-so the subscription reads them the cheap way: redis-py opens the connection (the URL's password and
-database mean what they mean everywhere), then the socket is the event loop's, and hiredis parses
-what arrives (redis-py's asyncio pub/sub cost a few tens of microseconds per message). A TLS URL
+Every request on a shared store publishes a message or two (each store step's events in one, one
+per line: its work's due time, its notifications), so the subscription reads them the cheap way:
+redis-py opens the connection (the URL's password and database mean what they mean everywhere),
+then the socket is the event loop's, and hiredis parses what arrives (redis-py's asyncio pub/sub
+cost a few tens of microseconds per message). A TLS URL
 keeps redis-py's asyncio client throughout. A notification message is not decoded at all while
 nothing in this process listens (``wants_notifications``: no stream open).
 """
@@ -63,10 +64,13 @@ class Feed:
                 await asyncio.sleep(RETRY)
 
     def _apply(self, data: bytes) -> None:
-        try:
-            self.backend.apply_feed(data, notifications=self.wants_notifications())
-        except Exception:
-            logger.exception("store feed message %r not applied", data[:200])
+        """One message: its events, one per line (a store step's events are published as one message)."""
+        notifications = self.wants_notifications()
+        for event in data.split(b"\n") if b"\n" in data else (data,):
+            try:
+                self.backend.apply_feed(event, notifications=notifications)
+            except Exception:
+                logger.exception("store feed message %r not applied", event[:200])
 
     def _subscribed(self) -> None:
         if self.backend.recover():

@@ -41,8 +41,14 @@ def _orjson_default(value: object) -> object:
     if isinstance(value, frozenset | set):
         return list(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a subclass orjson does not take
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # (``ImageResult``)
+        return {name: getattr(value, name) for name in _field_names(type(value))}  # (``ImageResult``)
     raise TypeError(type(value).__name__)
+
+
+@cache
+def _field_names(kind: Any) -> tuple[str, ...]:
+    """A record class's field names, once (``ImageResult``: each variation's end writes one)."""
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def loads(kind: type[T], text: str | bytes, *, exact: bool = False) -> T:

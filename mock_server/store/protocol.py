@@ -49,7 +49,8 @@ class Store(Protocol):
     and the backend takes its own notifications from there too, so every process sees one order."""
 
     def feed(self) -> tuple[str, str] | None:
-        """(Redis URL, channel) where what other processes did is published; None when not shared."""
+        """(Redis URL, channel) where what other processes did is published; None when not shared. A
+        message carries one event or several, one per line (``decode_event`` reads one line)."""
 
     def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
         """One message of the feed as (kind, value): ("notification", Notification), ("due", time),

@@ -12,9 +12,10 @@ is posted (``Wire.post``): a ``POST /edit-chat`` with its completion is 4 round 
 read, its admission, the claim, the variation's end).
 
 What one process appends or schedules, or a reset or a clock change, is published on the
-``{prefix}events`` channel in the same script that makes it, so the order subscribers see is the
-order of the state; ``decode_event`` reads a message back (the runtime subscribes, reading the
-socket with hiredis, and hands each to ``Backend.apply_feed``).
+``{prefix}events`` channel in the same script that makes it (a script's events one message, one
+per line), so the order subscribers see is the order of the state; ``decode_event`` reads a line
+back (the runtime subscribes, reading the socket with hiredis, and hands each line to
+``Backend.apply_feed``).
 
 The clients here are synchronous: a backend operation runs whole between two awaits
 (docs/architecture.md, "The store"), and each of its store calls is one loopback round trip. The
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import random
 import select
@@ -67,33 +69,55 @@ TIMEOUT = 2.0
 
 T = TypeVar("T")
 
-_APPEND_NOTIFICATION = """
-local id = redis.call('INCR', KEYS[1])
-local text = string.gsub(ARGV[1], '^{"id":0,', '{"id":' .. id .. ',', 1)
-redis.call('HSET', KEYS[2], id, text)
-redis.call('ZADD', KEYS[3], id, id)
-redis.call('SADD', KEYS[4], ARGV[2])
-redis.call('SET', KEYS[5], id)
-redis.call('PUBLISH', KEYS[6], '{"t":"n","n":' .. text .. '}')
-return {id, redis.call('GET', KEYS[7]) or ''}
+_OUT = """
+local out = {}
+"""
+"""What a script publishes on the events channel, gathered: sent as one message, its events one per line,
+by ``_PUBLISH`` at the script's end (the channel is its last key)."""
+
+_PUBLISH = """
+if out[1] then redis.call('PUBLISH', KEYS[#KEYS], table.concat(out, '\\n')) end
 """
 
+_APPEND_NOTIFICATIONS = """
+local n = #ARGV - 1
+local last = redis.call('INCRBY', KEYS[1], string.format('%d', n))
+local fields, ids, id = {}, {}, nil
+for i = 1, n do
+  id = string.format('%d', last - n + i)
+  local text = '{"id":' .. id .. ',' .. string.sub(ARGV[i + 1], 9)
+  fields[2 * i - 1], fields[2 * i] = id, text
+  ids[2 * i - 1], ids[2 * i] = id, id
+  out[#out + 1] = '{"t":"n","n":' .. text .. '}'
+end
+redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('ZADD', KEYS[3], unpack(ids))
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('SET', KEYS[5], id)
+return {last - n + 1, redis.call('GET', KEYS[6]) or ''}
+"""
+"""One owner's notifications (ARGV: the owner, then each as JSON starting ``{"id":0,``), numbered in
+order from the mock's id counter: one command per kind of write whatever their number. Answers the
+first id and the owner's webhook config."""
+
 _RATE_HIT = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 end
-redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. redis.call('INCR', KEYS[2]))
-redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1] .. ':' .. ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return false
 """
+"""A hit at ARGV[1] in a window starting after ARGV[2] holding at most ARGV[3] (its oldest hit's time when
+full), the key kept ARGV[4] ms, the hit named ARGV[5] (unique: ``_rate_args``). Every number arrives as
+text Python made: Lua's number formatting and parsing cost more than the commands around them."""
 
 _SCHEDULE = """
 local seq = redis.call('INCR', KEYS[2])
 local member = string.format('%012d', seq) .. ARGV[2]
 redis.call('ZADD', KEYS[1], ARGV[1], member)
-redis.call('PUBLISH', KEYS[3], '{"t":"due","at":' .. ARGV[1] .. '}')
+out[#out + 1] = '{"t":"due","at":' .. ARGV[1] .. '}'
 return member
 """
 
@@ -103,21 +127,23 @@ local t = redis.call('TIME')
 local real = tonumber(t[1]) + tonumber(t[2]) / 1e6
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', real)) do
   redis.call('ZREM', KEYS[2], member)
-  redis.call('ZADD', KEYS[1], cjson.decode(string.sub(member, 13)).due, member)
+  redis.call('ZADD', KEYS[1], string.match(member, '^{"due":([^,]+),', 13), member)
 end
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)[1]
-if not due then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, first[2] or ''}
-end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if not first[1] or tonumber(first[2]) > tonumber(ARGV[1]) then return {0, first[2] or ''} end
+local due = first[1]
 redis.call('ZREM', KEYS[1], due)
 redis.call('ZADD', KEYS[2], real + tonumber(ARGV[2]), due)
-local work = cjson.decode(string.sub(due, 13))
-if work.kind == 'variation' then
-  return {1, due, redis.call('GET', ARGV[3] .. work.key[1]) or ''}
+local kind, job = string.match(due, '^{"due":[^,]+,"kind":"([^"]*)","key":%["([^"]*)"', 13)
+if kind == 'variation' then
+  return {1, due, redis.call('GET', ARGV[3] .. job) or ''}
 end
 return {1, due, ''}
 """
+"""Release the lease ARGV[4] names (if any), put back the work whose lease ran out (at its ``due``), and
+lease the earliest work due by ARGV[1] with, for a variation, its job (read ahead). A member is its
+sequence number (12 digits), then the work's JSON, whose ``due``, ``kind`` and first key lead it in that
+order (the codec writes fields as declared), so they are read by a pattern, not by decoding it."""
 
 _SWAP = """
 local kept
@@ -131,25 +157,29 @@ return 1
 (0: gone). An optimistic change costs one round trip, and a retry one more, where ``WATCH`` costs three."""
 
 _ADD_JOB = """
-local kept = redis.call('GET', KEYS[1])
-if kept then return kept end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-return 1
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  return 1
+end
+return redis.call('GET', KEYS[1])
 """
+"""A new job (1), or the one kept under its id, untouched."""
 
 _APPEND_JOURNAL = """
-local seq = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
+local seq = string.format('%d', redis.call('INCR', KEYS[2]))
+local length = redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
 local total = redis.call('INCRBY', KEYS[3], ARGV[1])
 local max_entries, max_bytes = tonumber(ARGV[3]), tonumber(ARGV[4])
-while redis.call('LLEN', KEYS[1]) > 1 and (redis.call('LLEN', KEYS[1]) > max_entries or total > max_bytes) do
+while length > 1 and (length > max_entries or total > max_bytes) do
   local oldest = redis.call('LPOP', KEYS[1])
-  local size = tonumber(string.match(oldest, '^%d+ (%d+) '))
-  total = redis.call('DECRBY', KEYS[3], size)
+  total = redis.call('DECRBY', KEYS[3], string.match(oldest, '^%d+ (%d+) '))
+  length = length - 1
 end
 return seq
 """
+"""Append ARGV[2] (ARGV[1] bytes) numbered after the last, then drop the oldest while more than ARGV[3]
+entries or ARGV[4] bytes are kept (the newest always stays). The list's length is counted here from
+``RPUSH``'s answer, and sizes pass as the text they are stored as (no Lua number formatting)."""
 
 
 _NUMBER = """
@@ -178,10 +208,11 @@ if not kept[1] then return false end
 local amount = tonumber(ARGV[1])
 local busy = tonumber(kept[2]) - amount
 if busy < 0 then busy = 0 end
-redis.call('HSET', KEYS[1], 'in_progress', number(busy))
 if ARGV[2] == '1' then
   local credits, charged = tonumber(kept[1]) - amount, tonumber(kept[3]) + amount
-  redis.call('HSET', KEYS[1], 'credits', number(credits), 'charged', number(charged))
+  redis.call('HSET', KEYS[1], 'in_progress', number(busy), 'credits', number(credits), 'charged', number(charged))
+else
+  redis.call('HSET', KEYS[1], 'in_progress', number(busy))
 end
 return true
 """
@@ -193,10 +224,27 @@ def _functions(**bodies: str) -> str:
     return "".join(f"local function {name}(KEYS, ARGV)\n{body}\nend\n" for name, body in bodies.items())
 
 
-_ADMISSION = f"""{_functions(rate_hit=_RATE_HIT, reserve=_RESERVE)}
-local oldest = rate_hit({{KEYS[1], KEYS[2]}}, {{ARGV[1], ARGV[2], ARGV[3]}})
+def _publishing(body: str) -> str:
+    """A script that publishes (``_OUT``) run alone: its reply, after its events are sent."""
+    return f"{_OUT}{_functions(step=body)}local reply = step(KEYS, ARGV)\n{_PUBLISH}return reply\n"
+
+
+_NOTIFY_GROUPS = """
+local replies, k, a = {}, 0, 0
+for g = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a + 2])
+  replies[g] = notify({unpack(KEYS, k + 1, k + 6)}, {unpack(ARGV, a + 3, a + 3 + n)})
+  k, a = k + 6, a + n + 2
+end
+return replies, k, a + 1
+"""
+"""The notifications of a step, by owner (ARGV: the number of owners, then per owner how many, the owner
+and their JSON; six keys per owner): each owner's first id and config, and the keys and arguments used."""
+
+_ADMISSION = f"""{_OUT}{_functions(rate_hit=_RATE_HIT, reserve=_RESERVE)}
+local oldest = rate_hit({{KEYS[1]}}, {{ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]}})
 if oldest then return {{1, oldest}} end
-local reserved = reserve({{KEYS[3]}}, {{ARGV[4]}})
+local reserved = reserve({{KEYS[2]}}, {{ARGV[6]}})
 if not reserved then return {{2}} end
 """
 """The start of both admission scripts: ``_RATE_HIT`` (1: limited), then ``_RESERVE`` (2: no such user),
@@ -207,38 +255,59 @@ return {{0, reserved[1], reserved[2], reserved[3]}}
 """
 """``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
 
-_FINISH = f"""
-{_functions(swap=_SWAP, settle=_SETTLE, notify=_APPEND_NOTIFICATION, claim=_CLAIM_DUE)}
+_FINISH = f"""{_OUT}
+{_functions(swap=_SWAP, settle=_SETTLE, notify=_APPEND_NOTIFICATIONS, claim=_CLAIM_DUE)}
+{_functions(notify_groups=_NOTIFY_GROUPS)}
 local swapped = swap({{KEYS[1]}}, {{ARGV[1], ARGV[2]}})
 if swapped ~= 1 then return {{0}} end
 settle({{KEYS[2]}}, {{ARGV[3], ARGV[4]}})
-local notes, k, a = {{}}, 3, 6
-for i = 1, tonumber(ARGV[5]) do
-  notes[i] = notify({{unpack(KEYS, k, k + 6)}}, {{ARGV[a], ARGV[a + 1]}})
-  k, a = k + 7, a + 2
-end
+local notes, k, a = notify_groups({{unpack(KEYS, 3)}}, {{unpack(ARGV, 5)}})
+k, a = k + 3, a + 5
+{_PUBLISH}
 if not ARGV[a] then return {{1, notes}} end
 return {{1, notes, claim({{KEYS[k], KEYS[k + 1]}}, {{ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]}})}}
 """
 """A variation's end as one script: the job's compare and set (``_SWAP``; on a conflict nothing is
-written), ``_SETTLE``, each notification's ``_APPEND_NOTIFICATION``, then, when the work that ran is
-named, ``_CLAIM_DUE`` releasing its lease and claiming the next due work (``as_one_step``)."""
+written), ``_SETTLE``, the notifications (``_APPEND_NOTIFICATIONS`` per owner, one message on the events
+channel), then, when the work that ran is named, ``_CLAIM_DUE`` releasing its lease and claiming the next
+due work (``as_one_step``)."""
 
 _ADMIT_AND_START = f"""{_ADMISSION}
-{_functions(add_job=_ADD_JOB, schedule=_SCHEDULE, notify=_APPEND_NOTIFICATION)}
+{_functions(add_job=_ADD_JOB, schedule=_SCHEDULE, notify=_APPEND_NOTIFICATIONS)}
 if reserved[1] == 0 then return {{0, reserved}} end
-local added = add_job({{KEYS[4], KEYS[5]}}, {{ARGV[5], ARGV[6], ARGV[7]}})
+local added = add_job({{KEYS[3], KEYS[4]}}, {{ARGV[7], ARGV[8], ARGV[9]}})
 if added ~= 1 then return {{3, reserved, added}} end
-local members, a = {{}}, 9
-for i = 1, tonumber(ARGV[8]) do
-  members[i] = schedule({{KEYS[6], KEYS[7], KEYS[8]}}, {{ARGV[a], ARGV[a + 1]}})
+local members, a = {{}}, 11
+for i = 1, tonumber(ARGV[10]) do
+  members[i] = schedule({{KEYS[5], KEYS[6]}}, {{ARGV[a], ARGV[a + 1]}})
   a = a + 2
 end
-return {{0, reserved, members, notify({{unpack(KEYS, 9, 15)}}, {{ARGV[a], ARGV[a + 1]}})}}
+local noted = notify({{unpack(KEYS, 7, 12)}}, {{ARGV[a], ARGV[a + 1]}})
+{_PUBLISH}
+return {{0, reserved, members, noted}}
 """
 """A plain ``/edit-chat``'s admission and start as one script: ``_RATE_HIT`` (1: limited), ``_RESERVE``
 (2: no such user; 0 with a refusal), then the new job (``_ADD_JOB``; 3: its id was taken, the rest is
-left to ``start_generation``), each work's ``_SCHEDULE`` and the notification's ``_APPEND_NOTIFICATION``."""
+left to ``start_generation``), each work's ``_SCHEDULE`` and the notification (``_APPEND_NOTIFICATIONS``),
+their events in one message."""
+
+_NOTIFY = f"""{_OUT}{_functions(notify=_APPEND_NOTIFICATIONS, notify_groups=_NOTIFY_GROUPS)}
+local replies = notify_groups(KEYS, ARGV)
+{_PUBLISH}
+return replies
+"""
+"""Notifications alone (``_NOTIFY_GROUPS``; the channel is the last key)."""
+
+_START = f"""{_OUT}{_functions(schedule=_SCHEDULE, notify=_APPEND_NOTIFICATIONS)}
+local members = {{}}
+for i = 1, tonumber(ARGV[1]) do
+  members[i] = schedule({{KEYS[1], KEYS[2]}}, {{ARGV[2 * i], ARGV[2 * i + 1]}})
+end
+local noted = notify({{unpack(KEYS, 3, 8)}}, {{unpack(ARGV, 2 * #members + 2)}})
+{_PUBLISH}
+return {{members, noted}}
+"""
+"""A generation's work and its notification, after its job is stored: their events in one message."""
 
 _ADD_USER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
@@ -255,6 +324,9 @@ return redis.call('HGETALL', KEYS[1])
 
 _NOTIFICATION_MESSAGE = b'{"t":"n","n":'
 """How a notification's message on the events channel starts; the notification's JSON follows, then ``}``."""
+
+_DUE_MESSAGE = b'{"t":"due","at":'
+"""How a work's due time is published: the time follows, then ``}``."""
 
 _WATCH_KIND = b'"kind":"webhook_watch"'
 """How a watch looks in its JSON: bookkeeping, not work a client waits for (``pending_work``)."""
@@ -345,6 +417,23 @@ class _Changes:
             connection.disconnect()
 
 
+class _Keys(dict[str, str]):
+    """Keys that start with ``start``, by the name that follows, each made once (at most ``KEPT``: then
+    it starts again from none)."""
+
+    KEPT = 10_000
+
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def __missing__(self, name: str) -> str:
+        if len(self) >= self.KEPT:
+            self.clear()
+        key = self[name] = self.start + name
+        return key
+
+
 class _Conflict(Exception):
     """The compare and set ``as_one_step`` kept found the record changed: nothing was written."""
 
@@ -392,12 +481,16 @@ class RedisStore:
             health_check_interval=30,
         )
         self._random = random.Random(seed)
+        self._hit_tag, self._hits = self.origin + ":", 0
+        """Names this process's rate-limit hits (``_rate_args``): its origin and pid, then a count."""
         self.changes = _Changes(self.client, prefix + "changes")
         self._clock_seen = -1
         """The ``changes`` generation under which ``clock_moved`` last read the clock."""
         self._rules: tuple[int, list[FaultRule]] | None = None
         """The fault rules as read under a generation of ``changes``: nearly every request meets none,
         and asks (``has_faults``, ``take_fault``) up to five times; consuming a rule stays in Redis."""
+        self._written: dict[str | bytes, tuple[bytes, Any]] = {}
+        """Jobs as this process stored them (``_keep_written``), by key: their text and object."""
         self._known: dict[str, bytes] = {}
         """Records read ahead (a variation's job, read by the claim of its work): the next ``_update`` of
         the key starts from it instead of reading; the swap checks it, so a stale one costs a retry."""
@@ -405,9 +498,16 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
-        self._note_keys: dict[str, list[str]] = {}
-        """The keys of an owner's ``_APPEND_NOTIFICATION``, made once (several per request; never changed)."""
-        self._schedule_keys = [self._k("work"), self._k("work_seq"), self.channel]
+        self._note_keys_made: dict[str, list[str]] = {}
+        """The keys of an owner's ``_APPEND_NOTIFICATIONS`` (``_note_keys``)."""
+        self._work_keys = [self._k("work"), self._k("work_seq")]
+        """The scheduled work's sorted set and its sequence counter."""
+        self._schedule_keys = [*self._work_keys, self.channel]
+        self._claim_keys = [self._k("work"), self._k("leases")]
+        self._job_key = self._k("job", "")
+        """Every job's key starts so: its id follows."""
+        self._user_keys, self._rate_keys = _Keys(self._k("user", "")), _Keys(self._k("rate", ""))
+        """Per token, made once: keys every request names."""
         self._running: tuple[Work, str, float] | None = None
         """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
         that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
@@ -424,9 +524,10 @@ class RedisStore:
         self._scripts = {
             name: Script(text)
             for name, text in (
-                ("notify", _APPEND_NOTIFICATION),
+                ("notify", _NOTIFY),
                 ("rate", _RATE_HIT),
-                ("schedule", _SCHEDULE),
+                ("schedule", _publishing(_SCHEDULE)),
+                ("start", _START),
                 ("claim", _CLAIM_DUE),
                 ("journal", _APPEND_JOURNAL),
                 ("reserve", _RESERVE),
@@ -457,14 +558,14 @@ class RedisStore:
         return self.url, self.channel
 
     def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
-        if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATION`` publishes it
+        if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATIONS`` publishes it
             if not notifications:
                 return None
             return "notification", codec.loads(_kind("Notification"), data[len(_NOTIFICATION_MESSAGE) : -1])
+        if data.startswith(_DUE_MESSAGE):  # as ``_SCHEDULE`` publishes it
+            return "due", float(data[len(_DUE_MESSAGE) : -1])
         message = json.loads(data)
         kind = message.get("t")
-        if kind == "due":
-            return "due", float(message["at"])
         if message.get("origin") == self.origin:
             return None
         if kind in ("reset", "clock"):
@@ -526,6 +627,7 @@ class RedisStore:
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
         self._known.clear()
+        self._written.clear()
         self._running = self._next_claim = None
         pipe = self.client.pipeline(transaction=False)
         pipe.publish(self.changes.channel, "reset")
@@ -538,7 +640,7 @@ class RedisStore:
 
     # --- accounts and credits ------------------------------------------------------------------------
     def get_user(self, token: str) -> User | None:
-        return self._user(_pairs(self.wire.call("HGETALL", self._k("user", token))))
+        return self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
 
     def get_account(self, token: str) -> User | None:
         # Not cached: a cache trusted until a ``changes`` message arrives can answer with the old plan
@@ -594,17 +696,30 @@ class RedisStore:
         self.wire.run(*self._settle(token, amount, charge))
 
     def _settle(self, token: str, amount: float, charge: bool) -> tuple[Script, list[str], list[Any]]:
-        return self._scripts["settle"], [self._k("user", token)], [repr(float(amount)), "1" if charge else "0"]
+        return self._scripts["settle"], [self._user_keys[token]], [repr(float(amount)), "1" if charge else "0"]
 
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
-        oldest = self._run("rate", keys=[self._k("rate", key), self._k("rate_seq")], args=[now, window, limit])
+        oldest = self._run("rate", keys=[self._k("rate", key)], args=self._rate_args(now, limit, window))
         return None if oldest is None else float(oldest)
+
+    def _rate_args(self, now: float, limit: int, window: float) -> list[Any]:
+        """``_RATE_HIT``'s arguments: its numbers as text, and a name for the hit no other hit has."""
+        self._hits += 1
+        return [
+            repr(float(now)),
+            repr(float(now) - window),
+            limit,
+            math.ceil(window * 1000) + 1000,
+            f"{self._hit_tag}{os.getpid()}:{self._hits}",  # a forked child counts on from its parent's count
+        ]
 
     def rate_hit_and_reserve(
         self, key: str, now: float, limit: int, window: float, token: str, amount: float
     ) -> tuple[float | None, tuple[bool, float, float] | None]:
-        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token)]
-        reply = self._run("rate_and_reserve", keys=keys, args=[now, window, limit, repr(float(amount))])
+        keys = [self._k("rate", key), self._k("user", token)]
+        reply = self._run(
+            "rate_and_reserve", keys=keys, args=[*self._rate_args(now, limit, window), repr(float(amount))]
+        )
         if reply[0] == 1:
             return float(reply[1]), None
         if reply[0] == 2:
@@ -623,13 +738,12 @@ class RedisStore:
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
         job, works, notification = start
         _, job_keys, job_args = self._add_job(job)
-        _, note_keys, note_args = self._notify(notification)
-        keys = [self._k("rate", key), self._k("rate_seq"), self._k("user", token), *job_keys]
-        keys += [self._k("work"), self._k("work_seq"), self.channel, *note_keys]
-        args: list[Any] = [now, window, limit, repr(float(amount)), *job_args, len(works)]
+        keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
+        keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
+        args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
         for work in works:
             args += [repr(float(work.due)), codec.dumps(work)]
-        reply = self._run("admit_and_start", keys=keys, args=[*args, *note_args])
+        reply = self._run("admit_and_start", keys=keys, args=[*args, notification.owner, _note_text(notification)])
         if reply[0] == 1:
             return float(reply[1]), None, None
         if reply[0] == 2:
@@ -640,8 +754,10 @@ class RedisStore:
         if not reservation[0]:
             return None, reservation, None
         for work, member in zip(works, reply[2], strict=True):
-            work.seq = int(_text(member)[:12])
-        return None, reservation, self._appended(notification, reply[3])
+            work.seq = int(member[:12])
+            self._keep_written(member, member, work)
+        self._keep_written(job_keys[0], job_args[0], job)
+        return None, reservation, _numbered([notification], reply[3])
 
     # --- files, jobs, identities -------------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None:
@@ -680,8 +796,26 @@ class RedisStore:
             self._merge_job(job, kept)
 
     def _add_job(self, job: Job) -> tuple[Script, list[str], list[Any]]:
-        keys = [self._k("job", job.job_id), self._k("jobs")]
-        return self._scripts["add_job"], keys, [codec.dumps(job), job.created_at, job.job_id]
+        keys = [self._job_key + job.job_id, self._k("jobs")]
+        return self._scripts["add_job"], keys, [codec.dumps(job).encode(), job.created_at, job.job_id]
+
+    def _keep_written(self, key: str | bytes, text: bytes, record: Job | Work) -> None:
+        """``record`` as this process just stored it (``text``, under ``key``: a job's key, or a work's
+        leased member): its variation's end, run here next (by the claim that reads the job ahead),
+        starts from these objects instead of decoding the same text back. The caller of the step that
+        stored them no longer changes them (``rate_hit_reserve_and_start``)."""
+        if len(self._written) > 64:  # never used (another process ran the work, a reset): forget
+            self._written.clear()
+        self._written[key] = (text, record)
+
+    def _decoded(self, kind: type[T], key: str, raw: bytes | str) -> T:
+        """The record ``raw`` holds: the object kept for ``key`` (``_keep_written``) when ``raw`` is what it
+        was stored as (used once: the step changes it), else decoded."""
+        written = self._written.pop(key, None) if self._written else None
+        if written is not None and written[0] == raw:
+            kept: T = written[1]
+            return kept
+        return codec.loads(kind, raw)
 
     def _merge_job(self, job: Job, kept: bytes) -> None:
         """Write ``job`` over the kept one (``kept``, as read), keeping what only the kept one knows."""
@@ -700,7 +834,7 @@ class RedisStore:
         # back the job they read, or the second write loses the first variation's outcome.
         result: T | None = self._update(
             _kind("Job"),
-            self._k("job", job_id),
+            self._job_key + job_id,
             change,
             write=_is_some,
             defer=self._deferring and self._step_thread == threading.get_ident(),
@@ -801,61 +935,72 @@ class RedisStore:
 
     # --- notifications -------------------------------------------------------------------------------
     def append_notification(self, notification: Notification) -> WebhookConfig | None:
-        return self._appended(notification, self.wire.run(*self._notify(notification)))
+        keys, args = self._notify([notification])
+        return _numbered_groups([notification], self._run("notify", keys=[*keys, self.channel], args=args))
 
     NOTE_KEYS_KEPT = 10_000
-    """Owners whose notification keys ``_notify`` keeps made (then it starts again from none)."""
+    """Owners whose notification keys ``_note_keys`` keeps made (then it starts again from none)."""
 
-    def _notify(self, notification: Notification) -> tuple[Script, list[str], list[Any]]:
-        notification.id = 0
-        owner = notification.owner
-        keys = self._note_keys.get(owner)
+    def _note_keys(self, owner: str) -> list[str]:
+        """The keys ``_APPEND_NOTIFICATIONS`` writes for ``owner``, made once (several per request; never changed)."""
+        keys = self._note_keys_made.get(owner)
         if keys is None:
-            if len(self._note_keys) >= self.NOTE_KEYS_KEPT:
-                self._note_keys.clear()
-            keys = self._note_keys[owner] = [
+            if len(self._note_keys_made) >= self.NOTE_KEYS_KEPT:
+                self._note_keys_made.clear()
+            keys = self._note_keys_made[owner] = [
                 self._k("ids"),
                 self._k("notes", owner),
                 self._k("note_ids", owner),
                 self._k("note_owners"),
                 self._k("newest"),
-                self.channel,
                 self._k("webhook", owner),
             ]
-        return self._scripts["notify"], keys, [codec.dumps(notification), owner]
+        return keys
 
-    def _appended(self, notification: Notification, reply: list[Any]) -> WebhookConfig | None:
-        notification.id, config = int(reply[0]), reply[1]
-        return codec.loads(_kind("WebhookConfig"), config) if config else None
+    def _notify(self, notifications: list[Notification]) -> tuple[list[str], list[Any]]:
+        """``_NOTIFY_GROUPS``'s keys and arguments: ``notifications`` by owner, in order (one owner, as a
+        step's notifications are, is one group)."""
+        keys: list[str] = []
+        args: list[Any] = [0]
+        for owner, group in _by_owner(notifications):
+            keys += self._note_keys(owner)
+            args += [len(group), owner, *(_note_text(n) for n in group)]
+            args[0] += 1
+        return keys, args
 
     def start_generation(
         self, job: Job, works: list[Work], notification: Notification, *, new: bool
     ) -> WebhookConfig | None:
         # One round trip for a new job: the job is written first, so its work is never claimed before it
         # exists. A kept job (a follow-up) is merged first, its work and notification sent after.
-        calls = [self._schedule(work) for work in works] + [self._notify(notification)]
+        keys = [*self._work_keys, *self._note_keys(notification.owner), self.channel]
+        args: list[Any] = [len(works)]
+        for work in works:
+            args += [repr(float(work.due)), codec.dumps(work)]
+        start = (self._scripts["start"], keys, [*args, notification.owner, _note_text(notification)])
         if new:
-            calls.insert(0, self._add_job(job))
+            added, (members, noted) = self.wire.scripts([self._add_job(job), start])
+            if added != 1:  # an id drawn twice: cannot happen (ids are per process), merge anyway
+                self._merge_job(job, added)
         else:
             self.put_job(job)
-        replies = self.wire.scripts(calls)
-        if new and replies[0] != 1:  # an id drawn twice: cannot happen (ids are per process), merge anyway
-            self._merge_job(job, replies[0])
-        for work, member in zip(works, replies[1 if new else 0 :], strict=False):
-            work.seq = int(_text(member)[:12])
-        return self._appended(notification, replies[-1])
+            members, noted = self.wire.run(*start)
+        for work, member in zip(works, members, strict=True):
+            work.seq = int(member[:12])
+        return _numbered([notification], noted)
 
     def settle_and_notify(
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
         if self._pending is not None and self._step_thread == threading.get_ident():
             return self._finish(self._pending, token, amount, charge, notifications)
-        calls = [self._settle(token, amount, charge), *(self._notify(n) for n in notifications)]
-        replies = self.wire.scripts(calls)
-        config = None
-        for notification, reply in zip(notifications, replies[1:], strict=True):
-            config = self._appended(notification, reply)
-        return config
+        if not notifications:
+            self.wire.run(*self._settle(token, amount, charge))
+            return None
+        keys, args = self._notify(notifications)
+        notify = (self._scripts["notify"], [*keys, self.channel], args)
+        replies = self.wire.scripts([self._settle(token, amount, charge), notify])
+        return _numbered_groups(notifications, replies[1])
 
     def _finish(
         self,
@@ -869,22 +1014,17 @@ class RedisStore:
         being run is known, its lease's end and the next claim, in one script."""
         self._pending = None
         key, kept, text = pending
-        keys = [key, self._k("user", token)]
-        args: list[Any] = [kept, text, repr(float(amount)), "1" if charge else "0", len(notifications)]
-        for notification in notifications:
-            _, note_keys, note_args = self._notify(notification)
-            keys += note_keys
-            args += note_args
+        note_keys, note_args = self._notify(notifications)
+        keys = [key, self._user_keys[token], *note_keys]
+        args: list[Any] = [kept, text, repr(float(amount)), "1" if charge else "0", *note_args]
         running = self._running
         if running is not None:
-            keys += [self._k("work"), self._k("leases")]
-            args += [repr(float(running[2])), self.lease, self._k("job", ""), running[1]]
-        reply = self._run("finish", keys=keys, args=args)
+            keys += self._claim_keys
+            args += [repr(float(running[2])), self.lease, self._job_key, running[1]]
+        reply = self._run("finish", keys=[*keys, self.channel], args=args)
         if reply[0] != 1:
             raise _Conflict
-        config = None
-        for notification, appended in zip(notifications, reply[1], strict=True):
-            config = self._appended(notification, appended)
+        config = _numbered_groups(notifications, reply[1])
         if running is not None:
             self._running, self._next_claim = None, (running[0], reply[2])
         return config
@@ -1059,7 +1199,7 @@ class RedisStore:
 
     # --- scheduled work ------------------------------------------------------------------------------
     def schedule(self, work: Work) -> None:
-        work.seq = int(_text(self.wire.run(*self._schedule(work)))[:12])
+        work.seq = int(self.wire.run(*self._schedule(work))[:12])
 
     def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
         return self._scripts["schedule"], self._schedule_keys, [repr(float(work.due)), codec.dumps(work)]
@@ -1070,8 +1210,7 @@ class RedisStore:
         if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
             return self._claimed(stashed[1], now)
         ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
-        keys = [self._k("work"), self._k("leases")]
-        claimed = self._run("claim", keys=keys, args=[repr(float(now)), self.lease, self._k("job", ""), ran])
+        claimed = self._run("claim", keys=self._claim_keys, args=[repr(float(now)), self.lease, self._job_key, ran])
         return self._claimed(claimed, now)
 
     def _claimed(self, claimed: list[Any], now: float) -> Work | None:
@@ -1079,11 +1218,20 @@ class RedisStore:
             self._next_due_seen = (self._calls, float(claimed[1]) if claimed[1] else None)
             return None
         member, job = _text(claimed[1]), claimed[2]
+        work: Work = self._decoded_work(claimed[1], member)
+        if job:
+            self._read_ahead(self._job_key + work.key[0], job)
+        self._running = (work, member, now)
+        return work
+
+    def _decoded_work(self, raw: bytes, member: str) -> Work:
+        """The work a claim handed out: as this process scheduled it (``_keep_written``), else decoded."""
+        written = self._written.pop(raw, None) if self._written else None
+        if written is not None:
+            kept: Work = written[1]
+            return kept
         work: Work = codec.loads(_kind("Work"), member[12:])
         work.seq = int(member[:12])
-        if job:
-            self._read_ahead(self._k("job", work.key[0]), job)
-        self._running = (work, member, now)
         return work
 
     def done(self, work: Work) -> None:
@@ -1226,7 +1374,7 @@ class RedisStore:
         if raw is None:
             raw = self.wire.call("GET", key) if field is None else self.wire.call("HGET", key, field)
         while raw is not None:
-            record = codec.loads(kind, raw)
+            record = self._decoded(kind, key, raw) if field is None else codec.loads(kind, raw)
             result = change(record)
             if not write(result):
                 if not ahead:
@@ -1263,6 +1411,46 @@ for _name, _member in list(vars(RedisStore).items()):
     if callable(_member) and not _name.startswith("_") and _name not in {"check", "feed", "decode_event"}:
         flushes = _name not in {"settle_and_notify", "as_one_step"}
         setattr(RedisStore, _name, _guarded(_member, flushes=flushes))
+
+
+def _note_text(notification: Notification) -> str:
+    """A notification as ``_APPEND_NOTIFICATIONS`` takes it: its JSON, numbered 0 (the script numbers it)."""
+    notification.id = 0
+    text = codec.dumps(notification)
+    if not text.startswith('{"id":0,'):
+        raise ValueError(f"a notification's JSON must start with its id: {text[:40]!r}")
+    return text
+
+
+def _by_owner(notifications: list[Notification]) -> list[tuple[str, list[Notification]]]:
+    """``notifications`` in runs of one owner, in order."""
+    runs: list[tuple[str, list[Notification]]] = []
+    for notification in notifications:
+        if runs and runs[-1][0] == notification.owner:
+            runs[-1][1].append(notification)
+        else:
+            runs.append((notification.owner, [notification]))
+    return runs
+
+
+def _numbered(notifications: list[Notification], reply: list[Any]) -> WebhookConfig | None:
+    """Number one owner's ``notifications`` from ``_APPEND_NOTIFICATIONS``'s reply; the owner's config."""
+    first, config = int(reply[0]), reply[1]
+    for offset, notification in enumerate(notifications):
+        notification.id = first + offset
+    return codec.loads(_kind("WebhookConfig"), config) if config else None
+
+
+def _numbered_groups(notifications: list[Notification], replies: list[Any]) -> WebhookConfig | None:
+    """Number ``notifications`` from ``_NOTIFY_GROUPS``'s replies (one script: their ids follow on from
+    the first owner's first); the config of the last one's owner."""
+    if not replies:
+        return None
+    first = int(replies[0][0])
+    for offset, notification in enumerate(notifications):
+        notification.id = first + offset
+    config = replies[-1][1]
+    return codec.loads(_kind("WebhookConfig"), config) if config else None
 
 
 def _merge_job(job: Job, kept: Job) -> None:

@@ -66,16 +66,41 @@ class Wire:
 
     def call(self, *args: Arg) -> Any:
         """One command, one round trip; its reply."""
-        return self.pipeline([args])[0]
-
-    def run(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> Any:
-        """``EVALSHA``, or ``EVAL`` once Redis says it lacks the script (after a restart or a flush)."""
-        reply = self.pipeline([("EVALSHA", script.sha, len(keys), *keys, *args)], raise_errors=False)[0]
-        if isinstance(reply, hiredis.ReplyError) and str(reply).startswith("NOSCRIPT"):
-            reply = self.pipeline([("EVAL", script.text, len(keys), *keys, *args)], raise_errors=False)[0]
+        reply = self._one(args)
         if isinstance(reply, hiredis.ReplyError):
             raise redis.ResponseError(str(reply))
         return reply
+
+    def run(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> Any:
+        """``EVALSHA``, or ``EVAL`` once Redis says it lacks the script (after a restart or a flush)."""
+        reply = self._one(("EVALSHA", script.sha, len(keys), *keys, *args))
+        if isinstance(reply, hiredis.ReplyError) and str(reply).startswith("NOSCRIPT"):
+            reply = self._one(("EVAL", script.text, len(keys), *keys, *args))
+        if isinstance(reply, hiredis.ReplyError):
+            raise redis.ResponseError(str(reply))
+        return reply
+
+    def _one(self, command: tuple[Arg, ...]) -> Any:
+        """One command's reply, errors included: ``pipeline`` of one, without its lists when nothing
+        posted waits (the hot path: every request's calls)."""
+        if self._pid != os.getpid():
+            self._after_fork()
+        with self._lock:
+            if not self._posted:
+                connection, reader = self._connection()
+                self._send(connection, (command,))
+                try:
+                    return self._reply(connection, reader)
+                except TimeoutError as exc:
+                    self._drop()
+                    raise redis.TimeoutError(f"Timeout reading from Redis: {exc}") from None
+                except (OSError, hiredis.ProtocolError) as exc:
+                    self._drop()
+                    raise redis.ConnectionError(f"Error talking to Redis: {exc}") from None
+            replies, missing = self._exchange([command])
+        for call in missing:
+            self.run(*call)
+        return replies[0]
 
     def scripts(self, calls: Sequence[tuple[Script, Sequence[Arg], Sequence[Arg]]]) -> list[Any]:
         """Several scripts in one round trip, run one after the other; their replies in order.
@@ -154,7 +179,8 @@ class Wire:
         if not commands:
             return
         try:
-            connection._sock.sendall(b"".join(_pack(command) for command in commands))
+            packed = _pack(commands[0]) if len(commands) == 1 else b"".join([_pack(c) for c in commands])
+            connection._sock.sendall(packed)
         except TimeoutError as exc:
             self._drop()
             raise redis.TimeoutError(f"Timeout writing to Redis: {exc}") from None

@@ -669,3 +669,125 @@ def test_the_step_ending_a_claimed_work_hands_out_the_next(store: Store) -> None
     assert store.claim_due(5.0, done=second) is None and store.pending_work() == 0
     if isinstance(store, RedisStore):
         assert store.client.zcard(store._k("leases")) == 0
+
+
+def test_one_steps_notifications_of_several_owners_are_numbered_in_order(store: Store) -> None:
+    """``settle_and_notify`` with notifications of two owners (a step's are one owner's; the store takes
+    any): ids follow the list's order across owners, and each lands in its owner's log."""
+    user(store)
+    notes = [Notification(0, owner, "x", 1.0, {}) for owner in ("tok", "tok", "other", "tok")]
+    store.settle_and_notify("tok", 0, charge=False, notifications=notes)
+    assert [n.id for n in notes] == [1, 2, 3, 4]
+    assert [n.id for n in store.notifications("tok")] == [1, 2, 4]
+    assert [n.id for n in store.notifications("other")] == [3] and store.newest_notification_id() == 4
+
+
+def test_work_whose_lease_ran_out_is_claimed_again_at_its_due(request: pytest.FixtureRequest) -> None:
+    """A process that claimed work and died holds it only for its lease: then the claim puts it back at its
+    own due time (read from the leased member without decoding it) and another claim gets it."""
+    store = RedisStore(request.getfixturevalue("redis_url"), prefix="lease-out:", lease=0.0)
+    store.clear(None)
+    store.schedule(Work(1e21, "webhook_watch", ("d", "1", "2.5")))
+    store.schedule(Work(2.5, "variation", ("j", "0", "0")))
+    first = store.claim_due(3.0)
+    assert first is not None and first.key == ("j", "0", "0") and store.next_due() == 1e21
+    again = store.claim_due(3.0)
+    assert again is not None and again.key == first.key and again.due == 2.5 and again.seq == first.seq
+    store.clear(None)
+    store.changes.close()
+
+
+def test_a_steps_events_are_one_message_one_per_line(redis_store: RedisStore) -> None:
+    """``start_generation`` publishes its work's due time and its notification as one message on the events
+    channel, one event per line in the order they happened, each read back by ``decode_event``."""
+    pubsub = redis_store.client.pubsub()
+    pubsub.subscribe(redis_store.channel)
+    assert pubsub.get_message(timeout=5) is not None  # the subscription's confirmation
+    made = job(redis_store, "j", 1.0, 1.0, "processing")
+    note = Notification(0, "tok", "batch_edit", 1.0, {"a": "line\nbreak"})
+    redis_store.start_generation(made, [Work(4.0, "variation", ("j", "0", "0"))], note, new=False)
+    message = pubsub.get_message(timeout=5)
+    assert message is not None
+    events = [redis_store.decode_event(line) for line in message["data"].split(b"\n")]
+    assert events[0] == ("due", 4.0) and len(events) == 2
+    assert events[1] is not None and events[1][0] == "notification" and events[1][1] == note
+    pubsub.close()
+
+
+def _started(store: Store, job_id: str) -> Job:
+    """A job admitted and started by ``rate_hit_reserve_and_start``, its one variation due at 1.0."""
+    made = Job(job_id, "tok", 0.0, "http://h")
+    generation = Generation(0, EditChatRequest.from_payload({"prompt": "x"}), 0.0, (1, 1), None, (), ())
+    generation.variations = [Variation(0, 1.0, 1.0)]
+    made.generations.append(generation)
+    start = (made, [Work(1.0, "variation", (job_id, "0", "0"))], Notification(0, "tok", "batch_edit", 0.0, {}))
+    assert store.rate_hit_reserve_and_start("tok", 0.0, 100, 60.0, "tok", 1, start)[1] == (True, 10, 0)
+    return made
+
+
+def _complete(store: Store, job_id: str, seen: list[Job]) -> None:
+    def complete(record: Job) -> Job:
+        seen.append(record)
+        record.generations[0].variations[0].status = "completed"
+        return record
+
+    def step() -> None:
+        store.update_job(job_id, complete)
+        store.settle_and_notify("tok", 1, charge=True, notifications=[Notification(0, "tok", "x", 1.0, {})])
+
+    store.as_one_step(step)
+
+
+def test_a_variations_end_starts_from_the_job_this_process_stored(redis_store: RedisStore) -> None:
+    """The job admitted here, read ahead unchanged by the claim, is not decoded again: the end's change
+    gets the object this process stored, and the job stored after is the changed one."""
+    user(redis_store)
+    made = _started(redis_store, "j")
+    work = redis_store.claim_due(2.0)
+    assert work is not None and work.key[0] == "j"
+    seen: list[Job] = []
+    _complete(redis_store, "j", seen)
+    stored = redis_store.get_job("j")
+    assert seen == [made] and seen[0] is made
+    assert stored is not None and stored.generations[0].variations[0].status == "completed"
+
+
+def test_a_job_changed_elsewhere_since_this_process_stored_it_is_read_as_stored(redis_store: RedisStore) -> None:
+    """Another process changed the job after this one stored it: the end starts from the stored job (with
+    that change), not from the object kept here, and both changes are kept."""
+    user(redis_store)
+    made = _started(redis_store, "j")
+    other = RedisStore(redis_store.url, prefix=redis_store.prefix)
+
+    def touched(record: Job) -> Job:
+        record.updated_at = 5.0
+        return record
+
+    other.update_job("j", touched)
+    assert redis_store.claim_due(2.0) is not None
+    seen: list[Job] = []
+    _complete(redis_store, "j", seen)
+    stored = redis_store.get_job("j")
+    assert len(seen) == 1 and seen[0] is not made and seen[0].updated_at == 5.0
+    assert stored is not None and stored.updated_at == 5.0
+    assert stored.generations[0].variations[0].status == "completed"
+    other.changes.close()
+
+
+def test_a_wire_call_answering_an_error_raises_it_and_the_connection_serves_on(redis_store: RedisStore) -> None:
+    """``Wire.call`` (one command, nothing posted waiting: the hot path) raises an error reply as redis-py
+    would, and the next call on the same connection reads its own reply."""
+    import redis as redis_py
+
+    key = redis_store._k("not-a-number")
+    redis_store.wire.call("SET", key, "text")
+    with pytest.raises(redis_py.ResponseError):
+        redis_store.wire.call("INCR", key)
+    assert redis_store.wire.call("GET", key) == b"text"
+
+
+def test_hits_at_one_instant_each_count(store: Store) -> None:
+    """Hits at the same clock time are distinct hits (on Redis each is named by its process and a count)."""
+    assert store.rate_hit("k", 5.0, 2, 60.0) is None
+    assert store.rate_hit("k", 5.0, 2, 60.0) is None
+    assert store.rate_hit("k", 5.0, 2, 60.0) == 5.0
