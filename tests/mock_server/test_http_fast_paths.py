@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mock_support import json_values
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -15,7 +17,16 @@ from starlette.responses import JSONResponse, Response
 
 from mock_server.backend import ApiError, Backend
 from mock_server.http.middleware import Edge
-from mock_server.http.parsing import _DECODER, MAX_JSON_DEPTH, _fast_json, check_json, read_json
+from mock_server.http.parsing import (
+    _DECODER,
+    MAX_JSON_DEPTH,
+    _fast_json,
+    check_json,
+    first_headers,
+    has_long_number,
+    header,
+    read_json,
+)
 from mock_server.http.render import json_response, record_response
 from mock_server.settings import Settings
 
@@ -164,3 +175,25 @@ def test_cors_answers_as_starlettes(vary: list[tuple[bytes, bytes]], origin: lis
     mine = _answer(lambda app: Edge(app, Backend(), cors=OPTIONS), origin, response())
     theirs = _answer(lambda app: CORSMiddleware(app, **OPTIONS), origin, response())
     assert mine == theirs
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.binary(max_size=60)
+    | st.lists(st.sampled_from([b"0", b"7", b"9", b"a", b",", b"\xb2"]), max_size=60).map(b"".join)
+)
+def test_long_numbers_are_found_as_the_regular_expression_finds_them(raw: bytes) -> None:
+    assert has_long_number(raw) == bool(re.search(rb"[0-9]{19}", raw))
+
+
+_NAMES = st.sampled_from([b"authorization", b"host", b"content-length", b"prefer", b"x-mock-scenario", b"origin"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.binary(max_size=8)), max_size=8))
+def test_first_headers_reads_each_header_as_header_does(headers: list[tuple[bytes, bytes]]) -> None:
+    request = Request({"type": "http", "headers": headers})
+    found = first_headers(request.scope)
+    for name in [b"authorization", b"host", b"content-length", b"prefer", b"x-mock-scenario", b"origin"]:
+        value = found.get(name)
+        assert (None if value is None else value.decode("latin-1")) == header(request, name)
