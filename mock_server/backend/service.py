@@ -367,7 +367,7 @@ class Backend:
     # --- /edit-chat ----------------------------------------------------------------------------
     def edit_chat(self, user: User, payload: object, base_url: str, *, outcome: str | None = None) -> Accepted:
         """Validate (400/403), rate-limit (429), resolve (404/400), filter (403), reserve (402), schedule."""
-        violations, usable = validate_and_read(payload, account=user.account())
+        violations, usable = validate_and_read(payload, account=user.plan_account())
         rejected = rejection(violations, strict=self.settings.strict)
         if rejected:
             raise ApiError.from_violations(*rejected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope
 
 from mock_server.backend import ApiError, User, ascii_int
 from mock_server.http.parsing import (
@@ -17,6 +18,7 @@ from mock_server.http.parsing import (
     parse_json,
     read_json,
     receive_body,
+    scope_backend,
     scope_base_url,
 )
 from mock_server.http.render import json_response, record_response
@@ -73,11 +75,11 @@ async def upload(request: Request) -> Response:
     return json_response(backend_of(request).upload(user, body, base_url(request)))
 
 
-async def edit_chat(request: Request) -> Response:
+async def edit_chat(scope: Scope, receive: Receive) -> Response:
     """``user_of`` (its credits are decided by the store's reservation), ``requested_outcome``, ``read_json``,
     then the backend, each noted for the journal: written out over one read of the headers and of the
     scope's state (the hot path: these helpers cost as much as the backend's own work)."""
-    scope, backend = request.scope, backend_of(request)
+    backend = scope_backend(scope)
     headers, state = first_headers(scope), scope.setdefault("state", {})
     authorization = headers.get(b"authorization")
     token = None if authorization is None else bearer_token(authorization.decode("latin-1"))
@@ -87,7 +89,7 @@ async def edit_chat(request: Request) -> Response:
     outcome = None if scenario is None and prefer is None else outcome_of(_text(scenario), _text(prefer))
     length = headers.get(b"content-length")
     declared = None if length is None else ascii_int(length.decode("latin-1"))
-    raw = await receive_body(request.receive, declared, backend.settings.request_max_bytes)
+    raw = await receive_body(receive, declared, backend.settings.request_max_bytes)
     payload = state["payload"] = parse_json(raw)
     host = headers.get(b"host")
     url = scope_base_url(scope, None if host is None else host.decode("latin-1"))

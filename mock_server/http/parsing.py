@@ -21,9 +21,14 @@ a failed attribute lookup and ``State.__getattr__`` per read, and a ``POST /edit
 
 
 def backend_of(request: Request) -> Backend:
-    backend: Backend | None = request.scope.get(BACKEND_KEY)
+    return scope_backend(request.scope)
+
+
+def scope_backend(scope: Scope) -> Backend:
+    """The app's ``Backend``: where ``Edge`` put it in the scope, else ``app.state.backend``."""
+    backend: Backend | None = scope.get(BACKEND_KEY)
     if backend is None:
-        backend = request.app.state.backend
+        backend = scope["app"].state.backend
     return backend
 
 

@@ -17,7 +17,7 @@ class Timer:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._armed_due = float("inf")
         """The clock time the armed timer was set for (inf: none armed)."""
@@ -58,16 +58,19 @@ class Timer:
         loop = self.loop or _running_loop()
         if loop is None:
             return
-        when = loop.time() + max(0.0, due - self.backend.now())
-        if self._timer is not None:
-            if self._timer_loop is loop and not self._timer.cancelled() and self._timer.when() <= when:
+        delay = due - self.backend.now()
+        timer = self._timer
+        if timer is not None:
+            if self._timer_loop is loop and not timer.cancelled() and _fires_by(timer, loop, delay):
                 # already armed early enough: re-arming would postpone due work under load. Its clock
                 # time is unknown if the clock moved since: -inf sends every schedule here until it fires
                 self._armed_due = float("-inf") if clock_moved else min(self._armed_due, due)
                 return
-            self._timer.cancel()
-        self._timer, self._timer_loop = loop.call_at(when, self._fire), loop
-        self._armed_due = due
+            timer.cancel()
+        # work due already (a zero-latency variation, each POST) is run by the loop's next callback round:
+        # no loop-time reading, no timer heap; later work by a loop timer
+        self._timer = loop.call_soon(self._fire) if delay <= 0 else loop.call_at(loop.time() + delay, self._fire)
+        self._timer_loop, self._armed_due = loop, due
 
     def cancel(self) -> None:
         self._armed_due = float("inf")
@@ -78,6 +81,12 @@ class Timer:
     def _fire(self) -> None:
         self._timer, self._armed_due = None, float("inf")
         self.backend.run_due()
+
+
+def _fires_by(timer: asyncio.Handle, loop: asyncio.AbstractEventLoop, delay: float) -> bool:
+    """Whether ``timer`` (a callback of ``call_soon`` or a loop timer) runs no later than ``delay`` seconds
+    from now: a ``call_soon`` callback runs in the loop's next round, before any timer."""
+    return not isinstance(timer, asyncio.TimerHandle) or timer.when() <= loop.time() + max(0.0, delay)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
