@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mock_server.backend import ApiError, Backend
+from mock_server.backend import ApiError, Backend, utf8_json
 from mock_server.http.middleware import Edge
 from mock_server.http.parsing import (
     _DECODER,
@@ -197,3 +197,23 @@ def test_first_headers_reads_each_header_as_header_does(headers: list[tuple[byte
     for name in [b"authorization", b"host", b"content-length", b"prefer", b"x-mock-scenario", b"origin"]:
         value = found.get(name)
         assert (None if value is None else value.decode("latin-1")) == header(request, name)
+
+
+_FLAT = st.dictionaries(
+    st.text(max_size=6), st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=12), max_size=6
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_FLAT)
+def test_flat_bodies_skip_the_float_scan_with_the_stdlibs_bytes(body: dict[str, Any]) -> None:
+    """A dict of strings, integers, booleans and None is taken from orjson without ``may_differ``: the same bytes."""
+    try:
+        expected: Any = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        expected = UnicodeEncodeError
+    try:
+        got: Any = utf8_json(body, json.JSONEncoder(ensure_ascii=False, separators=(",", ":")), nan=True)
+    except UnicodeEncodeError:
+        got = UnicodeEncodeError
+    assert got == expected
