@@ -68,7 +68,11 @@ class ScopeEndpoint(Endpoint):
             response = error_response(error)
         except HTTPException as error:
             response = await http_error(Request(scope, receive), error)
-        await response(scope, receive, send)
+        if type(response).__call__ is not Response.__call__ or response.background or scope["type"] != "http":
+            return await response(scope, receive, send)
+        # ``Response.__call__`` written out for an HTTP request (one coroutine fewer): start, then the body
+        await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
 
 
 class Dispatch:
