@@ -21,6 +21,11 @@ class Timer:
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._armed_due = float("inf")
         """The clock time the armed timer was set for (inf: none armed)."""
+        self.soon = backend.feed() is None
+        """Work already due runs by ``call_soon`` (no loop-time reading, no timer heap), unless the store is
+        shared: there the feed brings this process's own ``Scheduled`` back in a later I/O round, and a loop
+        timer (which fires after that round's I/O) is found armed by it, where a ``call_soon`` callback would
+        have fired already and the echo would run the scheduler again (a Redis round trip per POST)."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Scheduled):
@@ -67,9 +72,9 @@ class Timer:
                 self._armed_due = float("-inf") if clock_moved else min(self._armed_due, due)
                 return
             timer.cancel()
-        # work due already (a zero-latency variation, each POST) is run by the loop's next callback round:
-        # no loop-time reading, no timer heap; later work by a loop timer
-        self._timer = loop.call_soon(self._fire) if delay <= 0 else loop.call_at(loop.time() + delay, self._fire)
+        # work due already (a zero-latency variation, each POST) is run in the loop's next round (``soon``)
+        soon = delay <= 0 and self.soon
+        self._timer = loop.call_soon(self._fire) if soon else loop.call_at(loop.time() + max(0.0, delay), self._fire)
         self._timer_loop, self._armed_due = loop, due
 
     def cancel(self) -> None:
