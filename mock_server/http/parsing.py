@@ -12,7 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope
 
-from mock_server.backend import ApiError, Backend, ascii_int
+from mock_server.backend import ApiError, Backend, ascii_int, flat_without_floats
 from mock_server.runtime import Runtime
 
 BACKEND_KEY = "piktid_mock.backend"
@@ -165,15 +165,17 @@ def _fast_json(raw: bytes) -> Any:
 
     orjson refuses (so the stdlib path decides, with its own error) everything where the two differ but
     long integers: NaN and Infinity, numbers overflowing a double, lone surrogates (escaped or raw), a BOM
-    and UTF-16/32; integers of 19 digits or more are sent to the stdlib path before orjson sees them.
-    What orjson accepts is UTF-8 without lone surrogates, so ``check_json`` can only refuse its depth, and
-    a value cannot nest deeper than the brackets it contains.
+    and UTF-16/32. An integer orjson cannot hold (19 digits or more, past 64 bits) it turns into a float,
+    so a value holding a float goes to the stdlib path when ``raw`` has 19 digits in a row; a value that
+    cannot hold one (``flat_without_floats``: the usual body) needs no look at ``raw``. What orjson
+    accepts is UTF-8 without lone surrogates, so ``check_json`` can only refuse its depth, and a value
+    cannot nest deeper than the brackets it contains.
     """
-    if has_long_number(raw):
-        return _NO_FAST_ANSWER
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
+        return _NO_FAST_ANSWER
+    if not flat_without_floats(value) and has_long_number(raw):
         return _NO_FAST_ANSWER
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
         check_json(value)

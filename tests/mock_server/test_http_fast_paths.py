@@ -56,6 +56,12 @@ BODIES = [
     b"[" * (MAX_JSON_DEPTH + 2) + b"]" * (MAX_JSON_DEPTH + 2),
     b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH,
     b'{"k":' * 70 + b"1" + b"}" * 70,
+    b'{"a":123456789012345678901234567890}',
+    b'{"a":18446744073709551616,"b":"x"}',
+    b'{"a":-9223372036854775809}',
+    b'{"a":9223372036854775807,"b":"12345678901234567890"}',
+    b'{"a":[123456789012345678901234567890]}',
+    b'{"a":1.5,"b":12345678901234567890123}',
 ]
 
 
@@ -217,3 +223,15 @@ def test_flat_bodies_skip_the_float_scan_with_the_stdlibs_bytes(body: dict[str, 
     except UnicodeEncodeError:
         got = UnicodeEncodeError
     assert got == expected
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=6) | st.floats(allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), _SCALARS | st.lists(_SCALARS, max_size=3), max_size=5))
+def test_read_json_answers_bodies_with_long_integers_as_the_stdlib_path(body: dict[str, Any]) -> None:
+    """The long-integer check is skipped only for a value that cannot hold one (no float): any integer,
+    however long, comes back exact."""
+    raw = json.dumps(body).encode()
+    assert repr(_read(raw)) == repr(_stdlib(raw))
