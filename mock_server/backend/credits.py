@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from mock_server.backend.errors import ApiError
 
 if TYPE_CHECKING:
+    from mock_server.backend.notifications import Notification
+    from mock_server.backend.webhooks import WebhookConfig
     from mock_server.store import Store
 
 
@@ -40,6 +42,14 @@ def check(reservation: tuple[bool, float, float], amount: float) -> None:
             in_progress_credits=float(in_progress),
             user_credits=float(balance),
         )
+
+
+def settle(
+    store: Store, token: str, amount: float, *, charge: bool, notifications: list[Notification]
+) -> WebhookConfig | None:
+    """A variation ended: a completed one's reservation becomes a charge, a failed one's is released
+    ("Failed variations are not charged"); its notifications are appended in the same store step."""
+    return store.settle_and_notify(token, amount, charge=charge, notifications=notifications)
 
 
 def charge(store: Store, token: str, amount: float) -> None:

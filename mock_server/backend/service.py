@@ -553,9 +553,7 @@ class Backend:
             first = Notification(0, job.owner, "image_result", now, data)
         batch = self._batch_notification(job, generation, now)
         notes = [first] if batch.data["status"] == "processing" else [first, batch]  # sent once all are final
-        # the credit ledger's settle (``credits``): a completed variation's reservation becomes a charge, a
-        # failed one's is released, and its notifications are appended in the same store step
-        config = self._store.settle_and_notify(job.owner, variation.price, charge=charge, notifications=notes)
+        config = credits.settle(self._store, job.owner, variation.price, charge=charge, notifications=notes)
         return notes, config
 
     def _finished(self, image_index: int, group_index: int, now: float, job: Job) -> Job | None:
