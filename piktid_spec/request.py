@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,7 @@ class EditChatRequest:
         values: dict[str, Any] = {**_DEFAULTS, **(read_usable(payload) if usable is None else usable)}
         values["image_ids"] = values["image_ids"] or ()
         values["identity_codes"] = values["identity_codes"] or ()
-        return cls(**values)
+        return _built(values) if cls is EditChatRequest else cls(**values)
 
     @property
     def effective_mode(self) -> str:
@@ -53,3 +54,20 @@ class EditChatRequest:
         if self.output_mode == "auto" or (self.output_mode == "ratio" and not self.aspect_ratio):
             return "match"
         return self.output_mode
+
+
+_SLOT_SETTERS = tuple((f.name, vars(EditChatRequest)[f.name].__set__) for f in dataclasses.fields(EditChatRequest))
+_NEW = object.__new__
+
+
+def _built(values: dict[str, Any]) -> EditChatRequest:
+    """``EditChatRequest(**values)`` for ``values`` naming every field, its slots set by their own setters.
+
+    Why: a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` (a generic
+    attribute lookup per field); for these eleven fields that cost about 19,000 instructions, some 5% of
+    a mock's ``POST /edit-chat``. The slots' setters give the same record in about 60% of that. There is
+    no ``__post_init__`` to run; a test compares the two on arbitrary payloads."""
+    request: EditChatRequest = _NEW(EditChatRequest)
+    for name, setter in _SLOT_SETTERS:
+        setter(request, values[name])
+    return request

@@ -12,7 +12,7 @@ from mock_server.backend.events import AttemptStarted, ClockChanged, Event, Publ
 from mock_server.backend.faults import FAULT_KINDS, FAULT_STATUS_CODES
 from mock_server.backend.identities import DEFAULT_NAMES, DOCS_IDENTITY_CODE, SHARED_IDENTITIES
 from mock_server.backend.images import RenderSpec, probe_image, render_png
-from mock_server.backend.jsontext import utf8_json
+from mock_server.backend.jsontext import flat_without_floats, utf8_json
 from mock_server.backend.notifications import Filters, Notification
 from mock_server.backend.numbers import ascii_int
 from mock_server.backend.service import Accepted, Backend, LiveFrame, SharedEvent
@@ -41,6 +41,7 @@ __all__ = [
     "WasReset",
     "ascii_int",
     "fault_fields",
+    "flat_without_floats",
     "load_users_file",
     "probe_image",
     "render_png",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,12 @@ class User:
     def account(self) -> Account:
         return Account(self.plan, self.credits, self.entitlements)
 
+    def plan_account(self) -> Account:
+        """What validation reads of the user (``validate_and_read``: its plan and entitlements, never its
+        credits, which the store's reservation decides), made once per plan and entitlements: building an
+        ``Account`` (a frozen dataclass with a check) cost ~2% of a ``POST /edit-chat``. Its ``credits`` are 0."""
+        return _plan_account(self.plan, self.entitlements)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "token": self.token,
@@ -39,6 +46,11 @@ class User:
             "charged_credits": self.charged,
             "entitlements": sorted(self.account().entitlements or ()),
         }
+
+
+@functools.lru_cache(maxsize=64)
+def _plan_account(plan: str, entitlements: frozenset[str] | None) -> Account:
+    return Account(plan, 0.0, entitlements)
 
 
 def check_plan(plan: str) -> str:

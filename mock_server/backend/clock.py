@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 from mock_server.backend.work import Work, WorkKind
@@ -70,8 +70,9 @@ class Scheduler:
     one loop timer for ``next_due`` (it hears of each new earliest time through ``on_schedule``).
     """
 
-    def __init__(self, clock: Clock, store: Store, run: Callable[[Work], None]) -> None:
-        self.clock, self.store, self.run = clock, store, run
+    def __init__(self, clock: Clock, store: Store, runners: Mapping[WorkKind, Callable[[Work], None]]) -> None:
+        self.clock, self.store, self.runners = clock, store, runners
+        """``runners``: what runs a work of each kind (the backend's handlers)."""
         self.on_schedule: Callable[[float], None] = _ignore
         """Told the due time of each new work (the runtime's timer); ignored without a runtime."""
         self.on_shift: Callable[[], None] = _nothing
@@ -98,13 +99,17 @@ class Scheduler:
         return self.run_due()
 
     def run_due(self) -> int:
-        """Claim and run every due work; how many ran (watches, bookkeeping, not counted)."""
-        ran = 0
-        work = self.store.claim_due(self.clock.now())
+        """Claim and run every due work, each by its kind's runner; how many ran (watches, bookkeeping, not
+        counted). A failing work is a mock bug: it is logged, and the clock keeps running everything else."""
+        ran, runners, claim, clock = 0, self.runners, self.store.claim_due, self.clock
+        work = claim(clock.now())
         while work is not None:
-            _run_logged(self.run, work)
+            try:
+                runners[work.kind](work)
+            except Exception:
+                logger.exception("scheduled work %r failed", work)
             ran += work.kind != "webhook_watch"
-            work = self.store.claim_due(self.clock.now(), done=work)  # its lease ends as the next is claimed
+            work = claim(clock.now(), done=work)  # its lease ends as the next is claimed
         return ran
 
     def next_due(self) -> float | None:
@@ -120,11 +125,3 @@ def _ignore(due: float) -> None:
 
 def _nothing() -> None:
     return None
-
-
-def _run_logged(run: Callable[[Work], None], work: Work) -> None:
-    """A failing work is a mock bug: log it, keep the clock running for everything else."""
-    try:
-        run(work)
-    except Exception:
-        logger.exception("scheduled work %r failed", work)

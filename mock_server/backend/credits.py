@@ -6,8 +6,6 @@ all three). Each step is one atomic store operation, so the balance is exact und
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from mock_server.backend.errors import ApiError
@@ -19,19 +17,19 @@ if TYPE_CHECKING:
 
 
 def reserve(store: Store, token: str, amount: float) -> None:
-    with account_kept():
+    try:
         reservation = store.reserve_credits(token, amount)
+    except KeyError:
+        raise account_removed() from None
     check(reservation, amount)
 
 
-@contextmanager
-def account_kept() -> Iterator[None]:
-    """Around a store step that reserves for a token the request authenticated: an account removed since
-    (a reset from another client, a flushed Redis) is a 401, as the token now is, not a 500."""
-    try:
-        yield
-    except KeyError:
-        raise ApiError("unauthorized", "Unknown API token: its account was removed while the request ran.") from None
+def account_removed() -> ApiError:
+    """What a store step that reserves for a token the request authenticated answers when it raised
+    ``KeyError``: the account was removed since (a reset from another client, a flushed Redis), so the
+    token is now unknown: a 401, not a 500. (Callers catch the ``KeyError`` themselves: a generator
+    context manager around the step cost a quarter of the step, on every ``POST /edit-chat``.)"""
+    return ApiError("unauthorized", "Unknown API token: its account was removed while the request ran.")
 
 
 def check(reservation: tuple[bool, float, float], amount: float) -> None:

@@ -6,7 +6,7 @@ runtime (``mock_server.runtime.streams``), which hears of each one through the b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,6 @@ from mock_server.backend.errors import ApiError
 from mock_server.backend.links import Links
 
 if TYPE_CHECKING:
-    from mock_server.backend.webhooks import WebhookConfig
     from mock_server.store import Store
 
 
@@ -55,7 +54,8 @@ class ImageResult(Notification):
     def __init__(self, owner: str, timestamp: float, data: dict[str, Any], links: Links, base_url: str) -> None:
         self._links: Links | None = links
         self._base_url = base_url
-        Notification.__init__(self, 0, owner, "image_result", timestamp, data)
+        self.id, self.owner, self.name, self.timestamp, self.deleted = 0, owner, "image_result", timestamp, False
+        _DATA.__set__(self, data)  # ``Notification.__init__`` written out: once per completed variation
 
     @property
     def data(self) -> dict[str, Any]:
@@ -90,31 +90,12 @@ class Filters:
 
 
 class Notifications:
-    """Each user's ordered log. A store step appends ``new`` notifications; ``published`` then tells
-    ``on_publish`` (the backend, which hands them to webhooks, with the owner's webhook config the append
-    read, and to the runtime's open streams); nothing here holds a stream."""
+    """Each user's ordered log in the store. A store step appends new ``Notification`` records (an
+    ``ImageResult`` for a completed variation); the backend then tells the runtime's open streams and the
+    webhooks of them (``Backend._published``); nothing here holds a stream."""
 
-    def __init__(
-        self, clock: Clock, store: Store, on_publish: Callable[[list[Notification], WebhookConfig | None], None]
-    ) -> None:
-        self.clock, self.store, self.on_publish = clock, store, on_publish
-
-    def new(self, owner: str, name: str, data: dict[str, Any], at: float) -> Notification:
-        """A notification made at ``at`` (the operation's clock reading), to append in a store step that
-        does more (``published`` after it)."""
-        return Notification(0, owner, name, at, data)
-
-    def new_image_result(
-        self, owner: str, data: dict[str, Any], links: Links, base_url: str, at: float
-    ) -> Notification:
-        """A completed variation's ``image_result`` for a store step: its links are signed when first read
-        (``ImageResult``)."""
-        return ImageResult(owner, at, data, links, base_url)
-
-    def published(self, notifications: list[Notification], config: WebhookConfig | None) -> None:
-        """``new`` notifications a store step appended (in this order), with the config it read: told in one
-        call (a step appends one to three; the hot path publishes three per variation)."""
-        self.on_publish(notifications, config)
+    def __init__(self, clock: Clock, store: Store) -> None:
+        self.clock, self.store = clock, store
 
     def live(self, owner: str, filters: Filters, *, after: int = 0) -> list[Notification]:
         return [n for n in self.store.notifications(owner, after=after) if not n.deleted and filters.match(n)]

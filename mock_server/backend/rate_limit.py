@@ -34,8 +34,10 @@ class RateLimiter:
     def hit_and_reserve(self, key: str, amount: float, now: float | None = None) -> None:
         """``hit``, then ``credits.reserve`` of ``amount`` for ``key`` (a token), in one store step."""
         now = self.clock.now() if now is None else now
-        with credits.account_kept():
+        try:
             oldest, reservation = self.store.rate_hit_and_reserve(key, now, self.limit, self.window, key, amount)
+        except KeyError:
+            raise credits.account_removed() from None
         self.check(oldest, now)
         assert reservation is not None
         credits.check(reservation, amount)
@@ -46,10 +48,12 @@ class RateLimiter:
         """``hit_and_reserve``, then ``Store.start_generation`` of ``start`` (a new job, its work and its
         notification), in one store step: nothing is started when it answers 429 or 402."""
         now = self.clock.now() if now is None else now
-        with credits.account_kept():
+        try:
             oldest, reservation, config = self.store.rate_hit_reserve_and_start(
                 key, now, self.limit, self.window, key, amount, start
             )
+        except KeyError:
+            raise credits.account_removed() from None
         self.check(oldest, now)
         assert reservation is not None
         credits.check(reservation, amount)

@@ -19,7 +19,7 @@ from mock_server.backend import ApiError, Backend
 from mock_server.http import apidocs, endpoints, identities, notifications, projects, storage, webhooks
 from mock_server.http.control import control_routes
 from mock_server.http.dashboard import dashboard_routes, redirect
-from mock_server.http.dispatch import Endpoint
+from mock_server.http.dispatch import Endpoint, ScopeEndpoint
 from mock_server.http.middleware import Edge
 from mock_server.http.render import api_error, http_error, server_error
 from mock_server.runtime import runtime_for
@@ -27,7 +27,7 @@ from mock_server.settings import Settings
 
 ROUTES: list[BaseRoute] = [
     Route("/upload", Endpoint(endpoints.upload), methods=["POST"]),
-    Route("/edit-chat", Endpoint(endpoints.edit_chat), methods=["POST"]),
+    Route("/edit-chat", ScopeEndpoint(endpoints.edit_chat), methods=["POST"]),
     Route("/jobs/{job_id}/status", Endpoint(endpoints.job_status), methods=["GET"]),
     Route("/jobs/{job_id}/results", Endpoint(endpoints.job_results), methods=["GET"]),
     Route("/project", projects.project, methods=["GET", "POST"]),

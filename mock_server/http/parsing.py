@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive, Scope
 
-from mock_server.backend import ApiError, Backend, ascii_int
+from mock_server.backend import ApiError, Backend, ascii_int, flat_without_floats
 from mock_server.runtime import Runtime
 
 BACKEND_KEY = "piktid_mock.backend"
@@ -21,9 +21,14 @@ a failed attribute lookup and ``State.__getattr__`` per read, and a ``POST /edit
 
 
 def backend_of(request: Request) -> Backend:
-    backend: Backend | None = request.scope.get(BACKEND_KEY)
+    return scope_backend(request.scope)
+
+
+def scope_backend(scope: Scope) -> Backend:
+    """The app's ``Backend``: where ``Edge`` put it in the scope, else ``app.state.backend``."""
+    backend: Backend | None = scope.get(BACKEND_KEY)
     if backend is None:
-        backend = request.app.state.backend
+        backend = scope["app"].state.backend
     return backend
 
 
@@ -35,6 +40,14 @@ def note(request: Request, key: str, value: object) -> None:
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def first_headers(scope: Scope) -> dict[bytes, bytes]:
+    """Each header's first value by its (lowercase) name, as ``header`` reads them, in one pass: ``dict``
+    over the scope's list reversed, so the first of a repeated name wins. An endpoint reading several
+    headers (``POST /edit-chat`` reads five, two usually absent) builds it once instead of scanning the
+    list once per name."""
+    return dict(reversed(scope["headers"]))
 
 
 def header(request: Request, name: bytes) -> str | None:
@@ -54,15 +67,23 @@ def bearer(request: Request, *, allow_query: bool = False) -> str | None:
     """The token of ``Authorization: Bearer <token>`` (or ``?token=`` where the API allows it)."""
     value = header(request, b"authorization")
     if value is not None:
-        scheme, _, token = value.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+        return bearer_token(value)
     return request.query_params.get("token") if allow_query else None
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an ``Authorization`` header's value (``Bearer <token>``), None for another scheme or none."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def base_url(request: Request) -> str:
     """``scheme://host[:port][root_path]`` from the scope; ``request.base_url`` costs a URL parse per request."""
-    scope = request.scope
-    host = header(request, b"host")
+    return scope_base_url(request.scope, header(request, b"host"))
+
+
+def scope_base_url(scope: Scope, host: str | None) -> str:
+    """``base_url`` from the scope and its ``Host`` header's value (None: absent)."""
     if not host:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
@@ -76,13 +97,16 @@ def declared_length(request: Request) -> int | None:
 
 async def read_body(request: Request, limit: int, too_large: Callable[[], ApiError] | None = None) -> bytes:
     """The body, refused with 413 as soon as it passes ``limit`` (by Content-Length or while streaming)."""
-    error = too_large or (
-        lambda: ApiError("body_too_large", f"The request body is larger than {limit} bytes.", max_bytes=limit)
-    )
-    declared = declared_length(request)
+    return await receive_body(request.receive, declared_length(request), limit, too_large)
+
+
+async def receive_body(
+    receive: Receive, declared: int | None, limit: int, too_large: Callable[[], ApiError] | None = None
+) -> bytes:
+    """``read_body`` from ``receive`` and the declared Content-Length (None: absent or not a number)."""
     if declared is not None and declared > limit:
-        raise error()
-    chunks, size, receive = [], 0, request.receive
+        raise _too_large(limit, too_large)
+    chunks, size = [], 0
     while True:  # what ``request.stream()`` yields, without an async generator per request
         message = await receive()
         if message["type"] != "http.request":
@@ -90,10 +114,16 @@ async def read_body(request: Request, limit: int, too_large: Callable[[], ApiErr
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise error()
+            raise _too_large(limit, too_large)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int, too_large: Callable[[], ApiError] | None) -> ApiError:
+    if too_large is not None:
+        return too_large()
+    return ApiError("body_too_large", f"The request body is larger than {limit} bytes.", max_bytes=limit)
 
 
 async def read_json(request: Request, *, optional: bool = False) -> Any:
@@ -101,6 +131,11 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
     raw = await read_body(request, backend_of(request).settings.request_max_bytes)
     if optional and not raw:
         return {}
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> Any:
+    """``read_json``'s answer for a body read whole (400 ``invalid_json``)."""
     fast = _fast_json(raw)
     if fast is not _NO_FAST_ANSWER:
         return fast
@@ -113,8 +148,16 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
 
 
 _NO_FAST_ANSWER: Any = object()
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
-"""19 digits in a row: an integer orjson would turn into a float (Python's parser keeps it exact)."""
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
+"""19 digits in a row (found as 19 zeros once every digit is a zero): an integer orjson would turn into
+a float (Python's parser keeps it exact). A translation and a substring search, not the regular
+expression ``[0-9]{19}``, which tried a count at every byte and cost as much as the rest of parsing."""
+
+
+def has_long_number(raw: bytes) -> bool:
+    """Whether ``raw`` holds 19 ASCII digits in a row."""
+    return _LONG_NUMBER in raw.translate(_DIGITS_AS_ZERO)
 
 
 def _fast_json(raw: bytes) -> Any:
@@ -122,15 +165,17 @@ def _fast_json(raw: bytes) -> Any:
 
     orjson refuses (so the stdlib path decides, with its own error) everything where the two differ but
     long integers: NaN and Infinity, numbers overflowing a double, lone surrogates (escaped or raw), a BOM
-    and UTF-16/32; integers of 19 digits or more are sent to the stdlib path before orjson sees them.
-    What orjson accepts is UTF-8 without lone surrogates, so ``check_json`` can only refuse its depth, and
-    a value cannot nest deeper than the brackets it contains.
+    and UTF-16/32. An integer orjson cannot hold (19 digits or more, past 64 bits) it turns into a float,
+    so a value holding a float goes to the stdlib path when ``raw`` has 19 digits in a row; a value that
+    cannot hold one (``flat_without_floats``: the usual body) needs no look at ``raw``. What orjson
+    accepts is UTF-8 without lone surrogates, so ``check_json`` can only refuse its depth, and a value
+    cannot nest deeper than the brackets it contains.
     """
-    if _LONG_NUMBER.search(raw):
-        return _NO_FAST_ANSWER
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
+        return _NO_FAST_ANSWER
+    if not flat_without_floats(value) and has_long_number(raw):
         return _NO_FAST_ANSWER
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
         check_json(value)

@@ -17,10 +17,15 @@ class Timer:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._armed_due = float("inf")
         """The clock time the armed timer was set for (inf: none armed)."""
+        self.soon = backend.feed() is None
+        """Work already due runs by ``call_soon`` (no loop-time reading, no timer heap), unless the store is
+        shared: there the feed brings this process's own ``Scheduled`` back in a later I/O round, and a loop
+        timer (which fires after that round's I/O) is found armed by it, where a ``call_soon`` callback would
+        have fired already and the echo would run the scheduler again (a Redis round trip per POST)."""
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Scheduled):
@@ -58,16 +63,19 @@ class Timer:
         loop = self.loop or _running_loop()
         if loop is None:
             return
-        when = loop.time() + max(0.0, due - self.backend.now())
-        if self._timer is not None:
-            if self._timer_loop is loop and not self._timer.cancelled() and self._timer.when() <= when:
+        delay = due - self.backend.now()
+        timer = self._timer
+        if timer is not None:
+            if self._timer_loop is loop and not timer.cancelled() and _fires_by(timer, loop, delay):
                 # already armed early enough: re-arming would postpone due work under load. Its clock
                 # time is unknown if the clock moved since: -inf sends every schedule here until it fires
                 self._armed_due = float("-inf") if clock_moved else min(self._armed_due, due)
                 return
-            self._timer.cancel()
-        self._timer, self._timer_loop = loop.call_at(when, self._fire), loop
-        self._armed_due = due
+            timer.cancel()
+        # work due already (a zero-latency variation, each POST) is run in the loop's next round (``soon``)
+        soon = delay <= 0 and self.soon
+        self._timer = loop.call_soon(self._fire) if soon else loop.call_at(loop.time() + max(0.0, delay), self._fire)
+        self._timer_loop, self._armed_due = loop, due
 
     def cancel(self) -> None:
         self._armed_due = float("inf")
@@ -78,6 +86,12 @@ class Timer:
     def _fire(self) -> None:
         self._timer, self._armed_due = None, float("inf")
         self.backend.run_due()
+
+
+def _fires_by(timer: asyncio.Handle, loop: asyncio.AbstractEventLoop, delay: float) -> bool:
+    """Whether ``timer`` (a callback of ``call_soon`` or a loop timer) runs no later than ``delay`` seconds
+    from now: a ``call_soon`` callback runs in the loop's next round, before any timer."""
+    return not isinstance(timer, asyncio.TimerHandle) or timer.when() <= loop.time() + max(0.0, delay)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

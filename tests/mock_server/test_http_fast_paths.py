@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mock_support import json_values
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mock_server.backend import ApiError, Backend
+from mock_server.backend import ApiError, Backend, utf8_json
 from mock_server.http.middleware import Edge
-from mock_server.http.parsing import _DECODER, MAX_JSON_DEPTH, _fast_json, check_json, read_json
+from mock_server.http.parsing import (
+    _DECODER,
+    MAX_JSON_DEPTH,
+    _fast_json,
+    check_json,
+    first_headers,
+    has_long_number,
+    header,
+    read_json,
+)
 from mock_server.http.render import json_response, record_response
 from mock_server.settings import Settings
 
@@ -45,6 +56,12 @@ BODIES = [
     b"[" * (MAX_JSON_DEPTH + 2) + b"]" * (MAX_JSON_DEPTH + 2),
     b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH,
     b'{"k":' * 70 + b"1" + b"}" * 70,
+    b'{"a":123456789012345678901234567890}',
+    b'{"a":18446744073709551616,"b":"x"}',
+    b'{"a":-9223372036854775809}',
+    b'{"a":9223372036854775807,"b":"12345678901234567890"}',
+    b'{"a":[123456789012345678901234567890]}',
+    b'{"a":1.5,"b":12345678901234567890123}',
 ]
 
 
@@ -164,3 +181,57 @@ def test_cors_answers_as_starlettes(vary: list[tuple[bytes, bytes]], origin: lis
     mine = _answer(lambda app: Edge(app, Backend(), cors=OPTIONS), origin, response())
     theirs = _answer(lambda app: CORSMiddleware(app, **OPTIONS), origin, response())
     assert mine == theirs
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.binary(max_size=60)
+    | st.lists(st.sampled_from([b"0", b"7", b"9", b"a", b",", b"\xb2"]), max_size=60).map(b"".join)
+)
+def test_long_numbers_are_found_as_the_regular_expression_finds_them(raw: bytes) -> None:
+    assert has_long_number(raw) == bool(re.search(rb"[0-9]{19}", raw))
+
+
+_NAMES = st.sampled_from([b"authorization", b"host", b"content-length", b"prefer", b"x-mock-scenario", b"origin"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.binary(max_size=8)), max_size=8))
+def test_first_headers_reads_each_header_as_header_does(headers: list[tuple[bytes, bytes]]) -> None:
+    request = Request({"type": "http", "headers": headers})
+    found = first_headers(request.scope)
+    for name in [b"authorization", b"host", b"content-length", b"prefer", b"x-mock-scenario", b"origin"]:
+        value = found.get(name)
+        assert (None if value is None else value.decode("latin-1")) == header(request, name)
+
+
+_FLAT = st.dictionaries(
+    st.text(max_size=6), st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=12), max_size=6
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_FLAT)
+def test_flat_bodies_skip_the_float_scan_with_the_stdlibs_bytes(body: dict[str, Any]) -> None:
+    """A dict of strings, integers, booleans and None is taken from orjson without ``may_differ``: the same bytes."""
+    try:
+        expected: Any = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        expected = UnicodeEncodeError
+    try:
+        got: Any = utf8_json(body, json.JSONEncoder(ensure_ascii=False, separators=(",", ":")), nan=True)
+    except UnicodeEncodeError:
+        got = UnicodeEncodeError
+    assert got == expected
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=6) | st.floats(allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), _SCALARS | st.lists(_SCALARS, max_size=3), max_size=5))
+def test_read_json_answers_bodies_with_long_integers_as_the_stdlib_path(body: dict[str, Any]) -> None:
+    """The long-integer check is skipped only for a value that cannot hold one (no float): any integer,
+    however long, comes back exact."""
+    raw = json.dumps(body).encode()
+    assert repr(_read(raw)) == repr(_stdlib(raw))

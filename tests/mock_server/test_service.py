@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from mock_support import USERS_FILE, json_values
 
 from mock_server import ApiError, Backend, Settings
-from mock_server.backend.accounts import load_users_file
+from mock_server.backend.accounts import User, load_users_file
 from mock_server.backend.journal import _body_text
+from piktid_spec.validate import validate_and_read
 
 BASE = "http://mock.test"
 
@@ -120,3 +121,30 @@ def test_a_request_follows_a_clock_another_process_advanced(request: pytest.Fixt
     assert here.clock()["now"] != there.clock()["now"]
     here.follow_clock()
     assert here.clock() == there.clock()
+
+
+_PAYLOADS = st.fixed_dictionaries(
+    {},
+    optional={
+        "prompt": st.sampled_from(["x", ""]),
+        "size": st.sampled_from(["1K", "2K", "4K", "8K"]),
+        "output_mode": st.sampled_from(["auto", "custom", "ratio"]),
+        "width": st.sampled_from([512, 1024]),
+        "height": st.sampled_from([512, 4096]),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["free", "paid", "pro"]),
+    st.none() | st.frozensets(st.sampled_from(["OUTPUT_CUSTOM_DIMENSIONS", "OTHER"])),
+    st.floats(0, 1e6),
+    _PAYLOADS,
+)
+def test_validation_judges_a_plan_account_as_the_users_own(
+    plan: str, entitlements: frozenset[str] | None, credits: float, payload: dict[str, Any]
+) -> None:
+    """``User.plan_account`` (made once per plan and entitlements) gives validation's answer of ``account()``."""
+    user = User("tok", plan, credits, entitlements)
+    assert validate_and_read(payload, account=user.plan_account()) == validate_and_read(payload, account=user.account())
