@@ -13,12 +13,13 @@ from mock_server.backend.notifications import Notification
 from mock_server.backend.webhooks import Delivery
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Published:
     """A notification was appended: open streams of its owner may send it.
 
     Not frozen, as ``Scheduled``: three are made per ``POST /edit-chat``, and a frozen dataclass's
-    ``__init__`` (``object.__setattr__`` per field) costs twice a plain one's. Listeners only read them."""
+    ``__init__`` (``object.__setattr__`` per field) costs twice a plain one's. Listeners only read them;
+    they compare and hash by value, as the frozen ones did."""
 
     notification: Notification
 
@@ -35,7 +36,7 @@ class AttemptStarted:
     """The state it belongs to: a report for an earlier epoch (before a reset) is ignored."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Scheduled:
     """Work was scheduled at ``due``: a real-clock timer may need arming earlier."""
 

@@ -60,6 +60,10 @@ class ScopeEndpoint(Endpoint):
         self.scoped = handler
         self.__doc__ = handler.__doc__
 
+    async def handler(self, request: Request) -> Response:
+        """The ``Endpoint`` contract (``handler(request) -> Response``) for callers that hold a ``Request``."""
+        return await self.scoped(request.scope, request.receive)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             response = await self.scoped(scope, receive)

@@ -28,6 +28,7 @@ timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreU
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import math
 import os
@@ -419,15 +420,19 @@ class _Changes:
 
 class _Keys(dict[str, str]):
     """Keys that start with ``start``, by the name that follows, each made once (at most ``KEPT``: then
-    it starts again from none)."""
+    it starts again from none). A name longer than ``LONGEST`` is not kept: any bearer token reaches
+    ``get_user``, and a request head may hold kilobytes of one."""
 
     KEPT = 10_000
+    LONGEST = 256
 
     def __init__(self, start: str) -> None:
         super().__init__()
         self.start = start
 
     def __missing__(self, name: str) -> str:
+        if len(name) > self.LONGEST:
+            return self.start + name
         if len(self) >= self.KEPT:
             self.clear()
         key = self[name] = self.start + name
@@ -459,6 +464,8 @@ class RedisStore:
     """The state of one mock in Redis (see ``mock_server.store.Store`` for each operation's contract)."""
 
     shared = True
+    WRITTEN_KEPT = 1_024
+    """Jobs and works kept as this process stored them (``_keep_written``), the oldest dropped first."""
 
     def __init__(
         self,
@@ -481,7 +488,7 @@ class RedisStore:
             health_check_interval=30,
         )
         self._random = random.Random(seed)
-        self._hit_tag, self._hits = self.origin + ":", 0
+        self._hit_tag, self._hits = self.origin + ":", itertools.count(1)
         """Names this process's rate-limit hits (``_rate_args``): its origin and pid, then a count."""
         self.changes = _Changes(self.client, prefix + "changes")
         self._clock_seen = -1
@@ -704,13 +711,12 @@ class RedisStore:
 
     def _rate_args(self, now: float, limit: int, window: float) -> list[Any]:
         """``_RATE_HIT``'s arguments: its numbers as text, and a name for the hit no other hit has."""
-        self._hits += 1
         return [
             repr(float(now)),
             repr(float(now) - window),
             limit,
             math.ceil(window * 1000) + 1000,
-            f"{self._hit_tag}{os.getpid()}:{self._hits}",  # a forked child counts on from its parent's count
+            f"{self._hit_tag}{os.getpid()}:{next(self._hits)}",  # a forked child counts on from its parent's count
         ]
 
     def rate_hit_and_reserve(
@@ -804,8 +810,8 @@ class RedisStore:
         leased member): its variation's end, run here next (by the claim that reads the job ahead),
         starts from these objects instead of decoding the same text back. The caller of the step that
         stored them no longer changes them (``rate_hit_reserve_and_start``)."""
-        if len(self._written) > 64:  # never used (another process ran the work, a reset): forget
-            self._written.clear()
+        if len(self._written) >= self.WRITTEN_KEPT:  # the oldest was never used (run elsewhere, a reset)
+            del self._written[next(iter(self._written))]
         self._written[key] = (text, record)
 
     def _decoded(self, kind: type[T], key: str, raw: bytes | str) -> T:
@@ -945,9 +951,7 @@ class RedisStore:
         """The keys ``_APPEND_NOTIFICATIONS`` writes for ``owner``, made once (several per request; never changed)."""
         keys = self._note_keys_made.get(owner)
         if keys is None:
-            if len(self._note_keys_made) >= self.NOTE_KEYS_KEPT:
-                self._note_keys_made.clear()
-            keys = self._note_keys_made[owner] = [
+            keys = [
                 self._k("ids"),
                 self._k("notes", owner),
                 self._k("note_ids", owner),
@@ -955,6 +959,10 @@ class RedisStore:
                 self._k("newest"),
                 self._k("webhook", owner),
             ]
+            if len(owner) <= _Keys.LONGEST:  # a long token is not kept (see ``_Keys``)
+                if len(self._note_keys_made) >= self.NOTE_KEYS_KEPT:
+                    self._note_keys_made.clear()
+                self._note_keys_made[owner] = keys
         return keys
 
     def _notify(self, notifications: list[Notification]) -> tuple[list[str], list[Any]]:

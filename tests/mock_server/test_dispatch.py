@@ -123,3 +123,22 @@ async def test_errors_from_an_endpoint_are_the_routed_answers() -> None:
             slow.headers.items(),
             slow.content,
         )
+
+
+@pytest.mark.anyio
+async def test_a_scope_endpoint_keeps_the_endpoint_contract_for_a_request() -> None:
+    """``handler(request)`` of the ``/edit-chat`` endpoint answers as the endpoint itself does."""
+    from starlette.requests import Request
+
+    from mock_server.http.dispatch import ScopeEndpoint
+
+    endpoint = next(r.endpoint for r in ROUTES if isinstance(r, Route) and isinstance(r.endpoint, ScopeEndpoint))
+    app = create_app(Settings(clock="manual"))
+    headers = [(b"authorization", b"Bearer t"), (b"host", b"mock")]
+    scope = {**_scope("POST", "/edit-chat"), "headers": headers, "app": app, "piktid_mock.backend": app.state.backend}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b'{"prompt": "a cat"}', "more_body": False}
+
+    response = await endpoint.handler(Request(scope, receive))
+    assert response.status_code == 202 and b'"status":"processing"' in response.body

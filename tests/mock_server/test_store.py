@@ -752,6 +752,35 @@ def test_a_variations_end_starts_from_the_job_this_process_stored(redis_store: R
     assert stored is not None and stored.generations[0].variations[0].status == "completed"
 
 
+def test_records_stored_here_are_kept_while_later_ones_come_the_oldest_going_first(
+    redis_store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many jobs in flight in one process (latency under load) do not drop every kept record at once:
+    past ``WRITTEN_KEPT`` only the oldest goes, and the newest job's end still starts from its object."""
+    monkeypatch.setattr(RedisStore, "WRITTEN_KEPT", 4)
+    for i in range(5):
+        redis_store._keep_written(f"old{i}", b"{}", Job(f"old{i}", "tok", 0.0, "http://h"))
+    assert list(redis_store._written) == ["old1", "old2", "old3", "old4"]
+    user(redis_store)
+    made = _started(redis_store, "j")  # its job and its work: the two oldest go
+    assert len(redis_store._written) == 4 and "old1" not in redis_store._written
+    assert redis_store.claim_due(2.0) is not None
+    seen: list[Job] = []
+    _complete(redis_store, "j", seen)
+    assert seen[0] is made
+
+
+def test_keys_of_long_tokens_are_made_each_time_not_kept(redis_store: RedisStore) -> None:
+    """Any bearer token reaches ``get_user``: a long one (a request head may hold kilobytes) is not kept
+    per process, a short one is."""
+    long_token, short_token = "t" * 5000, "short"
+    assert redis_store.get_user(long_token) is None and redis_store.get_user(short_token) is None
+    assert long_token not in redis_store._user_keys and short_token in redis_store._user_keys
+    user(redis_store, long_token)
+    assert redis_store.get_user(long_token) == User(long_token, "pro", 10)
+    assert long_token not in redis_store._user_keys
+
+
 def test_a_job_changed_elsewhere_since_this_process_stored_it_is_read_as_stored(redis_store: RedisStore) -> None:
     """Another process changed the job after this one stored it: the end starts from the stored job (with
     that change), not from the object kept here, and both changes are kept."""
