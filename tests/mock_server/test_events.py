@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.backend.events import Published, Scheduled
-from mock_server.backend.notifications import Notification
+from mock_server.backend import Notification, Published, Scheduled
 
 
 def test_events_compare_and_hash_by_value() -> None:
