@@ -183,8 +183,8 @@ async def _load(
     server_cpu = (await _stats(api, urls))["cpu_seconds"] - server_cpu
     busy = (
         f"CPU busy during the load: server {100 * server_cpu / elapsed:.0f} % ({opts.workers} worker(s)), "
-        "load client and webhook "
-        f"receivers {100 * (time.process_time() - client_cpu) / elapsed:.0f} % (of one core each)"
+        f"load client {100 * (time.process_time() - client_cpu) / elapsed:.0f} % (of one core each; the webhook "
+        "receivers run in a process of their own)"
     )
     return elapsed, busy
 

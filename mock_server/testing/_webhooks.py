@@ -135,7 +135,7 @@ class _Server(ThreadingHTTPServer):
     """Daemon handler threads (a held delivery never stalls exit) and a backlog for bursts of deliveries."""
 
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024
 
 
 def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
