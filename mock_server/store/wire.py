@@ -91,12 +91,8 @@ class Wire:
                 self._send(connection, (command,))
                 try:
                     return self._reply(connection, reader)
-                except TimeoutError as exc:
-                    self._drop()
-                    raise redis.TimeoutError(f"Timeout reading from Redis: {exc}") from None
                 except (OSError, hiredis.ProtocolError) as exc:
-                    self._drop()
-                    raise redis.ConnectionError(f"Error talking to Redis: {exc}") from None
+                    raise self._lost(exc) from None
             replies, missing = self._exchange([command])
         for call in missing:
             self.run(*call)
@@ -152,6 +148,13 @@ class Wire:
             _raise_errors(replies)
         return replies
 
+    def _lost(self, exc: OSError | hiredis.ProtocolError) -> redis.RedisError:
+        """The connection is dropped (a reply may be half read); what the caller raises, as redis-py does."""
+        self._drop()
+        if isinstance(exc, TimeoutError):
+            return redis.TimeoutError(f"Timeout reading from Redis: {exc}")
+        return redis.ConnectionError(f"Error talking to Redis: {exc}")
+
     def _exchange(
         self, commands: Sequence[Sequence[Arg]]
     ) -> tuple[list[Any], list[tuple[Script, Sequence[Arg], Sequence[Arg]]]]:
@@ -162,12 +165,8 @@ class Wire:
         try:
             earlier = [self._reply(connection, reader) for _ in posted]
             replies = [self._reply(connection, reader) for _ in commands]
-        except TimeoutError as exc:
-            self._drop()
-            raise redis.TimeoutError(f"Timeout reading from Redis: {exc}") from None
         except (OSError, hiredis.ProtocolError) as exc:
-            self._drop()
-            raise redis.ConnectionError(f"Error talking to Redis: {exc}") from None
+            raise self._lost(exc) from None
         missing = [call for call, reply in zip(posted, earlier, strict=True) if _is_noscript(reply)]
         for (script, _, _), reply in zip(posted, earlier, strict=True):
             if isinstance(reply, hiredis.ReplyError) and not _is_noscript(reply):
