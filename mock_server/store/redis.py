@@ -8,8 +8,9 @@ scheduled work, the journal, reservations), a read then a compare-and-set script
 retried on a conflict) where it reads and rewrites a record (jobs, attempts), a ``WATCH``
 transaction for the fault rules. The steps of one request that read nothing between them are one
 script (``rate_hit_reserve_and_start``, the ``_FINISH`` of ``as_one_step``) and the journal's append
-is posted (``Wire.post``): a ``POST /edit-chat`` with its completion is 4 round trips (the user's
-read, its admission, the claim, the variation's end).
+is posted (``Wire.post``): a ``POST /edit-chat`` with its completion is 3 round trips (its admission,
+the claim, the variation's end): the user is the copy this process kept (``get_account``), which the
+admission confirms by its ``version`` (``_CURRENT_USER``).
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it (a script's events one message, one
@@ -22,7 +23,7 @@ The clients here are synchronous: a backend operation runs whole between two awa
 hot path's calls go through ``Wire`` (``mock_server.store.wire``), the rest through redis-py. Their
 timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreUnavailable``
 (503) within a few seconds, never a hung worker. The fault rules are cached in the process until
-``_Changes`` hears of a change (``_published``); users are not cached (``get_account``).
+``_Changes`` hears of a change (``_published``); users are kept but never trusted (``get_account``).
 """
 
 from __future__ import annotations
@@ -87,10 +88,10 @@ local last = redis.call('INCRBY', KEYS[1], string.format('%d', n))
 local fields, ids, id = {}, {}, nil
 for i = 1, n do
   id = string.format('%d', last - n + i)
-  local text = '{"id":' .. id .. ',' .. string.sub(ARGV[i + 1], 9)
+  local text = '{"id":' .. id .. ',' .. ARGV[i + 1]
   fields[2 * i - 1], fields[2 * i] = id, text
   ids[2 * i - 1], ids[2 * i] = id, id
-  out[#out + 1] = '{"t":"n","n":' .. text .. '}'
+  out[#out + 1] = text
 end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('ZADD', KEYS[3], unpack(ids))
@@ -98,9 +99,11 @@ redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[5], id)
 return {last - n + 1, redis.call('GET', KEYS[6]) or ''}
 """
-"""One owner's notifications (ARGV: the owner, then each as JSON starting ``{"id":0,``), numbered in
-order from the mock's id counter: one command per kind of write whatever their number. Answers the
-first id and the owner's webhook config."""
+"""One owner's notifications (ARGV: the owner, then each as its JSON after ``{"id":0,``: ``_note_text``),
+numbered in order from the mock's id counter: one command per kind of write whatever their number;
+each is its own line on the events channel (no other event starts ``{"id":``). Answers the first id
+and the owner's webhook config. Each text is made once (a string made in Lua costs about 1.5 us a
+kilobyte, its garbage collection included: more than the command that stores it)."""
 
 _RATE_HIT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
@@ -334,8 +337,8 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return redis.call('HGETALL', KEYS[1])
 """
 
-_NOTIFICATION_MESSAGE = b'{"t":"n","n":'
-"""How a notification's message on the events channel starts; the notification's JSON follows, then ``}``."""
+_NOTIFICATION_MESSAGE = b'{"id":'
+"""How a notification's line on the events channel starts: the line is the notification's JSON."""
 
 _DUE_MESSAGE = b'{"t":"due","at":'
 """How a work's due time is published: the time follows, then ``}``."""
@@ -581,7 +584,7 @@ class RedisStore:
         if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATIONS`` publishes it
             if not notifications:
                 return None
-            return "notification", codec.loads(_kind("Notification"), data[len(_NOTIFICATION_MESSAGE) : -1])
+            return "notification", codec.loads(_kind("Notification"), data)
         if data.startswith(_DUE_MESSAGE):  # as ``_SCHEDULE`` publishes it
             return "due", float(data[len(_DUE_MESSAGE) : -1])
         message = json.loads(data)
@@ -1469,12 +1472,12 @@ def _new_version() -> str:
 
 
 def _note_text(notification: Notification) -> str:
-    """A notification as ``_APPEND_NOTIFICATIONS`` takes it: its JSON, numbered 0 (the script numbers it)."""
+    """A notification as ``_APPEND_NOTIFICATIONS`` takes it: its JSON after its id (the script numbers it)."""
     notification.id = 0
     text = codec.dumps(notification)
     if not text.startswith('{"id":0,'):
         raise ValueError(f"a notification's JSON must start with its id: {text[:40]!r}")
-    return text
+    return text[8:]
 
 
 def _by_owner(notifications: list[Notification]) -> list[tuple[str, list[Notification]]]:
