@@ -198,3 +198,18 @@ def test_a_token_reset_away_by_another_worker_is_401_here_in_strict_mode(request
     assert _edit(here, "tok", {"prompt": "x", "size": "1K"}) == 202
     account = there.account("tok")
     assert account is not None and account["in_progress_credits"] == 3
+
+
+@pytest.mark.memory_only
+def test_a_token_reset_away_by_another_worker_is_a_new_user_here_in_open_mode(request: pytest.FixtureRequest) -> None:
+    """Open mode: a token this worker kept on the free plan, removed by another worker's reset, is created
+    again on first use with the open plan, as on a worker that never saw it: its 2K request is accepted
+    (not refused on the old copy's plan) and reserves on the new account alone."""
+    there, here = _two_workers(request, "kept-open:")
+    there.set_account("tok", plan="free")
+    assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == 403
+    assert _edit(here, "tok", {"prompt": "x", "size": "1K"}) == 202
+    there.reset()
+    assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == 202
+    account = there.account("tok")
+    assert account is not None and (account["plan"], account["in_progress_credits"]) == ("pro", 5)
