@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,10 @@ class User:
     """Credits reserved by variations still running."""
     charged: float = 0.0
     """Credits charged since the user was created or last set (for conservation checks)."""
+    version: str | None = field(default=None, compare=False, repr=False)
+    """Names the written state of the token, plan and entitlements on a shared store (every write of
+    them draws a new one); None where a record is never a kept copy (the memory store). A user read with
+    one may be a copy the process kept (``Store.get_account``): the admission confirms it is current."""
 
     def account(self) -> Account:
         return Account(self.plan, self.credits, self.entitlements)

@@ -43,14 +43,22 @@ class RateLimiter:
         credits.check(reservation, amount)
 
     def hit_reserve_and_start(
-        self, key: str, amount: float, start: tuple[Job, list[Work], Notification], now: float | None = None
+        self,
+        key: str,
+        amount: float,
+        start: tuple[Job, list[Work], Notification],
+        now: float | None = None,
+        *,
+        version: str | None = None,
     ) -> WebhookConfig | None:
         """``hit_and_reserve``, then ``Store.start_generation`` of ``start`` (a new job, its work and its
-        notification), in one store step: nothing is started when it answers 429 or 402."""
+        notification), in one store step: nothing is started when it answers 429 or 402, or when the
+        user's ``version`` (the one the request was checked against) is no longer the stored one (the
+        store's ``StaleAccount``, raised through)."""
         now = self.clock.now() if now is None else now
         try:
             oldest, reservation, config = self.store.rate_hit_reserve_and_start(
-                key, now, self.limit, self.window, key, amount, start
+                key, now, self.limit, self.window, key, amount, start, version=version
             )
         except KeyError:
             raise credits.account_removed() from None

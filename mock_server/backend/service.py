@@ -39,7 +39,7 @@ from mock_server.backend.signing import Signer
 from mock_server.backend.webhooks import Delivery, WebhookConfig, Webhooks
 from mock_server.backend.work import Work
 from mock_server.settings import Settings
-from mock_server.store import Store, open_store
+from mock_server.store import StaleAccount, Store, open_store
 from piktid_spec import (
     CREDITS_PER_IMAGE,
     DEFAULT_ENGINE,
@@ -373,15 +373,33 @@ class Backend:
 
     # --- /edit-chat ----------------------------------------------------------------------------
     def edit_chat(self, user: User, payload: object, base_url: str, *, outcome: str | None = None) -> Accepted:
-        """Validate (400/403), rate-limit (429), resolve (404/400), filter (403), reserve (402), schedule."""
+        """Validate (400/403), rate-limit (429), resolve (404/400), filter (403), reserve (402), schedule.
+
+        ``user`` may be a copy a shared store kept (its ``version``, ``Store.get_account``): a plain request's
+        admission confirms it is current in the same step; a refusal, or a request needing more than that
+        step, first reads the user afresh and runs on it. Checked against a changed user, it runs again."""
+        kept = user.version is not None
+        try:
+            return self._edit_chat(user, payload, base_url, outcome, kept=kept)
+        except StaleAccount as stale:
+            fresh = stale.fresh
+        return self._edit_chat(fresh or self._accounts.authenticate(user.token), payload, base_url, outcome, kept=False)
+
+    def _edit_chat(self, user: User, payload: object, base_url: str, outcome: str | None, *, kept: bool) -> Accepted:
+        """``edit_chat`` on ``user``; ``kept``: it may be stale (then read afresh before anything but the plain
+        admission acts on it)."""
         violations, usable = validate_and_read(payload, account=user.plan_account())
         rejected = rejection(violations, strict=self.settings.strict)
         if rejected:
+            if kept:
+                return self._edit_chat(self._accounts.authenticate(user.token), payload, base_url, outcome, kept=False)
             raise ApiError.from_violations(*rejected)
         request = EditChatRequest.from_payload(payload, violations, usable)
         price = CREDITS_PER_IMAGE[request.size]
         if self._plain(request) and (outcome is not None or not self._store.has_faults()):
-            job, works, batch, config = self._start_plain(user, request, price, base_url, outcome)
+            job, works, batch, config = self._start_plain(user, request, price, base_url, outcome, kept)
+        elif kept:
+            return self._edit_chat(self._accounts.authenticate(user.token), payload, base_url, outcome, kept=False)
         else:
             job, works, batch, config = self._start_after_checks(user, request, price, base_url, outcome)
         self._scheduler.stored(works)
@@ -392,19 +410,21 @@ class Backend:
         )
 
     def _start_plain(
-        self, user: User, request: EditChatRequest, price: float, base_url: str, outcome: str | None
+        self, user: User, request: EditChatRequest, price: float, base_url: str, outcome: str | None, kept: bool
     ) -> tuple[Job, list[Work], Notification, WebhookConfig | None]:
         """A request naming nothing to resolve, passing the filter, with no fault rule to consume: its new
         job, work and notification are built first, then counted, reserved and stored in one store step
-        (one round trip on Redis). Refused (429, 402): nothing is started, its ids are given back."""
+        (one round trip on Redis), which confirms ``user`` is current if ``kept``. Refused (429, 402) or
+        stale (``StaleAccount``): nothing is started, its ids are given back."""
         mark, now = self._ids.mark(), self._clock.now()  # one reading: its job, variations, notification, hit
         job = self._new_job(user, base_url, now)
         generation = self._start(job, request, None, (), (), price, outcome, now)
         works, batch = self._works(job, generation), self._batch_notification(job, generation, now)
         try:
             amount = price * request.num_variations
-            config = self._rate.hit_reserve_and_start(user.token, amount, (job, works, batch), now)
-        except ApiError:
+            version = user.version if kept else None
+            config = self._rate.hit_reserve_and_start(user.token, amount, (job, works, batch), now, version=version)
+        except (ApiError, StaleAccount):
             self._ids.rewind(mark)
             raise
         return job, works, batch, config

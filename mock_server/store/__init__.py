@@ -3,6 +3,14 @@ its implementations, chosen by URL with ``open_store``."""
 
 from mock_server.store.memory import MemoryStore
 from mock_server.store.open import UnsupportedStore, check_store_url, open_store
-from mock_server.store.protocol import Store, StoreUnavailable
+from mock_server.store.protocol import StaleAccount, Store, StoreUnavailable
 
-__all__ = ["MemoryStore", "Store", "StoreUnavailable", "UnsupportedStore", "check_store_url", "open_store"]
+__all__ = [
+    "MemoryStore",
+    "StaleAccount",
+    "Store",
+    "StoreUnavailable",
+    "UnsupportedStore",
+    "check_store_url",
+    "open_store",
+]

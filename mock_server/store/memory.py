@@ -173,6 +173,8 @@ class MemoryStore:
         token: str,
         amount: float,
         start: tuple[Job, list[Work], Notification],
+        *,
+        version: str | None = None,
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
         oldest, reservation = self.rate_hit_and_reserve(key, now, limit, window, token, amount)
         if reservation is None or not reservation[0]:

@@ -39,6 +39,16 @@ class StoreUnavailable(Exception):
     one tries again, so the mock recovers by itself when the store is back."""
 
 
+class StaleAccount(Exception):
+    """The admission found the user changed or gone since the copy the request was checked against
+    (``rate_hit_reserve_and_start``'s ``version``): nothing was counted, reserved or stored. ``fresh`` is
+    the user as stored now (None: no such user); the caller checks the request again against it."""
+
+    def __init__(self, fresh: User | None) -> None:
+        super().__init__("the account changed since it was read")
+        self.fresh = fresh
+
+
 class Store(Protocol):
     """The state of one mock. ``clear`` empties it (a reset); records otherwise go only as retention
     (``drop_before``), the upload cap (``cap_uploads``) and the journal's caps (``append_journal``) say."""
@@ -89,9 +99,10 @@ class Store(Protocol):
     # --- accounts and credits --------------------------------------------------------------------
     def get_user(self, token: str) -> User | None: ...
     def get_account(self, token: str) -> User | None:
-        """``get_user`` for a caller that reads who the user is (token, plan, entitlements), not its credits:
-        the plan and entitlements are never stale; a store may skip what only credits need (the credit
-        figures may be stale)."""
+        """``get_user`` for a caller that reads who the user is (token, plan, entitlements), not its credits
+        (their figures may be stale). A shared store may answer a copy it kept, named by its ``version``:
+        the caller confirms it before acting on it (``rate_hit_reserve_and_start``'s ``version``), and
+        reads afresh with ``get_user`` before refusing the request on it."""
 
     def put_user(self, user: User) -> None: ...
     def add_user(self, user: User) -> User:
@@ -138,10 +149,14 @@ class Store(Protocol):
         token: str,
         amount: float,
         start: tuple[Job, list[Work], Notification],
+        *,
+        version: str | None = None,
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
         """``rate_hit_and_reserve``, then, if it reserved, ``start_generation(*start, new=True)``, in one
         step: (its two answers, ``start_generation``'s or None when nothing started). A plain
-        ``/edit-chat`` builds its job first, so its whole admission is one step."""
+        ``/edit-chat`` builds its job first, so its whole admission is one step. ``version``: the user's
+        the request was checked against; unless it is still the stored one, nothing is done and
+        ``StaleAccount`` raised (with the user as stored now)."""
 
     # --- files, jobs, identities -----------------------------------------------------------------
     def get_file(self, file_id: str) -> StoredFile | None: ...

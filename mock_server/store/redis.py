@@ -8,8 +8,9 @@ scheduled work, the journal, reservations), a read then a compare-and-set script
 retried on a conflict) where it reads and rewrites a record (jobs, attempts), a ``WATCH``
 transaction for the fault rules. The steps of one request that read nothing between them are one
 script (``rate_hit_reserve_and_start``, the ``_FINISH`` of ``as_one_step``) and the journal's append
-is posted (``Wire.post``): a ``POST /edit-chat`` with its completion is 4 round trips (the user's
-read, its admission, the claim, the variation's end).
+is posted (``Wire.post``): a ``POST /edit-chat`` with its completion is 3 round trips (its admission,
+the claim, the variation's end): the user is the copy this process kept (``get_account``), which the
+admission confirms by its ``version`` (``_CURRENT_USER``).
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it (a script's events one message, one
@@ -22,11 +23,12 @@ The clients here are synchronous: a backend operation runs whole between two awa
 hot path's calls go through ``Wire`` (``mock_server.store.wire``), the rest through redis-py. Their
 timeouts are short and nothing is retried, so an unreachable Redis is a ``StoreUnavailable``
 (503) within a few seconds, never a hung worker. The fault rules are cached in the process until
-``_Changes`` hears of a change (``_published``); users are not cached (``get_account``).
+``_Changes`` hears of a change (``_published``); users are kept but never trusted (``get_account``).
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import itertools
 import json
@@ -46,7 +48,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from mock_server.store import codec
-from mock_server.store.protocol import StoreUnavailable
+from mock_server.store.protocol import StaleAccount, StoreUnavailable
 from mock_server.store.wire import Script, Wire
 
 if TYPE_CHECKING:
@@ -86,10 +88,10 @@ local last = redis.call('INCRBY', KEYS[1], string.format('%d', n))
 local fields, ids, id = {}, {}, nil
 for i = 1, n do
   id = string.format('%d', last - n + i)
-  local text = '{"id":' .. id .. ',' .. string.sub(ARGV[i + 1], 9)
+  local text = '{"id":' .. id .. ',' .. ARGV[i + 1]
   fields[2 * i - 1], fields[2 * i] = id, text
   ids[2 * i - 1], ids[2 * i] = id, id
-  out[#out + 1] = '{"t":"n","n":' .. text .. '}'
+  out[#out + 1] = text
 end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('ZADD', KEYS[3], unpack(ids))
@@ -97,9 +99,11 @@ redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[5], id)
 return {last - n + 1, redis.call('GET', KEYS[6]) or ''}
 """
-"""One owner's notifications (ARGV: the owner, then each as JSON starting ``{"id":0,``), numbered in
-order from the mock's id counter: one command per kind of write whatever their number. Answers the
-first id and the owner's webhook config."""
+"""One owner's notifications (ARGV: the owner, then each as its JSON after ``{"id":0,``: ``_note_text``),
+numbered in order from the mock's id counter: one command per kind of write whatever their number;
+each is its own line on the events channel (no other event starts ``{"id":``). Answers the first id
+and the owner's webhook config. Each text is made once (a string made in Lua costs about 1.5 us a
+kilobyte, its garbage collection included: more than the command that stores it)."""
 
 _RATE_HIT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
@@ -242,16 +246,26 @@ return replies, k, a + 1
 """The notifications of a step, by owner (ARGV: the number of owners, then per owner how many, the owner
 and their JSON; six keys per owner): each owner's first id and config, and the keys and arguments used."""
 
-_ADMISSION = f"""{_OUT}{_functions(rate_hit=_RATE_HIT, reserve=_RESERVE)}
-local oldest = rate_hit({{KEYS[1]}}, {{ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]}})
-if oldest then return {{1, oldest}} end
-local reserved = reserve({{KEYS[2]}}, {{ARGV[6]}})
-if not reserved then return {{2}} end
-"""
-"""The start of both admission scripts: ``_RATE_HIT`` (1: limited), then ``_RESERVE`` (2: no such user),
-``reserved`` holding the reservation's reply."""
+_ADMISSION_FUNCTIONS = f"{_OUT}{_functions(rate_hit=_RATE_HIT, reserve=_RESERVE)}"
 
-_RATE_AND_RESERVE = f"""{_ADMISSION}
+_CURRENT_USER = """
+if ARGV[#ARGV] ~= '' and redis.call('HGET', KEYS[2], 'version') ~= ARGV[#ARGV] then
+  return {4, redis.call('HGETALL', KEYS[2])}
+end
+"""
+"""The user (KEYS[2]) is still as the request was checked against: its ``version`` field is the last
+argument (as stored: JSON), or that is empty (not checked); else (4) the user as stored now."""
+
+_ADMISSION = """
+local oldest = rate_hit({KEYS[1]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+if oldest then return {1, oldest} end
+local reserved = reserve({KEYS[2]}, {ARGV[6]})
+if not reserved then return {2} end
+"""
+"""What both admission scripts run after their functions (``_ADMISSION_FUNCTIONS``): ``_RATE_HIT`` (1:
+limited), then ``_RESERVE`` (2: no such user), ``reserved`` holding the reservation's reply."""
+
+_RATE_AND_RESERVE = f"""{_ADMISSION_FUNCTIONS}{_ADMISSION}
 return {{0, reserved[1], reserved[2], reserved[3]}}
 """
 """``_RATE_HIT``, then ``_RESERVE`` unless limited: the two steps of a plain ``/edit-chat`` in one."""
@@ -273,7 +287,7 @@ written), ``_SETTLE``, the notifications (``_APPEND_NOTIFICATIONS`` per owner, o
 channel), then, when the work that ran is named, ``_CLAIM_DUE`` releasing its lease and claiming the next
 due work (``as_one_step``)."""
 
-_ADMIT_AND_START = f"""{_ADMISSION}
+_ADMIT_AND_START = f"""{_ADMISSION_FUNCTIONS}{_CURRENT_USER}{_ADMISSION}
 {_functions(add_job=_ADD_JOB, schedule=_SCHEDULE, notify=_APPEND_NOTIFICATIONS)}
 if reserved[1] == 0 then return {{0, reserved}} end
 local added = add_job({{KEYS[3], KEYS[4]}}, {{ARGV[7], ARGV[8], ARGV[9]}})
@@ -287,10 +301,10 @@ local noted = notify({{unpack(KEYS, 7, 12)}}, {{ARGV[a], ARGV[a + 1]}})
 {_PUBLISH}
 return {{0, reserved, members, noted}}
 """
-"""A plain ``/edit-chat``'s admission and start as one script: ``_RATE_HIT`` (1: limited), ``_RESERVE``
-(2: no such user; 0 with a refusal), then the new job (``_ADD_JOB``; 3: its id was taken, the rest is
-left to ``start_generation``), each work's ``_SCHEDULE`` and the notification (``_APPEND_NOTIFICATIONS``),
-their events in one message."""
+"""A plain ``/edit-chat``'s admission and start as one script: ``_CURRENT_USER`` (4: the user changed),
+``_RATE_HIT`` (1: limited), ``_RESERVE`` (2: no such user; 0 with a refusal), then the new job (``_ADD_JOB``;
+3: its id was taken, the rest is left to ``start_generation``), each work's ``_SCHEDULE`` and the
+notification (``_APPEND_NOTIFICATIONS``), their events in one message."""
 
 _NOTIFY = f"""{_OUT}{_functions(notify=_APPEND_NOTIFICATIONS, notify_groups=_NOTIFY_GROUPS)}
 local replies = notify_groups(KEYS, ARGV)
@@ -323,8 +337,8 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return redis.call('HGETALL', KEYS[1])
 """
 
-_NOTIFICATION_MESSAGE = b'{"t":"n","n":'
-"""How a notification's message on the events channel starts; the notification's JSON follows, then ``}``."""
+_NOTIFICATION_MESSAGE = b'{"id":'
+"""How a notification's line on the events channel starts: the line is the notification's JSON."""
 
 _DUE_MESSAGE = b'{"t":"due","at":'
 """How a work's due time is published: the time follows, then ``}``."""
@@ -515,6 +529,8 @@ class RedisStore:
         """Every job's key starts so: its id follows."""
         self._user_keys, self._rate_keys = _Keys(self._k("user", "")), _Keys(self._k("rate", ""))
         """Per token, made once: keys every request names."""
+        self._accounts: dict[str, User] = {}
+        """Users as last read here, by token: what ``get_account`` answers (confirmed by their ``version``)."""
         self._running: tuple[Work, str, float] | None = None
         """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
         that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
@@ -568,7 +584,7 @@ class RedisStore:
         if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATIONS`` publishes it
             if not notifications:
                 return None
-            return "notification", codec.loads(_kind("Notification"), data[len(_NOTIFICATION_MESSAGE) : -1])
+            return "notification", codec.loads(_kind("Notification"), data)
         if data.startswith(_DUE_MESSAGE):  # as ``_SCHEDULE`` publishes it
             return "due", float(data[len(_DUE_MESSAGE) : -1])
         message = json.loads(data)
@@ -633,6 +649,7 @@ class RedisStore:
         for start in range(0, len(names), 500):
             self.client.unlink(*names[start : start + 500])
         self._random = random.Random(seed)
+        self._accounts.clear()
         self._known.clear()
         self._written.clear()
         self._running = self._next_claim = None
@@ -647,22 +664,42 @@ class RedisStore:
 
     # --- accounts and credits ------------------------------------------------------------------------
     def get_user(self, token: str) -> User | None:
-        return self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
+        user = self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
+        self._keep_account(token, user)
+        return user
 
     def get_account(self, token: str) -> User | None:
-        # Not cached: a cache trusted until a ``changes`` message arrives can answer with the old plan
-        # when that message is still on its way (Redis may answer the writer first), or forever when the
-        # user went without one (FLUSHDB, eviction). One ``HGETALL`` per request keeps every worker exact.
-        return self.get_user(token)
+        # The copy kept since the last read (no round trip): a copy trusted until a ``changes`` message
+        # arrives could act on the old plan while that message is on its way, or forever when the user
+        # went without one (FLUSHDB, eviction), so nothing is trusted: the admission confirms its
+        # ``version`` in the same script (``_CURRENT_USER``), and a refusal reads afresh first.
+        kept = self._accounts.get(token)
+        return kept if kept is not None else self.get_user(token)
+
+    def _keep_account(self, token: str, user: User | None) -> None:
+        """``user`` (as read now) is what ``get_account`` answers for ``token`` until read again."""
+        if user is None or user.version is None or len(token) > _Keys.LONGEST:
+            self._accounts.pop(token, None)
+            return
+        if len(self._accounts) >= _Keys.KEPT:
+            self._accounts.clear()
+        self._accounts[token] = copy.copy(user)  # the caller's object may be changed, never the copy
+
+    def _versioned(self, user: User) -> list[str]:
+        """``user``'s fields as ``HSET`` takes them, under a new ``version`` (set on ``user``): every
+        write of a user names what it wrote anew, so a copy kept elsewhere is known stale."""
+        self._accounts.pop(user.token, None)
+        user.version = _new_version()
+        return _flat(codec.dump_fields(user))
 
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
-        pipe.hset(self._k("user", user.token), items=_flat(codec.dump_fields(user)))
+        pipe.hset(self._k("user", user.token), items=self._versioned(user))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
         pipe.execute()
 
     def add_user(self, user: User) -> User:
-        fields = _flat(codec.dump_fields(user))
+        fields = self._versioned(user)
         keys = [self._k("user", user.token), self._k("users")]
         kept = self._run("add_user", keys=keys, args=[time.time(), user.token, *fields])
         return user if kept is None else self._user(_pairs(kept)) or user
@@ -676,9 +713,10 @@ class RedisStore:
         if credits is not None:
             named.update(credits=float(credits), charged=0.0)
         given = {name: value for name, value in named.items() if value is not None}
-        fields = _flat(codec.dump_values(given))
-        if not fields:
+        if not given:
             return self.get_user(token)
+        self._accounts.pop(token, None)
+        fields = _flat(codec.dump_values({**given, "version": _new_version()}))
         changed = self._run("change_user", keys=[self._k("user", token)], args=fields)
         return self._user(_pairs(changed or []))
 
@@ -741,6 +779,8 @@ class RedisStore:
         token: str,
         amount: float,
         start: tuple[Job, list[Work], Notification],
+        *,
+        version: str | None = None,
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
         job, works, notification = start
         _, job_keys, job_args = self._add_job(job)
@@ -749,7 +789,12 @@ class RedisStore:
         args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
         for work in works:
             args += [repr(float(work.due)), codec.dumps(work)]
-        reply = self._run("admit_and_start", keys=keys, args=[*args, notification.owner, _note_text(notification)])
+        args += [notification.owner, _note_text(notification), "" if version is None else f'"{version}"']
+        reply = self._run("admit_and_start", keys=keys, args=args)
+        if reply[0] == 4:
+            fresh = self._user(_pairs(reply[1]))
+            self._keep_account(token, fresh)
+            raise StaleAccount(fresh)
         if reply[0] == 1:
             return float(reply[1]), None, None
         if reply[0] == 2:
@@ -1421,13 +1466,18 @@ for _name, _member in list(vars(RedisStore).items()):
         setattr(RedisStore, _name, _guarded(_member, flushes=flushes))
 
 
+def _new_version() -> str:
+    """A user's version: random, so no two writes (by any process, before or after a reset) share one."""
+    return os.urandom(8).hex()
+
+
 def _note_text(notification: Notification) -> str:
-    """A notification as ``_APPEND_NOTIFICATIONS`` takes it: its JSON, numbered 0 (the script numbers it)."""
+    """A notification as ``_APPEND_NOTIFICATIONS`` takes it: its JSON after its id (the script numbers it)."""
     notification.id = 0
     text = codec.dumps(notification)
     if not text.startswith('{"id":0,'):
         raise ValueError(f"a notification's JSON must start with its id: {text[:40]!r}")
-    return text
+    return text[8:]
 
 
 def _by_owner(notifications: list[Notification]) -> list[tuple[str, list[Notification]]]:

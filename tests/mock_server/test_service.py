@@ -148,3 +148,68 @@ def test_validation_judges_a_plan_account_as_the_users_own(
     """``User.plan_account`` (made once per plan and entitlements) gives validation's answer of ``account()``."""
     user = User("tok", plan, credits, entitlements)
     assert validate_and_read(payload, account=user.plan_account()) == validate_and_read(payload, account=user.account())
+
+
+def _two_workers(request: pytest.FixtureRequest, prefix: str, **options: Any) -> tuple[Backend, Backend]:
+    """Two backends on one Redis store (two workers of one mock), the first setting it up."""
+    chosen = Settings(store=request.getfixturevalue("redis_url"), store_prefix=prefix, seed=1, **options)
+    return Backend(chosen, fresh=True), Backend(chosen)
+
+
+def _edit(backend: Backend, token: str, payload: dict[str, Any]) -> int:
+    """A ``POST /edit-chat`` as the endpoint makes it (the user as ``get_account`` answers it): its status."""
+    try:
+        backend.edit_chat(backend.authenticate(token, account_only=True), payload, BASE)
+    except ApiError as error:
+        return error.status
+    return 202
+
+
+@pytest.mark.memory_only
+def test_a_plan_changed_by_another_worker_decides_the_next_request_here(request: pytest.FixtureRequest) -> None:
+    """A worker answers a request on the copy of the user it kept, confirmed by the admission: after
+    another worker changed the plan (or the entitlements), the next request here is decided on the
+    changed user every time, whether the change allows it (202, the admission found the copy stale) or
+    refuses it (403, confirmed on a fresh read before it is answered)."""
+    there, here = _two_workers(request, "kept-plan:", rate_limit=1000)
+    custom = {"prompt": "x", "size": "1K", "output_mode": "custom", "width": 1200, "height": 800}
+    for round_ in range(40):
+        plan = ("free", "paid")[round_ % 2]
+        there.set_account("tok", plan=plan, entitlements=[])
+        assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == (403 if plan == "free" else 202), round_
+        there.set_account("tok", entitlements=[] if round_ % 2 else ["OUTPUT_CUSTOM_DIMENSIONS"])
+        assert _edit(here, "tok", custom) == (403 if round_ % 2 else 202), round_
+    account = there.account("tok")
+    assert account is not None and account["in_progress_credits"] == 20 * 5 + 20 * 3  # 20 of each accepted
+
+
+@pytest.mark.memory_only
+def test_a_token_reset_away_by_another_worker_is_401_here_in_strict_mode(request: pytest.FixtureRequest) -> None:
+    """A user this worker kept a copy of, removed by a reset another worker made, is unknown here at once
+    (strict mode: 401, nothing counted or stored); added again with another plan, it is that plan."""
+    there, here = _two_workers(request, "kept-reset:", strict=True)
+    there.set_account("tok", plan="paid")
+    assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == 202
+    there.reset()
+    assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == 401
+    assert _edit(here, "tok", {"prompt": "x", "size": "1K"}) == 401
+    there.set_account("tok", plan="free")
+    assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == 403
+    assert _edit(here, "tok", {"prompt": "x", "size": "1K"}) == 202
+    account = there.account("tok")
+    assert account is not None and account["in_progress_credits"] == 3
+
+
+@pytest.mark.memory_only
+def test_a_token_reset_away_by_another_worker_is_a_new_user_here_in_open_mode(request: pytest.FixtureRequest) -> None:
+    """Open mode: a token this worker kept on the free plan, removed by another worker's reset, is created
+    again on first use with the open plan, as on a worker that never saw it: its 2K request is accepted
+    (not refused on the old copy's plan) and reserves on the new account alone."""
+    there, here = _two_workers(request, "kept-open:")
+    there.set_account("tok", plan="free")
+    assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == 403
+    assert _edit(here, "tok", {"prompt": "x", "size": "1K"}) == 202
+    there.reset()
+    assert _edit(here, "tok", {"prompt": "x", "size": "2K"}) == 202
+    account = there.account("tok")
+    assert account is not None and (account["plan"], account["in_progress_credits"]) == ("pro", 5)

@@ -23,7 +23,7 @@ from mock_server.backend.notifications import Notification
 from mock_server.backend.projects import Project
 from mock_server.backend.webhooks import Delivery
 from mock_server.backend.work import Work
-from mock_server.store import MemoryStore, Store
+from mock_server.store import MemoryStore, StaleAccount, Store
 from mock_server.store.redis import RedisStore
 from piktid_spec import EditChatRequest
 
@@ -536,23 +536,79 @@ def test_a_forked_child_opens_its_own_connections_and_leaves_the_parents(request
     store.clear(None)
 
 
-def test_an_account_read_after_a_change_elsewhere_is_the_changed_one(request: pytest.FixtureRequest) -> None:
-    """``get_account`` right after another process changed a plan answers the new plan, every time (Redis
-    may answer that change's writer before any subscriber hears of it, so nothing may trust a cache
-    meanwhile); a user deleted without any message (``FLUSHDB``, eviction) is gone at once."""
+def _start(job_id: str) -> tuple[Job, list[Work], Notification]:
+    """What a plain ``/edit-chat`` for ``tok`` starts: a job, its one variation's work, its notification."""
+    made = Job(job_id, "tok", 0.0, "http://h")
+    made.generations.append(Generation(0, EditChatRequest.from_payload({"prompt": "x"}), 0.0, (1, 1), None, (), ()))
+    return made, [Work(1.0, "variation", (job_id, "0", "0"))], Notification(0, "tok", "batch_edit", 0.0, {})
+
+
+def test_an_admission_on_an_account_kept_before_a_change_elsewhere_is_refused_as_stale(
+    request: pytest.FixtureRequest,
+) -> None:
+    """``get_account`` may answer the copy this process kept, but an admission checked against it after
+    another process changed the plan does nothing and answers the changed user (``StaleAccount``), every
+    time (Redis may answer that change's writer before any subscriber hears of it, so nothing may trust
+    a copy meanwhile); the next ``get_account`` answers the changed one. A user deleted without any
+    message (``FLUSHDB``, eviction) is gone for the admission at once."""
     url = request.getfixturevalue("redis_url")
     here, there = (RedisStore(url, seed=1, prefix="account-read:") for _ in range(2))
     here.clear(None)
-    user(here, credits=10)
+    user(here, credits=1000)
     for round_ in range(300):
         plan = ("basic", "pro")[round_ % 2]
+        kept = here.get_account("tok")
         there.change_user("tok", plan=plan, credits=None, entitlements=None)
+        assert kept is not None and kept.version is not None
+        with pytest.raises(StaleAccount) as stale:
+            here.rate_hit_reserve_and_start(
+                "tok", 1.0, 10**6, 60.0, "tok", 1, _start(f"j{round_}"), version=kept.version
+            )
+        assert stale.value.fresh is not None and stale.value.fresh.plan == plan, round_
         assert (account := here.get_account("tok")) is not None and account.plan == plan, round_
+        assert here.get_job(f"j{round_}") is None
+    assert here.pending_work() == 0 and here.rate_hit("tok", 2.0, 1, 60.0) is None  # nothing counted
+    current = here.get_account("tok")
+    assert current is not None
+    admitted = here.rate_hit_reserve_and_start("tok", 3.0, 10, 60.0, "tok", 1, _start("j"), version=current.version)
+    assert admitted[1] == (True, 1000, 0)
     there.client.delete(there._k("user", "tok"))
-    assert here.get_account("tok") is None
+    with pytest.raises(StaleAccount) as gone:
+        here.rate_hit_reserve_and_start("tok", 4.0, 10, 60.0, "tok", 1, _start("j-gone"), version=current.version)
+    assert gone.value.fresh is None and here.get_account("tok") is None
     here.clear(None)
     for each in (here, there):
         each.changes.close()
+
+
+def test_every_write_of_a_user_names_a_new_version(redis_store: RedisStore) -> None:
+    """``put_user``, ``add_user`` and ``change_user`` (of the plan, the entitlements or the credits) each
+    store a version no earlier write had, so a copy kept by any process before the write is stale."""
+    seen: list[str | None] = []
+
+    def stored() -> str | None:
+        read = redis_store.get_user("tok")
+        assert read is not None and read.version is not None and read.version not in seen
+        seen.append(read.version)
+        return read.version
+
+    redis_store.add_user(User("tok", "pro", 10))
+    first = stored()
+    redis_store.put_user(User("tok", "pro", 10))
+    stored()
+    redis_store.change_user("tok", plan="free", credits=None, entitlements=None)
+    stored()
+    redis_store.change_user("tok", plan=None, credits=None, entitlements=frozenset({"x"}))
+    stored()
+    redis_store.change_user("tok", plan=None, credits=5.0, entitlements=None)
+    stored()
+    redis_store.clear(None)
+    redis_store.add_user(User("tok", "pro", 10))
+    assert stored() != first
+    assert redis_store.reserve_credits("tok", 1)[0]
+    redis_store.settle_credits("tok", 1, charge=True)
+    kept = redis_store.get_user("tok")
+    assert kept is not None and kept.version == seen[-1]  # credits alone: what the version names is unchanged
 
 
 def test_a_change_is_published_before_its_writer_returns(redis_store: RedisStore) -> None:
