@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -26,6 +28,34 @@ def test_no_compiled_module_is_older_than_its_source() -> None:
 def test_the_build_kind_says_whether_the_request_path_runs_compiled() -> None:
     compiled = any(ROOT.glob(f"mock_server/backend/service{SUFFIX}"))
     assert build_kind() == ("compiled (mypyc)" if compiled else "pure Python")
+
+
+PURE_SMOKE = """
+import asyncio, importlib.machinery as machinery, os, sys
+ours = tuple(os.path.join(os.getcwd(), package) for package in ("piktid_spec", "mock_server"))
+
+def sources_only(path):
+    if not path.startswith(ours):
+        raise ImportError(path)
+    return machinery.FileFinder(path, (machinery.SourceFileLoader, machinery.SOURCE_SUFFIXES))
+
+sys.path_hooks.insert(0, sources_only)
+sys.path_importer_cache.clear()
+from benchmarks._servers import mock_app
+from benchmarks.asgi import drive
+from mock_server._build import build_kind
+asyncio.run(drive(mock_app(), 50))
+print(build_kind())
+"""
+"""Imports the project's modules from their sources (a finder that knows no extension module), then posts 50
+``/edit-chat`` requests in process, each completing (``drive`` fails unless every answer is 202)."""
+
+
+def test_the_sources_serve_as_pure_python_too() -> None:
+    """A compiled install runs the pure-Python sources too (``PIKTID_MOCK_PURE=1`` installs only them)."""
+    done = subprocess.run([sys.executable, "-c", PURE_SMOKE], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "pure Python"
 
 
 def _tree(root: Path, *, source: float, extension: float, library: float | None) -> Path:
