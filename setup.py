@@ -23,7 +23,6 @@ COMPILED = [
     "piktid_spec/credits.py",
     "piktid_spec/limits.py",
     "piktid_spec/params.py",
-    "piktid_spec/plans.py",
     "piktid_spec/sizing.py",
     "piktid_spec/validate.py",
     "mock_server/backend/clock.py",
@@ -57,6 +56,7 @@ COMPILED = [
 (``accounts``, ``attempts``, ``faults``, ``files``, ``identities``, ``jobs``, ``journal``, ``notifications``,
 ``projects``, ``webhooks``, ``work``: a compiled dataclass keeps no exact type hints for the Redis store's
 codec, and orjson cannot read it), ``piktid_spec/request.py`` (callers may subclass ``EditChatRequest``),
+``piktid_spec/plans.py`` (``Account`` takes any iterable of entitlements, which a compiled one refuses),
 ``store/protocol.py`` (a ``Protocol``), ``store/redis.py`` (it wraps its own methods after the class is made),
 ``store/wire.py`` (``benchmarks.redis_round_trips`` counts round trips by wrapping its methods)."""
 
@@ -67,25 +67,31 @@ def _compiler() -> str | None:
     return shutil.which(command[0]) if command else None
 
 
-def _remove_compiled() -> None:
-    """Delete what an earlier compiled editable install left beside the sources: it would shadow them."""
+def _remove_compiled(keep: list[str]) -> None:
+    """Delete the compiled modules an earlier editable install left beside the sources, but those of
+    ``keep``: each would shadow its source (also one no longer in ``COMPILED``). The group's library
+    goes too (a build writes its own)."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-    for path in [p[: -len(".py")] + suffix for p in COMPILED] + glob.glob(f"*__mypyc{suffix}"):
-        if os.path.exists(path):
-            os.remove(path)
+    kept = {path[: -len(".py")] + suffix for path in keep}
+    built = glob.glob(f"piktid_spec/**/*{suffix}", recursive=True) + glob.glob(
+        f"mock_server/**/*{suffix}", recursive=True
+    )
+    for path in [p for p in built if p not in kept] + glob.glob(f"*__mypyc{suffix}"):
+        os.remove(path)
 
 
 def _extensions() -> list[object]:
     if os.environ.get("PIKTID_MOCK_PURE", "") not in ("", "0"):
         print("piktid-mock: PIKTID_MOCK_PURE is set: installing pure Python", file=sys.stderr)
-        _remove_compiled()
+        _remove_compiled([])
         return []
     if _compiler() is None:
         print("piktid-mock: no C compiler found: installing pure Python (slower, same behaviour)", file=sys.stderr)
-        _remove_compiled()
+        _remove_compiled([])
         return []
     from mypyc.build import mypycify
 
+    _remove_compiled(COMPILED)
     return list(mypycify(COMPILED, opt_level="3"))
 
 
