@@ -61,10 +61,12 @@ codec, and orjson cannot read it), ``piktid_spec/request.py`` (callers may subcl
 ``store/wire.py`` (``benchmarks.redis_round_trips`` counts round trips by wrapping its methods)."""
 
 
-def _compiler() -> str | None:
-    """The C compiler setuptools would call (``$CC`` or Python's own), if it is on this machine."""
+def _can_compile() -> bool:
+    """The C compiler setuptools would call (``$CC`` or Python's own) is on this machine, and so are
+    Python's headers (``Python.h``; a distribution's Python may ship them apart)."""
     command = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
-    return shutil.which(command[0]) if command else None
+    headers = os.path.join(sysconfig.get_paths()["include"], "Python.h")
+    return bool(command) and shutil.which(command[0]) is not None and os.path.exists(headers)
 
 
 def _remove_compiled(keep: list[str]) -> None:
@@ -85,8 +87,11 @@ def _extensions() -> list[object]:
         print("piktid-mock: PIKTID_MOCK_PURE is set: installing pure Python", file=sys.stderr)
         _remove_compiled([])
         return []
-    if _compiler() is None:
-        print("piktid-mock: no C compiler found: installing pure Python (slower, same behaviour)", file=sys.stderr)
+    if not _can_compile():
+        print(
+            "piktid-mock: no C compiler (or no Python.h) found: installing pure Python (slower, same behaviour)",
+            file=sys.stderr,
+        )
         _remove_compiled([])
         return []
     from mypyc.build import mypycify
