@@ -32,6 +32,7 @@ COMPILED = [
     "mock_server/backend/events.py",
     "mock_server/backend/ids.py",
     "mock_server/backend/images.py",
+    "mock_server/backend/journal.py",
     "mock_server/backend/jsontext.py",
     "mock_server/backend/links.py",
     "mock_server/backend/numbers.py",
@@ -53,7 +54,7 @@ COMPILED = [
     "mock_server/runtime/timer.py",
 ]
 """Paths of the modules mypyc compiles (one group). Not compiled: the modules of the stored records
-(``accounts``, ``attempts``, ``faults``, ``files``, ``identities``, ``jobs``, ``journal``, ``notifications``,
+(``accounts``, ``attempts``, ``entries``, ``faults``, ``files``, ``identities``, ``jobs``, ``notifications``,
 ``projects``, ``webhooks``, ``work``: a compiled dataclass keeps no exact type hints for the Redis store's
 codec, and orjson cannot read it), ``piktid_spec/request.py`` (callers may subclass ``EditChatRequest``),
 ``piktid_spec/plans.py`` (``Account`` takes any iterable of entitlements, which a compiled one refuses),
