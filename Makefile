@@ -4,12 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve lint test contract bench load soak screenshot clean
+.PHONY: build serve lint test contract bench load soak screenshot clean
 
-$(STAMP): pyproject.toml
+# setup.py compiles the modules it lists in COMPILED with mypyc (PIKTID_MOCK_PURE=1: pure Python). The
+# install puts each compiled module beside its source, which it shadows: a newer source reinstalls.
+COMPILED := $(shell sed -n 's/^    "\([a-z_/]*\.py\)",$$/\1/p' setup.py)
+
+$(STAMP): pyproject.toml setup.py $(COMPILED)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -c "from mock_server._build import build_kind; print('piktid-mock installed:', build_kind())"
 	touch $(STAMP)
+
+# Reinstall now (after `PIKTID_MOCK_PURE=1`, or to rebuild the compiled modules by hand).
+build:
+	rm -f $(STAMP)
+	$(MAKE) $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/piktid-mock serve --host 127.0.0.1 --port 8000
@@ -42,4 +52,5 @@ screenshot: $(STAMP)
 	$(BIN)/python docs/screenshot.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info *__mypyc.*.so
+	find piktid_spec mock_server -name '*.so' -delete

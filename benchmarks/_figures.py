@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mock_server._build import build_kind
+
 
 @dataclass(frozen=True, slots=True)
 class Figure:
@@ -101,6 +103,7 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": _cpu_model(),
         "executable": sys.executable,
+        "build": build_kind(),
     }
 
 

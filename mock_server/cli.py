@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from mock_server._build import build_kind
 from mock_server.backend import Backend
 from mock_server.server_limits import DEFAULT_LIMITS, HEADER_TIMEOUT_VARIABLE, ServerLimits, freeze_start_up
 from mock_server.settings import Settings
@@ -24,7 +25,7 @@ def _banner(base: str, token: str, settings: Settings) -> str:
     mode = "strict (users file only)" if settings.strict else "open (any token is its own pro user)"
     return "\n".join(
         [
-            f"piktid-mock serving the Image Playground API at {base}",
+            f"piktid-mock serving the Image Playground API at {base} ({build_kind()})",
             f"  auth: {mode}; latency {settings.latency:g} s per variation; seed {settings.seed}",
             f"  token: {token}",
             "  try:",

@@ -36,15 +36,38 @@ def ruff_order(name: str) -> tuple[int, str]:
 
 
 def own_doc(obj: Any) -> str | None:
-    """The docstring ``obj`` was given, ignoring the ``Name(field, ...)`` one dataclass generates."""
-    doc = obj.__doc__
+    """The docstring ``obj`` was given, ignoring the ``Name(field, ...)`` one dataclass generates; for a
+    class or function compiled by mypyc (which keeps no docstring at run time), the one in its source."""
+    doc = obj.__doc__ if not inspect.ismodule(obj) and not _compiled(obj) else _source_doc(obj)
     if doc and inspect.isclass(obj) and dataclasses.is_dataclass(obj) and doc.startswith(f"{obj.__name__}("):
         return None
     return doc.strip() if doc else None
 
 
+def _compiled(obj: Any) -> bool:
+    module = inspect.getmodule(obj)
+    return module is not None and not (module.__file__ or "").endswith(".py")
+
+
+def _source_doc(obj: Any) -> str | None:
+    if inspect.ismodule(obj):
+        return obj.__doc__ if (obj.__file__ or "").endswith(".py") else ast.get_docstring(_tree(obj))
+    module = inspect.getmodule(obj)
+    assert module is not None
+    for node in _tree(module).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.name == obj.__name__:
+            return ast.get_docstring(node)
+    return None
+
+
+def _source(module: ModuleType) -> Path:
+    """A module's source file, also when mypyc compiled it (its ``.py`` stays beside the extension)."""
+    path = Path(module.__file__ or "")
+    return path if path.suffix == ".py" else path.with_name(path.name.split(".")[0] + ".py")
+
+
 def _tree(module: ModuleType) -> ast.Module:
-    return ast.parse(inspect.getsource(module))
+    return ast.parse(_source(module).read_text(encoding="utf-8"))
 
 
 def attribute_doc(module: ModuleType, name: str) -> str | None:

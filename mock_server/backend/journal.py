@@ -10,9 +10,9 @@ to hold the journal under ``Settings.journal_max_bytes`` as well as ``journal_ma
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from mock_server.backend.entries import Entry
 from mock_server.backend.jsontext import utf8_json
 
 if TYPE_CHECKING:
@@ -22,42 +22,6 @@ MAX_VIOLATIONS = 32
 """Violations kept per entry: 5,000 unknown fields in one body would otherwise keep ~1.5 MB."""
 ENTRY_OVERHEAD = 256
 """Bytes counted for an entry besides its body, violations and strings (the record's own cost)."""
-_HIDDEN = frozenset({"size"})
-
-
-@dataclass(slots=True)
-class Entry:
-    seq: int
-    at: float
-    method: str
-    path: str
-    query: str
-    user: str | None
-    status: int
-    code: str | None
-    violations: list[dict[str, Any]] = field(default_factory=list)
-    """``piktid_spec`` violations (errors and warnings) of the request, as dicts (the first ``MAX_VIOLATIONS``)."""
-    duration: float = 0.0
-    body: str | None = None
-    """The JSON text of the body the endpoint read (``POST /edit-chat``, ``/project``), cut at the
-    journal's body limit; ``as_json`` gives it back parsed unless it was cut."""
-    body_truncated: bool = False
-    """The body was longer than the limit: ``body`` is the first bytes of its JSON text, a string."""
-    body_bytes: int = 0
-    """The whole body's JSON size in bytes (UTF-8), cut or not."""
-    violations_dropped: int = 0
-    """Violations found past ``MAX_VIOLATIONS`` and not kept."""
-    size: int = 0
-    """What the entry counts against the journal's byte cap (set when it is made; not shown)."""
-
-    def as_json(self) -> dict[str, Any]:
-        """The entry as plain data, its body parsed back (a cut body stays the string it was cut to).
-
-        A shallow copy: ``asdict`` would recurse into the parsed body, which a client may have nested."""
-        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _HIDDEN}
-        if self.body is not None and not self.body_truncated:
-            shown["body"] = json.loads(self.body)
-        return shown
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

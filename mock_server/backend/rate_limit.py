@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from mock_server.backend import credits
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
+from mock_server.store import Store
 
 if TYPE_CHECKING:
     from mock_server.backend.jobs import Job
     from mock_server.backend.notifications import Notification
     from mock_server.backend.webhooks import WebhookConfig
     from mock_server.backend.work import Work
-    from mock_server.store import Store
 
 
 @dataclass(slots=True)

@@ -111,6 +111,9 @@ class Backend:
         """Called with every ``Event``, in order (the runtime's streams and timer)."""
         self.sender: Sender | None = None
         """Makes webhook attempts (the runtime); without one an attempt fails at once ("no event loop")."""
+        self.runtime: object = None
+        """The live edge attached to this backend, set and read by ``mock_server.runtime.runtime_for`` (held
+        here, not in a weak map: a compiled ``Backend`` takes no weak references)."""
         self.epoch = 0
         """Counts resets: the runtime tags work in flight with it, so a report from before a reset is dropped."""
         self._preset_users = _presets(self.settings)

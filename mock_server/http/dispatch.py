@@ -34,7 +34,6 @@ class Endpoint:
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
-        self.__doc__ = handler.__doc__
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -58,7 +57,6 @@ class ScopeEndpoint(Endpoint):
 
     def __init__(self, handler: ScopeHandler) -> None:
         self.scoped = handler
-        self.__doc__ = handler.__doc__
 
     async def handler(self, request: Request) -> Response:
         """The ``Endpoint`` contract (``handler(request) -> Response``) for callers that hold a ``Request``."""

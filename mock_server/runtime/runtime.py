@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
 
 from mock_server.backend import Backend, Event, Published, Scheduled
 from mock_server.runtime.delivery import Deliverer
@@ -79,12 +78,9 @@ class Runtime:
         self.deliverer.cancel()
 
 
-_RUNTIMES: weakref.WeakKeyDictionary[Backend, Runtime] = weakref.WeakKeyDictionary()
-
-
 def runtime_for(backend: Backend) -> Runtime:
     """The runtime of ``backend``, created and attached on first use (several apps may share one backend)."""
-    runtime = _RUNTIMES.get(backend)
-    if runtime is None:
-        runtime = _RUNTIMES[backend] = Runtime(backend)
+    runtime = backend.runtime
+    if not isinstance(runtime, Runtime):
+        runtime = backend.runtime = Runtime(backend)
     return runtime

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
     from mock_server.backend.attempts import Attempt
+    from mock_server.backend.entries import Entry
     from mock_server.backend.faults import FaultRule
     from mock_server.backend.files import StoredFile
     from mock_server.backend.identities import Identity
     from mock_server.backend.jobs import Job
-    from mock_server.backend.journal import Entry
     from mock_server.backend.notifications import Notification
     from mock_server.backend.projects import Project
     from mock_server.backend.webhooks import Delivery, WebhookConfig

@@ -54,11 +54,11 @@ from mock_server.store.wire import Script, Wire
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
     from mock_server.backend.attempts import Attempt
+    from mock_server.backend.entries import Entry
     from mock_server.backend.faults import FaultRule
     from mock_server.backend.files import StoredFile
     from mock_server.backend.identities import Identity
     from mock_server.backend.jobs import Job
-    from mock_server.backend.journal import Entry
     from mock_server.backend.notifications import Notification
     from mock_server.backend.projects import Project
     from mock_server.backend.webhooks import Delivery, WebhookConfig
@@ -1564,7 +1564,7 @@ _RECORDS = {
     "WebhookConfig": "webhooks",
     "Delivery": "webhooks",
     "FaultRule": "faults",
-    "Entry": "journal",
+    "Entry": "entries",
     "Work": "work",
 }
 

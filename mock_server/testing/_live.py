@@ -13,6 +13,7 @@ from mock_server.http import sse  # noqa: F401  # before the server: sse_starlet
 from mock_server.http.app import create_app
 from mock_server.server_limits import DEFAULT_LIMITS, ServerLimits
 from mock_server.settings import Settings
+from mock_server.store import Store
 from mock_server.testing._control import MockControl
 from mock_server.testing._wait import wait_until
 
@@ -23,10 +24,16 @@ class LiveServer:
     """``with LiveServer() as server: requests.get(server.url + ...)``; ``server.control`` drives it."""
 
     def __init__(
-        self, settings: Settings | None = None, *, host: str = "127.0.0.1", limits: ServerLimits = DEFAULT_LIMITS
+        self,
+        settings: Settings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        limits: ServerLimits = DEFAULT_LIMITS,
+        store: Store | None = None,
     ) -> None:
-        """``limits``: connection limits, the same defaults as ``piktid-mock serve``."""
-        self.backend = Backend(settings, fresh=True)
+        """``limits``: connection limits, the same defaults as ``piktid-mock serve``; ``store``: the state
+        to serve (by default the one ``settings.store`` names), emptied first."""
+        self.backend = Backend(settings, store=store, fresh=True)
         self.app = create_app(backend=self.backend)
         self.control = MockControl(self.backend)
         self.host = host

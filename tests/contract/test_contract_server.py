@@ -1,19 +1,22 @@
 """Server conformance, run small: the mock passes, and a mock that breaks a documented rule does not.
 
-Each break below is a one-line monkeypatch of the in-process mock; the kit must notice it without
-being told what changed, which is what shows its checks are about the spec, not about the mock.
+Each break below is a mock with one bug (an operation of its store replaced, or a setting other than
+the one the kit is told); the kit must notice it without being told what changed, which is what shows
+its checks are about the spec, not about the mock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import Phase, settings
 
-import mock_server.backend.credits as ledger
-import mock_server.backend.service as service
 from contract_tests import ContractViolation
 from contract_tests.server import (
     Target,
@@ -26,8 +29,10 @@ from contract_tests.server import (
     in_process,
     over_http,
 )
-from mock_server.backend.rate_limit import RateLimiter
-from mock_server.store import Store
+from mock_server.backend.jobs import Job
+from mock_server.settings import Settings
+from mock_server.store import MemoryStore, Store
+from mock_server.testing import LiveServer
 
 EXAMPLES = 25
 
@@ -57,6 +62,28 @@ def no_shrinking() -> Iterator[None]:
     settings.load_profile(previous)
 
 
+class BrokenStore:
+    """A memory store with some operations replaced, each by ``broken(store, *args)`` over the memory store:
+    what a mock with that bug would store. The mock is the real one; the break is in its state, so the
+    kit must notice it from the answers alone, as it would in any server."""
+
+    def __init__(self, **broken: Callable[..., Any]) -> None:
+        self._inner = MemoryStore()
+        self._broken = broken
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._broken:
+            return functools.partial(self._broken[name], self._inner)
+        return getattr(self._inner, name)
+
+
+@contextmanager
+def served(settings: Settings, store: Any) -> Iterator[Target]:
+    """The mock over HTTP on ``store``, tested under ``settings``."""
+    with LiveServer(settings, store=store) as server, httpx.Client(base_url=server.url, timeout=30.0) as client:
+        yield Target("broken", client, server.control, settings)
+
+
 def test_valid_requests_are_accepted_and_complete_as_documented(target: Target) -> None:
     check_valid_requests(target, max_examples=EXAMPLES)
 
@@ -83,47 +110,46 @@ def test_state_machine_invariants_hold() -> None:
         check_state_machine(mock, max_examples=4, steps=30)
 
 
-def test_a_wrong_price_is_caught(local: Target, monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
-    settle = ledger.settle
-
+def test_a_wrong_price_is_caught(no_shrinking: None) -> None:
     def overcharge(store: Store, token: str, amount: float, *, charge: bool, notifications: list[Any]) -> Any:
-        return settle(store, token, amount + (1 if charge else 0), charge=charge, notifications=notifications)
+        return store.settle_and_notify(token, amount + (1 if charge else 0), charge=charge, notifications=notifications)
 
-    monkeypatch.setattr(ledger, "settle", overcharge)
-    with pytest.raises(ContractViolation, match="credits_conserved"):
-        check_valid_requests(local, max_examples=EXAMPLES)
-
-
-def test_a_wrong_output_size_is_caught(local: Target, monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
-    size = service.output_size
-    monkeypatch.setattr(service, "output_size", lambda request, given=None: size(request, given)[::-1])
-    with pytest.raises(ContractViolation, match="results_match_request"):
-        check_valid_requests(local, max_examples=EXAMPLES)
-
-
-def test_a_lenient_strict_mode_is_caught(monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
-    rejection = service.rejection
-    monkeypatch.setattr(service, "rejection", lambda violations, strict=False: rejection(violations))
     with (
-        in_process(conformance_settings(strict=True)) as mock,
+        served(conformance_settings(), BrokenStore(settle_and_notify=overcharge)) as mock,
+        pytest.raises(ContractViolation, match="credits_conserved"),
+    ):
+        check_valid_requests(mock, max_examples=EXAMPLES)
+
+
+def test_a_wrong_output_size_is_caught(no_shrinking: None) -> None:
+    def transposed(store: Store, job: Job, works: list[Any], notification: Any, *, new: bool) -> Any:
+        job.generations[-1].size = job.generations[-1].size[::-1]
+        return store.start_generation(job, works, notification, new=new)
+
+    with (
+        served(conformance_settings(), BrokenStore(start_generation=transposed)) as mock,
+        pytest.raises(ContractViolation, match="results_match_request"),
+    ):
+        check_valid_requests(mock, max_examples=EXAMPLES)
+
+
+def test_a_lenient_strict_mode_is_caught(no_shrinking: None) -> None:
+    """A mock that says it is strict but accepts what only warns (it runs lenient)."""
+    with (
+        in_process(conformance_settings(strict=False)) as lenient,
         pytest.raises(ContractViolation, match="rejected_as_documented"),
     ):
-        check_invalid_requests(mock, max_examples=EXAMPLES * 2)
+        told_strict = dataclasses.replace(lenient, settings=conformance_settings(strict=True))
+        check_invalid_requests(told_strict, max_examples=EXAMPLES * 2)
 
 
-def test_a_missing_rate_limit_is_caught(local: Target, monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
-    monkeypatch.setattr(RateLimiter, "hit", lambda self, key: None)
-    monkeypatch.setattr(
-        RateLimiter, "hit_and_reserve", lambda self, key, amount: ledger.reserve(self.store, key, amount)
-    )
-
-    def start_unlimited(self: RateLimiter, key: str, amount: float, start: Any) -> Any:
-        ledger.reserve(self.store, key, amount)
-        return self.store.start_generation(*start, new=True)
-
-    monkeypatch.setattr(RateLimiter, "hit_reserve_and_start", start_unlimited)
-    with pytest.raises(ContractViolation, match="429 rate_limited"):
-        check_rate_limit(local)
+def test_a_missing_rate_limit_is_caught(no_shrinking: None) -> None:
+    """A mock that does not hold the documented limit (its own is a billion a minute)."""
+    with (
+        in_process(conformance_settings(rate_limit=10**9)) as unlimited,
+        pytest.raises(ContractViolation, match="429 rate_limited"),
+    ):
+        check_rate_limit(unlimited)
 
 
 def keep_reservation(store: Store, token: str, amount: float, *, charge: bool, notifications: list[Any]) -> Any:
@@ -138,10 +164,9 @@ def keep_reservation(store: Store, token: str, amount: float, *, charge: bool, n
     return store.settle_and_notify(token, 0.0, charge=False, notifications=notifications)
 
 
-def test_a_leaked_reservation_is_caught(monkeypatch: pytest.MonkeyPatch, no_shrinking: None) -> None:
-    monkeypatch.setattr(ledger, "settle", keep_reservation)
+def test_a_leaked_reservation_is_caught(no_shrinking: None) -> None:
     with (
-        in_process(conformance_settings(rate_limit=5)) as mock,
+        served(conformance_settings(rate_limit=5), BrokenStore(settle_and_notify=keep_reservation)) as mock,
         pytest.raises(ContractViolation, match="reservations_settled"),
     ):
         check_state_machine(mock, max_examples=40, steps=30)

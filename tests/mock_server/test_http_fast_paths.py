@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -78,16 +80,18 @@ def _stdlib(raw: bytes) -> Any:
     return value
 
 
+@functools.cache
+def _backend() -> Backend:
+    """A memory-store backend with the default settings: what ``read_json`` reads its size limit from."""
+    return Backend(Settings(store="memory"))
+
+
 def _read(raw: bytes) -> Any:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": raw, "more_body": False}
 
-    class App:
-        class state:
-            class backend:
-                settings = Settings()
-
-    request = Request({"type": "http", "method": "POST", "headers": [], "app": App}, receive)
+    app = SimpleNamespace(state=SimpleNamespace(backend=_backend()))
+    request = Request({"type": "http", "method": "POST", "headers": [], "app": app}, receive)
     try:
         return asyncio.run(read_json(request))
     except ApiError as exc:

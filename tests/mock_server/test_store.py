@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from mock_server.backend.accounts import User
+from mock_server.backend.entries import Entry
 from mock_server.backend.faults import FaultRule
 from mock_server.backend.files import StoredFile
 from mock_server.backend.jobs import Generation, Job, Variation
-from mock_server.backend.journal import Entry
 from mock_server.backend.notifications import Notification
 from mock_server.backend.projects import Project
 from mock_server.backend.webhooks import Delivery

@@ -1,0 +1,104 @@
+"""Builds the request path's modules with mypyc (part of mypy), as one group, when it can.
+
+``COMPILED`` is the one list of compiled modules: together they carry ``POST /edit-chat`` and ``GET
+/jobs/{id}/results`` (validation, the backend, the memory store, the edge), so calls between them are
+native. Everything else stays interpreted. ``PIKTID_MOCK_PURE=1`` installs pure Python, and so does a
+machine without a C compiler (said in one printed line): the compiled and the pure package behave alike.
+An editable install (``make``, ``pip install -e .``) puts the ``.so`` files next to the sources, which
+they shadow: ``make`` rebuilds them when a source is newer, and a test fails on a stale one.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shlex
+import shutil
+import sys
+import sysconfig
+
+from setuptools import setup
+
+COMPILED = [
+    "piktid_spec/credits.py",
+    "piktid_spec/limits.py",
+    "piktid_spec/params.py",
+    "piktid_spec/sizing.py",
+    "piktid_spec/validate.py",
+    "mock_server/backend/clock.py",
+    "mock_server/backend/control.py",
+    "mock_server/backend/credits.py",
+    "mock_server/backend/errors.py",
+    "mock_server/backend/events.py",
+    "mock_server/backend/ids.py",
+    "mock_server/backend/images.py",
+    "mock_server/backend/journal.py",
+    "mock_server/backend/jsontext.py",
+    "mock_server/backend/links.py",
+    "mock_server/backend/numbers.py",
+    "mock_server/backend/overview.py",
+    "mock_server/backend/pagination.py",
+    "mock_server/backend/rate_limit.py",
+    "mock_server/backend/results.py",
+    "mock_server/backend/retention.py",
+    "mock_server/backend/service.py",
+    "mock_server/backend/signing.py",
+    "mock_server/store/codec.py",
+    "mock_server/store/memory.py",
+    "mock_server/http/dispatch.py",
+    "mock_server/http/endpoints.py",
+    "mock_server/http/middleware.py",
+    "mock_server/http/parsing.py",
+    "mock_server/http/render.py",
+    "mock_server/runtime/runtime.py",
+    "mock_server/runtime/timer.py",
+]
+"""Paths of the modules mypyc compiles (one group). Not compiled: the modules of the stored records
+(``accounts``, ``attempts``, ``entries``, ``faults``, ``files``, ``identities``, ``jobs``, ``notifications``,
+``projects``, ``webhooks``, ``work``: a compiled dataclass keeps no exact type hints for the Redis store's
+codec, and orjson cannot read it), ``piktid_spec/request.py`` (callers may subclass ``EditChatRequest``),
+``piktid_spec/plans.py`` (``Account`` takes any iterable of entitlements, which a compiled one refuses),
+``store/protocol.py`` (a ``Protocol``), ``store/redis.py`` (it wraps its own methods after the class is made),
+``store/wire.py`` (``benchmarks.redis_round_trips`` counts round trips by wrapping its methods)."""
+
+
+def _can_compile() -> bool:
+    """The C compiler setuptools would call (``$CC`` or Python's own) is on this machine, and so are
+    Python's headers (``Python.h``; a distribution's Python may ship them apart)."""
+    command = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    headers = os.path.join(sysconfig.get_paths()["include"], "Python.h")
+    return bool(command) and shutil.which(command[0]) is not None and os.path.exists(headers)
+
+
+def _remove_compiled(keep: list[str]) -> None:
+    """Delete the compiled modules an earlier editable install left beside the sources, but those of
+    ``keep``: each would shadow its source (also one no longer in ``COMPILED``). The group's library
+    goes too (a build writes its own)."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    kept = {path[: -len(".py")] + suffix for path in keep}
+    built = glob.glob(f"piktid_spec/**/*{suffix}", recursive=True) + glob.glob(
+        f"mock_server/**/*{suffix}", recursive=True
+    )
+    for path in [p for p in built if p not in kept] + glob.glob(f"*__mypyc{suffix}"):
+        os.remove(path)
+
+
+def _extensions() -> list[object]:
+    if os.environ.get("PIKTID_MOCK_PURE", "") not in ("", "0"):
+        print("piktid-mock: PIKTID_MOCK_PURE is set: installing pure Python", file=sys.stderr)
+        _remove_compiled([])
+        return []
+    if not _can_compile():
+        print(
+            "piktid-mock: no C compiler (or no Python.h) found: installing pure Python (slower, same behaviour)",
+            file=sys.stderr,
+        )
+        _remove_compiled([])
+        return []
+    from mypyc.build import mypycify
+
+    _remove_compiled(COMPILED)
+    return list(mypycify(COMPILED, opt_level="3"))
+
+
+setup(ext_modules=_extensions())
