@@ -78,19 +78,26 @@ async def upload(request: Request) -> Response:
 async def edit_chat(scope: Scope, receive: Receive) -> Response:
     """``user_of`` (its credits are decided by the store's reservation), ``requested_outcome``, ``read_json``,
     then the backend, each noted for the journal: written out over one read of the headers and of the
-    scope's state (the hot path: these helpers cost as much as the backend's own work)."""
+    scope's state (the hot path: these helpers cost as much as the backend's own work). The user may be
+    a copy a shared store kept (``Store.get_account``): a request refused before the backend is refused
+    on a fresh read of it, so a token gone elsewhere is 401 on every worker."""
     backend = scope_backend(scope)
     headers, state = first_headers(scope), scope.setdefault("state", {})
     authorization = headers.get(b"authorization")
     token = None if authorization is None else bearer_token(authorization.decode("latin-1"))
     user = backend.authenticate(token, account_only=True)
     state["user"] = user.token
-    scenario, prefer = headers.get(b"x-mock-scenario"), headers.get(b"prefer")
-    outcome = None if scenario is None and prefer is None else outcome_of(_text(scenario), _text(prefer))
-    length = headers.get(b"content-length")
-    declared = None if length is None else ascii_int(length.decode("latin-1"))
-    raw = await receive_body(receive, declared, backend.settings.request_max_bytes)
-    payload = state["payload"] = parse_json(raw)
+    try:
+        scenario, prefer = headers.get(b"x-mock-scenario"), headers.get(b"prefer")
+        outcome = None if scenario is None and prefer is None else outcome_of(_text(scenario), _text(prefer))
+        length = headers.get(b"content-length")
+        declared = None if length is None else ascii_int(length.decode("latin-1"))
+        raw = await receive_body(receive, declared, backend.settings.request_max_bytes)
+        payload = state["payload"] = parse_json(raw)
+    except ApiError:
+        if user.version is not None:  # a kept copy: refused on the user as stored now (401 when gone)
+            backend.authenticate(token)
+        raise
     host = headers.get(b"host")
     url = scope_base_url(scope, None if host is None else host.decode("latin-1"))
     accepted = backend.edit_chat(user, payload, url, outcome=outcome)

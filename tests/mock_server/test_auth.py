@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import requests
-from mock_support import USERS_FILE, Env, shape_errors
+from mock_support import USERS_FILE, Env, asgi_client, shape_errors
 
-from mock_server import Settings
+from mock_server import Backend, Settings
 from mock_server.testing import LiveServer
 
 pytestmark = pytest.mark.anyio
@@ -108,3 +108,26 @@ def test_strict_mode_over_real_http() -> None:
             server.url + "/edit-chat", json=payload, headers={"Authorization": "Bearer tok_paid_0123456789abcdef"}
         )
         assert known.status_code == 202
+
+
+@pytest.mark.memory_only
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [({}, b"{not json"), ({"X-Mock-Scenario": "no-such-outcome"}, b'{"prompt": "x"}')],
+    ids=["bad-json", "bad-scenario"],
+)
+async def test_a_token_reset_away_elsewhere_is_401_over_http_before_the_body_is_judged(
+    request: pytest.FixtureRequest, headers: dict[str, str], body: bytes
+) -> None:
+    """Strict mode, over HTTP: a request this worker would refuse before the backend (bad JSON, a bad
+    ``X-Mock-Scenario``) with a token it kept a copy of and another worker reset away is 401, as on a
+    worker that never saw the token, not the 400 its stale copy would give."""
+    chosen = Settings(store=request.getfixturevalue("redis_url"), store_prefix="kept-edge:", strict=True)
+    there, here = Backend(chosen, fresh=True), Backend(chosen)
+    there.set_account("tok", plan="paid")
+    async with asgi_client(here) as client:
+        auth = {"Authorization": "Bearer tok"}
+        assert (await client.post("/edit-chat", json={"prompt": "x"}, headers=auth)).status_code == 202
+        assert (await client.post("/edit-chat", content=body, headers={**auth, **headers})).status_code == 400
+        there.reset()
+        assert (await client.post("/edit-chat", content=body, headers={**auth, **headers})).status_code == 401
