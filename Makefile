@@ -6,13 +6,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: build serve lint test contract bench load soak screenshot clean
 
-# setup.py compiles the modules it lists in COMPILED with mypyc (PIKTID_MOCK_PURE=1: pure Python). The
-# install puts each compiled module beside its source, which it shadows: a newer source reinstalls.
-COMPILED := $(shell sed -n 's/^    "\([a-z_/]*\.py\)",$$/\1/p' setup.py)
+# setup.py compiles the request path with mypyc (its COMPILED list). The install puts each compiled
+# module beside its source, which it shadows, and the compiled code relies on the types of the modules
+# it imports: a newer source under piktid_spec/ or mock_server/ reinstalls. A pure-Python install
+# (`PIKTID_MOCK_PURE=1 make build`) is remembered in .venv/.pure: later installs stay pure, and an edit
+# needs no rebuild, until `PIKTID_MOCK_PURE=0 make build`.
+PURE := $(if $(PIKTID_MOCK_PURE),$(filter-out 0,$(PIKTID_MOCK_PURE)),$(wildcard $(VENV)/.pure))
+SOURCES := $(if $(PURE),,$(shell find piktid_spec mock_server -name '*.py'))
 
-$(STAMP): pyproject.toml setup.py $(COMPILED)
+$(STAMP): pyproject.toml setup.py $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	PIKTID_MOCK_PURE=$(if $(PURE),1,0) $(BIN)/python -m pip install --quiet -e '.[test]'
+	$(if $(PURE),touch,rm -f) $(VENV)/.pure
 	$(BIN)/python -c "from mock_server._build import build_kind; print('piktid-mock installed:', build_kind())"
 	touch $(STAMP)
 

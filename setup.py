@@ -18,6 +18,7 @@ import sys
 import sysconfig
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
 COMPILED = [
     "piktid_spec/credits.py",
@@ -98,7 +99,30 @@ def _extensions() -> list[object]:
     from mypyc.build import mypycify
 
     _remove_compiled(COMPILED)
-    return list(mypycify(COMPILED, opt_level="3"))
+    try:
+        return list(mypycify(COMPILED, opt_level="3"))
+    except (Exception, SystemExit) as error:  # mypyc exits on a type error it finds
+        _pure(f"mypyc could not compile ({error or 'a type error above'})")
+        return []
 
 
-setup(ext_modules=_extensions())
+def _pure(reason: str) -> None:
+    """Install pure Python after a failed compile, saying why in one line: nothing compiled is left."""
+    print(f"piktid-mock: {reason}: installing pure Python (slower, same behaviour)", file=sys.stderr)
+    _remove_compiled([])
+
+
+class _BuildOrPure(build_ext):
+    """``build_ext`` that falls back to pure Python when the C compiler or the linker fails (a broken
+    tool chain, too little memory): a failed compile never fails the install nor leaves a module whose
+    shared library is missing."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except (Exception, SystemExit) as error:
+            _pure(f"compiling failed ({error})")
+            self.extensions = []
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": _BuildOrPure})

@@ -1,7 +1,7 @@
 """What this install runs: the request path compiled by mypyc, or pure Python (``setup.py`` decides).
 
 ``build_kind()`` is what ``piktid-mock serve`` prints on start and ``benchmarks/results.json`` records, so
-a figure or a report says which of the two it came from. ``stale_sources()`` names the compiled modules
+a figure or a report says which of the two it came from. ``stale_sources()`` names the modules
 whose source changed since the build: an editable install puts each compiled module beside its source,
 and Python then imports the compiled one, so an edit would not run until the next build.
 """
@@ -25,16 +25,14 @@ def build_kind() -> str:
 
 
 def stale_sources(root: Path = ROOT) -> list[Path]:
-    """The sources under ``root`` newer than their compiled module and than the group's library (one
-    shared library holds the whole group's code: a build relinks it, but may leave a module's small
-    stub untouched when only another module changed)."""
+    """The sources under ``root``'s packages changed since the compiled build: newer than the group's
+    library, which holds the whole group's code (a build relinks it, but may leave a module's small stub
+    untouched when only another module changed) and relies on the types of every module it imports,
+    compiled or not. Empty for a pure install."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     libraries = [p.stat().st_mtime for p in root.glob(f"*__mypyc{suffix}")]
-    stale = []
-    for package in ("piktid_spec", "mock_server"):
-        for extension in (root / package).rglob(f"*{suffix}"):
-            source = extension.with_name(extension.name[: -len(suffix)] + ".py")
-            built = max([extension.stat().st_mtime, *libraries])
-            if source.exists() and source.stat().st_mtime > built:
-                stale.append(source)
-    return sorted(stale)
+    if not libraries:
+        return []
+    built = min(libraries)
+    sources = [s for package in ("piktid_spec", "mock_server") for s in (root / package).rglob("*.py")]
+    return sorted(source for source in sources if source.stat().st_mtime > built)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from piktid_spec import LIMITS
@@ -83,7 +83,21 @@ class Settings:
         from mock_server.store.open import check_store_url
 
         check_store_url(self.store)
+        self._check_types()
         self._check_bounds()
+
+    def _check_types(self) -> None:
+        """A value of the wrong kind is refused here, naming the field, rather than by the first request
+        (the compiled request path checks the types it reads). Lossless spellings are taken: an int for a
+        float, a whole float for an int, a list of strings for a tuple."""
+        for spec in fields(self):
+            value, kind = getattr(self, spec.name), _KINDS.get(str(spec.type))
+            if kind is None or _taken_as(value, kind):
+                continue
+            taken = _lossless(value, kind)
+            if taken is None:
+                raise TypeError(f"{spec.name} must be {_KIND_NAMES[kind]}, not {value!r}")
+            setattr(self, spec.name, taken)
 
     def _check_bounds(self) -> None:
         """Bounds that make no sense are refused when the ``Settings`` is made, naming the field."""
@@ -94,3 +108,26 @@ class Settings:
             raise ValueError("retention must be a positive, finite number of seconds")
         if self.upload_total_bytes < self.upload_max_bytes:
             raise ValueError(f"upload_total_bytes must be at least upload_max_bytes ({self.upload_max_bytes})")
+
+
+_KINDS: dict[str, type] = {"bool": bool, "int": int, "float": float, "tuple[str, ...]": tuple}
+"""The annotations ``Settings._check_types`` holds a value to (the others are checked where they are used)."""
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", tuple: "a sequence of strings"}
+
+
+def _taken_as(value: object, kind: type) -> bool:
+    """``value`` is a ``kind`` as the request path reads it (a bool is no number; an int is a float)."""
+    if isinstance(value, bool):
+        return kind is bool
+    return isinstance(value, kind) or kind is float and isinstance(value, int)
+
+
+def _lossless(value: object, kind: type) -> object | None:
+    """``value`` as ``kind`` when nothing is lost (None: it is not one)."""
+    if isinstance(value, bool):
+        return None
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind is tuple and isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from piktid_spec._provenance import documented, inferred
 from piktid_spec.request import EditChatRequest
 
@@ -29,8 +31,9 @@ def ratio_size(aspect_ratio: str, base: int) -> tuple[int, int]:
     return _round8(base * w / h), base
 
 
-def output_size(payload: object, input_size: tuple[int, int] | None = None) -> tuple[int, int]:
-    """``(width, height)`` delivered for ``payload``; ``input_size`` is the working image's size.
+def output_size(payload: object, input_size: Sequence[int] | None = None) -> tuple[int, int]:
+    """``(width, height)`` delivered for ``payload``; ``input_size`` is the working image's size (any
+    pair: a tuple, or a list as JSON gives it).
 
     Raises ``ValueError`` when the payload has errors.
     """
@@ -43,11 +46,11 @@ def output_size(payload: object, input_size: tuple[int, int] | None = None) -> t
     if mode == "ratio":
         assert request.aspect_ratio is not None
         return ratio_size(request.aspect_ratio, base)
-    return input_size if input_size is not None else (base, base)
+    return (input_size[0], input_size[1]) if input_size is not None else (base, base)
 
 
-def thumbnail_size(size: tuple[int, int]) -> tuple[int, int]:
-    """Long side at most ``THUMBNAIL_LONG_SIDE``, aspect kept (inferred)."""
-    w, h = size
+def thumbnail_size(size: Sequence[int]) -> tuple[int, int]:
+    """Long side at most ``THUMBNAIL_LONG_SIDE``, aspect kept (inferred); ``size`` is any pair."""
+    w, h = size[0], size[1]
     scale = min(1.0, THUMBNAIL_LONG_SIDE / max(w, h))
     return max(1, round(w * scale)), max(1, round(h * scale))

@@ -7,7 +7,7 @@ JSON at all) it answers a list of ``Violation``. An empty list means the service
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,7 +288,7 @@ def validate_and_read(payload: object, *, account: Account | None = None) -> tup
     return sorted(out, key=lambda v: (not v.is_error, v.status)), usable
 
 
-def rejection(violations: list[Violation], *, strict: bool = False) -> tuple[int, list[Violation]] | None:
+def rejection(violations: Iterable[Violation], *, strict: bool = False) -> tuple[int, list[Violation]] | None:
     """The status and violations a request is rejected with, or None when it is accepted.
 
     400 wins over 403 (the request is read before the plan is checked). In strict mode warnings

@@ -7,6 +7,7 @@ behave alike. Each method is one ``Backend`` operation with the control API's sh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from mock_server.backend.service import Backend
@@ -61,8 +62,8 @@ class ControlService:
         *,
         plan: str | None = None,
         credits: float | None = None,
-        entitlements: list[str] | None = None,
-        identities: list[str] | None = None,
+        entitlements: Iterable[str] | None = None,
+        identities: Iterable[str] | None = None,
     ) -> dict[str, Any]:
         return self.backend.set_account(
             token, plan=plan, credits=credits, entitlements=entitlements, identities=identities

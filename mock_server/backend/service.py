@@ -11,7 +11,7 @@ a reset) is emitted as an event (``mock_server.backend.events``) to ``listeners`
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -811,8 +811,8 @@ class Backend:
         *,
         plan: str | None = None,
         credits: float | None = None,
-        entitlements: list[str] | None = None,
-        identities: list[str] | None = None,
+        entitlements: Iterable[str] | None = None,
+        identities: Iterable[str] | None = None,
     ) -> dict[str, Any]:
         """Create or change a user; ``identities`` names new identities to give it; its ``account`` view.
 

@@ -19,6 +19,8 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mypy_extensions import mypyc_attr
+
 if TYPE_CHECKING:
     from mock_server.backend.accounts import User
     from mock_server.backend.attempts import Attempt
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a test may subclass it to break or watch one operation
 class MemoryStore:
     """The state of one mock in memory (see ``mock_server.store.Store`` for each operation's contract)."""
 

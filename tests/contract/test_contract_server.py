@@ -8,7 +8,6 @@ its checks are about the spec, not about the mock.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -62,19 +61,27 @@ def no_shrinking() -> Iterator[None]:
     settings.load_profile(previous)
 
 
-class BrokenStore:
-    """A memory store with some operations replaced, each by ``broken(store, *args)`` over the memory store:
-    what a mock with that bug would store. The mock is the real one; the break is in its state, so the
-    kit must notice it from the answers alone, as it would in any server."""
+class BrokenStore(MemoryStore):
+    """A memory store with some operations replaced, each by ``broken(store, *args)`` where ``store`` is the
+    memory store's own operations: what a mock with that bug would store. The mock is the real one; the
+    break is in its state, so the kit must notice it from the answers alone, as it would in any server.
+    The replacement is a method of a subclass, so the store's other operations reach it too (a plain
+    ``/edit-chat``'s one-step admission calls ``start_generation``)."""
+
+    def __new__(cls, **broken: Callable[..., Any]) -> BrokenStore:
+        methods = {name: _replaced(name, how) for name, how in broken.items()}
+        return super().__new__(type("BrokenStore", (cls,), methods))
 
     def __init__(self, **broken: Callable[..., Any]) -> None:
-        self._inner = MemoryStore()
-        self._broken = broken
+        super().__init__()
 
-    def __getattr__(self, name: str) -> Any:
-        if name in self._broken:
-            return functools.partial(self._broken[name], self._inner)
-        return getattr(self._inner, name)
+
+def _replaced(name: str, how: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: BrokenStore, *args: Any, **kwargs: Any) -> Any:
+        return how(super(BrokenStore, self), *args, **kwargs)
+
+    method.__name__ = name
+    return method
 
 
 @contextmanager

@@ -17,11 +17,11 @@ pytestmark = pytest.mark.memory_only  # files on disk, no mock state
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
 
-def test_no_compiled_module_is_older_than_its_source() -> None:
+def test_no_source_changed_after_the_compiled_build() -> None:
     stale = [str(source.relative_to(ROOT)) for source in stale_sources()]
     assert not stale, (
-        f"compiled module {', '.join(stale)} is older than its source: run `make build` or `pip install -e .` "
-        "(Python imports the compiled module, so the edit is not what runs)"
+        f"{', '.join(stale)} changed after the compiled build: run `make build` or `pip install -e .` "
+        "(Python imports the compiled modules, so the edit is not what runs)"
     )
 
 
@@ -81,7 +81,13 @@ def test_a_module_whose_group_library_was_rebuilt_after_its_edit_is_not_stale(tm
     assert stale_sources(tmp_path) == []
 
 
-def test_a_source_without_a_compiled_module_is_not_checked(tmp_path: Path) -> None:
-    source = _tree(tmp_path, source=2_000, extension=1_000, library=None)
+def test_an_interpreted_module_edited_after_the_build_is_stale_too(tmp_path: Path) -> None:
+    """The compiled code relies on the types of the modules it imports, compiled or not."""
+    source = _tree(tmp_path, source=2_000, extension=1_000, library=1_500)
     next(source.parent.glob(f"*{SUFFIX}")).unlink()
+    assert stale_sources(tmp_path) == [source]
+
+
+def test_a_pure_install_has_nothing_stale(tmp_path: Path) -> None:
+    _tree(tmp_path, source=2_000, extension=1_000, library=None)
     assert stale_sources(tmp_path) == []

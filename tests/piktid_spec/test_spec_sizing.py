@@ -119,3 +119,10 @@ def test_thumbnail_never_upscales_and_keeps_the_aspect(w: int, h: int) -> None:
     scale = max(tw, th) / max(w, h)
     for side, thumb in ((w, tw), (h, th)):  # the aspect is kept to the pixel, but no side drops below 1
         assert abs(thumb - side * scale) <= 0.5 or thumb == 1
+
+
+def test_sizes_are_taken_as_any_pair() -> None:
+    """An input size or a size to thumbnail may be a list (as JSON gives it) as well as a tuple."""
+    match = {"prompt": "x", "size": "1K", "output_mode": "match"}
+    assert output_size(match, [1200, 800]) == output_size(match, (1200, 800)) == (1200, 800)
+    assert thumbnail_size([1200, 800]) == thumbnail_size((1200, 800))

@@ -398,3 +398,13 @@ def test_the_compiled_reader_agrees_with_the_walk_on_valid_requests(case: tuple[
 @given(st.dictionaries(WEIRD_KEYS, WEIRD | st.lists(WEIRD, max_size=3), max_size=6), st.sampled_from(ACCOUNTS))
 def test_the_compiled_reader_agrees_with_the_walk_on_python_objects(payload: object, account: Account | None) -> None:
     _agrees(payload, account)
+
+
+def test_rejection_takes_any_iterable_of_violations() -> None:
+    """``rejection`` reads its violations once: a tuple or a generator is judged as the list is (the
+    compiled build checks argument types, so this is pinned)."""
+    violations = validate_edit_chat({"prompt": "x", "size": "9K"})
+    expected = rejection(violations)
+    assert expected is not None
+    assert rejection(tuple(violations)) == expected
+    assert rejection(v for v in violations) == expected

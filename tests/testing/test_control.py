@@ -128,3 +128,10 @@ def test_without_control_the_paths_do_not_exist():
     with mock_piktid(settings=Settings(control=False)), httpx.Client(base_url=API) as client:
         assert client.post("/_mock/reset").status_code == 404
         assert client.get("/_mock/journal").status_code == 404
+
+
+def test_set_account_takes_entitlements_and_identities_as_any_iterable(piktid_mock):
+    """A tuple or a set of entitlements and identity names is taken as a list is."""
+    view = piktid_mock.set_account("tester", entitlements=("OUTPUT_CUSTOM_DIMENSIONS",), identities={"alice"})
+    assert view["entitlements"] == ["OUTPUT_CUSTOM_DIMENSIONS"]
+    assert [identity["name"] for identity in view["identities"]] == ["alice"]
