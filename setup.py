@@ -121,7 +121,7 @@ class _BuildOrPure(build_ext):
         try:
             super().run()
         except (Exception, SystemExit) as error:
-            _pure(f"compiling failed ({error})")
+            _pure(f"compiling failed ({type(error).__name__}: {str(error)[:120]})")
             self.extensions = []
 
 
