@@ -681,8 +681,9 @@ class RedisStore:
         if user is None or user.version is None or len(token) > _Keys.LONGEST:
             self._accounts.pop(token, None)
             return
+        self._accounts.pop(token, None)
         if len(self._accounts) >= _Keys.KEPT:
-            self._accounts.clear()
+            del self._accounts[next(iter(self._accounts))]  # the oldest copy goes, not all of them
         self._accounts[token] = copy.copy(user)  # the caller's object may be changed, never the copy
 
     def _versioned(self, user: User) -> list[str]:

@@ -24,7 +24,7 @@ from mock_server.backend.projects import Project
 from mock_server.backend.webhooks import Delivery
 from mock_server.backend.work import Work
 from mock_server.store import MemoryStore, StaleAccount, Store
-from mock_server.store.redis import RedisStore
+from mock_server.store.redis import RedisStore, _Keys
 from piktid_spec import EditChatRequest
 
 pytestmark = pytest.mark.memory_only
@@ -876,3 +876,19 @@ def test_hits_at_one_instant_each_count(store: Store) -> None:
     assert store.rate_hit("k", 5.0, 2, 60.0) is None
     assert store.rate_hit("k", 5.0, 2, 60.0) is None
     assert store.rate_hit("k", 5.0, 2, 60.0) == 5.0
+
+
+def test_past_the_kept_users_cap_only_the_oldest_copy_goes(
+    redis_store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``KEPT`` tokens the copy read longest ago is dropped, not every copy (which would make every
+    user's next request read afresh at once)."""
+    monkeypatch.setattr(_Keys, "KEPT", 3)
+    for token in ("a", "b", "c", "d"):
+        user(redis_store, token)
+        assert redis_store.get_user(token) is not None
+    assert list(redis_store._accounts) == ["b", "c", "d"]
+    redis_store.get_user("b")  # read afresh: now the newest copy
+    user(redis_store, "e")
+    redis_store.get_user("e")
+    assert list(redis_store._accounts) == ["d", "b", "e"]
