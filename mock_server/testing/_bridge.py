@@ -335,7 +335,8 @@ def _kept_key(settings: Settings) -> tuple[Any, ...] | None:
 
     Only the memory store: a shared store's feed and key space belong to a running mock. The key holds
     the values, not the object, so a test changing its settings later changes nothing kept; settings
-    that are not all hashable values (``extra_users``, a list passed for a tuple) are never kept.
+    that are not all hashable values (``extra_users``) are never kept (``Settings`` makes a list given
+    for a tuple a tuple).
     """
     if settings.store != "memory" or settings.extra_users:
         return None
