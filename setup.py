@@ -26,24 +26,35 @@ COMPILED = [
     "piktid_spec/params.py",
     "piktid_spec/sizing.py",
     "piktid_spec/validate.py",
+    "mock_server/backend/accounts.py",
+    "mock_server/backend/attempts.py",
     "mock_server/backend/clock.py",
     "mock_server/backend/control.py",
     "mock_server/backend/credits.py",
+    "mock_server/backend/entries.py",
     "mock_server/backend/errors.py",
     "mock_server/backend/events.py",
+    "mock_server/backend/faults.py",
+    "mock_server/backend/files.py",
+    "mock_server/backend/identities.py",
     "mock_server/backend/ids.py",
     "mock_server/backend/images.py",
+    "mock_server/backend/jobs.py",
     "mock_server/backend/journal.py",
     "mock_server/backend/jsontext.py",
     "mock_server/backend/links.py",
+    "mock_server/backend/notifications.py",
     "mock_server/backend/numbers.py",
     "mock_server/backend/overview.py",
     "mock_server/backend/pagination.py",
+    "mock_server/backend/projects.py",
     "mock_server/backend/rate_limit.py",
     "mock_server/backend/results.py",
     "mock_server/backend/retention.py",
     "mock_server/backend/service.py",
     "mock_server/backend/signing.py",
+    "mock_server/backend/webhooks.py",
+    "mock_server/backend/work.py",
     "mock_server/store/codec.py",
     "mock_server/store/memory.py",
     "mock_server/http/dispatch.py",
@@ -54,13 +65,13 @@ COMPILED = [
     "mock_server/runtime/runtime.py",
     "mock_server/runtime/timer.py",
 ]
-"""Paths of the modules mypyc compiles (one group). Not compiled: the modules of the stored records
-(``accounts``, ``attempts``, ``entries``, ``faults``, ``files``, ``identities``, ``jobs``, ``notifications``,
-``projects``, ``webhooks``, ``work``: a compiled dataclass keeps no exact type hints for the Redis store's
-codec, and orjson cannot read it), ``piktid_spec/request.py`` (callers may subclass ``EditChatRequest``),
-``piktid_spec/plans.py`` (``Account`` takes any iterable of entitlements, which a compiled one refuses),
-``store/protocol.py`` (a ``Protocol``), ``store/redis.py`` (it wraps its own methods after the class is made),
-``store/wire.py`` (``benchmarks.redis_round_trips`` counts round trips by wrapping its methods)."""
+"""Paths of the modules mypyc compiles (one group), the stored records' modules among them (``accounts``,
+``jobs``, ``notifications``, ...: the Redis store's codec reads a compiled record's exact field types from
+its source, ``store/_hints.py``, and writes it without orjson's own dataclass path). Not compiled:
+``piktid_spec/request.py`` (callers may subclass ``EditChatRequest``), ``piktid_spec/plans.py``
+(``Account`` takes any iterable of entitlements, which a compiled one refuses), ``store/protocol.py`` (a
+``Protocol``), ``store/redis.py`` (it wraps its own methods after the class is made), ``store/wire.py``
+(``benchmarks.redis_round_trips`` counts round trips by wrapping its methods)."""
 
 
 def _can_compile() -> bool:

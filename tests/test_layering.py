@@ -51,7 +51,9 @@ FACADE_LAYER = 2
 STATE_INSIDE_TESTS = {
     "tests/contract/test_contract_server.py",
     "tests/mock_server/test_credits.py",
+    "tests/mock_server/test_notifications.py",
     "tests/mock_server/test_rate_limit.py",
+    "tests/mock_server/test_record_hints.py",
     "tests/mock_server/test_service.py",
     "tests/mock_server/test_store.py",
 }

@@ -8,6 +8,7 @@ or are refused by the engine), ``drop_stream`` (an SSE stream closes after its n
 
 from __future__ import annotations
 
+import typing
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -93,18 +94,21 @@ class Faults:
         self,
         kind: str,
         *,
-        method: str | None = None,
-        path: str | None = None,
-        token: str | None = None,
-        status: int | None = None,
-        delay: float = 0.0,
-        times: int | None = 1,
-        probability: float = 1.0,
+        method: object = None,
+        path: object = None,
+        token: object = None,
+        status: object = None,
+        delay: object = 0.0,
+        times: object = 1,
+        probability: object = 1.0,
     ) -> FaultRule:
+        """A new rule from the caller's unchecked values (the control API's JSON), hence ``object``: a bad
+        one is a 400 naming the field (compiled, a narrower parameter type would refuse it first, a 500)."""
         check_rule(kind, status, times, probability, delay, method=method, path=path, token=token)
-        return self.store.add_fault(
-            FaultRule(0, kind, method, path, token, status, float(delay), times, float(probability))
-        )
+        text = typing.cast(str | None, method), typing.cast(str | None, path), typing.cast(str | None, token)
+        counts = typing.cast(int | None, status), typing.cast(int | None, times)
+        seconds, share = float(typing.cast(float, delay)), float(typing.cast(float, probability))
+        return self.store.add_fault(FaultRule(0, kind, *text, counts[0], seconds, counts[1], share))
 
     def take(
         self, kind: str, *, method: str | None = None, path: str | None = None, token: str | None = None

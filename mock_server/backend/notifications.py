@@ -40,7 +40,9 @@ _DATA: MemberDescriptorType = vars(Notification)["data"]
 
 class ImageResult(Notification):
     """An ``image_result`` of a completed variation whose two output links are signed when its ``data`` is
-    first read (by anyone: the API's list, a stream, a webhook body, a shared store's codec, a filter).
+    first read through the property (the API's list, a stream, a webhook body: ``as_json``; a shared
+    store's codec). Compiled code reading ``data`` of a ``Notification``-typed value (``Filters``) gets
+    the dict as it is, which differs only in those two links.
 
     Why: signing is most of a completion's own cost, and most notifications are never read (no stream
     open, no webhook set; a results poll signs its own links). The links are a pure function of the
@@ -71,6 +73,11 @@ class ImageResult(Notification):
     @data.setter
     def data(self, value: dict[str, Any]) -> None:
         _DATA.__set__(self, value)
+
+    def as_json(self) -> dict[str, Any]:
+        """``Notification.as_json`` through the property: compiled (mypyc), code that holds a ``Notification``
+        reads its ``data`` from the slot, past this property, and this is the reader that shows the links."""
+        return {"id": self.id, "name": self.name, "timestamp": self.timestamp, "data": self.data}
 
 
 @dataclass(slots=True)

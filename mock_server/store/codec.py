@@ -2,7 +2,8 @@
 
 Every record is a plain dataclass (``mock_server.store.Store``), so one codec serves them all:
 fields are written by name, ``bytes`` as base64, tuples and frozensets as lists, nested records as
-objects; reading follows the field's declared type back. JSON, not pickle: what sits in a shared
+objects; reading follows the field's declared type back (``record_hints``: exact for a record compiled
+by mypyc too, whose own annotations are approximations). JSON, not pickle: what sits in a shared
 Redis is readable with ``redis-cli`` and can never run code in the mock that reads it.
 """
 
@@ -19,6 +20,8 @@ from typing import Any, TypeVar
 
 import orjson
 
+from mock_server.store._hints import record_hints
+
 T = TypeVar("T")
 Decoder = Callable[[Any], Any]
 
@@ -28,27 +31,31 @@ def dumps(record: object) -> str:
     two per variation; the stdlib's walk over them cost a third of a Redis request's CPU), or by the
     stdlib where orjson refuses (an integer past 64 bits in a journalled body, a non-string key). Both
     write a float so that it reads back the same; records hold no NaN or infinity (bodies with them are
-    refused), which orjson would write as null."""
+    refused), which orjson would write as null. Records go through ``_orjson_default``, not orjson's own
+    dataclass path, which reads a class's slots or ``__dict__`` and crashes on a compiled record (it has neither)."""
     try:
-        return orjson.dumps(record, default=_orjson_default).decode()
+        return orjson.dumps(record, default=_orjson_default, option=orjson.OPT_PASSTHROUGH_DATACLASS).decode()
     except (orjson.JSONEncodeError, TypeError):
         return json.dumps(_plain(record), separators=(",", ":"), ensure_ascii=False)
 
 
 def _orjson_default(value: object) -> object:
+    names = _FIELD_NAMES.get(type(value))
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, frozenset | set):
         return list(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a subclass orjson does not take
-        return {name: getattr(value, name) for name in _field_names(type(value))}  # (``ImageResult``)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: getattr(value, name) for name in names}
     raise TypeError(type(value).__name__)
 
 
-@cache
-def _field_names(kind: Any) -> tuple[str, ...]:
-    """A record class's field names, once (``ImageResult``: each variation's end writes one)."""
-    return tuple(f.name for f in dataclasses.fields(kind))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+"""Each record class's field names, found once (a job's write holds a record per generation and
+variation: one dict lookup each, not ``is_dataclass`` and a cached call)."""
 
 
 def loads(kind: type[T], text: str | bytes, *, exact: bool = False) -> T:
@@ -91,7 +98,7 @@ def load_fields(kind: type[T], fields: dict[Any, Any]) -> T:
 
 @cache
 def _float_fields(kind: Any) -> frozenset[str]:
-    hints = typing.get_type_hints(kind)
+    hints = record_hints(kind)
     return frozenset(f.name for f in dataclasses.fields(kind) if hints[f.name] is float)
 
 
@@ -130,7 +137,7 @@ def _decoder(kind: Any) -> Decoder:
 def _record_decoder(kind: Any) -> Decoder:
     """Converts in place only the fields whose JSON form is not their value (records, tuples, bytes,
     sets): a job is decoded per completion, and calling an identity per field cost as much as parsing."""
-    hints = typing.get_type_hints(kind)
+    hints = record_hints(kind)
     names = frozenset(f.name for f in dataclasses.fields(kind))
     converted = [(f.name, read) for f in dataclasses.fields(kind) if (read := _decoder(hints[f.name])) is not _same]
 
