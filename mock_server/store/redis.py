@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
@@ -71,6 +71,7 @@ TIMEOUT = 2.0
 """Seconds a command may take (connect or reply) before the request fails with a 503."""
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _OUT = """
 local out = {}
@@ -359,7 +360,7 @@ class _Changes:
     child never reads its parent's subscription: it sees the pid change and subscribes on its own.
     """
 
-    RETRY = 1.0
+    RETRY: ClassVar[float] = 1.0
     """Seconds between attempts to subscribe again after the subscription was lost."""
 
     def __init__(self, client: redis.Redis, channel: str) -> None:
@@ -437,8 +438,8 @@ class _Keys(dict[str, str]):
     it starts again from none). A name longer than ``LONGEST`` is not kept: any bearer token reaches
     ``get_user``, and a request head may hold kilobytes of one."""
 
-    KEPT = 10_000
-    LONGEST = 256
+    KEPT: ClassVar[int] = 10_000
+    LONGEST: ClassVar[int] = 256
 
     def __init__(self, start: str) -> None:
         super().__init__()
@@ -457,12 +458,22 @@ class _Conflict(Exception):
     """The compare and set ``as_one_step`` kept found the record changed: nothing was written."""
 
 
-def _guarded(method: Callable[..., T], *, flushes: bool) -> Callable[..., T]:
-    """Unreachable Redis as ``StoreUnavailable``; ``flushes``: a compare and set kept by ``as_one_step``
-    is sent before the call (it changes state, or reads what the step changed)."""
+def _guarded(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concatenate[RedisStore, P], T]:
+    """A public method: unreachable Redis as ``StoreUnavailable``, and a compare and set kept by
+    ``as_one_step`` sent before the call (it changes state, or reads what the step changed)."""
+    return _guard(method, flushes=True)
 
+
+def _guarded_in_step(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concatenate[RedisStore, P], T]:
+    """``_guarded``, but the compare and set ``as_one_step`` kept is left for the method to send."""
+    return _guard(method, flushes=False)
+
+
+def _guard(
+    method: Callable[Concatenate[RedisStore, P], T], *, flushes: bool
+) -> Callable[Concatenate[RedisStore, P], T]:
     @wraps(method)
-    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:  # each public method (private ones run inside)
+    def call(self: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> T:  # private methods run inside one
         self._calls += 1
         try:
             if flushes and self._pending is not None and self._step_thread == threading.get_ident():
@@ -478,7 +489,7 @@ class RedisStore:
     """The state of one mock in Redis (see ``mock_server.store.Store`` for each operation's contract)."""
 
     shared = True
-    WRITTEN_KEPT = 1_024
+    WRITTEN_KEPT: ClassVar[int] = 1_024
     """Jobs and works kept as this process stored them (``_keep_written``), the oldest dropped first."""
 
     def __init__(
@@ -596,6 +607,7 @@ class RedisStore:
         return None
 
     # --- the state's identity ----------------------------------------------------------------------
+    @_guarded
     def begin(self) -> bool:
         if self.client.set(self._k("state"), self.origin, nx=True):
             return True
@@ -604,17 +616,21 @@ class RedisStore:
             time.sleep(0.05)
         return False
 
+    @_guarded
     def join(self) -> int:
         return int(self.client.incr(self._k("joins"))) - 1
 
+    @_guarded
     def shared_secret(self, proposed: str) -> str:
         self.client.set(self._k("secret"), proposed, nx=True)
         return _text(self.client.get(self._k("secret")))
 
+    @_guarded
     def clock_state(self) -> dict[str, object] | None:
         raw = self.client.get(self._k("clock"))
         return None if raw is None else dict(json.loads(raw))
 
+    @_guarded
     def put_clock_state(self, state: dict[str, object]) -> None:
         text = json.dumps(state)
         pipe = self.client.pipeline()
@@ -633,6 +649,7 @@ class RedisStore:
         self.wire.call("PING")
         self.changes.invalidate()
 
+    @_guarded
     def clock_moved(self) -> dict[str, object] | None:
         """Read again only after ``changes`` heard something (any change: they are rare), or while it
         cannot be trusted (not subscribed): then one ``GET``. Otherwise no round trip."""
@@ -642,6 +659,7 @@ class RedisStore:
         self._clock_seen = self.changes.generation
         return self.clock_state()
 
+    @_guarded
     def clear(self, seed: int | None) -> None:
         kept = {self._k("clock"), self._k("state")}
         found = self.client.scan_iter(match=_glob(self.prefix) + "*", count=1000)
@@ -659,15 +677,18 @@ class RedisStore:
         pipe.execute()
         self._published()
 
+    @_guarded
     def next_id(self) -> int:
         return int(self.client.incr(self._k("ids")))
 
     # --- accounts and credits ------------------------------------------------------------------------
+    @_guarded
     def get_user(self, token: str) -> User | None:
         user = self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
         self._keep_account(token, user)
         return user
 
+    @_guarded
     def get_account(self, token: str) -> User | None:
         # The copy kept since the last read (no round trip): a copy trusted until a ``changes`` message
         # arrives could act on the old plan while that message is on its way, or forever when the user
@@ -693,18 +714,21 @@ class RedisStore:
         user.version = _new_version()
         return _flat(codec.dump_fields(user))
 
+    @_guarded
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
         pipe.hset(self._k("user", user.token), items=self._versioned(user))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
         pipe.execute()
 
+    @_guarded
     def add_user(self, user: User) -> User:
         fields = self._versioned(user)
         keys = [self._k("user", user.token), self._k("users")]
         kept = self._run("add_user", keys=keys, args=[time.time(), user.token, *fields])
         return user if kept is None else self._user(_pairs(kept)) or user
 
+    @_guarded
     def change_user(
         self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
     ) -> User | None:
@@ -721,6 +745,7 @@ class RedisStore:
         changed = self._run("change_user", keys=[self._k("user", token)], args=fields)
         return self._user(_pairs(changed or []))
 
+    @_guarded
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
         pipe = self.client.pipeline(transaction=False)
@@ -731,6 +756,7 @@ class RedisStore:
     def _user(self, fields: dict[Any, Any]) -> User | None:
         return codec.load_fields(_kind("User"), fields) if fields else None
 
+    @_guarded
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
         result = self._run("reserve", keys=[self._k("user", token)], args=[repr(float(amount))])
         if result is None:
@@ -738,12 +764,14 @@ class RedisStore:
         reserved, credits, in_progress = result
         return bool(reserved), float(credits), float(in_progress)
 
+    @_guarded
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
         self.wire.run(*self._settle(token, amount, charge))
 
     def _settle(self, token: str, amount: float, charge: bool) -> tuple[Script, list[str], list[Any]]:
         return self._scripts["settle"], [self._user_keys[token]], [repr(float(amount)), "1" if charge else "0"]
 
+    @_guarded
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         oldest = self._run("rate", keys=[self._k("rate", key)], args=self._rate_args(now, limit, window))
         return None if oldest is None else float(oldest)
@@ -758,6 +786,7 @@ class RedisStore:
             f"{self._hit_tag}{os.getpid()}:{next(self._hits)}",  # a forked child counts on from its parent's count
         ]
 
+    @_guarded
     def rate_hit_and_reserve(
         self, key: str, now: float, limit: int, window: float, token: str, amount: float
     ) -> tuple[float | None, tuple[bool, float, float] | None]:
@@ -771,6 +800,7 @@ class RedisStore:
             raise KeyError(token)
         return None, (bool(reply[1]), float(reply[2]), float(reply[3]))
 
+    @_guarded
     def rate_hit_reserve_and_start(
         self,
         key: str,
@@ -812,9 +842,11 @@ class RedisStore:
         return None, reservation, _numbered([notification], reply[3])
 
     # --- files, jobs, identities -------------------------------------------------------------------
+    @_guarded
     def get_file(self, file_id: str) -> StoredFile | None:
         return self._get(_kind("StoredFile"), self._k("file", file_id))
 
+    @_guarded
     def put_file(self, stored: StoredFile) -> None:
         pipe = self.client.pipeline()
         pipe.set(self._k("file", stored.file_id), codec.dumps(stored))
@@ -836,9 +868,11 @@ class RedisStore:
         pipe.lrem(self._k("file_order"), 1, file_id)
         pipe.execute()
 
+    @_guarded
     def get_job(self, job_id: str) -> Job | None:
         return self._get(_kind("Job"), self._k("job", job_id))
 
+    @_guarded
     def put_job(self, job: Job) -> None:
         """A new job is one ``SET NX``; one kept already is merged with under a compare and set: two
         workers writing one job at once (a variation completing on each, or a follow-up ``/edit-chat``
@@ -881,6 +915,7 @@ class RedisStore:
 
         self._update(_kind("Job"), key, merged, replace=True)
 
+    @_guarded
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
         # Under a compare and set: two processes finishing two variations of one job must not each write
         # back the job they read, or the second write loses the first variation's outcome.
@@ -893,6 +928,7 @@ class RedisStore:
         )
         return result
 
+    @_guarded_in_step
     def as_one_step(self, step: Callable[[], T]) -> T:
         # The step's ``update_job`` keeps its compare and set (``_pending``) and ``settle_and_notify``
         # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
@@ -904,12 +940,12 @@ class RedisStore:
                 self._flush()
                 return result
             except _Conflict:
-                continue
+                pass  # nothing was written: the next attempt runs the step on what is stored now
             finally:
                 self._deferring, self._pending, self._step_thread = False, None, None
         return step()
 
-    STEP_ATTEMPTS = 5
+    STEP_ATTEMPTS: ClassVar[int] = 5
     """Runs of one ``as_one_step`` that may meet a conflict before it runs as separate steps."""
 
     def _flush(self) -> None:
@@ -921,11 +957,13 @@ class RedisStore:
                 self._known.pop(key, None)
                 raise _Conflict
 
+    @_guarded
     def recent_jobs(self, limit: int) -> list[Job]:
         ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
         jobs = self._many(_kind("Job"), [self._k("job", i) for i in ids])
         return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]
 
+    @_guarded
     def default_identities(self) -> dict[str, list[Identity]]:
         raw = self.client.get(self._k("defaults"))
         kind = _kind("Identity")
@@ -935,23 +973,28 @@ class RedisStore:
             else {tier: [codec.loads(kind, json.dumps(i)) for i in items] for tier, items in json.loads(raw).items()}
         )
 
+    @_guarded
     def put_default_identities(self, defaults: dict[str, list[Identity]]) -> None:
         plain = {tier: [json.loads(codec.dumps(i)) for i in items] for tier, items in defaults.items()}
         self.client.set(self._k("defaults"), json.dumps(plain))
 
+    @_guarded
     def own_identities(self, owner: str) -> list[Identity]:
         codes = [_text(c) for c in self.client.lrange(self._k("identities", owner), 0, -1)]
         return self._many(_kind("Identity"), [self._k("identity", c) for c in codes])
 
+    @_guarded
     def get_identity(self, code: str) -> Identity | None:
         return self._get(_kind("Identity"), self._k("identity", code))
 
+    @_guarded
     def put_identity(self, identity: Identity) -> None:
         key = self._k("identity", identity.identity_code)
         created = self.client.set(key, codec.dumps(identity), get=True) is None
         if created and identity.owner is not None:
             self.client.rpush(self._k("identities", identity.owner), identity.identity_code)
 
+    @_guarded
     def add_project(self, project: Project) -> Project:
         key = self._k("projects", project.owner)
         kept = self.client.hget(key, project.name)
@@ -964,10 +1007,12 @@ class RedisStore:
             kept = self.client.hget(key, project.name)
         return self._project(project.owner, kept)
 
+    @_guarded
     def get_project(self, owner: str, name: str) -> Project | None:
         kept = self.client.hget(self._k("projects", owner), name)
         return None if kept is None else self._project(owner, kept)
 
+    @_guarded
     def add_project_file(self, owner: str, name: str, file_id: str) -> Project:
         self.client.rpush(self._k("project_files", owner, name), file_id)
         project = self.get_project(owner, name)
@@ -975,6 +1020,7 @@ class RedisStore:
             raise KeyError(name)
         return project
 
+    @_guarded
     def projects(self, owner: str) -> list[Project]:
         kept = self.client.hgetall(self._k("projects", owner))
         return sorted((self._project(owner, text) for text in kept.values()), key=lambda p: p.project_id)
@@ -986,11 +1032,12 @@ class RedisStore:
         return project
 
     # --- notifications -------------------------------------------------------------------------------
+    @_guarded
     def append_notification(self, notification: Notification) -> WebhookConfig | None:
         keys, args = self._notify([notification])
         return _numbered_groups([notification], self._run("notify", keys=[*keys, self.channel], args=args))
 
-    NOTE_KEYS_KEPT = 10_000
+    NOTE_KEYS_KEPT: ClassVar[int] = 10_000
     """Owners whose notification keys ``_note_keys`` keeps made (then it starts again from none)."""
 
     def _note_keys(self, owner: str) -> list[str]:
@@ -1022,6 +1069,7 @@ class RedisStore:
             args[0] += 1
         return keys, args
 
+    @_guarded
     def start_generation(
         self, job: Job, works: list[Work], notification: Notification, *, new: bool
     ) -> WebhookConfig | None:
@@ -1043,6 +1091,7 @@ class RedisStore:
             work.seq = int(member[:12])
         return _numbered([notification], noted)
 
+    @_guarded_in_step
     def settle_and_notify(
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
@@ -1083,6 +1132,7 @@ class RedisStore:
             self._running, self._next_claim = None, (running[0], reply[2])
         return config
 
+    @_guarded
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
         if not ids:
@@ -1090,10 +1140,12 @@ class RedisStore:
         kind = _kind("Notification")
         return [codec.loads(kind, t) for t in self.client.hmget(self._k("notes", owner), ids) if t is not None]
 
+    @_guarded
     def all_notifications(self, owners: Iterable[str] | None = None) -> list[Notification]:
         keys = [_text(o) for o in self.client.smembers(self._k("note_owners"))] if owners is None else owners
         return sorted((n for owner in keys for n in self.notifications(owner)), key=lambda n: n.id)
 
+    @_guarded
     def delete_notification(self, owner: str, notification_id: int) -> Notification | None:
         def step(n: Notification) -> Notification | None:
             if n.deleted:
@@ -1107,21 +1159,26 @@ class RedisStore:
         )
         return deleted
 
+    @_guarded
     def newest_notification_id(self) -> int:
         return int(self.client.get(self._k("newest")) or 0)
 
     # --- webhooks ------------------------------------------------------------------------------------
+    @_guarded
     def get_webhook(self, owner: str) -> WebhookConfig | None:
         return self._get(_kind("WebhookConfig"), self._k("webhook", owner))
 
+    @_guarded
     def put_webhook(self, config: WebhookConfig) -> None:
         self.client.set(self._k("webhook", config.owner), codec.dumps(config))
 
+    @_guarded
     def delete_webhook(self, owner: str) -> None:
         self.client.delete(self._k("webhook", owner))
         for delivery_id in self.client.lrange(self._k("deliveries", owner), 0, -1):
             self._update(_kind("Delivery"), self._k("delivery", _text(delivery_id)), _cancel, write=bool)
 
+    @_guarded
     def put_delivery(self, delivery: Delivery) -> None:
         key = self._k("delivery", delivery.id)
         if self.client.set(key, codec.dumps(delivery), get=True) is None:
@@ -1130,14 +1187,17 @@ class RedisStore:
             pipe.rpush(self._k("deliveries", delivery.owner), delivery.id)
             pipe.execute()
 
+    @_guarded
     def get_delivery(self, delivery_id: str) -> Delivery | None:
         return self._get(_kind("Delivery"), self._k("delivery", delivery_id))
 
+    @_guarded
     def deliveries(self, owner: str | None = None) -> list[Delivery]:
         index = self._k("deliveries") if owner is None else self._k("deliveries", owner)
         ids = [_text(i) for i in self.client.lrange(index, 0, -1)]
         return self._many(_kind("Delivery"), [self._k("delivery", i) for i in ids])
 
+    @_guarded
     def claim_attempt(self, delivery_id: str, now: float) -> Attempt | None:
         def step(delivery: Delivery) -> Attempt | None:
             return delivery.start_attempt(now) if delivery.status == "pending" else None
@@ -1148,6 +1208,7 @@ class RedisStore:
         return attempt
 
     # --- faults, journal ---------------------------------------------------------------------------
+    @_guarded
     def add_fault(self, rule: FaultRule) -> FaultRule:
         rule.id = int(self.client.incr(self._k("fault_ids")))
         pipe = self.client.pipeline()
@@ -1157,10 +1218,12 @@ class RedisStore:
         self._published()
         return rule
 
+    @_guarded
     def faults(self) -> list[FaultRule]:
         kind = _kind("FaultRule")
         return [codec.loads(kind, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
 
+    @_guarded
     def has_faults(self) -> bool:
         return bool(self._cached_rules())
 
@@ -1175,6 +1238,7 @@ class RedisStore:
         self._rules = (generation, rules)
         return rules
 
+    @_guarded
     def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
         # Nearly every request meets no rule: the cached rules say so without a round trip. A rule added
         # after the cache's last check is one added after the request (see ``_Changes``).
@@ -1209,6 +1273,7 @@ class RedisStore:
             return False
         return rule.probability >= 1 or self._random.random() < rule.probability
 
+    @_guarded
     def remove_fault(self, rule_id: int) -> bool:
         def step(pipe: redis.client.Pipeline) -> bool:
             rules = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
@@ -1220,6 +1285,7 @@ class RedisStore:
         self._published()
         return found
 
+    @_guarded
     def clear_faults(self) -> None:
         pipe = self.client.pipeline()
         pipe.delete(self._k("faults"))
@@ -1227,6 +1293,7 @@ class RedisStore:
         pipe.execute()
         self._published()
 
+    @_guarded
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
         # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any
         # connection: Redis reads what arrived first first) finds it; no round trip waits for the number.
@@ -1234,6 +1301,7 @@ class RedisStore:
         args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
         self.wire.post(self._scripts["journal"], keys, args)
 
+    @_guarded
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
         self.wire.drain()  # what this process posted is answered (and redone if Redis lacked the script)
         kind = _kind("Entry")
@@ -1248,16 +1316,19 @@ class RedisStore:
                 found.append(entry)
         return found
 
+    @_guarded
     def clear_journal(self) -> None:
         self.client.delete(self._k("journal"), self._k("journal_bytes"))
 
     # --- scheduled work ------------------------------------------------------------------------------
+    @_guarded
     def schedule(self, work: Work) -> None:
         work.seq = int(self.wire.run(*self._schedule(work))[:12])
 
     def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
         return self._scripts["schedule"], self._schedule_keys, [repr(float(work.due)), codec.dumps(work)]
 
+    @_guarded
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         stashed, self._next_claim = self._next_claim, None
         running, self._running = self._running, None
@@ -1288,6 +1359,7 @@ class RedisStore:
         work.seq = int(member[:12])
         return work
 
+    @_guarded
     def done(self, work: Work) -> None:
         self.wire.call("ZREM", self._k("leases"), self._lease(work))
 
@@ -1300,6 +1372,7 @@ class RedisStore:
         finally:
             work.seq = seq
 
+    @_guarded
     def next_due(self) -> float | None:
         calls, due = self._next_due_seen
         if calls == self._calls - 1:  # the claim just before found nothing due and read this
@@ -1307,11 +1380,13 @@ class RedisStore:
         first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
         return float(first[0][1]) if first else None
 
+    @_guarded
     def pending_work(self) -> int:
         members = self.client.zrange(self._k("work"), 0, -1)
         return sum(1 for m in members if _WATCH_KIND not in m)
 
     # --- retention -------------------------------------------------------------------------------------
+    @_guarded
     def drop_before(self, cutoff: float) -> dict[str, int]:
         return {
             "jobs": self._drop_jobs(cutoff),
@@ -1353,6 +1428,7 @@ class RedisStore:
             self._drop_file(file_id)
         return len(ids)
 
+    @_guarded
     def cap_uploads(self, max_bytes: int) -> int:
         sizes = {_text(k): int(v) for k, v in self.client.hgetall(self._k("upload_bytes")).items()}
         total = sum(sizes.values())
@@ -1368,6 +1444,7 @@ class RedisStore:
             dropped += 1
         return dropped
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         self.wire.drain()
         pipe = self.client.pipeline()
@@ -1459,12 +1536,6 @@ class RedisStore:
 
         self.client.transaction(run, *keys)
         return result[0]
-
-
-for _name, _member in list(vars(RedisStore).items()):
-    if callable(_member) and not _name.startswith("_") and _name not in {"check", "feed", "decode_event"}:
-        flushes = _name not in {"settle_and_notify", "as_one_step"}
-        setattr(RedisStore, _name, _guarded(_member, flushes=flushes))
 
 
 def _new_version() -> str:
