@@ -41,6 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 import redis
@@ -460,29 +461,48 @@ class _Conflict(Exception):
 
 def _guarded(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concatenate[RedisStore, P], T]:
     """A public method: unreachable Redis as ``StoreUnavailable``, and a compare and set kept by
-    ``as_one_step`` sent before the call (it changes state, or reads what the step changed)."""
-    return _guard(method, flushes=True)
+    ``as_one_step`` sent before the call (it changes state, or reads what the step changed). The methods
+    every request calls do the same inline (``with self._call``: ``_Guard``)."""
 
-
-def _guarded_in_step(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concatenate[RedisStore, P], T]:
-    """``_guarded``, but the compare and set ``as_one_step`` kept is left for the method to send."""
-    return _guard(method, flushes=False)
-
-
-def _guard(
-    method: Callable[Concatenate[RedisStore, P], T], *, flushes: bool
-) -> Callable[Concatenate[RedisStore, P], T]:
     @wraps(method)
     def call(self: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> T:  # private methods run inside one
         self._calls += 1
         try:
-            if flushes and self._pending is not None and self._step_thread == threading.get_ident():
+            if self._pending is not None and self._step_thread == threading.get_ident():
                 self._flush()
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreUnavailable(f"the mock's Redis store at {self.url} is unreachable ({exc})") from None
+            raise _unavailable(self, exc) from None
 
     return call
+
+
+class _Guard:
+    """What ``_guarded`` wraps a call in, as a context manager: the methods every request calls open one
+    (``with self._call``; ``_step_call`` leaves the compare and set ``as_one_step`` kept for the method to
+    send) instead of a decorator, whose wrapper costs a call through Python with the arguments packed."""
+
+    def __init__(self, store: RedisStore, *, flushes: bool) -> None:
+        self.store, self.flushes = store, flushes
+
+    def __enter__(self) -> None:
+        store = self.store
+        store._calls += 1
+        if self.flushes and store._pending is not None and store._step_thread == threading.get_ident():
+            try:
+                store._flush()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                raise _unavailable(store, exc) from None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+            raise _unavailable(self.store, exc) from None
+
+
+def _unavailable(store: RedisStore, exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"the mock's Redis store at {store.url} is unreachable ({exc})")
 
 
 class RedisStore:
@@ -575,6 +595,8 @@ class RedisStore:
                 ("admit_and_start", _ADMIT_AND_START),
             )
         }
+        self._call, self._step_call = _Guard(self, flushes=True), _Guard(self, flushes=False)
+        """What the methods every request calls run in (``_guarded``, inline)."""
         self.wire = Wire(url, TIMEOUT, list(self._scripts.values()))
         """The hot path's client (``mock_server.store.wire``): scripts and the reads every request makes."""
 
@@ -649,15 +671,15 @@ class RedisStore:
         self.wire.call("PING")
         self.changes.invalidate()
 
-    @_guarded
     def clock_moved(self) -> dict[str, object] | None:
         """Read again only after ``changes`` heard something (any change: they are rare), or while it
         cannot be trusted (not subscribed): then one ``GET``. Otherwise no round trip."""
-        trusted = self.changes.poll()
-        if trusted and self._clock_seen == self.changes.generation:
-            return None
-        self._clock_seen = self.changes.generation
-        return self.clock_state()
+        with self._call:
+            trusted = self.changes.poll()
+            if trusted and self._clock_seen == self.changes.generation:
+                return None
+            self._clock_seen = self.changes.generation
+            return self.clock_state()
 
     @_guarded
     def clear(self, seed: int | None) -> None:
@@ -682,20 +704,20 @@ class RedisStore:
         return int(self.client.incr(self._k("ids")))
 
     # --- accounts and credits ------------------------------------------------------------------------
-    @_guarded
     def get_user(self, token: str) -> User | None:
-        user = self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
-        self._keep_account(token, user)
-        return user
+        with self._call:
+            user = self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
+            self._keep_account(token, user)
+            return user
 
-    @_guarded
     def get_account(self, token: str) -> User | None:
-        # The copy kept since the last read (no round trip): a copy trusted until a ``changes`` message
-        # arrives could act on the old plan while that message is on its way, or forever when the user
-        # went without one (FLUSHDB, eviction), so nothing is trusted: the admission confirms its
-        # ``version`` in the same script (``_CURRENT_USER``), and a refusal reads afresh first.
-        kept = self._accounts.get(token)
-        return kept if kept is not None else self.get_user(token)
+        with self._call:
+            # The copy kept since the last read (no round trip): a copy trusted until a ``changes`` message
+            # arrives could act on the old plan while that message is on its way, or forever when the user
+            # went without one (FLUSHDB, eviction), so nothing is trusted: the admission confirms its
+            # ``version`` in the same script (``_CURRENT_USER``), and a refusal reads afresh first.
+            kept = self._accounts.get(token)
+            return kept if kept is not None else self.get_user(token)
 
     def _keep_account(self, token: str, user: User | None) -> None:
         """``user`` (as read now) is what ``get_account`` answers for ``token`` until read again."""
@@ -800,7 +822,6 @@ class RedisStore:
             raise KeyError(token)
         return None, (bool(reply[1]), float(reply[2]), float(reply[3]))
 
-    @_guarded
     def rate_hit_reserve_and_start(
         self,
         key: str,
@@ -813,33 +834,34 @@ class RedisStore:
         *,
         version: str | None = None,
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
-        job, works, notification = start
-        _, job_keys, job_args = self._add_job(job)
-        keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
-        keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
-        args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
-        for work in works:
-            args += [repr(float(work.due)), codec.dumps(work)]
-        args += [notification.owner, _note_text(notification), "" if version is None else f'"{version}"']
-        reply = self._run("admit_and_start", keys=keys, args=args)
-        if reply[0] == 4:
-            fresh = self._user(_pairs(reply[1]))
-            self._keep_account(token, fresh)
-            raise StaleAccount(fresh)
-        if reply[0] == 1:
-            return float(reply[1]), None, None
-        if reply[0] == 2:
-            raise KeyError(token)
-        reservation = (bool(reply[1][0]), float(reply[1][1]), float(reply[1][2]))
-        if reply[0] == 3:  # an id drawn twice: cannot happen (ids are per process), merge anyway
-            return None, reservation, self.start_generation(job, works, notification, new=False)
-        if not reservation[0]:
-            return None, reservation, None
-        for work, member in zip(works, reply[2], strict=True):
-            work.seq = int(member[:12])
-            self._keep_written(member, member, work)
-        self._keep_written(job_keys[0], job_args[0], job)
-        return None, reservation, _numbered([notification], reply[3])
+        with self._call:
+            job, works, notification = start
+            _, job_keys, job_args = self._add_job(job)
+            keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
+            keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
+            args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
+            for work in works:
+                args += [repr(float(work.due)), codec.dumps(work)]
+            args += [notification.owner, _note_text(notification), "" if version is None else f'"{version}"']
+            reply = self._run("admit_and_start", keys=keys, args=args)
+            if reply[0] == 4:
+                fresh = self._user(_pairs(reply[1]))
+                self._keep_account(token, fresh)
+                raise StaleAccount(fresh)
+            if reply[0] == 1:
+                return float(reply[1]), None, None
+            if reply[0] == 2:
+                raise KeyError(token)
+            reservation = (bool(reply[1][0]), float(reply[1][1]), float(reply[1][2]))
+            if reply[0] == 3:  # an id drawn twice: cannot happen (ids are per process), merge anyway
+                return None, reservation, self.start_generation(job, works, notification, new=False)
+            if not reservation[0]:
+                return None, reservation, None
+            for work, member in zip(works, reply[2], strict=True):
+                work.seq = int(member[:12])
+                self._keep_written(member, member, work)
+            self._keep_written(job_keys[0], job_args[0], job)
+            return None, reservation, _numbered([notification], reply[3])
 
     # --- files, jobs, identities -------------------------------------------------------------------
     @_guarded
@@ -868,9 +890,9 @@ class RedisStore:
         pipe.lrem(self._k("file_order"), 1, file_id)
         pipe.execute()
 
-    @_guarded
     def get_job(self, job_id: str) -> Job | None:
-        return self._get(_kind("Job"), self._k("job", job_id))
+        with self._call:
+            return self._get(_kind("Job"), self._k("job", job_id))
 
     @_guarded
     def put_job(self, job: Job) -> None:
@@ -915,35 +937,35 @@ class RedisStore:
 
         self._update(_kind("Job"), key, merged, replace=True)
 
-    @_guarded
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
-        # Under a compare and set: two processes finishing two variations of one job must not each write
-        # back the job they read, or the second write loses the first variation's outcome.
-        result: T | None = self._update(
-            _kind("Job"),
-            self._job_key + job_id,
-            change,
-            write=_is_some,
-            defer=self._deferring and self._step_thread == threading.get_ident(),
-        )
-        return result
+        with self._call:
+            # Under a compare and set: two processes finishing two variations of one job must not each write
+            # back the job they read, or the second write loses the first variation's outcome.
+            result: T | None = self._update(
+                _kind("Job"),
+                self._job_key + job_id,
+                change,
+                write=_is_some,
+                defer=self._deferring and self._step_thread == threading.get_ident(),
+            )
+            return result
 
-    @_guarded_in_step
     def as_one_step(self, step: Callable[[], T]) -> T:
-        # The step's ``update_job`` keeps its compare and set (``_pending``) and ``settle_and_notify``
-        # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
-        # runs again on what is stored now. Any other call in between sends the compare and set first.
-        for _ in range(self.STEP_ATTEMPTS):
-            self._deferring, self._step_thread = True, threading.get_ident()
-            try:
-                result = step()
-                self._flush()
-                return result
-            except _Conflict:
-                pass  # nothing was written: the next attempt runs the step on what is stored now
-            finally:
-                self._deferring, self._pending, self._step_thread = False, None, None
-        return step()
+        with self._step_call:
+            # The step's ``update_job`` keeps its compare and set (``_pending``) and ``settle_and_notify``
+            # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
+            # runs again on what is stored now. Any other call in between sends the compare and set first.
+            for _ in range(self.STEP_ATTEMPTS):
+                self._deferring, self._step_thread = True, threading.get_ident()
+                try:
+                    result = step()
+                    self._flush()
+                    return result
+                except _Conflict:
+                    pass  # nothing was written: the next attempt runs the step on what is stored now
+                finally:
+                    self._deferring, self._pending, self._step_thread = False, None, None
+            return step()
 
     STEP_ATTEMPTS: ClassVar[int] = 5
     """Runs of one ``as_one_step`` that may meet a conflict before it runs as separate steps."""
@@ -1091,19 +1113,19 @@ class RedisStore:
             work.seq = int(member[:12])
         return _numbered([notification], noted)
 
-    @_guarded_in_step
     def settle_and_notify(
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
-        if self._pending is not None and self._step_thread == threading.get_ident():
-            return self._finish(self._pending, token, amount, charge, notifications)
-        if not notifications:
-            self.wire.run(*self._settle(token, amount, charge))
-            return None
-        keys, args = self._notify(notifications)
-        notify = (self._scripts["notify"], [*keys, self.channel], args)
-        replies = self.wire.scripts([self._settle(token, amount, charge), notify])
-        return _numbered_groups(notifications, replies[1])
+        with self._step_call:
+            if self._pending is not None and self._step_thread == threading.get_ident():
+                return self._finish(self._pending, token, amount, charge, notifications)
+            if not notifications:
+                self.wire.run(*self._settle(token, amount, charge))
+                return None
+            keys, args = self._notify(notifications)
+            notify = (self._scripts["notify"], [*keys, self.channel], args)
+            replies = self.wire.scripts([self._settle(token, amount, charge), notify])
+            return _numbered_groups(notifications, replies[1])
 
     def _finish(
         self,
@@ -1223,9 +1245,9 @@ class RedisStore:
         kind = _kind("FaultRule")
         return [codec.loads(kind, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
 
-    @_guarded
     def has_faults(self) -> bool:
-        return bool(self._cached_rules())
+        with self._call:
+            return bool(self._cached_rules())
 
     def _cached_rules(self) -> list[FaultRule]:
         """The rules, as cached while ``changes`` hears nothing, else as read now."""
@@ -1238,28 +1260,30 @@ class RedisStore:
         self._rules = (generation, rules)
         return rules
 
-    @_guarded
     def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
-        # Nearly every request meets no rule: the cached rules say so without a round trip. A rule added
-        # after the cache's last check is one added after the request (see ``_Changes``).
-        if not any(r.kind == kind and r.matches(method, path, token) for r in self._cached_rules()):
-            return None
-
-        def step(pipe: redis.client.Pipeline) -> FaultRule | None:
-            rules: list[FaultRule] = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
-            taken = next((r for r in rules if self._takes(r, kind, method, path, token)), None)
-            if taken is None:
+        with self._call:
+            # Nearly every request meets no rule: the cached rules say so without a round trip. A rule added
+            # after the cache's last check is one added after the request (see ``_Changes``).
+            if not any(r.kind == kind and r.matches(method, path, token) for r in self._cached_rules()):
                 return None
-            taken.hits += 1
-            if taken.times is not None:
-                taken.times -= 1
-            self._put_rules(pipe, [r for r in rules if r.times != 0])
-            return taken
 
-        taken: FaultRule | None = self._transaction(step, self._k("faults"))
-        if taken is not None:
-            self._published()
-        return taken
+            def step(pipe: redis.client.Pipeline) -> FaultRule | None:
+                rules: list[FaultRule] = [
+                    codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)
+                ]
+                taken = next((r for r in rules if self._takes(r, kind, method, path, token)), None)
+                if taken is None:
+                    return None
+                taken.hits += 1
+                if taken.times is not None:
+                    taken.times -= 1
+                self._put_rules(pipe, [r for r in rules if r.times != 0])
+                return taken
+
+            taken: FaultRule | None = self._transaction(step, self._k("faults"))
+            if taken is not None:
+                self._published()
+            return taken
 
     def _put_rules(self, pipe: redis.client.Pipeline, kept: list[FaultRule]) -> None:
         pipe.multi()
@@ -1293,13 +1317,13 @@ class RedisStore:
         pipe.execute()
         self._published()
 
-    @_guarded
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
-        # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any
-        # connection: Redis reads what arrived first first) finds it; no round trip waits for the number.
-        keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
-        args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
-        self.wire.post(self._scripts["journal"], keys, args)
+        with self._call:
+            # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any
+            # connection: Redis reads what arrived first first) finds it; no round trip waits for the number.
+            keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
+            args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
+            self.wire.post(self._scripts["journal"], keys, args)
 
     @_guarded
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
@@ -1328,15 +1352,15 @@ class RedisStore:
     def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
         return self._scripts["schedule"], self._schedule_keys, [repr(float(work.due)), codec.dumps(work)]
 
-    @_guarded
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
-        stashed, self._next_claim = self._next_claim, None
-        running, self._running = self._running, None
-        if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
-            return self._claimed(stashed[1], now)
-        ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
-        claimed = self._run("claim", keys=self._claim_keys, args=[repr(float(now)), self.lease, self._job_key, ran])
-        return self._claimed(claimed, now)
+        with self._call:
+            stashed, self._next_claim = self._next_claim, None
+            running, self._running = self._running, None
+            if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
+                return self._claimed(stashed[1], now)
+            ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
+            claimed = self._run("claim", keys=self._claim_keys, args=[repr(float(now)), self.lease, self._job_key, ran])
+            return self._claimed(claimed, now)
 
     def _claimed(self, claimed: list[Any], now: float) -> Work | None:
         if not int(claimed[0]):
@@ -1359,9 +1383,9 @@ class RedisStore:
         work.seq = int(member[:12])
         return work
 
-    @_guarded
     def done(self, work: Work) -> None:
-        self.wire.call("ZREM", self._k("leases"), self._lease(work))
+        with self._call:
+            self.wire.call("ZREM", self._k("leases"), self._lease(work))
 
     def _lease(self, work: Work) -> str:
         """The member ``work`` is leased under: its sequence number, then its JSON as scheduled (seq 0)."""
@@ -1372,13 +1396,13 @@ class RedisStore:
         finally:
             work.seq = seq
 
-    @_guarded
     def next_due(self) -> float | None:
-        calls, due = self._next_due_seen
-        if calls == self._calls - 1:  # the claim just before found nothing due and read this
-            return due
-        first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
-        return float(first[0][1]) if first else None
+        with self._call:
+            calls, due = self._next_due_seen
+            if calls == self._calls - 1:  # the claim just before found nothing due and read this
+                return due
+            first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
+            return float(first[0][1]) if first else None
 
     @_guarded
     def pending_work(self) -> int:
