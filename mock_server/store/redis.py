@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Final, ParamSpec, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
@@ -459,6 +459,10 @@ class _Conflict(Exception):
     """The compare and set ``as_one_step`` kept found the record changed: nothing was written."""
 
 
+_LOST: Final = (redis.ConnectionError, redis.TimeoutError)
+"""What redis-py and ``Wire`` raise when Redis cannot be reached in time: a 503 (``StoreUnavailable``)."""
+
+
 def _guarded(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concatenate[RedisStore, P], T]:
     """A public method: unreachable Redis as ``StoreUnavailable``, and a compare and set kept by
     ``as_one_step`` sent before the call (it changes state, or reads what the step changed). The methods
@@ -471,7 +475,7 @@ def _guarded(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concat
             if self._pending is not None and self._step_thread == threading.get_ident():
                 self._flush()
             return method(self, *args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+        except _LOST as exc:
             raise _unavailable(self, exc) from None
 
     return call
@@ -491,13 +495,13 @@ class _Guard:
         if self.flushes and store._pending is not None and store._step_thread == threading.get_ident():
             try:
                 store._flush()
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
+            except _LOST as exc:
                 raise _unavailable(store, exc) from None
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        if exc is not None and isinstance(exc, _LOST):
             raise _unavailable(self.store, exc) from None
 
 
@@ -780,7 +784,7 @@ class RedisStore:
 
     @_guarded
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
-        result = self._run("reserve", keys=[self._k("user", token)], args=[repr(float(amount))])
+        result = self._run("reserve", keys=[self._k("user", token)], args=[_number(amount)])
         if result is None:
             raise KeyError(token)
         reserved, credits, in_progress = result
@@ -791,7 +795,7 @@ class RedisStore:
         self.wire.run(*self._settle(token, amount, charge))
 
     def _settle(self, token: str, amount: float, charge: bool) -> tuple[Script, list[str], list[Any]]:
-        return self._scripts["settle"], [self._user_keys[token]], [repr(float(amount)), "1" if charge else "0"]
+        return self._scripts["settle"], [self._user_keys[token]], [_number(amount), "1" if charge else "0"]
 
     @_guarded
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
@@ -801,8 +805,8 @@ class RedisStore:
     def _rate_args(self, now: float, limit: int, window: float) -> list[Any]:
         """``_RATE_HIT``'s arguments: its numbers as text, and a name for the hit no other hit has."""
         return [
-            repr(float(now)),
-            repr(float(now) - window),
+            _number(now),
+            _number(float(now) - window),
             limit,
             math.ceil(window * 1000) + 1000,
             f"{self._hit_tag}{os.getpid()}:{next(self._hits)}",  # a forked child counts on from its parent's count
@@ -813,9 +817,7 @@ class RedisStore:
         self, key: str, now: float, limit: int, window: float, token: str, amount: float
     ) -> tuple[float | None, tuple[bool, float, float] | None]:
         keys = [self._k("rate", key), self._k("user", token)]
-        reply = self._run(
-            "rate_and_reserve", keys=keys, args=[*self._rate_args(now, limit, window), repr(float(amount))]
-        )
+        reply = self._run("rate_and_reserve", keys=keys, args=[*self._rate_args(now, limit, window), _number(amount)])
         if reply[0] == 1:
             return float(reply[1]), None
         if reply[0] == 2:
@@ -839,9 +841,9 @@ class RedisStore:
             _, job_keys, job_args = self._add_job(job)
             keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
             keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
-            args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
+            args: list[Any] = [*self._rate_args(now, limit, window), _number(amount), *job_args, len(works)]
             for work in works:
-                args += [repr(float(work.due)), codec.dumps(work)]
+                args += [_number(work.due), codec.dumps(work)]
             args += [notification.owner, _note_text(notification), "" if version is None else f'"{version}"']
             reply = self._run("admit_and_start", keys=keys, args=args)
             if reply[0] == 4:
@@ -1100,7 +1102,7 @@ class RedisStore:
         keys = [*self._work_keys, *self._note_keys(notification.owner), self.channel]
         args: list[Any] = [len(works)]
         for work in works:
-            args += [repr(float(work.due)), codec.dumps(work)]
+            args += [_number(work.due), codec.dumps(work)]
         start = (self._scripts["start"], keys, [*args, notification.owner, _note_text(notification)])
         if new:
             added, (members, noted) = self.wire.scripts([self._add_job(job), start])
@@ -1141,11 +1143,11 @@ class RedisStore:
         key, kept, text = pending
         note_keys, note_args = self._notify(notifications)
         keys = [key, self._user_keys[token], *note_keys]
-        args: list[Any] = [kept, text, repr(float(amount)), "1" if charge else "0", *note_args]
+        args: list[Any] = [kept, text, _number(amount), "1" if charge else "0", *note_args]
         running = self._running
         if running is not None:
             keys += self._claim_keys
-            args += [repr(float(running[2])), self.lease, self._job_key, running[1]]
+            args += [_number(running[2]), _number(self.lease), self._job_key, running[1]]
         reply = self._run("finish", keys=[*keys, self.channel], args=args)
         if reply[0] != 1:
             raise _Conflict
@@ -1350,7 +1352,7 @@ class RedisStore:
         work.seq = int(self.wire.run(*self._schedule(work))[:12])
 
     def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
-        return self._scripts["schedule"], self._schedule_keys, [repr(float(work.due)), codec.dumps(work)]
+        return self._scripts["schedule"], self._schedule_keys, [_number(work.due), codec.dumps(work)]
 
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         with self._call:
@@ -1359,7 +1361,9 @@ class RedisStore:
             if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
                 return self._claimed(stashed[1], now)
             ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
-            claimed = self._run("claim", keys=self._claim_keys, args=[repr(float(now)), self.lease, self._job_key, ran])
+            claimed = self._run(
+                "claim", keys=self._claim_keys, args=[_number(now), _number(self.lease), self._job_key, ran]
+            )
             return self._claimed(claimed, now)
 
     def _claimed(self, claimed: list[Any], now: float) -> Work | None:
@@ -1560,6 +1564,23 @@ class RedisStore:
 
         self.client.transaction(run, *keys)
         return result[0]
+
+
+def _number(value: float) -> str:
+    """``value`` as text that reads back as the same double (``repr``), as scripts take numbers. The
+    shortest such text of a clock time costs thousands of instructions, and a request passes the same
+    few values more than once (its amount, the time a claim ran at), so the latest texts are kept."""
+    value = float(value)
+    text = _NUMBERS.get(value)
+    if text is None or value == 0:  # 0.0 and -0.0 are one key but two texts
+        if len(_NUMBERS) >= 64:
+            _NUMBERS.clear()
+        text = _NUMBERS[value] = repr(value)
+    return text
+
+
+_NUMBERS: Final[dict[float, str]] = {}
+"""The texts ``_number`` made lately, by value (at most 64: then it starts again from none)."""
 
 
 def _new_version() -> str:
