@@ -24,6 +24,7 @@ COMPILED = [
     "piktid_spec/credits.py",
     "piktid_spec/limits.py",
     "piktid_spec/params.py",
+    "piktid_spec/request.py",
     "piktid_spec/sizing.py",
     "piktid_spec/validate.py",
     "mock_server/backend/accounts.py",
@@ -68,10 +69,9 @@ COMPILED = [
 """Paths of the modules mypyc compiles (one group), the stored records' modules among them (``accounts``,
 ``jobs``, ``notifications``, ...: the Redis store's codec reads a compiled record's exact field types from
 its source, ``store/_hints.py``, and writes it without orjson's own dataclass path). Not compiled:
-``piktid_spec/request.py`` (callers may subclass ``EditChatRequest``), ``piktid_spec/plans.py``
-(``Account`` takes any iterable of entitlements, which a compiled one refuses), ``store/protocol.py`` (a
-``Protocol``), ``store/redis.py`` (it wraps its own methods after the class is made), ``store/wire.py``
-(``benchmarks.redis_round_trips`` counts round trips by wrapping its methods)."""
+``piktid_spec/plans.py`` (``Account`` takes any iterable of entitlements, which a compiled one refuses),
+``store/protocol.py`` (a ``Protocol``), ``store/redis.py`` (it wraps its own methods after the class is made),
+``store/wire.py`` (``benchmarks.redis_round_trips`` counts round trips by wrapping its methods)."""
 
 
 def _can_compile() -> bool:
