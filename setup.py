@@ -24,6 +24,7 @@ COMPILED = [
     "piktid_spec/credits.py",
     "piktid_spec/limits.py",
     "piktid_spec/params.py",
+    "piktid_spec/request.py",
     "piktid_spec/sizing.py",
     "piktid_spec/validate.py",
     "mock_server/backend/accounts.py",
@@ -72,9 +73,8 @@ COMPILED = [
 its source, ``store/_hints.py``, and writes it without orjson's own dataclass path), and the Redis store
 with its client (``store/redis.py``, ``store/wire.py``: their methods cannot be wrapped from outside, so
 ``benchmarks.redis_round_trips`` hears of each write through ``Wire.observer``). Not compiled:
-``piktid_spec/request.py`` (callers may subclass ``EditChatRequest``), ``piktid_spec/plans.py``
-(``Account`` takes any iterable of entitlements, which a compiled one refuses), ``store/protocol.py`` (a
-``Protocol``)."""
+``piktid_spec/plans.py`` (``Account`` takes any iterable of entitlements, which a compiled one refuses),
+``store/protocol.py`` (a ``Protocol``)."""
 
 
 def _can_compile() -> bool:

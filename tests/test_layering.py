@@ -54,6 +54,7 @@ STATE_INSIDE_TESTS = {
     "tests/mock_server/test_notifications.py",
     "tests/mock_server/test_rate_limit.py",
     "tests/mock_server/test_record_hints.py",
+    "tests/mock_server/test_record_inits.py",
     "tests/mock_server/test_service.py",
     "tests/mock_server/test_store.py",
 }

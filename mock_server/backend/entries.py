@@ -38,6 +38,31 @@ class Entry:
     size: int = 0
     """What the entry counts against the journal's byte cap (set when it is made; not shown)."""
 
+    def __init__(
+        self,
+        seq: int,
+        at: float,
+        method: str,
+        path: str,
+        query: str,
+        user: str | None,
+        status: int,
+        code: str | None,
+        violations: list[dict[str, Any]] | None = None,
+        duration: float = 0.0,
+        body: str | None = None,
+        body_truncated: bool = False,
+        body_bytes: int = 0,
+        violations_dropped: int = 0,
+        size: int = 0,
+    ) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.seq, self.at, self.method, self.path, self.query = seq, at, method, path, query
+        self.user, self.status, self.code = user, status, code
+        self.violations = [] if violations is None else violations
+        self.duration, self.body, self.body_truncated, self.body_bytes = duration, body, body_truncated, body_bytes
+        self.violations_dropped, self.size = violations_dropped, size
+
     def as_json(self) -> dict[str, Any]:
         """The entry as plain data, its body parsed back (a cut body stays the string it was cut to).
 

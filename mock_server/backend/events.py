@@ -23,6 +23,10 @@ class Published:
 
     notification: Notification
 
+    def __init__(self, notification: Notification) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.notification = notification
+
 
 @dataclass(frozen=True, slots=True)
 class AttemptStarted:
@@ -44,6 +48,10 @@ class Scheduled:
     clock_moved: bool = False
     """Sent after the clock moved or due work ran: a timer armed before cannot trust its loop time and
     recomputes; otherwise a timer already armed for ``due`` or earlier keeps it without reading anything."""
+
+    def __init__(self, due: float, clock_moved: bool = False) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.due, self.clock_moved = due, clock_moved
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,26 @@ class Variation:
     forced: str | None = None
     """A per-request outcome ("failed", "refused") set by a fault rule or the scenario header."""
 
+    def __init__(
+        self,
+        group_index: int,
+        price: float,
+        due: float,
+        status: VariationStatus = "processing",
+        model_used: str | None = None,
+        error_message: str | None = None,
+        finished_at: float | None = None,
+        forced: str | None = None,
+    ) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.group_index, self.price, self.due, self.status = group_index, price, due, status
+        self.model_used, self.error_message, self.finished_at, self.forced = (
+            model_used,
+            error_message,
+            finished_at,
+            forced,
+        )
+
     @property
     def final(self) -> bool:
         return self.status != "processing"
@@ -37,6 +57,22 @@ class ImageRef:
     image_index: int = 0
     group_index: int = 0
 
+    def __init__(
+        self,
+        kind: Literal["file", "output"],
+        key: str,
+        size: tuple[int, int],
+        image_index: int = 0,
+        group_index: int = 0,
+    ) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc"),
+        ``object.__setattr__`` of a frozen record included."""
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "image_index", image_index)
+        object.__setattr__(self, "group_index", group_index)
+
 
 @dataclass(slots=True)
 class Generation:
@@ -48,6 +84,22 @@ class Generation:
     references: tuple[ImageRef, ...]
     identities: tuple[tuple[str, str], ...]
     variations: list[Variation] = field(default_factory=list)
+
+    def __init__(
+        self,
+        image_index: int,
+        request: EditChatRequest,
+        created_at: float,
+        size: tuple[int, int],
+        working: ImageRef | None,
+        references: tuple[ImageRef, ...],
+        identities: tuple[tuple[str, str], ...],
+        variations: list[Variation] | None = None,
+    ) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.image_index, self.request, self.created_at, self.size = image_index, request, created_at, size
+        self.working, self.references, self.identities = working, references, identities
+        self.variations = [] if variations is None else variations
 
     @property
     def final(self) -> bool:
@@ -68,6 +120,19 @@ class Job:
     base_url: str
     updated_at: float = 0.0
     generations: list[Generation] = field(default_factory=list)
+
+    def __init__(
+        self,
+        job_id: str,
+        owner: str,
+        created_at: float,
+        base_url: str,
+        updated_at: float = 0.0,
+        generations: list[Generation] | None = None,
+    ) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.job_id, self.owner, self.created_at, self.base_url = job_id, owner, created_at, base_url
+        self.updated_at, self.generations = updated_at, [] if generations is None else generations
 
     def last_output(self) -> ImageRef | None:
         """The working image a continuation edits: the latest completed variation, else the latest planned."""

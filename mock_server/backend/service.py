@@ -77,6 +77,10 @@ class Accepted:
     body: dict[str, Any]
     warnings: list[Violation]
 
+    def __init__(self, body: dict[str, Any], warnings: list[Violation]) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.body, self.warnings = body, warnings
+
 
 @dataclass(frozen=True, slots=True)
 class LiveFrame:

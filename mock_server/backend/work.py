@@ -22,3 +22,7 @@ class Work:
     ``webhook_watch``: (delivery_id, attempt number, wall-clock deadline)."""
     seq: int = 0
     """Set by the store: ties at one due time run in scheduling order."""
+
+    def __init__(self, due: float, kind: WorkKind, key: tuple[str, ...], seq: int = 0) -> None:
+        """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
+        self.due, self.kind, self.key, self.seq = due, kind, key, seq
