@@ -59,30 +59,15 @@ class RoundTrips:
                 setattr(store_class, name, self._wrap(name, member))
 
     def _count_wire(self, wire_class: type) -> None:
-        """The store's hot-path client writes to its socket itself: each send but a posted one's is one
-        round trip (``pipeline``, ``call`` and ``run`` all send through ``_send``)."""
-        send = getattr(wire_class, "_send")  # noqa: B009  # a class passed in, not imported
+        """The store's hot-path client writes to its socket itself (compiled: its methods cannot be
+        wrapped), and tells ``Wire.observer`` of each write: each but a posted one's is one round trip."""
 
-        def counting_send(wire: Any, connection: Any, commands: Any) -> None:
-            if commands and self._counted() and not getattr(self._local, "posting", False):
-                stack = getattr(self._local, "stack", [])
-                self.trips[stack[0] if stack else OUTSIDE] += 1
-            send(wire, connection, commands)
-
-        setattr(wire_class, "_send", counting_send)  # noqa: B010
-        post = getattr(wire_class, "post")  # noqa: B009
-
-        def counting_post(wire: Any, *args: Any) -> None:
+        def observe(posted: bool) -> None:
             if self._counted():
                 stack = getattr(self._local, "stack", [])
-                self.posted[stack[0] if stack else OUTSIDE] += 1
-            self._local.posting = True
-            try:
-                post(wire, *args)
-            finally:
-                self._local.posting = False
+                (self.posted if posted else self.trips)[stack[0] if stack else OUTSIDE] += 1
 
-        setattr(wire_class, "post", counting_post)  # noqa: B010
+        setattr(wire_class, "observer", observe)  # noqa: B010  # a class passed in, not imported
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(method)

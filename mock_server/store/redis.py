@@ -41,7 +41,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Final, ParamSpec, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
@@ -71,6 +72,7 @@ TIMEOUT = 2.0
 """Seconds a command may take (connect or reply) before the request fails with a 503."""
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _OUT = """
 local out = {}
@@ -359,7 +361,7 @@ class _Changes:
     child never reads its parent's subscription: it sees the pid change and subscribes on its own.
     """
 
-    RETRY = 1.0
+    RETRY: ClassVar[float] = 1.0
     """Seconds between attempts to subscribe again after the subscription was lost."""
 
     def __init__(self, client: redis.Redis, channel: str) -> None:
@@ -437,8 +439,8 @@ class _Keys(dict[str, str]):
     it starts again from none). A name longer than ``LONGEST`` is not kept: any bearer token reaches
     ``get_user``, and a request head may hold kilobytes of one."""
 
-    KEPT = 10_000
-    LONGEST = 256
+    KEPT: ClassVar[int] = 10_000
+    LONGEST: ClassVar[int] = 256
 
     def __init__(self, start: str) -> None:
         super().__init__()
@@ -457,28 +459,61 @@ class _Conflict(Exception):
     """The compare and set ``as_one_step`` kept found the record changed: nothing was written."""
 
 
-def _guarded(method: Callable[..., T], *, flushes: bool) -> Callable[..., T]:
-    """Unreachable Redis as ``StoreUnavailable``; ``flushes``: a compare and set kept by ``as_one_step``
-    is sent before the call (it changes state, or reads what the step changed)."""
+_LOST: Final = (redis.ConnectionError, redis.TimeoutError)
+"""What redis-py and ``Wire`` raise when Redis cannot be reached in time: a 503 (``StoreUnavailable``)."""
+
+
+def _guarded(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concatenate[RedisStore, P], T]:
+    """A public method: unreachable Redis as ``StoreUnavailable``, and a compare and set kept by
+    ``as_one_step`` sent before the call (it changes state, or reads what the step changed). The methods
+    every request calls do the same inline (``with self._call``: ``_Guard``)."""
 
     @wraps(method)
-    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:  # each public method (private ones run inside)
+    def call(self: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> T:  # private methods run inside one
         self._calls += 1
         try:
-            if flushes and self._pending is not None and self._step_thread == threading.get_ident():
+            if self._pending is not None and self._step_thread == threading.get_ident():
                 self._flush()
             return method(self, *args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreUnavailable(f"the mock's Redis store at {self.url} is unreachable ({exc})") from None
+        except _LOST as exc:
+            raise _unavailable(self, exc) from None
 
     return call
+
+
+class _Guard:
+    """What ``_guarded`` wraps a call in, as a context manager: the methods every request calls open one
+    (``with self._call``; ``_step_call`` leaves the compare and set ``as_one_step`` kept for the method to
+    send) instead of a decorator, whose wrapper costs a call through Python with the arguments packed."""
+
+    def __init__(self, store: RedisStore, *, flushes: bool) -> None:
+        self.store, self.flushes = store, flushes
+
+    def __enter__(self) -> None:
+        store = self.store
+        store._calls += 1
+        if self.flushes and store._pending is not None and store._step_thread == threading.get_ident():
+            try:
+                store._flush()
+            except _LOST as exc:
+                raise _unavailable(store, exc) from None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if exc is not None and isinstance(exc, _LOST):
+            raise _unavailable(self.store, exc) from None
+
+
+def _unavailable(store: RedisStore, exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"the mock's Redis store at {store.url} is unreachable ({exc})")
 
 
 class RedisStore:
     """The state of one mock in Redis (see ``mock_server.store.Store`` for each operation's contract)."""
 
     shared = True
-    WRITTEN_KEPT = 1_024
+    WRITTEN_KEPT: ClassVar[int] = 1_024
     """Jobs and works kept as this process stored them (``_keep_written``), the oldest dropped first."""
 
     def __init__(
@@ -564,6 +599,8 @@ class RedisStore:
                 ("admit_and_start", _ADMIT_AND_START),
             )
         }
+        self._call, self._step_call = _Guard(self, flushes=True), _Guard(self, flushes=False)
+        """What the methods every request calls run in (``_guarded``, inline)."""
         self.wire = Wire(url, TIMEOUT, list(self._scripts.values()))
         """The hot path's client (``mock_server.store.wire``): scripts and the reads every request makes."""
 
@@ -596,6 +633,7 @@ class RedisStore:
         return None
 
     # --- the state's identity ----------------------------------------------------------------------
+    @_guarded
     def begin(self) -> bool:
         if self.client.set(self._k("state"), self.origin, nx=True):
             return True
@@ -604,17 +642,21 @@ class RedisStore:
             time.sleep(0.05)
         return False
 
+    @_guarded
     def join(self) -> int:
         return int(self.client.incr(self._k("joins"))) - 1
 
+    @_guarded
     def shared_secret(self, proposed: str) -> str:
         self.client.set(self._k("secret"), proposed, nx=True)
         return _text(self.client.get(self._k("secret")))
 
+    @_guarded
     def clock_state(self) -> dict[str, object] | None:
         raw = self.client.get(self._k("clock"))
         return None if raw is None else dict(json.loads(raw))
 
+    @_guarded
     def put_clock_state(self, state: dict[str, object]) -> None:
         text = json.dumps(state)
         pipe = self.client.pipeline()
@@ -636,12 +678,14 @@ class RedisStore:
     def clock_moved(self) -> dict[str, object] | None:
         """Read again only after ``changes`` heard something (any change: they are rare), or while it
         cannot be trusted (not subscribed): then one ``GET``. Otherwise no round trip."""
-        trusted = self.changes.poll()
-        if trusted and self._clock_seen == self.changes.generation:
-            return None
-        self._clock_seen = self.changes.generation
-        return self.clock_state()
+        with self._call:
+            trusted = self.changes.poll()
+            if trusted and self._clock_seen == self.changes.generation:
+                return None
+            self._clock_seen = self.changes.generation
+            return self.clock_state()
 
+    @_guarded
     def clear(self, seed: int | None) -> None:
         kept = {self._k("clock"), self._k("state")}
         found = self.client.scan_iter(match=_glob(self.prefix) + "*", count=1000)
@@ -659,22 +703,25 @@ class RedisStore:
         pipe.execute()
         self._published()
 
+    @_guarded
     def next_id(self) -> int:
         return int(self.client.incr(self._k("ids")))
 
     # --- accounts and credits ------------------------------------------------------------------------
     def get_user(self, token: str) -> User | None:
-        user = self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
-        self._keep_account(token, user)
-        return user
+        with self._call:
+            user = self._user(_pairs(self.wire.call("HGETALL", self._user_keys[token])))
+            self._keep_account(token, user)
+            return user
 
     def get_account(self, token: str) -> User | None:
-        # The copy kept since the last read (no round trip): a copy trusted until a ``changes`` message
-        # arrives could act on the old plan while that message is on its way, or forever when the user
-        # went without one (FLUSHDB, eviction), so nothing is trusted: the admission confirms its
-        # ``version`` in the same script (``_CURRENT_USER``), and a refusal reads afresh first.
-        kept = self._accounts.get(token)
-        return kept if kept is not None else self.get_user(token)
+        with self._call:
+            # The copy kept since the last read (no round trip): a copy trusted until a ``changes`` message
+            # arrives could act on the old plan while that message is on its way, or forever when the user
+            # went without one (FLUSHDB, eviction), so nothing is trusted: the admission confirms its
+            # ``version`` in the same script (``_CURRENT_USER``), and a refusal reads afresh first.
+            kept = self._accounts.get(token)
+            return kept if kept is not None else self.get_user(token)
 
     def _keep_account(self, token: str, user: User | None) -> None:
         """``user`` (as read now) is what ``get_account`` answers for ``token`` until read again."""
@@ -693,18 +740,21 @@ class RedisStore:
         user.version = _new_version()
         return _flat(codec.dump_fields(user))
 
+    @_guarded
     def put_user(self, user: User) -> None:
         pipe = self.client.pipeline()
         pipe.hset(self._k("user", user.token), items=self._versioned(user))
         pipe.zadd(self._k("users"), {user.token: time.time()}, nx=True)
         pipe.execute()
 
+    @_guarded
     def add_user(self, user: User) -> User:
         fields = self._versioned(user)
         keys = [self._k("user", user.token), self._k("users")]
         kept = self._run("add_user", keys=keys, args=[time.time(), user.token, *fields])
         return user if kept is None else self._user(_pairs(kept)) or user
 
+    @_guarded
     def change_user(
         self, token: str, *, plan: str | None, credits: float | None, entitlements: frozenset[str] | None
     ) -> User | None:
@@ -721,6 +771,7 @@ class RedisStore:
         changed = self._run("change_user", keys=[self._k("user", token)], args=fields)
         return self._user(_pairs(changed or []))
 
+    @_guarded
     def users(self) -> list[User]:
         tokens = [_text(t) for t in self.client.zrange(self._k("users"), 0, -1)]
         pipe = self.client.pipeline(transaction=False)
@@ -731,19 +782,22 @@ class RedisStore:
     def _user(self, fields: dict[Any, Any]) -> User | None:
         return codec.load_fields(_kind("User"), fields) if fields else None
 
+    @_guarded
     def reserve_credits(self, token: str, amount: float) -> tuple[bool, float, float]:
-        result = self._run("reserve", keys=[self._k("user", token)], args=[repr(float(amount))])
+        result = self._run("reserve", keys=[self._k("user", token)], args=[_number(amount)])
         if result is None:
             raise KeyError(token)
         reserved, credits, in_progress = result
         return bool(reserved), float(credits), float(in_progress)
 
+    @_guarded
     def settle_credits(self, token: str, amount: float, *, charge: bool) -> None:
         self.wire.run(*self._settle(token, amount, charge))
 
     def _settle(self, token: str, amount: float, charge: bool) -> tuple[Script, list[str], list[Any]]:
-        return self._scripts["settle"], [self._user_keys[token]], [repr(float(amount)), "1" if charge else "0"]
+        return self._scripts["settle"], [self._user_keys[token]], [_number(amount), "1" if charge else "0"]
 
+    @_guarded
     def rate_hit(self, key: str, now: float, limit: int, window: float) -> float | None:
         oldest = self._run("rate", keys=[self._k("rate", key)], args=self._rate_args(now, limit, window))
         return None if oldest is None else float(oldest)
@@ -751,20 +805,19 @@ class RedisStore:
     def _rate_args(self, now: float, limit: int, window: float) -> list[Any]:
         """``_RATE_HIT``'s arguments: its numbers as text, and a name for the hit no other hit has."""
         return [
-            repr(float(now)),
-            repr(float(now) - window),
+            _number(now),
+            _number(float(now) - window),
             limit,
             math.ceil(window * 1000) + 1000,
             f"{self._hit_tag}{os.getpid()}:{next(self._hits)}",  # a forked child counts on from its parent's count
         ]
 
+    @_guarded
     def rate_hit_and_reserve(
         self, key: str, now: float, limit: int, window: float, token: str, amount: float
     ) -> tuple[float | None, tuple[bool, float, float] | None]:
         keys = [self._k("rate", key), self._k("user", token)]
-        reply = self._run(
-            "rate_and_reserve", keys=keys, args=[*self._rate_args(now, limit, window), repr(float(amount))]
-        )
+        reply = self._run("rate_and_reserve", keys=keys, args=[*self._rate_args(now, limit, window), _number(amount)])
         if reply[0] == 1:
             return float(reply[1]), None
         if reply[0] == 2:
@@ -783,38 +836,41 @@ class RedisStore:
         *,
         version: str | None = None,
     ) -> tuple[float | None, tuple[bool, float, float] | None, WebhookConfig | None]:
-        job, works, notification = start
-        _, job_keys, job_args = self._add_job(job)
-        keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
-        keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
-        args: list[Any] = [*self._rate_args(now, limit, window), repr(float(amount)), *job_args, len(works)]
-        for work in works:
-            args += [repr(float(work.due)), codec.dumps(work)]
-        args += [notification.owner, _note_text(notification), "" if version is None else f'"{version}"']
-        reply = self._run("admit_and_start", keys=keys, args=args)
-        if reply[0] == 4:
-            fresh = self._user(_pairs(reply[1]))
-            self._keep_account(token, fresh)
-            raise StaleAccount(fresh)
-        if reply[0] == 1:
-            return float(reply[1]), None, None
-        if reply[0] == 2:
-            raise KeyError(token)
-        reservation = (bool(reply[1][0]), float(reply[1][1]), float(reply[1][2]))
-        if reply[0] == 3:  # an id drawn twice: cannot happen (ids are per process), merge anyway
-            return None, reservation, self.start_generation(job, works, notification, new=False)
-        if not reservation[0]:
-            return None, reservation, None
-        for work, member in zip(works, reply[2], strict=True):
-            work.seq = int(member[:12])
-            self._keep_written(member, member, work)
-        self._keep_written(job_keys[0], job_args[0], job)
-        return None, reservation, _numbered([notification], reply[3])
+        with self._call:
+            job, works, notification = start
+            _, job_keys, job_args = self._add_job(job)
+            keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
+            keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
+            args: list[Any] = [*self._rate_args(now, limit, window), _number(amount), *job_args, len(works)]
+            for work in works:
+                args += [_number(work.due), codec.dumps(work)]
+            args += [notification.owner, _note_text(notification), "" if version is None else f'"{version}"']
+            reply = self._run("admit_and_start", keys=keys, args=args)
+            if reply[0] == 4:
+                fresh = self._user(_pairs(reply[1]))
+                self._keep_account(token, fresh)
+                raise StaleAccount(fresh)
+            if reply[0] == 1:
+                return float(reply[1]), None, None
+            if reply[0] == 2:
+                raise KeyError(token)
+            reservation = (bool(reply[1][0]), float(reply[1][1]), float(reply[1][2]))
+            if reply[0] == 3:  # an id drawn twice: cannot happen (ids are per process), merge anyway
+                return None, reservation, self.start_generation(job, works, notification, new=False)
+            if not reservation[0]:
+                return None, reservation, None
+            for work, member in zip(works, reply[2], strict=True):
+                work.seq = int(member[:12])
+                self._keep_written(member, member, work)
+            self._keep_written(job_keys[0], job_args[0], job)
+            return None, reservation, _numbered([notification], reply[3])
 
     # --- files, jobs, identities -------------------------------------------------------------------
+    @_guarded
     def get_file(self, file_id: str) -> StoredFile | None:
         return self._get(_kind("StoredFile"), self._k("file", file_id))
 
+    @_guarded
     def put_file(self, stored: StoredFile) -> None:
         pipe = self.client.pipeline()
         pipe.set(self._k("file", stored.file_id), codec.dumps(stored))
@@ -837,8 +893,10 @@ class RedisStore:
         pipe.execute()
 
     def get_job(self, job_id: str) -> Job | None:
-        return self._get(_kind("Job"), self._k("job", job_id))
+        with self._call:
+            return self._get(_kind("Job"), self._k("job", job_id))
 
+    @_guarded
     def put_job(self, job: Job) -> None:
         """A new job is one ``SET NX``; one kept already is merged with under a compare and set: two
         workers writing one job at once (a variation completing on each, or a follow-up ``/edit-chat``
@@ -882,34 +940,36 @@ class RedisStore:
         self._update(_kind("Job"), key, merged, replace=True)
 
     def update_job(self, job_id: str, change: Callable[[Job], T]) -> T | None:
-        # Under a compare and set: two processes finishing two variations of one job must not each write
-        # back the job they read, or the second write loses the first variation's outcome.
-        result: T | None = self._update(
-            _kind("Job"),
-            self._job_key + job_id,
-            change,
-            write=_is_some,
-            defer=self._deferring and self._step_thread == threading.get_ident(),
-        )
-        return result
+        with self._call:
+            # Under a compare and set: two processes finishing two variations of one job must not each write
+            # back the job they read, or the second write loses the first variation's outcome.
+            result: T | None = self._update(
+                _kind("Job"),
+                self._job_key + job_id,
+                change,
+                write=_is_some,
+                defer=self._deferring and self._step_thread == threading.get_ident(),
+            )
+            return result
 
     def as_one_step(self, step: Callable[[], T]) -> T:
-        # The step's ``update_job`` keeps its compare and set (``_pending``) and ``settle_and_notify``
-        # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
-        # runs again on what is stored now. Any other call in between sends the compare and set first.
-        for _ in range(self.STEP_ATTEMPTS):
-            self._deferring, self._step_thread = True, threading.get_ident()
-            try:
-                result = step()
-                self._flush()
-                return result
-            except _Conflict:
-                continue
-            finally:
-                self._deferring, self._pending, self._step_thread = False, None, None
-        return step()
+        with self._step_call:
+            # The step's ``update_job`` keeps its compare and set (``_pending``) and ``settle_and_notify``
+            # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
+            # runs again on what is stored now. Any other call in between sends the compare and set first.
+            for _ in range(self.STEP_ATTEMPTS):
+                self._deferring, self._step_thread = True, threading.get_ident()
+                try:
+                    result = step()
+                    self._flush()
+                    return result
+                except _Conflict:
+                    pass  # nothing was written: the next attempt runs the step on what is stored now
+                finally:
+                    self._deferring, self._pending, self._step_thread = False, None, None
+            return step()
 
-    STEP_ATTEMPTS = 5
+    STEP_ATTEMPTS: ClassVar[int] = 5
     """Runs of one ``as_one_step`` that may meet a conflict before it runs as separate steps."""
 
     def _flush(self) -> None:
@@ -921,11 +981,13 @@ class RedisStore:
                 self._known.pop(key, None)
                 raise _Conflict
 
+    @_guarded
     def recent_jobs(self, limit: int) -> list[Job]:
         ids = [_text(i) for i in self.client.zrevrange(self._k("jobs"), 0, max(0, limit * 2 - 1))]
         jobs = self._many(_kind("Job"), [self._k("job", i) for i in ids])
         return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]
 
+    @_guarded
     def default_identities(self) -> dict[str, list[Identity]]:
         raw = self.client.get(self._k("defaults"))
         kind = _kind("Identity")
@@ -935,23 +997,28 @@ class RedisStore:
             else {tier: [codec.loads(kind, json.dumps(i)) for i in items] for tier, items in json.loads(raw).items()}
         )
 
+    @_guarded
     def put_default_identities(self, defaults: dict[str, list[Identity]]) -> None:
         plain = {tier: [json.loads(codec.dumps(i)) for i in items] for tier, items in defaults.items()}
         self.client.set(self._k("defaults"), json.dumps(plain))
 
+    @_guarded
     def own_identities(self, owner: str) -> list[Identity]:
         codes = [_text(c) for c in self.client.lrange(self._k("identities", owner), 0, -1)]
         return self._many(_kind("Identity"), [self._k("identity", c) for c in codes])
 
+    @_guarded
     def get_identity(self, code: str) -> Identity | None:
         return self._get(_kind("Identity"), self._k("identity", code))
 
+    @_guarded
     def put_identity(self, identity: Identity) -> None:
         key = self._k("identity", identity.identity_code)
         created = self.client.set(key, codec.dumps(identity), get=True) is None
         if created and identity.owner is not None:
             self.client.rpush(self._k("identities", identity.owner), identity.identity_code)
 
+    @_guarded
     def add_project(self, project: Project) -> Project:
         key = self._k("projects", project.owner)
         kept = self.client.hget(key, project.name)
@@ -964,10 +1031,12 @@ class RedisStore:
             kept = self.client.hget(key, project.name)
         return self._project(project.owner, kept)
 
+    @_guarded
     def get_project(self, owner: str, name: str) -> Project | None:
         kept = self.client.hget(self._k("projects", owner), name)
         return None if kept is None else self._project(owner, kept)
 
+    @_guarded
     def add_project_file(self, owner: str, name: str, file_id: str) -> Project:
         self.client.rpush(self._k("project_files", owner, name), file_id)
         project = self.get_project(owner, name)
@@ -975,6 +1044,7 @@ class RedisStore:
             raise KeyError(name)
         return project
 
+    @_guarded
     def projects(self, owner: str) -> list[Project]:
         kept = self.client.hgetall(self._k("projects", owner))
         return sorted((self._project(owner, text) for text in kept.values()), key=lambda p: p.project_id)
@@ -986,11 +1056,12 @@ class RedisStore:
         return project
 
     # --- notifications -------------------------------------------------------------------------------
+    @_guarded
     def append_notification(self, notification: Notification) -> WebhookConfig | None:
         keys, args = self._notify([notification])
         return _numbered_groups([notification], self._run("notify", keys=[*keys, self.channel], args=args))
 
-    NOTE_KEYS_KEPT = 10_000
+    NOTE_KEYS_KEPT: ClassVar[int] = 10_000
     """Owners whose notification keys ``_note_keys`` keeps made (then it starts again from none)."""
 
     def _note_keys(self, owner: str) -> list[str]:
@@ -1022,6 +1093,7 @@ class RedisStore:
             args[0] += 1
         return keys, args
 
+    @_guarded
     def start_generation(
         self, job: Job, works: list[Work], notification: Notification, *, new: bool
     ) -> WebhookConfig | None:
@@ -1030,7 +1102,7 @@ class RedisStore:
         keys = [*self._work_keys, *self._note_keys(notification.owner), self.channel]
         args: list[Any] = [len(works)]
         for work in works:
-            args += [repr(float(work.due)), codec.dumps(work)]
+            args += [_number(work.due), codec.dumps(work)]
         start = (self._scripts["start"], keys, [*args, notification.owner, _note_text(notification)])
         if new:
             added, (members, noted) = self.wire.scripts([self._add_job(job), start])
@@ -1046,15 +1118,16 @@ class RedisStore:
     def settle_and_notify(
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
-        if self._pending is not None and self._step_thread == threading.get_ident():
-            return self._finish(self._pending, token, amount, charge, notifications)
-        if not notifications:
-            self.wire.run(*self._settle(token, amount, charge))
-            return None
-        keys, args = self._notify(notifications)
-        notify = (self._scripts["notify"], [*keys, self.channel], args)
-        replies = self.wire.scripts([self._settle(token, amount, charge), notify])
-        return _numbered_groups(notifications, replies[1])
+        with self._step_call:
+            if self._pending is not None and self._step_thread == threading.get_ident():
+                return self._finish(self._pending, token, amount, charge, notifications)
+            if not notifications:
+                self.wire.run(*self._settle(token, amount, charge))
+                return None
+            keys, args = self._notify(notifications)
+            notify = (self._scripts["notify"], [*keys, self.channel], args)
+            replies = self.wire.scripts([self._settle(token, amount, charge), notify])
+            return _numbered_groups(notifications, replies[1])
 
     def _finish(
         self,
@@ -1070,11 +1143,11 @@ class RedisStore:
         key, kept, text = pending
         note_keys, note_args = self._notify(notifications)
         keys = [key, self._user_keys[token], *note_keys]
-        args: list[Any] = [kept, text, repr(float(amount)), "1" if charge else "0", *note_args]
+        args: list[Any] = [kept, text, _number(amount), "1" if charge else "0", *note_args]
         running = self._running
         if running is not None:
             keys += self._claim_keys
-            args += [repr(float(running[2])), self.lease, self._job_key, running[1]]
+            args += [_number(running[2]), _number(self.lease), self._job_key, running[1]]
         reply = self._run("finish", keys=[*keys, self.channel], args=args)
         if reply[0] != 1:
             raise _Conflict
@@ -1083,6 +1156,7 @@ class RedisStore:
             self._running, self._next_claim = None, (running[0], reply[2])
         return config
 
+    @_guarded
     def notifications(self, owner: str, *, after: int = 0) -> list[Notification]:
         ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
         if not ids:
@@ -1090,10 +1164,12 @@ class RedisStore:
         kind = _kind("Notification")
         return [codec.loads(kind, t) for t in self.client.hmget(self._k("notes", owner), ids) if t is not None]
 
+    @_guarded
     def all_notifications(self, owners: Iterable[str] | None = None) -> list[Notification]:
         keys = [_text(o) for o in self.client.smembers(self._k("note_owners"))] if owners is None else owners
         return sorted((n for owner in keys for n in self.notifications(owner)), key=lambda n: n.id)
 
+    @_guarded
     def delete_notification(self, owner: str, notification_id: int) -> Notification | None:
         def step(n: Notification) -> Notification | None:
             if n.deleted:
@@ -1107,21 +1183,26 @@ class RedisStore:
         )
         return deleted
 
+    @_guarded
     def newest_notification_id(self) -> int:
         return int(self.client.get(self._k("newest")) or 0)
 
     # --- webhooks ------------------------------------------------------------------------------------
+    @_guarded
     def get_webhook(self, owner: str) -> WebhookConfig | None:
         return self._get(_kind("WebhookConfig"), self._k("webhook", owner))
 
+    @_guarded
     def put_webhook(self, config: WebhookConfig) -> None:
         self.client.set(self._k("webhook", config.owner), codec.dumps(config))
 
+    @_guarded
     def delete_webhook(self, owner: str) -> None:
         self.client.delete(self._k("webhook", owner))
         for delivery_id in self.client.lrange(self._k("deliveries", owner), 0, -1):
             self._update(_kind("Delivery"), self._k("delivery", _text(delivery_id)), _cancel, write=bool)
 
+    @_guarded
     def put_delivery(self, delivery: Delivery) -> None:
         key = self._k("delivery", delivery.id)
         if self.client.set(key, codec.dumps(delivery), get=True) is None:
@@ -1130,14 +1211,17 @@ class RedisStore:
             pipe.rpush(self._k("deliveries", delivery.owner), delivery.id)
             pipe.execute()
 
+    @_guarded
     def get_delivery(self, delivery_id: str) -> Delivery | None:
         return self._get(_kind("Delivery"), self._k("delivery", delivery_id))
 
+    @_guarded
     def deliveries(self, owner: str | None = None) -> list[Delivery]:
         index = self._k("deliveries") if owner is None else self._k("deliveries", owner)
         ids = [_text(i) for i in self.client.lrange(index, 0, -1)]
         return self._many(_kind("Delivery"), [self._k("delivery", i) for i in ids])
 
+    @_guarded
     def claim_attempt(self, delivery_id: str, now: float) -> Attempt | None:
         def step(delivery: Delivery) -> Attempt | None:
             return delivery.start_attempt(now) if delivery.status == "pending" else None
@@ -1148,6 +1232,7 @@ class RedisStore:
         return attempt
 
     # --- faults, journal ---------------------------------------------------------------------------
+    @_guarded
     def add_fault(self, rule: FaultRule) -> FaultRule:
         rule.id = int(self.client.incr(self._k("fault_ids")))
         pipe = self.client.pipeline()
@@ -1157,12 +1242,14 @@ class RedisStore:
         self._published()
         return rule
 
+    @_guarded
     def faults(self) -> list[FaultRule]:
         kind = _kind("FaultRule")
         return [codec.loads(kind, t) for t in self.client.lrange(self._k("faults"), 0, -1)]
 
     def has_faults(self) -> bool:
-        return bool(self._cached_rules())
+        with self._call:
+            return bool(self._cached_rules())
 
     def _cached_rules(self) -> list[FaultRule]:
         """The rules, as cached while ``changes`` hears nothing, else as read now."""
@@ -1176,26 +1263,29 @@ class RedisStore:
         return rules
 
     def take_fault(self, kind: str, method: str | None, path: str | None, token: str | None) -> FaultRule | None:
-        # Nearly every request meets no rule: the cached rules say so without a round trip. A rule added
-        # after the cache's last check is one added after the request (see ``_Changes``).
-        if not any(r.kind == kind and r.matches(method, path, token) for r in self._cached_rules()):
-            return None
-
-        def step(pipe: redis.client.Pipeline) -> FaultRule | None:
-            rules: list[FaultRule] = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
-            taken = next((r for r in rules if self._takes(r, kind, method, path, token)), None)
-            if taken is None:
+        with self._call:
+            # Nearly every request meets no rule: the cached rules say so without a round trip. A rule added
+            # after the cache's last check is one added after the request (see ``_Changes``).
+            if not any(r.kind == kind and r.matches(method, path, token) for r in self._cached_rules()):
                 return None
-            taken.hits += 1
-            if taken.times is not None:
-                taken.times -= 1
-            self._put_rules(pipe, [r for r in rules if r.times != 0])
-            return taken
 
-        taken: FaultRule | None = self._transaction(step, self._k("faults"))
-        if taken is not None:
-            self._published()
-        return taken
+            def step(pipe: redis.client.Pipeline) -> FaultRule | None:
+                rules: list[FaultRule] = [
+                    codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)
+                ]
+                taken = next((r for r in rules if self._takes(r, kind, method, path, token)), None)
+                if taken is None:
+                    return None
+                taken.hits += 1
+                if taken.times is not None:
+                    taken.times -= 1
+                self._put_rules(pipe, [r for r in rules if r.times != 0])
+                return taken
+
+            taken: FaultRule | None = self._transaction(step, self._k("faults"))
+            if taken is not None:
+                self._published()
+            return taken
 
     def _put_rules(self, pipe: redis.client.Pipeline, kept: list[FaultRule]) -> None:
         pipe.multi()
@@ -1209,6 +1299,7 @@ class RedisStore:
             return False
         return rule.probability >= 1 or self._random.random() < rule.probability
 
+    @_guarded
     def remove_fault(self, rule_id: int) -> bool:
         def step(pipe: redis.client.Pipeline) -> bool:
             rules = [codec.loads(_kind("FaultRule"), t) for t in pipe.lrange(self._k("faults"), 0, -1)]
@@ -1220,6 +1311,7 @@ class RedisStore:
         self._published()
         return found
 
+    @_guarded
     def clear_faults(self) -> None:
         pipe = self.client.pipeline()
         pipe.delete(self._k("faults"))
@@ -1228,12 +1320,14 @@ class RedisStore:
         self._published()
 
     def append_journal(self, entry: Entry, *, max_entries: int, max_bytes: int) -> None:
-        # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any
-        # connection: Redis reads what arrived first first) finds it; no round trip waits for the number.
-        keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
-        args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
-        self.wire.post(self._scripts["journal"], keys, args)
+        with self._call:
+            # Posted: its bytes reach Redis before this request's answer leaves, so a later reader (on any
+            # connection: Redis reads what arrived first first) finds it; no round trip waits for the number.
+            keys = [self._k("journal"), self._k("journal_seq"), self._k("journal_bytes")]
+            args: list[Any] = [entry.size, codec.dumps(entry), max_entries, max_bytes]
+            self.wire.post(self._scripts["journal"], keys, args)
 
+    @_guarded
     def journal(self, *, user: str | None = None, path: str | None = None, since: int = 0) -> list[Entry]:
         self.wire.drain()  # what this process posted is answered (and redone if Redis lacked the script)
         kind = _kind("Entry")
@@ -1248,24 +1342,29 @@ class RedisStore:
                 found.append(entry)
         return found
 
+    @_guarded
     def clear_journal(self) -> None:
         self.client.delete(self._k("journal"), self._k("journal_bytes"))
 
     # --- scheduled work ------------------------------------------------------------------------------
+    @_guarded
     def schedule(self, work: Work) -> None:
         work.seq = int(self.wire.run(*self._schedule(work))[:12])
 
     def _schedule(self, work: Work) -> tuple[Script, list[str], list[Any]]:
-        return self._scripts["schedule"], self._schedule_keys, [repr(float(work.due)), codec.dumps(work)]
+        return self._scripts["schedule"], self._schedule_keys, [_number(work.due), codec.dumps(work)]
 
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
-        stashed, self._next_claim = self._next_claim, None
-        running, self._running = self._running, None
-        if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
-            return self._claimed(stashed[1], now)
-        ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
-        claimed = self._run("claim", keys=self._claim_keys, args=[repr(float(now)), self.lease, self._job_key, ran])
-        return self._claimed(claimed, now)
+        with self._call:
+            stashed, self._next_claim = self._next_claim, None
+            running, self._running = self._running, None
+            if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
+                return self._claimed(stashed[1], now)
+            ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
+            claimed = self._run(
+                "claim", keys=self._claim_keys, args=[_number(now), _number(self.lease), self._job_key, ran]
+            )
+            return self._claimed(claimed, now)
 
     def _claimed(self, claimed: list[Any], now: float) -> Work | None:
         if not int(claimed[0]):
@@ -1289,7 +1388,8 @@ class RedisStore:
         return work
 
     def done(self, work: Work) -> None:
-        self.wire.call("ZREM", self._k("leases"), self._lease(work))
+        with self._call:
+            self.wire.call("ZREM", self._k("leases"), self._lease(work))
 
     def _lease(self, work: Work) -> str:
         """The member ``work`` is leased under: its sequence number, then its JSON as scheduled (seq 0)."""
@@ -1301,17 +1401,20 @@ class RedisStore:
             work.seq = seq
 
     def next_due(self) -> float | None:
-        calls, due = self._next_due_seen
-        if calls == self._calls - 1:  # the claim just before found nothing due and read this
-            return due
-        first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
-        return float(first[0][1]) if first else None
+        with self._call:
+            calls, due = self._next_due_seen
+            if calls == self._calls - 1:  # the claim just before found nothing due and read this
+                return due
+            first = self.client.zrange(self._k("work"), 0, 0, withscores=True)
+            return float(first[0][1]) if first else None
 
+    @_guarded
     def pending_work(self) -> int:
         members = self.client.zrange(self._k("work"), 0, -1)
         return sum(1 for m in members if _WATCH_KIND not in m)
 
     # --- retention -------------------------------------------------------------------------------------
+    @_guarded
     def drop_before(self, cutoff: float) -> dict[str, int]:
         return {
             "jobs": self._drop_jobs(cutoff),
@@ -1353,6 +1456,7 @@ class RedisStore:
             self._drop_file(file_id)
         return len(ids)
 
+    @_guarded
     def cap_uploads(self, max_bytes: int) -> int:
         sizes = {_text(k): int(v) for k, v in self.client.hgetall(self._k("upload_bytes")).items()}
         total = sum(sizes.values())
@@ -1368,6 +1472,7 @@ class RedisStore:
             dropped += 1
         return dropped
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         self.wire.drain()
         pipe = self.client.pipeline()
@@ -1461,10 +1566,21 @@ class RedisStore:
         return result[0]
 
 
-for _name, _member in list(vars(RedisStore).items()):
-    if callable(_member) and not _name.startswith("_") and _name not in {"check", "feed", "decode_event"}:
-        flushes = _name not in {"settle_and_notify", "as_one_step"}
-        setattr(RedisStore, _name, _guarded(_member, flushes=flushes))
+def _number(value: float) -> str:
+    """``value`` as text that reads back as the same double (``repr``), as scripts take numbers. The
+    shortest such text of a clock time costs thousands of instructions, and a request passes the same
+    few values more than once (its amount, the time a claim ran at), so the latest texts are kept."""
+    value = float(value)
+    text = _NUMBERS.get(value)
+    if text is None or value == 0:  # 0.0 and -0.0 are one key but two texts
+        if len(_NUMBERS) >= 64:
+            _NUMBERS.clear()
+        text = _NUMBERS[value] = repr(value)
+    return text
+
+
+_NUMBERS: Final[dict[float, str]] = {}
+"""The texts ``_number`` made lately, by value (at most 64: then it starts again from none)."""
 
 
 def _new_version() -> str:

@@ -4,8 +4,9 @@ A ``POST /edit-chat`` and its completion make a few Redis calls, each a loopback
 event loop's thread. redis-py spends 20-40 us of CPU on each (connection pool, retry and
 observability wrappers, its parser); the round trip itself costs about 5. This client keeps one
 connection, opened by redis-py (so a URL's password, database and TLS mean the same),
-and after that writes each command's bytes (``hiredis.pack_command``) to the socket itself and hands
-the reply bytes to ``hiredis.Reader``: a Redis call costs about what its round trip costs.
+and after that writes each command's bytes (``_pack``, RESP as ``hiredis.pack_command`` writes it) to
+the socket itself and hands the reply bytes to ``hiredis.Reader``: a Redis call costs about what its
+round trip costs.
 
 It speaks RESP2 (replies as hiredis gives them: bytes, ints, lists, None). Any error on the socket
 (a timeout, a reset) closes the connection and raises redis-py's ``ConnectionError`` or
@@ -21,6 +22,9 @@ opens its own (the parent's socket is left as it is).
 at once, before anything this process does after, and its reply is read with the next exchange, or
 at once when ``POSTED_MAX`` replies are waiting. An error in such a reply belongs to no caller: it is
 logged and counted (``posted_errors``), never raised into the unrelated call that happened to read it.
+
+``Wire.observer``, when set, hears of every write to the socket (``benchmarks.redis_round_trips`` counts
+round trips so: the module is compiled, so its methods cannot be wrapped from outside).
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Final
 
 import hiredis
 import redis
@@ -49,6 +53,10 @@ class Script:
 
 
 class Wire:
+    observer: ClassVar[Callable[[bool], None] | None] = None
+    """Called before each write to the socket, with True for a posted command's (no round trip waits
+    for it): every other write is one round trip. None (the default) costs one check per write."""
+
     def __init__(self, url: str, timeout: float, scripts: Sequence[Script] = ()) -> None:
         settings: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # untyped in redis-py
         self._kind = settings.pop("connection_class", Connection)
@@ -60,9 +68,9 @@ class Wire:
         self._scripts = list(scripts)
         """Loaded on each new connection, so scripts sent together (``scripts``) find Redis has them all."""
         self._posted: list[tuple[Script, Sequence[Arg], Sequence[Arg]]] = []
+        """Scripts ``post`` sent whose replies are still in the socket, oldest first."""
         self.posted_errors = 0
         """Error replies to posted commands (each logged): what a posted command failed to store."""
-        """Scripts ``post`` sent whose replies are still in the socket, oldest first."""
 
     def call(self, *args: Arg) -> Any:
         """One command, one round trip; its reply."""
@@ -122,12 +130,12 @@ class Wire:
             self._after_fork()
         with self._lock:
             connection, _ = self._connection()
-            self._send(connection, [("EVALSHA", script.sha, len(keys), *keys, *args)])
+            self._send(connection, [("EVALSHA", script.sha, len(keys), *keys, *args)], posted=True)
             self._posted.append((script, keys, args))
         if len(self._posted) >= self.POSTED_MAX:
             self.drain()
 
-    POSTED_MAX = 64
+    POSTED_MAX: ClassVar[int] = 64
     """Posted replies left unread at most: requests that make no other call (404s, a manual clock's idle
     timer) must not pile them up in this process, the socket and Redis's output buffer."""
 
@@ -174,9 +182,12 @@ class Wire:
                 logger.error("a posted Redis script (%s) failed: %s", script.sha[:12], reply)
         return replies, missing
 
-    def _send(self, connection: Any, commands: Sequence[Sequence[Arg]]) -> None:
+    def _send(self, connection: Any, commands: Sequence[Sequence[Arg]], *, posted: bool = False) -> None:
         if not commands:
             return
+        observer = Wire.observer
+        if observer is not None:
+            observer(posted)
         try:
             packed = _pack(commands[0]) if len(commands) == 1 else b"".join([_pack(c) for c in commands])
             connection._sock.sendall(packed)
@@ -228,9 +239,35 @@ class Wire:
 
 
 def _pack(command: Sequence[Arg]) -> bytes:
-    """RESP, by hiredis (a float as its ``repr``, which reads back as the same double)."""
-    packed: bytes = hiredis.pack_command(tuple(command))  # type: ignore[arg-type]  # its stub types a 1-tuple
-    return packed
+    """RESP, as ``hiredis.pack_command`` writes it (a float as its ``repr``, which reads back as the same
+    double), for about two thirds of its instructions: hiredis copies each argument twice and formats
+    each length with ``sprintf``; here the usual lengths' heads are made once (``_HEADS``)."""
+    count = len(command)
+    parts = [_COUNTS[count] if count < _COUNTED else b"*%d\r\n" % count]
+    for arg in command:
+        if isinstance(arg, str):
+            data = arg.encode()
+        elif isinstance(arg, bytes):
+            data = arg
+        elif isinstance(arg, float):
+            data = repr(arg).encode()
+        elif isinstance(arg, int):
+            data = str(arg).encode()
+        else:
+            raise TypeError(f"a Redis argument must be str, bytes, int or float, not {type(arg).__name__}")
+        size = len(data)
+        parts.append(_HEADS[size] if size < _HEADED else b"$%d\r\n" % size)
+        parts.append(data)
+        parts.append(b"\r\n")
+    return b"".join(parts)
+
+
+_COUNTED: Final = 64
+_COUNTS: Final = tuple(b"*%d\r\n" % count for count in range(_COUNTED))
+"""A command's head (``*`` and its number of arguments), by that number."""
+_HEADED: Final = 512
+_HEADS: Final = tuple(b"$%d\r\n" % size for size in range(_HEADED))
+"""An argument's head (``$`` and its length in bytes), by that length: most are keys and short values."""
 
 
 def _is_noscript(reply: object) -> bool:

@@ -23,7 +23,7 @@ from mock_server.backend.notifications import Notification
 from mock_server.backend.projects import Project
 from mock_server.backend.webhooks import Delivery
 from mock_server.backend.work import Work
-from mock_server.store import MemoryStore, StaleAccount, Store
+from mock_server.store import MemoryStore, StaleAccount, Store, StoreUnavailable
 from mock_server.store.redis import RedisStore, _Keys
 from piktid_spec import EditChatRequest
 
@@ -150,7 +150,9 @@ def test_a_fault_rule_is_used_up_and_removed(store: Store) -> None:
     assert [t is not None for t in taken] == [True, True, False] and not store.has_faults()
 
 
-def test_cached_fault_rules_follow_a_change_made_by_another_process(request: pytest.FixtureRequest) -> None:
+def test_cached_fault_rules_follow_a_change_made_by_another_process(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A Redis store caches the fault rules (most requests meet none) until its subscription hears of a
     change: a rule added, used up, removed or cleared through another process counts at once here,
     and a ``times: 1`` rule still fires once in the whole mock."""
@@ -158,10 +160,9 @@ def test_cached_fault_rules_follow_a_change_made_by_another_process(request: pyt
     here, there = (RedisStore(url, seed=1, prefix="fault-cache:") for _ in range(2))
     here.clear(None)
     assert not here.has_faults()  # read, and subscribed
-    read = here.faults
-    here.faults = lambda: pytest.fail("read with nothing changed")  # type: ignore[method-assign]
-    assert not here.has_faults() and here.take_fault("status", "GET", "/x", None) is None  # cached
-    here.faults = read  # type: ignore[method-assign]
+    with monkeypatch.context() as patched:  # on the class: a compiled store's instances hold no methods
+        patched.setattr(RedisStore, "faults", lambda _: pytest.fail("read with nothing changed"))
+        assert not here.has_faults() and here.take_fault("status", "GET", "/x", None) is None  # cached
     there.add_fault(FaultRule(0, "status", status=503, times=1))
     assert here.has_faults()
     assert there.take_fault("status", "GET", "/x", None) is not None
@@ -869,6 +870,65 @@ def test_a_wire_call_answering_an_error_raises_it_and_the_connection_serves_on(r
     with pytest.raises(redis_py.ResponseError):
         redis_store.wire.call("INCR", key)
     assert redis_store.wire.call("GET", key) == b"text"
+
+
+def test_every_request_s_store_calls_answer_an_unreachable_redis_with_store_unavailable() -> None:
+    """The methods every request calls guard themselves inline (``with self._call``), the others by a
+    decorator: both turn a refused connection into ``StoreUnavailable`` (a 503), never redis-py's error."""
+    store = RedisStore("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    calls: list[Callable[[], object]] = [
+        lambda: store.get_account("tok"),
+        lambda: store.get_user("tok"),
+        lambda: store.get_job("j"),
+        lambda: store.update_job("j", lambda job: job),
+        lambda: store.claim_due(1.0),
+        lambda: store.next_due(),
+        lambda: store.has_faults(),
+        lambda: store.clock_moved(),
+        lambda: _started(store, "j"),
+        lambda: store.settle_and_notify("tok", 1.0, charge=True, notifications=[]),
+        lambda: store.as_one_step(lambda: store.get_job("j")),
+        lambda: store.next_id(),
+    ]
+    for call in calls:
+        with pytest.raises(StoreUnavailable, match="unreachable"):
+            call()
+    store.changes.close()
+
+
+def test_commands_are_packed_as_hiredis_packs_them() -> None:
+    """``Wire`` writes RESP itself: byte for byte what ``hiredis.pack_command`` writes, for every kind of
+    argument, lengths past the heads made ahead and commands of many arguments."""
+    import hiredis
+
+    from mock_server.store.wire import _pack
+
+    commands: list[tuple[str | bytes | int | float, ...]] = [
+        ("GET", "k"),
+        (
+            "EVALSHA",
+            "a" * 40,
+            2,
+            "k1",
+            b"k2",
+            "\u00e9t\u00e9 \u2603",
+            b"\x00\xff",
+            0,
+            -7,
+            2**70,
+            1.5,
+            -0.0,
+            1e300,
+            0.1 + 0.2,
+        ),
+        ("SET", "x" * 511, "y" * 512, b"z" * 5000),
+        tuple(str(i) for i in range(200)),
+        ("PING",),
+    ]
+    for command in commands:
+        assert _pack(command) == hiredis.pack_command(command)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _pack(("SET", "k", None))  # type: ignore[arg-type]
 
 
 def test_hits_at_one_instant_each_count(store: Store) -> None:
