@@ -24,7 +24,6 @@ COMPILED = [
     "piktid_spec/credits.py",
     "piktid_spec/limits.py",
     "piktid_spec/params.py",
-    "piktid_spec/request.py",
     "piktid_spec/sizing.py",
     "piktid_spec/validate.py",
     "mock_server/backend/accounts.py",

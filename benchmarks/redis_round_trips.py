@@ -40,11 +40,13 @@ class RoundTrips:
     def _counted(self) -> bool:
         return threading.get_ident() != self._caller
 
-    def install(self, store_class: type, wire_class: type) -> None:
-        """Wrap ``Connection.send_packed_command`` and every public method of ``store_class`` (this process only)."""
+    def install(self, store_class: type, wire_class: type) -> Callable[[], None]:
+        """Wrap ``Connection.send_packed_command`` and every public method of ``store_class`` (this process
+        only); the function returned puts them back (a test run goes on after it)."""
         import redis.connection
 
         send = redis.connection.Connection.send_packed_command
+        originals = {name: member for name, member in vars(store_class).items() if callable(member)}
 
         def counting_send(connection: Any, command: Any, check_health: bool = True) -> None:
             if self._counted():
@@ -57,6 +59,15 @@ class RoundTrips:
         for name, member in list(vars(store_class).items()):
             if callable(member) and not name.startswith("_"):
                 setattr(store_class, name, self._wrap(name, member))
+
+        def undo() -> None:
+            redis.connection.Connection.send_packed_command = send  # type: ignore[method-assign]
+            setattr(wire_class, "observer", None)  # noqa: B010
+            for name, member in originals.items():
+                if not name.startswith("_"):
+                    setattr(store_class, name, member)
+
+        return undo
 
     def _count_wire(self, wire_class: type) -> None:
         """The store's hot-path client writes to its socket itself (compiled: its methods cannot be
@@ -91,29 +102,36 @@ class RoundTrips:
 
 def measure(requests: int) -> tuple[RoundTrips, int]:
     """Round trips of ``requests`` POSTs with their completions; also how many result polls waiting took."""
-    from mock_server import Settings
     from mock_server.store import open_store
-    from mock_server.testing import LiveServer, RedisServer
+    from mock_server.testing import RedisServer
 
     counter = RoundTrips()
     with RedisServer() as redis_server:
         store = open_store(redis_server.url)  # the Redis store's classes, without importing its private modules
-        counter.install(type(store), type(getattr(store, "wire")))  # noqa: B009  # not in the Store protocol
-        settings = Settings(
-            store=redis_server.url, latency=0.0, rate_limit=BENCH_RATE_LIMIT, open_credits=BENCH_CREDITS
-        )
-        with (
-            LiveServer(settings) as server,
-            httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10) as client,
-        ):
-            client.post("/edit-chat", json=PAYLOAD).raise_for_status()  # first sight of the user, warm-up
-            _finish(client, client.post("/edit-chat", json=PAYLOAD).json()["job_id"])
-            counter.reset()
-            job = ""
-            for _ in range(requests):
-                job = client.post("/edit-chat", json=PAYLOAD).raise_for_status().json()["job_id"]
-            polls = _finish(client, job)
-            return counter, polls
+        undo = counter.install(type(store), type(getattr(store, "wire")))  # noqa: B009  # not in the Store protocol
+        try:
+            return _count(counter, redis_server.url, requests)
+        finally:
+            undo()
+
+
+def _count(counter: RoundTrips, url: str, requests: int) -> tuple[RoundTrips, int]:
+    from mock_server import Settings
+    from mock_server.testing import LiveServer
+
+    settings = Settings(store=url, latency=0.0, rate_limit=BENCH_RATE_LIMIT, open_credits=BENCH_CREDITS)
+    with (
+        LiveServer(settings) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10) as client,
+    ):
+        client.post("/edit-chat", json=PAYLOAD).raise_for_status()  # first sight of the user, warm-up
+        _finish(client, client.post("/edit-chat", json=PAYLOAD).json()["job_id"])
+        counter.reset()
+        job = ""
+        for _ in range(requests):
+            job = client.post("/edit-chat", json=PAYLOAD).raise_for_status().json()["job_id"]
+        polls = _finish(client, job)
+        return counter, polls
 
 
 def _finish(client: httpx.Client, job: str) -> int:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
-
-from mypy_extensions import mypyc_attr
 
 from piktid_spec.params import EDIT_CHAT
 from piktid_spec.validate import Violation, read_usable, validate_edit_chat
@@ -13,7 +12,6 @@ from piktid_spec.validate import Violation, read_usable, validate_edit_chat
 _DEFAULTS: dict[str, Any] = {p.name: p.default for p in EDIT_CHAT.params}
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # callers may subclass it (compiled with mypyc, ``setup.py``)
 @dataclass(frozen=True, slots=True)
 class EditChatRequest:
     """A valid ``POST /edit-chat`` body, read the way the service reads it (defaults filled in)."""
@@ -29,34 +27,6 @@ class EditChatRequest:
     width: int | None
     height: int | None
     conversation_id: str | None
-
-    def __init__(
-        self,
-        prompt: str | None,
-        image_ids: tuple[str, ...],
-        identity_codes: tuple[str, ...],
-        model: str,
-        size: str,
-        num_variations: int,
-        output_mode: str,
-        aspect_ratio: str | None,
-        width: int | None,
-        height: int | None,
-        conversation_id: str | None,
-    ) -> None:
-        """Written out, not generated, so that mypyc compiles it (``setup.py``): a frozen dataclass's
-        generated ``__init__`` stays interpreted, ten times the cost of this one compiled."""
-        object.__setattr__(self, "prompt", prompt)
-        object.__setattr__(self, "image_ids", image_ids)
-        object.__setattr__(self, "identity_codes", identity_codes)
-        object.__setattr__(self, "model", model)
-        object.__setattr__(self, "size", size)
-        object.__setattr__(self, "num_variations", num_variations)
-        object.__setattr__(self, "output_mode", output_mode)
-        object.__setattr__(self, "aspect_ratio", aspect_ratio)
-        object.__setattr__(self, "width", width)
-        object.__setattr__(self, "height", height)
-        object.__setattr__(self, "conversation_id", conversation_id)
 
     @classmethod
     def from_payload(
@@ -86,22 +56,18 @@ class EditChatRequest:
         return self.output_mode
 
 
-def _built(values: dict[str, Any]) -> EditChatRequest:
-    """``EditChatRequest(**values)`` for ``values`` naming every field, its arguments given by position.
+_SLOT_SETTERS = tuple((f.name, vars(EditChatRequest)[f.name].__set__) for f in dataclasses.fields(EditChatRequest))
+_NEW = object.__new__
 
-    Why: compiled (``setup.py``), a positional call sets the slots directly, where keywords are first
-    matched to the parameters by name (about a third of the cost). A test compares the two on
-    arbitrary payloads."""
-    return EditChatRequest(
-        values["prompt"],
-        values["image_ids"],
-        values["identity_codes"],
-        values["model"],
-        values["size"],
-        values["num_variations"],
-        values["output_mode"],
-        values["aspect_ratio"],
-        values["width"],
-        values["height"],
-        values["conversation_id"],
-    )
+
+def _built(values: dict[str, Any]) -> EditChatRequest:
+    """``EditChatRequest(**values)`` for ``values`` naming every field, its slots set by their own setters.
+
+    Why: a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` (a generic
+    attribute lookup per field); for these eleven fields that cost about 19,000 instructions, some 5% of
+    a mock's ``POST /edit-chat``. The slots' setters give the same record in about 60% of that. There is
+    no ``__post_init__`` to run; a test compares the two on arbitrary payloads."""
+    request: EditChatRequest = _NEW(EditChatRequest)
+    for name, setter in _SLOT_SETTERS:
+        setter(request, values[name])
+    return request

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from mock_server.backend._reduce import Reduced, reduce_record
+
 _HIDDEN = frozenset({"size"})
 
 
@@ -62,6 +64,9 @@ class Entry:
         self.violations = [] if violations is None else violations
         self.duration, self.body, self.body_truncated, self.body_bytes = duration, body, body_truncated, body_bytes
         self.violations_dropped, self.size = violations_dropped, size
+
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
 
     def as_json(self) -> dict[str, Any]:
         """The entry as plain data, its body parsed back (a cut body stays the string it was cut to).

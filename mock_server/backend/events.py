@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mock_server.backend._reduce import Reduced, reduce_record
 from mock_server.backend.attempts import Attempt
 from mock_server.backend.notifications import Notification
 from mock_server.backend.webhooks import Delivery
@@ -26,6 +27,9 @@ class Published:
     def __init__(self, notification: Notification) -> None:
         """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
         self.notification = notification
+
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,9 @@ class Scheduled:
     def __init__(self, due: float, clock_moved: bool = False) -> None:
         """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
         self.due, self.clock_moved = due, clock_moved
+
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mock_server.backend._reduce import Reduced, reduce_record
 from piktid_spec import EditChatRequest
 
 VariationStatus = Literal["processing", "completed", "failed"]
@@ -42,6 +43,9 @@ class Variation:
             forced,
         )
 
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
+
     @property
     def final(self) -> bool:
         return self.status != "processing"
@@ -73,6 +77,9 @@ class ImageRef:
         object.__setattr__(self, "image_index", image_index)
         object.__setattr__(self, "group_index", group_index)
 
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
+
 
 @dataclass(slots=True)
 class Generation:
@@ -100,6 +107,9 @@ class Generation:
         self.image_index, self.request, self.created_at, self.size = image_index, request, created_at, size
         self.working, self.references, self.identities = working, references, identities
         self.variations = [] if variations is None else variations
+
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
 
     @property
     def final(self) -> bool:
@@ -133,6 +143,9 @@ class Job:
         """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
         self.job_id, self.owner, self.created_at, self.base_url = job_id, owner, created_at, base_url
         self.updated_at, self.generations = updated_at, [] if generations is None else generations
+
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
 
     def last_output(self) -> ImageRef | None:
         """The working image a continuation edits: the latest completed variation, else the latest planned."""

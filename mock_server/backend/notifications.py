@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any
 
+from mock_server.backend._reduce import Reduced, reduce_record
 from mock_server.backend.clock import Clock
 from mock_server.backend.errors import ApiError
 from mock_server.backend.links import Links
@@ -43,6 +44,9 @@ class Notification:
             deleted,
         )
 
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
+
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "timestamp": self.timestamp, "data": self.data}
 
@@ -66,7 +70,7 @@ class ImageResult(Notification):
 
     __slots__ = ("_links", "_base_url")
 
-    def __init__(self, owner: str, timestamp: float, data: dict[str, Any], links: Links, base_url: str) -> None:
+    def __init__(self, owner: str, timestamp: float, data: dict[str, Any], links: Links | None, base_url: str) -> None:
         self._links: Links | None = links
         self._base_url = base_url
         self.id, self.owner, self.name, self.timestamp, self.deleted = 0, owner, "image_result", timestamp, False
@@ -87,10 +91,21 @@ class ImageResult(Notification):
     def data(self, value: dict[str, Any]) -> None:
         _DATA.__set__(self, value)
 
+    def __reduce__(self) -> Reduced:
+        """Copied or pickled with its links signed (what its ``data`` reads): the copy needs no signer."""
+        return _signed_image_result, (self.id, self.owner, self.timestamp, self.data, self.deleted)
+
     def as_json(self) -> dict[str, Any]:
         """``Notification.as_json`` through the property: compiled (mypyc), code that holds a ``Notification``
         reads its ``data`` from the slot, past this property, and this is the reader that shows the links."""
         return {"id": self.id, "name": self.name, "timestamp": self.timestamp, "data": self.data}
+
+
+def _signed_image_result(id: int, owner: str, timestamp: float, data: dict[str, Any], deleted: bool) -> ImageResult:
+    """An ``ImageResult`` whose ``data`` is already signed (``ImageResult.__reduce__``)."""
+    made = ImageResult(owner, timestamp, data, None, "")
+    made.id, made.deleted = id, deleted
+    return made
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mock_server.backend import credits
+from mock_server.backend._reduce import Reduced, reduce_record
 from mock_server.backend.accounts import Accounts, User, check_plan, check_users, load_users_file
 from mock_server.backend.attempts import Attempt
 from mock_server.backend.clock import Clock, Scheduler
@@ -80,6 +81,9 @@ class Accepted:
     def __init__(self, body: dict[str, Any], warnings: list[Violation]) -> None:
         """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
         self.body, self.warnings = body, warnings
+
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mock_server.backend._reduce import Reduced, reduce_record
+
 WorkKind = Literal["variation", "webhook_attempt", "webhook_watch"]
 
 
@@ -26,3 +28,6 @@ class Work:
     def __init__(self, due: float, kind: WorkKind, key: tuple[str, ...], seq: int = 0) -> None:
         """Written out, not generated: mypyc compiles it (``docs/architecture.md``, "Compiled with mypyc")."""
         self.due, self.kind, self.key, self.seq = due, kind, key, seq
+
+    def __reduce__(self) -> Reduced:
+        return reduce_record(self)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Any
 
 import orjson
@@ -43,3 +45,10 @@ def test_a_filter_matches_it_before_its_links_are_signed() -> None:
     result = _result()
     assert Filters(id_task=frozenset({"j1"}), id_image=frozenset({"0"})).match(result)
     assert {key: result.as_json()["data"][key] for key in SIGNED} == SIGNED
+
+
+@pytest.mark.parametrize("made", [copy.copy, copy.deepcopy, lambda n: pickle.loads(pickle.dumps(n))])
+def test_a_copy_or_a_pickle_holds_the_signed_links(made: Any) -> None:
+    copied = made(_result())
+    assert type(copied) is ImageResult and copied.as_json() == _result().as_json()
+    assert {key: copied.data[key] for key in SIGNED} == SIGNED

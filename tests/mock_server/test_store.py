@@ -898,7 +898,8 @@ def test_every_request_s_store_calls_answer_an_unreachable_redis_with_store_unav
 
 def test_commands_are_packed_as_hiredis_packs_them() -> None:
     """``Wire`` writes RESP itself: byte for byte what ``hiredis.pack_command`` writes, for every kind of
-    argument, lengths past the heads made ahead and commands of many arguments."""
+    argument the store passes (``str``, ``bytes``, ``int``, ``float``; not their subclasses, nor
+    ``memoryview``), lengths past the heads made ahead and commands of many arguments."""
     import hiredis
 
     from mock_server.store.wire import _pack
