@@ -73,7 +73,8 @@ its source, ``store/_hints.py``, and writes it without orjson's own dataclass pa
 with its client (``store/redis.py``, ``store/wire.py``: their methods cannot be wrapped from outside, so
 ``benchmarks.redis_round_trips`` hears of each write through ``Wire.observer``). Not compiled:
 ``piktid_spec/plans.py`` (``Account`` takes any iterable of entitlements, which a compiled one refuses),
-``store/protocol.py`` (a ``Protocol``)."""
+``piktid_spec/request.py`` (``EditChatRequest``, the public record, keeps its exact annotations, lenient
+construction and pickling), ``store/protocol.py`` (a ``Protocol``)."""
 
 
 def _can_compile() -> bool:
