@@ -20,6 +20,7 @@ from functools import wraps
 from typing import Any
 
 import httpx
+from greenlet import getcurrent  # type: ignore[import-untyped]  # ships no type information
 
 from benchmarks._servers import BENCH_CREDITS, BENCH_RATE_LIMIT
 from benchmarks.http_throughput import PAYLOAD, TOKEN
@@ -34,7 +35,9 @@ class RoundTrips:
         self.trips: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.posted: Counter[str] = Counter()
-        self._local = threading.local()
+        self._stacks: dict[object, list[str]] = {}
+        """The store methods under way, outermost first, per greenlet (per thread outside ``suspending``):
+        a store call that suspends lets other requests' calls run before it returns."""
         self._caller = threading.get_ident()
 
     def _counted(self) -> bool:
@@ -50,7 +53,7 @@ class RoundTrips:
 
         def counting_send(connection: Any, command: Any, check_health: bool = True) -> None:
             if self._counted():
-                stack = getattr(self._local, "stack", [])
+                stack = self._stacks.get(getcurrent(), [])
                 self.trips[stack[0] if stack else OUTSIDE] += 1
             send(connection, command, check_health)
 
@@ -75,7 +78,7 @@ class RoundTrips:
 
         def observe(posted: bool) -> None:
             if self._counted():
-                stack = getattr(self._local, "stack", [])
+                stack = self._stacks.get(getcurrent(), [])
                 (self.posted if posted else self.trips)[stack[0] if stack else OUTSIDE] += 1
 
         setattr(wire_class, "observer", observe)  # noqa: B010  # a class passed in, not imported
@@ -83,7 +86,7 @@ class RoundTrips:
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
-            stack = self._local.__dict__.setdefault("stack", [])
+            stack = self._stacks.setdefault(getcurrent(), [])
             if not stack and self._counted():
                 self.calls[name] += 1
             stack.append(name)

@@ -57,6 +57,7 @@ STATE_INSIDE_TESTS = {
     "tests/mock_server/test_record_inits.py",
     "tests/mock_server/test_service.py",
     "tests/mock_server/test_store.py",
+    "tests/mock_server/test_suspending.py",
 }
 """Tests of the state's own parts, or that break one on purpose (the contract kit must notice), which
 may import its modules."""

@@ -232,6 +232,12 @@ class Backend:
         self.reset(self.settings.seed)
         return True
 
+    @property
+    def suspends(self) -> bool:
+        """Whether ``edit_chat`` is best run inside ``mock_server.store.suspending`` (``Store.suspends``): its
+        wait for the store then lets the loop serve other requests. Called directly it works the same."""
+        return self._store.suspends
+
     def feed(self) -> tuple[str, str] | None:
         """(Redis URL, channel) the runtime subscribes to when the store is shared; None otherwise."""
         return self._store.feed()

@@ -22,6 +22,7 @@ from mock_server.http.parsing import (
     scope_base_url,
 )
 from mock_server.http.render import json_response, record_response
+from mock_server.runtime import suspending
 
 OUTCOME_HEADER = "x-mock-scenario"
 
@@ -100,7 +101,10 @@ async def edit_chat(scope: Scope, receive: Receive) -> Response:
         raise
     host = headers.get(b"host")
     url = scope_base_url(scope, None if host is None else host.decode("latin-1"))
-    accepted = backend.edit_chat(user, payload, url, outcome=outcome)
+    if backend.suspends:
+        accepted = await suspending(backend.edit_chat, user, payload, url, outcome=outcome)
+    else:
+        accepted = backend.edit_chat(user, payload, url, outcome=outcome)
     state["warnings"] = accepted.warnings
     return record_response(accepted.body, 202)
 

@@ -7,8 +7,12 @@ postponed: it is re-armed only when new work falls due earlier than it.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from mock_server.backend import Backend, Event, Scheduled, WasReset
+from mock_server.runtime.suspending import can_run_on, suspending
+
+logger = logging.getLogger("mock_server.runtime")
 
 
 class Timer:
@@ -21,6 +25,10 @@ class Timer:
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._armed_due = float("inf")
         """The clock time the armed timer was set for (inf: none armed)."""
+        self._runs = 0
+        self._tasks: set[asyncio.Future[None]] = set()
+        """The runs under way (kept: the loop holds only weak references to tasks)."""
+        self._again = False
         self.soon = backend.feed() is None
         """Work already due runs by ``call_soon`` (no loop-time reading, no timer heap), unless the store is
         shared: there the feed brings this process's own ``Scheduled`` back in a later I/O round, and a loop
@@ -85,7 +93,32 @@ class Timer:
 
     def _fire(self) -> None:
         self._timer, self._armed_due = None, float("inf")
-        self.backend.run_due()
+        if not self.backend.suspends or not can_run_on(self.loop or asyncio.get_running_loop()):
+            self.backend.run_due()
+        elif self._runs < self.RUNS:
+            self._runs += 1
+            self._tasks.add(task := asyncio.ensure_future(self._run_due()))
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self._again = True
+
+    RUNS = 8
+    """Runs of due work at once on a store that suspends (``Backend.suspends``): each claims its own work,
+    so while one waits for Redis another's step is on its way, and completions keep up with requests."""
+
+    async def _run_due(self) -> None:
+        """``run_due`` inside ``suspending``: its store waits let the loop serve requests (and the other runs)
+        meanwhile. A fire while ``RUNS`` are under way makes one of them look again before it ends."""
+        try:
+            while True:
+                self._again = False
+                await suspending(self.backend.run_due)
+                if not self._again:
+                    return
+        except Exception:
+            logger.exception("running due work failed")
+        finally:
+            self._runs -= 1
 
 
 def _fires_by(timer: asyncio.Handle, loop: asyncio.AbstractEventLoop, delay: float) -> bool:

@@ -42,6 +42,7 @@ class MemoryStore:
     """The state of one mock in memory (see ``mock_server.store.Store`` for each operation's contract)."""
 
     shared = False
+    suspends = False
 
     def __init__(self, seed: int | None = None) -> None:
         self._clock: dict[str, object] | None = None

@@ -58,6 +58,11 @@ class Store(Protocol):
     appends or schedules reaches the others through ``events`` (see ``mock_server.store.redis``),
     and the backend takes its own notifications from there too, so every process sees one order."""
 
+    suspends: bool
+    """Whether the admission (``rate_hit_reserve_and_start``) may wait for the store with the event loop
+    serving other requests, when called inside ``mock_server.store.suspending`` (a Redis store): the
+    endpoint then runs its backend call there. Every other call waits as it always did."""
+
     def feed(self) -> tuple[str, str] | None:
         """(Redis URL, channel) where what other processes did is published; None when not shared. A
         message carries one event or several, one per line (``decode_event`` reads one line)."""

@@ -37,7 +37,6 @@ import os
 import random
 import select
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
@@ -50,6 +49,7 @@ from redis.retry import Retry
 
 from mock_server.store import codec
 from mock_server.store.protocol import StaleAccount, StoreUnavailable
+from mock_server.store.suspend import current
 from mock_server.store.wire import Script, Wire
 
 if TYPE_CHECKING:
@@ -472,7 +472,7 @@ def _guarded(method: Callable[Concatenate[RedisStore, P], T]) -> Callable[Concat
     def call(self: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> T:  # private methods run inside one
         self._calls += 1
         try:
-            if self._pending is not None and self._step_thread == threading.get_ident():
+            if self._pending is not None and self._step_owner is current():
                 self._flush()
             return method(self, *args, **kwargs)
         except _LOST as exc:
@@ -492,7 +492,7 @@ class _Guard:
     def __enter__(self) -> None:
         store = self.store
         store._calls += 1
-        if self.flushes and store._pending is not None and store._step_thread == threading.get_ident():
+        if self.flushes and store._pending is not None and store._step_owner is current():
             try:
                 store._flush()
             except _LOST as exc:
@@ -513,6 +513,7 @@ class RedisStore:
     """The state of one mock in Redis (see ``mock_server.store.Store`` for each operation's contract)."""
 
     shared = True
+    suspends = True
     WRITTEN_KEPT: ClassVar[int] = 1_024
     """Jobs and works kept as this process stored them (``_keep_written``), the oldest dropped first."""
 
@@ -566,16 +567,19 @@ class RedisStore:
         """Per token, made once: keys every request names."""
         self._accounts: dict[str, User] = {}
         """Users as last read here, by token: what ``get_account`` answers (confirmed by their ``version``)."""
-        self._running: tuple[Work, str, float] | None = None
-        """The work ``claim_due`` last handed out (its leased member, the claim's clock time): the step
+        self._running: dict[object, tuple[Work, str, float]] = {}
+        """By greenlet (each run of due work: ``Timer`` runs several at once, each suspending on its waits):
+        the work ``claim_due`` last handed out there (its leased member, the claim's clock time): the step
         that ends it (``as_one_step``) releases its lease and claims the next in the same script."""
-        self._next_claim: tuple[Work, Any] | None = None
-        """That claim's reply, for ``claim_due(done=work)`` to hand out without a round trip."""
+        self._next_claim: dict[object, tuple[Work, Any]] = {}
+        """By greenlet: that claim's reply, for ``claim_due(done=work)`` to hand out without a round trip."""
         self._deferring = False
         """Inside ``as_one_step``: ``update_job`` keeps its compare and set for the step's next call."""
-        self._step_thread: int | None = None
-        """The thread running ``as_one_step``: another thread's calls (a test reading a ``LiveServer``'s
-        backend) neither send nor take over the compare and set that step keeps."""
+        self._step_owner: object | None = None
+        """The greenlet running ``as_one_step`` (``current``): another's calls (another request while the
+        step waits for Redis, another thread's: a test reading a ``LiveServer``'s backend) neither send nor
+        take over the compare and set that step keeps. A step never waits between keeping it and sending
+        it, so one owner at a time is enough."""
         self._pending: tuple[str, bytes | str, str] | None = None
         """The compare and set ``update_job`` kept (key, as read, as changed); sent with ``settle_and_notify``,
         or alone before any other call."""
@@ -696,7 +700,8 @@ class RedisStore:
         self._accounts.clear()
         self._known.clear()
         self._written.clear()
-        self._running = self._next_claim = None
+        self._running.clear()
+        self._next_claim.clear()
         pipe = self.client.pipeline(transaction=False)
         pipe.publish(self.changes.channel, "reset")
         pipe.publish(self.channel, json.dumps({"t": "reset", "origin": self.origin}))
@@ -845,7 +850,10 @@ class RedisStore:
             for work in works:
                 args += [_number(work.due), codec.dumps(work)]
             args += [notification.owner, _note_text(notification), "" if version is None else f'"{version}"']
-            reply = self._run("admit_and_start", keys=keys, args=args)
+            # the one wait that may suspend (``suspending``): other requests run meanwhile, and any store
+            # call they make counts as one between this call and what follows it (``_calls``)
+            reply = self.wire.run(self._scripts["admit_and_start"], keys, args, suspend=True)
+            self._calls += 1
             if reply[0] == 4:
                 fresh = self._user(_pairs(reply[1]))
                 self._keep_account(token, fresh)
@@ -948,7 +956,7 @@ class RedisStore:
                 self._job_key + job_id,
                 change,
                 write=_is_some,
-                defer=self._deferring and self._step_thread == threading.get_ident(),
+                defer=self._deferring and self._step_owner is current(),
             )
             return result
 
@@ -958,7 +966,7 @@ class RedisStore:
             # sends it with the rest in one script (``_FINISH``); a conflict there wrote nothing, so the step
             # runs again on what is stored now. Any other call in between sends the compare and set first.
             for _ in range(self.STEP_ATTEMPTS):
-                self._deferring, self._step_thread = True, threading.get_ident()
+                self._deferring, self._step_owner = True, current()
                 try:
                     result = step()
                     self._flush()
@@ -966,7 +974,7 @@ class RedisStore:
                 except _Conflict:
                     pass  # nothing was written: the next attempt runs the step on what is stored now
                 finally:
-                    self._deferring, self._pending, self._step_thread = False, None, None
+                    self._deferring, self._pending, self._step_owner = False, None, None
             return step()
 
     STEP_ATTEMPTS: ClassVar[int] = 5
@@ -1119,7 +1127,7 @@ class RedisStore:
         self, token: str, amount: float, *, charge: bool, notifications: list[Notification]
     ) -> WebhookConfig | None:
         with self._step_call:
-            if self._pending is not None and self._step_thread == threading.get_ident():
+            if self._pending is not None and self._step_owner is current():
                 return self._finish(self._pending, token, amount, charge, notifications)
             if not notifications:
                 self.wire.run(*self._settle(token, amount, charge))
@@ -1144,16 +1152,18 @@ class RedisStore:
         note_keys, note_args = self._notify(notifications)
         keys = [key, self._user_keys[token], *note_keys]
         args: list[Any] = [kept, text, _number(amount), "1" if charge else "0", *note_args]
-        running = self._running
+        running = self._running.get(me := current())
         if running is not None:
             keys += self._claim_keys
             args += [_number(running[2]), _number(self.lease), self._job_key, running[1]]
-        reply = self._run("finish", keys=[*keys, self.channel], args=args)
+        reply = self.wire.run(self._scripts["finish"], [*keys, self.channel], args, suspend=True)
+        self._calls += 1
         if reply[0] != 1:
             raise _Conflict
         config = _numbered_groups(notifications, reply[1])
         if running is not None:
-            self._running, self._next_claim = None, (running[0], reply[2])
+            self._running.pop(me, None)
+            self._next_claim[me] = (running[0], reply[2])
         return config
 
     @_guarded
@@ -1356,14 +1366,14 @@ class RedisStore:
 
     def claim_due(self, now: float, done: Work | None = None) -> Work | None:
         with self._call:
-            stashed, self._next_claim = self._next_claim, None
-            running, self._running = self._running, None
+            me = current()
+            stashed, running = self._next_claim.pop(me, None), self._running.pop(me, None)
             if stashed is not None and stashed[0] is done:  # claimed by the script that ended ``done``
                 return self._claimed(stashed[1], now)
             ran = "" if done is None else (running[1] if running and running[0] is done else self._lease(done))
-            claimed = self._run(
-                "claim", keys=self._claim_keys, args=[_number(now), _number(self.lease), self._job_key, ran]
-            )
+            args = [_number(now), _number(self.lease), self._job_key, ran]
+            claimed = self.wire.run(self._scripts["claim"], self._claim_keys, args, suspend=True)
+            self._calls += 1
             return self._claimed(claimed, now)
 
     def _claimed(self, claimed: list[Any], now: float) -> Work | None:
@@ -1374,7 +1384,7 @@ class RedisStore:
         work: Work = self._decoded_work(claimed[1], member)
         if job:
             self._read_ahead(self._job_key + work.key[0], job)
-        self._running = (work, member, now)
+        self._running[current()] = (work, member, now)
         return work
 
     def _decoded_work(self, raw: bytes, member: str) -> Work:

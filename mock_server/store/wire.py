@@ -19,9 +19,19 @@ one that holds a connection never uses it: the first exchange in the child sees 
 opens its own (the parent's socket is left as it is).
 
 ``post`` sends a command whose reply nobody waits for (the journal's append): its bytes reach Redis
-at once, before anything this process does after, and its reply is read with the next exchange, or
-at once when ``POSTED_MAX`` replies are waiting. An error in such a reply belongs to no caller: it is
-logged and counted (``posted_errors``), never raised into the unrelated call that happened to read it.
+at once, before anything this process does after, and its reply is read when it comes (on a loop
+watching the socket, below), else with the next exchange, or at once when ``POSTED_MAX`` are
+waiting. An error in such a reply belongs to no caller: it is logged and counted (``posted_errors``),
+never raised into the unrelated call that happened to read it.
+
+``run(..., suspend=True)`` inside ``mock_server.store.suspending`` does not block: the command is
+written at once, the caller's greenlet hands the loop a future and the loop serves other requests
+until ``_readable`` (the socket watched on the loop) reads the reply. Replies come in the order
+commands went, so one queue (``_owed``) says whose each is: a waiting caller's future, a posted
+script's check; a blocking exchange reads the owed replies ahead of its own and hands them over.
+A watchdog fails every waiting caller (a 503) when no reply came for a whole timeout, as a blocking
+read would time out; a lost connection fails them at once. TLS connections never suspend (the
+``ssl`` module buffers bytes out of the loop's sight).
 
 ``Wire.observer``, when set, hears of every write to the socket (``benchmarks.redis_round_trips`` counts
 round trips so: the module is compiled, so its methods cannot be wrapped from outside).
@@ -33,12 +43,15 @@ import hashlib
 import logging
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Protocol
 
 import hiredis
 import redis
 from redis.connection import Connection, parse_url
+
+from mock_server.store.suspend import suspend, suspendable
 
 Arg = str | bytes | int | float
 logger = logging.getLogger("mock_server.store")
@@ -50,6 +63,37 @@ class Script:
     def __init__(self, text: str) -> None:
         self.text = text
         self.sha = hashlib.sha1(text.encode()).hexdigest()
+
+
+Posted = tuple["Script", Sequence[Arg], Sequence[Arg]]
+
+
+class _Future(Protocol):
+    """What the Wire uses of an asyncio future (the state imports no loop: ``mock_server.store.suspend``)."""
+
+    def done(self) -> bool: ...
+    def set_result(self, result: Any, /) -> None: ...
+    def set_exception(self, exception: BaseException, /) -> None: ...
+    def get_loop(self) -> _Loop: ...
+
+
+class _Handle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class _Loop(Protocol):
+    """What the Wire uses of the event loop a ``Suspendable`` carries."""
+
+    def create_future(self) -> _Future: ...
+    def add_reader(self, fd: int, callback: Callable[[], None], /) -> None: ...
+    def remove_reader(self, fd: int, /) -> bool: ...
+    def call_later(self, delay: float, callback: Callable[[int], None], seen: int, /) -> _Handle: ...
+    def call_soon_threadsafe(self, callback: Callable[..., None], /, *args: Any) -> _Handle: ...
+    def is_closed(self) -> bool: ...
+
+
+Owed = _Future | Posted
+"""A reply still in the socket: a suspended caller's future, or a posted script (sent again if Redis lacks it)."""
 
 
 class Wire:
@@ -67,8 +111,15 @@ class Wire:
         """The process the connection and the lock belong to: a forked child opens its own."""
         self._scripts = list(scripts)
         """Loaded on each new connection, so scripts sent together (``scripts``) find Redis has them all."""
-        self._posted: list[tuple[Script, Sequence[Arg], Sequence[Arg]]] = []
-        """Scripts ``post`` sent whose replies are still in the socket, oldest first."""
+        self._timeout = timeout
+        self._owed: deque[Owed] = deque()
+        """The replies still in the socket, oldest first: whose they are."""
+        self._loop: _Loop | None = None
+        """The loop the socket is watched on (``_attach``): there replies to suspended callers are read."""
+        self._loop_thread = 0
+        self._watchdog: _Handle | None = None
+        self._replies = 0
+        """Replies read so far: the watchdog fails the owed replies when none came for a whole timeout."""
         self.posted_errors = 0
         """Error replies to posted commands (each logged): what a posted command failed to store."""
 
@@ -79,9 +130,14 @@ class Wire:
             raise redis.ResponseError(str(reply))
         return reply
 
-    def run(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> Any:
-        """``EVALSHA``, or ``EVAL`` once Redis says it lacks the script (after a restart or a flush)."""
-        reply = self._one(("EVALSHA", script.sha, len(keys), *keys, *args))
+    def run(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg], *, suspend: bool = False) -> Any:
+        """``EVALSHA``, or ``EVAL`` once Redis says it lacks the script (after a restart or a flush).
+
+        ``suspend``: inside ``suspending``, wait for the reply with the loop serving other requests
+        (their commands written with this one); elsewhere the same as without."""
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        runner = suspendable() if suspend else None
+        reply = self._one(command) if runner is None else self._await(runner.loop, command)
         if isinstance(reply, hiredis.ReplyError) and str(reply).startswith("NOSCRIPT"):
             reply = self._one(("EVAL", script.text, len(keys), *keys, *args))
         if isinstance(reply, hiredis.ReplyError):
@@ -94,7 +150,7 @@ class Wire:
         if self._pid != os.getpid():
             self._after_fork()
         with self._lock:
-            if not self._posted:
+            if not self._owed:
                 connection, reader = self._connection()
                 self._send(connection, (command,))
                 try:
@@ -120,19 +176,130 @@ class Wire:
                 replies[index] = self.run(*calls[index])
         return replies
 
-    def post(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> None:
-        """Send ``EVALSHA`` now and read its reply with the next exchange: no wait for Redis to answer.
-
-        Redis runs it before anything this process sends after. A missing script is sent whole when the
-        reply says so (after commands sent meanwhile: only for steps whose order against them does not
-        matter); any other error raises from that next exchange. A lost connection loses it."""
+    def _await(self, loop: _Loop, command: tuple[Arg, ...]) -> Any:
+        """``command``'s reply, errors included, the loop serving other requests until it comes: the
+        command is written at once, and its reply read by ``_readable`` when the socket has it (or by the
+        next exchange, in order, whichever comes first)."""
         if self._pid != os.getpid():
             self._after_fork()
         with self._lock:
             connection, _ = self._connection()
-            self._send(connection, [("EVALSHA", script.sha, len(keys), *keys, *args)], posted=True)
-            self._posted.append((script, keys, args))
-        if len(self._posted) >= self.POSTED_MAX:
+            if self._loop is not loop and not self._attach(loop, connection):
+                future = None
+            else:
+                future = loop.create_future()
+                self._send_owed(loop, connection, _pack(command), future)
+        return self._one(command) if future is None else suspend(future)
+
+    def _send_owed(self, loop: _Loop, connection: Any, packed: bytes, owed: Owed) -> None:
+        """Write ``packed`` at once (Redis starts on it while this process goes on), its reply owed to
+        ``owed``; the watchdog armed while any reply is owed."""
+        self._owed.append(owed)
+        observer = Wire.observer
+        if observer is not None:
+            observer(isinstance(owed, tuple))
+        try:
+            connection._sock.sendall(packed)
+        except OSError as exc:
+            self._lost(exc)  # every owed reply fails, this one too: its caller raises when it waits
+            return
+        if self._watchdog is None:
+            self._watchdog = loop.call_later(self._timeout, self._check, self._replies)
+
+    def _attach(self, loop: _Loop, connection: Any) -> bool:
+        """Watch the socket on ``loop`` (the caller's): False when it cannot be (TLS, whose bytes the
+        ``ssl`` module buffers out of the loop's sight), and the caller waits as without suspending."""
+        sock = connection._sock
+        if type(sock).__name__ == "SSLSocket":
+            return False
+        self._unwatch()
+        loop.add_reader(sock.fileno(), self._readable)
+        self._loop, self._loop_thread = loop, threading.get_ident()
+        return True
+
+    def _unwatch(self) -> None:
+        loop, self._loop = self._loop, None
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        held = self._held
+        if loop is not None and not loop.is_closed() and held is not None:
+            loop.remove_reader(held[0]._sock.fileno())
+
+    def _readable(self) -> None:
+        """The socket has bytes: the replies they complete, to whom they are owed."""
+        missing: list[Posted] = []
+        with self._lock:
+            held = self._held
+            if held is None:
+                return
+            try:
+                data = os.read(held[0]._sock.fileno(), 65536)  # the socket is non-blocking: no poll first
+            except BlockingIOError:
+                return  # an exchange (or another thread) read them first
+            except OSError as exc:
+                self._lost(exc)
+                return
+            if not data:
+                self._lost(ConnectionResetError("Redis closed the connection"))
+                return
+            reader, owed = held[1], self._owed
+            reader.feed(data)
+            while owed:
+                reply = reader.gets()
+                if reply is False:
+                    break
+                self._settle(owed.popleft(), reply, missing)
+        for call in missing:
+            self.run(*call)
+
+    def _settle(self, owed: Owed, reply: Any, missing: list[Posted]) -> None:
+        """Hand ``reply`` to whom it is owed: a suspended caller's future, or a posted script's check."""
+        self._replies += 1
+        if isinstance(owed, tuple):
+            if isinstance(reply, hiredis.ReplyError):
+                if _is_noscript(reply):
+                    missing.append(owed)
+                else:
+                    self.posted_errors += 1
+                    logger.error("a posted Redis script (%s) failed: %s", owed[0].sha[:12], reply)
+        elif threading.get_ident() == self._loop_thread:
+            if not owed.done():  # a cancelled request's reply is dropped
+                owed.set_result(reply)
+        elif not owed.get_loop().is_closed():
+            owed.get_loop().call_soon_threadsafe(_resolve, owed, reply)
+
+    def _check(self, seen: int) -> None:
+        """The watchdog: no reply for a whole timeout while some are owed loses the connection (a 503
+        for each caller waiting), as a blocking read would time out."""
+        self._watchdog = None
+        if not self._owed:
+            return
+        if self._replies == seen:
+            with self._lock:
+                self._lost(TimeoutError("no reply from Redis in time"))
+        elif self._loop is not None:
+            self._watchdog = self._loop.call_later(self._timeout, self._check, self._replies)
+
+    def post(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> None:
+        """Send ``EVALSHA`` without waiting for Redis to answer: its reply is read when it comes (on the
+        loop watching the socket) or with the next exchange.
+
+        Redis runs it before anything this process sends after. A missing script is sent whole when the
+        reply says so (after commands sent meanwhile: only for steps whose order against them does not
+        matter); any other error is logged and counted. A lost connection loses it."""
+        if self._pid != os.getpid():
+            self._after_fork()
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        with self._lock:
+            connection, _ = self._connection()
+            loop = self._loop
+            if loop is not None and self._loop_thread == threading.get_ident() and not loop.is_closed():
+                self._send_owed(loop, connection, _pack(command), (script, keys, args))
+                return
+            self._send(connection, [command], posted=True)
+            self._owed.append((script, keys, args))
+        if len(self._owed) >= self.POSTED_MAX:
             self.drain()
 
     POSTED_MAX: ClassVar[int] = 64
@@ -141,7 +308,7 @@ class Wire:
 
     def drain(self) -> None:
         """Read the replies of what ``post`` sent (no round trip when nothing is posted)."""
-        if self._posted and self._pid == os.getpid():
+        if self._owed and self._pid == os.getpid():
             self.pipeline([])
 
     def pipeline(self, commands: Sequence[Sequence[Arg]], *, raise_errors: bool = True) -> list[Any]:
@@ -157,11 +324,14 @@ class Wire:
         return replies
 
     def _lost(self, exc: OSError | hiredis.ProtocolError) -> redis.RedisError:
-        """The connection is dropped (a reply may be half read); what the caller raises, as redis-py does."""
-        self._drop()
+        """The connection is dropped (a reply may be half read); what the caller raises, as redis-py does
+        (and each suspended caller waiting for a reply)."""
         if isinstance(exc, TimeoutError):
-            return redis.TimeoutError(f"Timeout reading from Redis: {exc}")
-        return redis.ConnectionError(f"Error talking to Redis: {exc}")
+            error: redis.RedisError = redis.TimeoutError(f"Timeout reading from Redis: {exc}")
+        else:
+            error = redis.ConnectionError(f"Error talking to Redis: {exc}")
+        self._drop(error)
+        return error
 
     def _exchange(
         self, commands: Sequence[Sequence[Arg]]
@@ -169,17 +339,16 @@ class Wire:
         """The replies to ``commands``, after those of the posted scripts: the posted ones Redis lacked."""
         connection, reader = self._connection()
         self._send(connection, commands)
-        posted, self._posted = self._posted, []
+        owed = self._owed
+        missing: list[Posted] = []
         try:
-            earlier = [self._reply(connection, reader) for _ in posted]
+            while owed:
+                self._settle(owed[0], self._reply(connection, reader), missing)
+                owed.popleft()
             replies = [self._reply(connection, reader) for _ in commands]
         except (OSError, hiredis.ProtocolError) as exc:
             raise self._lost(exc) from None
-        missing = [call for call, reply in zip(posted, earlier, strict=True) if _is_noscript(reply)]
-        for (script, _, _), reply in zip(posted, earlier, strict=True):
-            if isinstance(reply, hiredis.ReplyError) and not _is_noscript(reply):
-                self.posted_errors += 1
-                logger.error("a posted Redis script (%s) failed: %s", script.sha[:12], reply)
+        self._replies += len(replies)
         return replies, missing
 
     def _send(self, connection: Any, commands: Sequence[Sequence[Arg]], *, posted: bool = False) -> None:
@@ -225,14 +394,27 @@ class Wire:
         may have held as it forked."""
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._posted = []
+        self._owed, self._loop, self._watchdog = deque(), None, None
         self._drop()
 
-    def _drop(self) -> None:
+    def _drop(self, error: redis.RedisError | None = None) -> None:
+        """Close the connection; each suspended caller still waiting gets ``error`` (a lost connection)."""
+        self._unwatch()
         held, self._held = self._held, None
-        self._posted = []
+        owed, self._owed = self._owed, deque()
+        for waiting in owed:
+            if not isinstance(waiting, tuple):
+                failure = redis.ConnectionError("the connection to Redis was closed") if error is None else error
+                self._settle_failed(waiting, type(failure)(str(failure)))
         if held is not None:
             held[0].disconnect()
+
+    def _settle_failed(self, future: _Future, error: Exception) -> None:
+        if threading.get_ident() == self._loop_thread:
+            if not future.done():
+                future.set_exception(error)
+        elif not future.get_loop().is_closed():
+            future.get_loop().call_soon_threadsafe(_fail, future, error)
 
     def close(self) -> None:
         self._drop()
@@ -268,6 +450,16 @@ _COUNTS: Final = tuple(b"*%d\r\n" % count for count in range(_COUNTED))
 _HEADED: Final = 512
 _HEADS: Final = tuple(b"$%d\r\n" % size for size in range(_HEADED))
 """An argument's head (``$`` and its length in bytes), by that length: most are keys and short values."""
+
+
+def _resolve(future: _Future, reply: Any) -> None:
+    if not future.done():
+        future.set_result(reply)
+
+
+def _fail(future: _Future, error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
 
 
 def _is_noscript(reply: object) -> bool:

@@ -28,6 +28,8 @@ import time
 from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
+from mock_server.runtime import moves_between_threads
+
 T = TypeVar("T")
 
 MAX_TURNS = 1000
@@ -134,6 +136,7 @@ class LoopThread:
     def __init__(self) -> None:
         self.selector = _BatonSelector()
         self.loop = asyncio.SelectorEventLoop(self.selector)
+        moves_between_threads(self.loop)
         self.selector.loop = self.loop
         _THREADS[self.loop] = self
         self.thread = threading.Thread(target=self._run, name="piktid-mock-bridge", daemon=True)

@@ -644,7 +644,7 @@ def test_posted_replies_are_read_before_they_pile_up(redis_store: RedisStore) ->
     unread: nothing grows in the process, the socket or Redis's output buffer."""
     for _ in range(5 * redis_store.wire.POSTED_MAX):
         redis_store.append_journal(Entry(0, 0.0, "GET", "/nope", "", None, 404, None), **ROOMY)
-        assert len(redis_store.wire._posted) < redis_store.wire.POSTED_MAX
+        assert len(redis_store.wire._owed) < redis_store.wire.POSTED_MAX
     assert redis_store.journal()[-1].seq == 5 * redis_store.wire.POSTED_MAX
 
 

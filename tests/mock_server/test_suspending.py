@@ -1,0 +1,134 @@
+"""``suspending`` (mock_server.runtime.suspending) and the ``Wire``'s waits inside it: a store call that waits
+for Redis lets the loop serve others, hands back its reply or its failure, and keeps nothing after."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+import time
+import weakref
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from mock_server.runtime import moves_between_threads, suspending
+from mock_server.store.suspend import suspendable
+from mock_server.store.wire import Script, Wire
+
+pytestmark = [pytest.mark.memory_only, pytest.mark.anyio]
+
+ECHO = Script("return ARGV[1]")
+
+
+@pytest.fixture
+def wire(request: pytest.FixtureRequest) -> Iterator[Wire]:
+    made = Wire(request.getfixturevalue("redis_url"), 0.5, [ECHO])
+    yield made
+    made.close()
+
+
+async def test_the_call_runs_in_a_suspendable_and_its_result_comes_back() -> None:
+    assert suspendable() is None
+    assert await suspending(lambda x, *, y: (suspendable() is not None, x + y), 1, y=2) == (True, 3)
+
+
+async def test_the_calls_exception_is_raised_to_the_caller() -> None:
+    def fails() -> None:
+        raise KeyError("gone")
+
+    with pytest.raises(KeyError, match="gone"):
+        await suspending(fails)
+
+
+async def test_a_runner_back_in_the_pool_keeps_nothing_of_its_call() -> None:
+    """A request's parsed body may weigh megabytes: neither its argument nor its result outlives the call."""
+
+    class Body:
+        pass
+
+    body = Body()
+    seen = weakref.ref(body)
+    result = await suspending(lambda b: [b], body)
+    del body, result
+    gc.collect()
+    assert seen() is None
+
+
+def test_on_a_loop_that_moves_between_threads_the_call_runs_straight_through() -> None:
+    loop = asyncio.new_event_loop()
+    moves_between_threads(loop)
+    try:
+        assert loop.run_until_complete(suspending(lambda: suspendable() is None)) is True
+    finally:
+        loop.close()
+
+
+async def test_a_waiting_call_lets_the_loop_serve_another(wire: Wire) -> None:
+    """While the first call waits for its reply, the second runs: the loop was not blocked."""
+    order: list[str] = []
+
+    def first() -> object:
+        order.append("first sent")
+        reply = wire.run(ECHO, [], ["one"], suspend=True)
+        order.append("first answered")
+        return reply
+
+    async def second() -> None:
+        order.append("second ran")
+
+    replies = await asyncio.gather(suspending(first), second())
+    assert replies[0] == b"one"
+    assert order == ["first sent", "second ran", "first answered"]
+
+
+async def test_a_blocking_call_reads_the_waiting_replies_ahead_of_its_own(wire: Wire) -> None:
+    """Replies come in the order commands went: a blocking exchange hands the waiting calls theirs."""
+
+    def waits(text: str) -> object:
+        return wire.run(ECHO, [], [text], suspend=True)
+
+    async def blocks() -> object:
+        await asyncio.sleep(0)  # the waiting calls have sent theirs
+        return wire.call("ECHO", "mine")
+
+    assert await asyncio.gather(suspending(waits, "a"), suspending(waits, "b"), blocks()) == [b"a", b"b", b"mine"]
+
+
+async def test_a_reply_that_never_comes_fails_the_waiting_call_after_the_timeout(wire: Wire, redis_url: str) -> None:
+    """As a blocking read times out: the caller gets redis-py's TimeoutError (the store's 503)."""
+    wire.call("PING")
+    other = redis.Redis.from_url(redis_url)
+    try:
+        other.execute_command("CLIENT", "PAUSE", "3000", "ALL")
+        started = time.monotonic()
+        with pytest.raises(redis.TimeoutError):
+            await suspending(wire.run, ECHO, [], ["late"], suspend=True)
+        assert time.monotonic() - started < 3 * 0.5 + 0.5
+    finally:
+        other.execute_command("CLIENT", "UNPAUSE")
+        other.close()
+    assert wire.run(ECHO, [], ["again"]) == b"again"  # a new connection
+
+
+async def test_a_lost_connection_fails_the_waiting_call_at_once(wire: Wire, redis_url: str) -> None:
+    """Redis holds the command (paused) and the connection drops meanwhile: the caller raises at once."""
+    wire.call("PING")
+    other = redis.Redis.from_url(redis_url)
+
+    async def drop() -> None:
+        wire._held[0]._sock.shutdown(socket.SHUT_RDWR)  # type: ignore[index]  # the connection just used
+
+    try:
+        other.execute_command("CLIENT", "PAUSE", "3000", "ALL")
+        started = time.monotonic()
+        outcome = await asyncio.gather(
+            suspending(wire.run, ECHO, [], ["never"], suspend=True), drop(), return_exceptions=True
+        )
+        assert isinstance(outcome[0], redis.ConnectionError)
+        assert time.monotonic() - started < 0.5
+    finally:
+        other.execute_command("CLIENT", "UNPAUSE")
+        other.close()
+    assert wire.run(ECHO, [], ["again"]) == b"again"
