@@ -94,6 +94,7 @@ class Scheduler:
         """Move the clock by ``seconds`` and run what fell due; returns how many works ran."""
         if not 0 <= seconds < float("inf"):
             raise ValueError("the clock only moves forward, by a finite number of seconds")
+        self.store.settle()  # runs of due work that wait for the store end theirs first (what they claimed)
         self.clock.shift(seconds)
         self.on_shift()
         return self.run_due()

@@ -437,12 +437,13 @@ class Backend:
         job = self._new_job(user, base_url, now)
         generation = self._start(job, request, None, (), (), price, outcome, now)
         works, batch = self._works(job, generation), self._batch_notification(job, generation, now)
+        drawn = self._ids.mark()  # the store step may wait (``Store.suspends``): others may draw meanwhile
         try:
             amount = price * request.num_variations
             version = user.version if kept else None
             config = self._rate.hit_reserve_and_start(user.token, amount, (job, works, batch), now, version=version)
         except (ApiError, StaleAccount):
-            self._ids.rewind(mark)
+            self._ids.rewind(mark, drawn)
             raise
         return job, works, batch, config
 
@@ -870,7 +871,8 @@ class Backend:
         return {"mode": self._clock.mode, "now": self._clock.now(), "pending": self._scheduler.pending()}
 
     def set_clock(self, mode: Literal["real", "manual"]) -> dict[str, Any]:
-        """Switch kinds without a jump; work already due runs now."""
+        """Switch kinds without a jump; work already due runs now (and what runs of it had claimed first)."""
+        self._store.settle()
         self._clock.set_mode(mode)
         self._share_clock()
         self.run_due()

@@ -46,7 +46,8 @@ class Runtime:
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """The app's lifespan began on ``loop``: arm the timer there and run what fell due meanwhile."""
-        self.loop = self.timer.loop = loop
+        self.loop = loop
+        self.timer.attach(loop)
         self.backend.run_due()
         self.timer.arm()
 

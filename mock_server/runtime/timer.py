@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 from mock_server.backend import Backend, Event, Scheduled, WasReset
-from mock_server.runtime.suspending import can_run_on, suspending
+from mock_server.runtime.suspending import Outcome, can_run_on, start
 
 logger = logging.getLogger("mock_server.runtime")
 
@@ -26,14 +26,17 @@ class Timer:
         self._armed_due = float("inf")
         """The clock time the armed timer was set for (inf: none armed)."""
         self._runs = 0
-        self._tasks: set[asyncio.Future[None]] = set()
-        """The runs under way (kept: the loop holds only weak references to tasks)."""
+        """Runs of due work under way (``_start_run``)."""
         self._again = False
         self.soon = backend.feed() is None
         """Work already due runs by ``call_soon`` (no loop-time reading, no timer heap), unless the store is
         shared: there the feed brings this process's own ``Scheduled`` back in a later I/O round, and a loop
         timer (which fires after that round's I/O) is found armed by it, where a ``call_soon`` callback would
         have fired already and the echo would run the scheduler again (a Redis round trip per POST)."""
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The app's lifespan began on ``loop``: runs left waiting on an earlier loop never end, so none counts."""
+        self.loop, self._runs, self._again = loop, 0, False
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Scheduled):
@@ -93,32 +96,33 @@ class Timer:
 
     def _fire(self) -> None:
         self._timer, self._armed_due = None, float("inf")
-        if not self.backend.suspends or not can_run_on(self.loop or asyncio.get_running_loop()):
+        loop = self.loop or asyncio.get_running_loop()
+        if not self.backend.suspends or not can_run_on(loop):
             self.backend.run_due()
-        elif self._runs < self.RUNS:
-            self._runs += 1
-            self._tasks.add(task := asyncio.ensure_future(self._run_due()))
-            task.add_done_callback(self._tasks.discard)
         else:
-            self._again = True
+            self._start_run(loop)
 
     RUNS = 8
     """Runs of due work at once on a store that suspends (``Backend.suspends``): each claims its own work,
     so while one waits for Redis another's step is on its way, and completions keep up with requests."""
 
-    async def _run_due(self) -> None:
-        """``run_due`` inside ``suspending``: its store waits let the loop serve requests (and the other runs)
-        meanwhile. A fire while ``RUNS`` are under way makes one of them look again before it ends."""
-        try:
-            while True:
-                self._again = False
-                await suspending(self.backend.run_due)
-                if not self._again:
-                    return
-        except Exception:
-            logger.exception("running due work failed")
-        finally:
-            self._runs -= 1
+    def _start_run(self, loop: asyncio.AbstractEventLoop) -> None:
+        """``run_due`` in a runner (``start``): its store waits let the loop serve requests, and the other
+        runs, meanwhile. A fire while ``RUNS`` are under way makes the next run to end start another."""
+        if self._runs >= self.RUNS:
+            self._again = True
+            return
+        self._runs += 1
+        self._again = False
+        start(loop, self.backend.run_due, lambda outcome: self._run_ended(loop, outcome))
+
+    def _run_ended(self, loop: asyncio.AbstractEventLoop, outcome: Outcome[int]) -> None:
+        """Inside the run's runner when it waited: nothing here switches (the next run starts from the loop)."""
+        self._runs -= 1
+        if outcome.error is not None:
+            logger.error("running due work failed", exc_info=outcome.error)
+        if self._again and not loop.is_closed():
+            loop.call_soon(self._start_run, loop)
 
 
 def _fires_by(timer: asyncio.Handle, loop: asyncio.AbstractEventLoop, delay: float) -> bool:

@@ -44,6 +44,9 @@ class MemoryStore:
     shared = False
     suspends = False
 
+    def settle(self) -> None:
+        return None
+
     def __init__(self, seed: int | None = None) -> None:
         self._clock: dict[str, object] | None = None
         self._secret: str | None = None

@@ -63,6 +63,11 @@ class Store(Protocol):
     serving other requests, when called inside ``mock_server.store.suspending`` (a Redis store): the
     endpoint then runs its backend call there. Every other call waits as it always did."""
 
+    def settle(self) -> None:
+        """End every wait now: each call that suspended (``suspends``) gets its answer and runs on until it
+        ends or waits no more (blocking, on the loop's thread; nothing elsewhere). The clock's ``advance``
+        calls it first, so work a run of due work had claimed is done before the clock moves."""
+
     def feed(self) -> tuple[str, str] | None:
         """(Redis URL, channel) where what other processes did is published; None when not shared. A
         message carries one event or several, one per line (``decode_event`` reads one line)."""

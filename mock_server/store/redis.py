@@ -974,7 +974,8 @@ class RedisStore:
                 except _Conflict:
                     pass  # nothing was written: the next attempt runs the step on what is stored now
                 finally:
-                    self._deferring, self._pending, self._step_owner = False, None, None
+                    if self._step_owner is current():  # not a step another run began meanwhile
+                        self._deferring, self._pending, self._step_owner = False, None, None
             return step()
 
     STEP_ATTEMPTS: ClassVar[int] = 5
@@ -988,6 +989,10 @@ class RedisStore:
             if self._run("swap", keys=[key], args=[kept, text]) != 1:
                 self._known.pop(key, None)
                 raise _Conflict
+
+    @_guarded
+    def settle(self) -> None:
+        self.wire.settle()
 
     @_guarded
     def recent_jobs(self, limit: int) -> list[Job]:

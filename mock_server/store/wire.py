@@ -24,14 +24,15 @@ watching the socket, below), else with the next exchange, or at once when ``POST
 waiting. An error in such a reply belongs to no caller: it is logged and counted (``posted_errors``),
 never raised into the unrelated call that happened to read it.
 
-``run(..., suspend=True)`` inside ``mock_server.store.suspending`` does not block: the command is
-written at once, the caller's greenlet hands the loop a future and the loop serves other requests
-until ``_readable`` (the socket watched on the loop) reads the reply. Replies come in the order
-commands went, so one queue (``_owed``) says whose each is: a waiting caller's future, a posted
-script's check; a blocking exchange reads the owed replies ahead of its own and hands them over.
-A watchdog fails every waiting caller (a 503) when no reply came for a whole timeout, as a blocking
-read would time out; a lost connection fails them at once. TLS connections never suspend (the
-``ssl`` module buffers bytes out of the loop's sight).
+``run(..., suspend=True)`` inside a ``Suspendable`` (``mock_server.runtime.suspending``) does not block:
+the command is written at once and the caller's greenlet switches back to the loop, which serves
+other requests until ``_readable`` (the socket watched on the loop) reads the reply and switches
+into the caller with it. Replies come in the order commands went, so one queue (``_owed``) says
+whose each is: a waiting caller, a posted script's check; a blocking exchange reads the owed
+replies ahead of its own and leaves their callers to the loop's next round. A watchdog fails every
+waiting caller (a 503) when no reply came for a whole timeout, as a blocking read would time out; a
+lost connection fails them at once. TLS connections never suspend (the ``ssl`` module buffers
+bytes out of the loop's sight).
 
 ``Wire.observer``, when set, hears of every write to the socket (``benchmarks.redis_round_trips`` counts
 round trips so: the module is compiled, so its methods cannot be wrapped from outside).
@@ -68,13 +69,11 @@ class Script:
 Posted = tuple["Script", Sequence[Arg], Sequence[Arg]]
 
 
-class _Future(Protocol):
-    """What the Wire uses of an asyncio future (the state imports no loop: ``mock_server.store.suspend``)."""
+class _Waiter(Protocol):
+    """A suspended caller (its ``Suspendable``): resumed with its reply, or with the error that ended the wait."""
 
-    def done(self) -> bool: ...
-    def set_result(self, result: Any, /) -> None: ...
-    def set_exception(self, exception: BaseException, /) -> None: ...
-    def get_loop(self) -> _Loop: ...
+    def switch(self, reply: Any, /) -> Any: ...
+    def throw(self, error: BaseException, /) -> Any: ...
 
 
 class _Handle(Protocol):
@@ -84,7 +83,7 @@ class _Handle(Protocol):
 class _Loop(Protocol):
     """What the Wire uses of the event loop a ``Suspendable`` carries."""
 
-    def create_future(self) -> _Future: ...
+    def call_soon(self, callback: Callable[[Any], Any], arg: Any, /) -> _Handle: ...
     def add_reader(self, fd: int, callback: Callable[[], None], /) -> None: ...
     def remove_reader(self, fd: int, /) -> bool: ...
     def call_later(self, delay: float, callback: Callable[[int], None], seen: int, /) -> _Handle: ...
@@ -92,8 +91,8 @@ class _Loop(Protocol):
     def is_closed(self) -> bool: ...
 
 
-Owed = _Future | Posted
-"""A reply still in the socket: a suspended caller's future, or a posted script (sent again if Redis lacks it)."""
+Owed = _Waiter | Posted
+"""A reply still in the socket: a suspended caller's, or a posted script's (sent again if Redis lacks it)."""
 
 
 class Wire:
@@ -137,7 +136,7 @@ class Wire:
         (their commands written with this one); elsewhere the same as without."""
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         runner = suspendable() if suspend else None
-        reply = self._one(command) if runner is None else self._await(runner.loop, command)
+        reply = self._one(command) if runner is None else self._await(runner, command)
         if isinstance(reply, hiredis.ReplyError) and str(reply).startswith("NOSCRIPT"):
             reply = self._one(("EVAL", script.text, len(keys), *keys, *args))
         if isinstance(reply, hiredis.ReplyError):
@@ -176,20 +175,20 @@ class Wire:
                 replies[index] = self.run(*calls[index])
         return replies
 
-    def _await(self, loop: _Loop, command: tuple[Arg, ...]) -> Any:
+    def _await(self, runner: Any, command: tuple[Arg, ...]) -> Any:
         """``command``'s reply, errors included, the loop serving other requests until it comes: the
-        command is written at once, and its reply read by ``_readable`` when the socket has it (or by the
-        next exchange, in order, whichever comes first)."""
+        command is written at once and ``runner`` (the running ``Suspendable``) switches back to the loop;
+        ``_readable`` resumes it with the reply when the socket has it (or the next exchange reads it, in
+        order, and the loop resumes it in its next round)."""
         if self._pid != os.getpid():
             self._after_fork()
+        loop = runner.loop
         with self._lock:
             connection, _ = self._connection()
-            if self._loop is not loop and not self._attach(loop, connection):
-                future = None
-            else:
-                future = loop.create_future()
-                self._send_owed(loop, connection, _pack(command), future)
-        return self._one(command) if future is None else suspend(future)
+            waits = self._loop is loop or self._attach(loop, connection)
+            if waits:
+                self._send_owed(loop, connection, _pack(command), runner)
+        return suspend() if waits else self._one(command)
 
     def _send_owed(self, loop: _Loop, connection: Any, packed: bytes, owed: Owed) -> None:
         """Write ``packed`` at once (Redis starts on it while this process goes on), its reply owed to
@@ -227,8 +226,10 @@ class Wire:
             loop.remove_reader(held[0]._sock.fileno())
 
     def _readable(self) -> None:
-        """The socket has bytes: the replies they complete, to whom they are owed."""
+        """The socket has bytes: the replies they complete, to whom they are owed (a suspended caller is
+        resumed here, once the lock is let go: it may call the Wire again before it suspends or ends)."""
         missing: list[Posted] = []
+        resumed: list[tuple[_Waiter, Any]] = []
         with self._lock:
             held = self._held
             if held is None:
@@ -249,12 +250,17 @@ class Wire:
                 reply = reader.gets()
                 if reply is False:
                     break
-                self._settle(owed.popleft(), reply, missing)
+                self._settle(owed.popleft(), reply, missing, resumed)
+        for waiter, reply in resumed:
+            waiter.switch(reply)
         for call in missing:
             self.run(*call)
 
-    def _settle(self, owed: Owed, reply: Any, missing: list[Posted]) -> None:
-        """Hand ``reply`` to whom it is owed: a suspended caller's future, or a posted script's check."""
+    def _settle(
+        self, owed: Owed, reply: Any, missing: list[Posted], resumed: list[tuple[_Waiter, Any]] | None = None
+    ) -> None:
+        """Hand ``reply`` to whom it is owed: a suspended caller (into ``resumed``, else resumed by the loop
+        in its next round: a blocking exchange may run inside another caller), or a posted script's check."""
         self._replies += 1
         if isinstance(owed, tuple):
             if isinstance(reply, hiredis.ReplyError):
@@ -263,22 +269,56 @@ class Wire:
                 else:
                     self.posted_errors += 1
                     logger.error("a posted Redis script (%s) failed: %s", owed[0].sha[:12], reply)
-        elif threading.get_ident() == self._loop_thread:
-            if not owed.done():  # a cancelled request's reply is dropped
-                owed.set_result(reply)
-        elif not owed.get_loop().is_closed():
-            owed.get_loop().call_soon_threadsafe(_resolve, owed, reply)
+        elif resumed is not None:
+            resumed.append((owed, reply))
+        else:
+            self._later(owed.switch, reply)
+
+    def _later(self, resume: Callable[[Any], Any], value: Any) -> None:
+        """``resume(value)`` in the loop's next round (from its thread, or handed to it)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # its loop is gone: nothing will ever run the caller again
+        if threading.get_ident() == self._loop_thread:
+            loop.call_soon(resume, value)
+        else:
+            loop.call_soon_threadsafe(resume, value)
+
+    def settle(self) -> None:
+        """Resume every suspended caller now, each with its reply as it comes (blocking reads), until none
+        waits: what they do next runs here too. For a step that must see every wait ended (the clock's
+        ``advance``); only from the loop's thread outside any ``Suspendable`` (else it does nothing)."""
+        if suspendable() is not None or self._loop is None or threading.get_ident() != self._loop_thread:
+            return
+        while True:
+            resumed: list[tuple[_Waiter, Any]] = []
+            missing: list[Posted] = []
+            with self._lock:
+                held, owed = self._held, self._owed
+                if held is None or all(isinstance(entry, tuple) for entry in owed):
+                    return
+                try:
+                    while owed and not resumed:
+                        self._settle(owed[0], self._reply(*held), missing, resumed)
+                        owed.popleft()
+                except (OSError, hiredis.ProtocolError) as exc:
+                    raise self._lost(exc) from None
+            for waiter, reply in resumed:
+                waiter.switch(reply)
+            for call in missing:
+                self.run(*call)
 
     def _check(self, seen: int) -> None:
         """The watchdog: no reply for a whole timeout while some are owed loses the connection (a 503
         for each caller waiting), as a blocking read would time out."""
         self._watchdog = None
-        if not self._owed:
-            return
-        if self._replies == seen:
-            with self._lock:
+        with self._lock:  # another thread's exchange may be reading replies now
+            if not self._owed:
+                return
+            if self._replies == seen:
                 self._lost(TimeoutError("no reply from Redis in time"))
-        elif self._loop is not None:
+                return
+        if self._loop is not None:
             self._watchdog = self._loop.call_later(self._timeout, self._check, self._replies)
 
     def post(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> None:
@@ -343,7 +383,7 @@ class Wire:
         missing: list[Posted] = []
         try:
             while owed:
-                self._settle(owed[0], self._reply(connection, reader), missing)
+                self._settle(owed[0], self._reply(connection, reader), missing)  # resumed later
                 owed.popleft()
             replies = [self._reply(connection, reader) for _ in commands]
         except (OSError, hiredis.ProtocolError) as exc:
@@ -398,23 +438,17 @@ class Wire:
         self._drop()
 
     def _drop(self, error: redis.RedisError | None = None) -> None:
-        """Close the connection; each suspended caller still waiting gets ``error`` (a lost connection)."""
-        self._unwatch()
-        held, self._held = self._held, None
+        """Close the connection; each suspended caller still waiting gets ``error`` (a lost connection),
+        raised where it waits in the loop's next round."""
         owed, self._owed = self._owed, deque()
         for waiting in owed:
             if not isinstance(waiting, tuple):
                 failure = redis.ConnectionError("the connection to Redis was closed") if error is None else error
-                self._settle_failed(waiting, type(failure)(str(failure)))
+                self._later(waiting.throw, type(failure)(str(failure)))
+        self._unwatch()
+        held, self._held = self._held, None
         if held is not None:
             held[0].disconnect()
-
-    def _settle_failed(self, future: _Future, error: Exception) -> None:
-        if threading.get_ident() == self._loop_thread:
-            if not future.done():
-                future.set_exception(error)
-        elif not future.get_loop().is_closed():
-            future.get_loop().call_soon_threadsafe(_fail, future, error)
 
     def close(self) -> None:
         self._drop()
@@ -450,16 +484,6 @@ _COUNTS: Final = tuple(b"*%d\r\n" % count for count in range(_COUNTED))
 _HEADED: Final = 512
 _HEADS: Final = tuple(b"$%d\r\n" % size for size in range(_HEADED))
 """An argument's head (``$`` and its length in bytes), by that length: most are keys and short values."""
-
-
-def _resolve(future: _Future, reply: Any) -> None:
-    if not future.done():
-        future.set_result(reply)
-
-
-def _fail(future: _Future, error: Exception) -> None:
-    if not future.done():
-        future.set_exception(error)
 
 
 def _is_noscript(reply: object) -> bool:

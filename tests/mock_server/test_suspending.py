@@ -13,13 +13,18 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from mock_server.backend import Backend
+from mock_server.backend.ids import IdSource
 from mock_server.runtime import moves_between_threads, suspending
+from mock_server.runtime.suspending import Outcome, start
+from mock_server.settings import Settings
 from mock_server.store.suspend import suspendable
 from mock_server.store.wire import Script, Wire
 
 pytestmark = [pytest.mark.memory_only, pytest.mark.anyio]
 
 ECHO = Script("return ARGV[1]")
+BASE = "http://mock.test"
 
 
 @pytest.fixture
@@ -132,3 +137,32 @@ async def test_a_lost_connection_fails_the_waiting_call_at_once(wire: Wire, redi
         other.execute_command("CLIENT", "UNPAUSE")
         other.close()
     assert wire.run(ECHO, [], ["again"]) == b"again"
+
+
+async def test_advance_ends_the_runs_that_wait_before_it_moves_the_clock(redis_url: str) -> None:
+    """A run of due work waiting for Redis holds the work it claimed: ``advance`` resumes it and lets it end
+    first, so every work due when ``advance`` returns has run."""
+    settings = Settings(store=redis_url, store_prefix="suspending-advance:", clock="manual", latency=0)
+    backend = Backend(settings, fresh=True)
+    user = backend.authenticate("tok")
+    job_id = backend.edit_chat(user, {"prompt": "x", "size": "1K", "num_variations": 2}, BASE).body["job_id"]
+    ended: list[Outcome[int]] = []
+    start(asyncio.get_running_loop(), backend.run_due, ended.append)
+    assert ended == []  # its claim waits for Redis
+    backend.advance(0)
+    assert [outcome.unwrap() for outcome in ended] == [2]
+    assert [r["status"] for r in backend.results(user, job_id)["results"]] == ["completed", "completed"]
+    backend.reset(None)
+
+
+def test_a_refused_requests_ids_are_given_back_unless_others_were_drawn_meanwhile() -> None:
+    """A seeded run draws the ids it always drew, but two requests never share one: a request refused
+    after waiting for the store gives its ids back only if nobody drew any while it waited."""
+    ids = IdSource(seed=7)
+    mark, mine = ids.mark(), ids.new("job")
+    ids.rewind(mark, ids.mark())
+    assert ids.new("job") == mine
+    mark, mine = ids.mark(), ids.new("job")
+    drawn, other = ids.mark(), ids.new("job")
+    ids.rewind(mark, drawn)
+    assert ids.new("job") not in (mine, other)
