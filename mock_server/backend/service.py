@@ -146,6 +146,7 @@ class Backend:
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything (users, files, jobs, notifications, webhooks, pending work); the clock goes on."""
+        self._store.settle()  # calls waiting for the store end first: none resumes on the emptied state
         self._store.clear(seed)
         self._components(seed)
         self._identities.draw_defaults(self._clock.now())

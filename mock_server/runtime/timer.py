@@ -27,6 +27,8 @@ class Timer:
         """The clock time the armed timer was set for (inf: none armed)."""
         self._runs = 0
         """Runs of due work under way (``_start_run``)."""
+        self._epoch = 0
+        """Counts ``attach``: a run that ends after its loop was replaced is not one of ``_runs``."""
         self._again = False
         self.soon = backend.feed() is None
         """Work already due runs by ``call_soon`` (no loop-time reading, no timer heap), unless the store is
@@ -36,7 +38,7 @@ class Timer:
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """The app's lifespan began on ``loop``: runs left waiting on an earlier loop never end, so none counts."""
-        self.loop, self._runs, self._again = loop, 0, False
+        self.loop, self._runs, self._again, self._epoch = loop, 0, False, self._epoch + 1
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Scheduled):
@@ -114,10 +116,13 @@ class Timer:
             return
         self._runs += 1
         self._again = False
-        start(loop, self.backend.run_due, lambda outcome: self._run_ended(loop, outcome))
+        epoch = self._epoch
+        start(loop, self.backend.run_due, lambda outcome: self._run_ended(loop, epoch, outcome))
 
-    def _run_ended(self, loop: asyncio.AbstractEventLoop, outcome: Outcome[int]) -> None:
+    def _run_ended(self, loop: asyncio.AbstractEventLoop, epoch: int, outcome: Outcome[int]) -> None:
         """Inside the run's runner when it waited: nothing here switches (the next run starts from the loop)."""
+        if epoch != self._epoch:
+            return
         self._runs -= 1
         if outcome.error is not None:
             logger.error("running due work failed", exc_info=outcome.error)

@@ -72,6 +72,8 @@ Posted = tuple["Script", Sequence[Arg], Sequence[Arg]]
 class _Waiter(Protocol):
     """A suspended caller (its ``Suspendable``): resumed with its reply, or with the error that ended the wait."""
 
+    loop: Any
+
     def switch(self, reply: Any, /) -> Any: ...
     def throw(self, error: BaseException, /) -> Any: ...
 
@@ -83,16 +85,17 @@ class _Handle(Protocol):
 class _Loop(Protocol):
     """What the Wire uses of the event loop a ``Suspendable`` carries."""
 
-    def call_soon(self, callback: Callable[[Any], Any], arg: Any, /) -> _Handle: ...
+    def call_soon(self, callback: Callable[[], Any], /) -> _Handle: ...
     def add_reader(self, fd: int, callback: Callable[[], None], /) -> None: ...
     def remove_reader(self, fd: int, /) -> bool: ...
     def call_later(self, delay: float, callback: Callable[[int], None], seen: int, /) -> _Handle: ...
-    def call_soon_threadsafe(self, callback: Callable[..., None], /, *args: Any) -> _Handle: ...
+    def call_soon_threadsafe(self, callback: Callable[[], Any], /) -> _Handle: ...
     def is_closed(self) -> bool: ...
 
 
-Owed = _Waiter | Posted
-"""A reply still in the socket: a suspended caller's, or a posted script's (sent again if Redis lacks it)."""
+Owed = _Waiter | Posted | None
+"""A reply still in the socket: a suspended caller's, a posted script's (sent again if Redis lacks it), or
+nobody's (None: a caller whose loop went away; the reply is read and dropped)."""
 
 
 class Wire:
@@ -116,6 +119,8 @@ class Wire:
         self._loop: _Loop | None = None
         """The loop the socket is watched on (``_attach``): there replies to suspended callers are read."""
         self._loop_thread = 0
+        self._ready: deque[tuple[Callable[[Any], Any], Any]] = deque()
+        """Resumes handed to the loop's next round (``_later``): ``settle`` runs them too, each once."""
         self._watchdog: _Handle | None = None
         self._replies = 0
         """Replies read so far: the watchdog fails the owed replies when none came for a whole timeout."""
@@ -212,6 +217,11 @@ class Wire:
         if type(sock).__name__ == "SSLSocket":
             return False
         self._unwatch()
+        if any(entry is not None and not isinstance(entry, tuple) for entry in self._owed):
+            self._owed = deque(
+                None if entry is not None and not isinstance(entry, tuple) else entry for entry in self._owed
+            )
+            self._ready.clear()  # callers of a loop that is gone: no loop will ever run them again
         loop.add_reader(sock.fileno(), self._readable)
         self._loop, self._loop_thread = loop, threading.get_ident()
         return True
@@ -251,10 +261,18 @@ class Wire:
                 if reply is False:
                     break
                 self._settle(owed.popleft(), reply, missing, resumed)
-        for waiter, reply in resumed:
-            waiter.switch(reply)
+        self._resume(resumed)
         for call in missing:
             self.run(*call)
+
+    def _resume(self, resumed: list[tuple[_Waiter, Any]]) -> None:
+        """Switch into each waiter with its reply, in order: one that cannot be resumed (its loop is gone)
+        is logged and does not strand the others."""
+        for waiter, reply in resumed:
+            try:
+                waiter.switch(reply)
+            except Exception:
+                logger.exception("a caller waiting for Redis could not be resumed")
 
     def _settle(
         self, owed: Owed, reply: Any, missing: list[Posted], resumed: list[tuple[_Waiter, Any]] | None = None
@@ -262,6 +280,8 @@ class Wire:
         """Hand ``reply`` to whom it is owed: a suspended caller (into ``resumed``, else resumed by the loop
         in its next round: a blocking exchange may run inside another caller), or a posted script's check."""
         self._replies += 1
+        if owed is None:
+            return
         if isinstance(owed, tuple):
             if isinstance(reply, hiredis.ReplyError):
                 if _is_noscript(reply):
@@ -275,14 +295,27 @@ class Wire:
             self._later(owed.switch, reply)
 
     def _later(self, resume: Callable[[Any], Any], value: Any) -> None:
-        """``resume(value)`` in the loop's next round (from its thread, or handed to it)."""
+        """``resume(value)`` in the loop's next round (from its thread, or handed to it), or in ``settle``
+        if that comes first: queued in ``_ready``, each run once."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return  # its loop is gone: nothing will ever run the caller again
+        self._ready.append((resume, value))
+        if len(self._ready) > 1:
+            return  # a drain is scheduled already
         if threading.get_ident() == self._loop_thread:
-            loop.call_soon(resume, value)
+            loop.call_soon(self._run_ready)
         else:
-            loop.call_soon_threadsafe(resume, value)
+            loop.call_soon_threadsafe(self._run_ready)
+
+    def _run_ready(self) -> None:
+        ready = self._ready
+        while ready:
+            resume, value = ready.popleft()
+            try:
+                resume(value)
+            except Exception:
+                logger.exception("a caller waiting for Redis could not be resumed")
 
     def settle(self) -> None:
         """Resume every suspended caller now, each with its reply as it comes (blocking reads), until none
@@ -291,11 +324,14 @@ class Wire:
         if suspendable() is not None or self._loop is None or threading.get_ident() != self._loop_thread:
             return
         while True:
+            self._run_ready()  # those an exchange read, their callers resumed now rather than next round
             resumed: list[tuple[_Waiter, Any]] = []
             missing: list[Posted] = []
             with self._lock:
                 held, owed = self._held, self._owed
-                if held is None or all(isinstance(entry, tuple) for entry in owed):
+                if held is None or all(entry is None or isinstance(entry, tuple) for entry in owed):
+                    if self._ready:
+                        continue
                     return
                 try:
                     while owed and not resumed:
@@ -303,8 +339,7 @@ class Wire:
                         owed.popleft()
                 except (OSError, hiredis.ProtocolError) as exc:
                     raise self._lost(exc) from None
-            for waiter, reply in resumed:
-                waiter.switch(reply)
+            self._resume(resumed)
             for call in missing:
                 self.run(*call)
 
@@ -442,7 +477,7 @@ class Wire:
         raised where it waits in the loop's next round."""
         owed, self._owed = self._owed, deque()
         for waiting in owed:
-            if not isinstance(waiting, tuple):
+            if waiting is not None and not isinstance(waiting, tuple):
                 failure = redis.ConnectionError("the connection to Redis was closed") if error is None else error
                 self._later(waiting.throw, type(failure)(str(failure)))
         self._unwatch()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -166,3 +167,44 @@ def test_a_refused_requests_ids_are_given_back_unless_others_were_drawn_meanwhil
     drawn, other = ids.mark(), ids.new("job")
     ids.rewind(mark, drawn)
     assert ids.new("job") not in (mine, other)
+
+
+async def test_advance_ends_every_waiting_run_even_those_another_resumed(redis_url: str) -> None:
+    """Runs resumed by another run's blocking call (not by the socket's reader) end before ``advance`` too."""
+    settings = Settings(store=redis_url, store_prefix="suspending-runs:", clock="manual", latency=0)
+    backend = Backend(settings, fresh=True)
+    user = backend.authenticate("tok")
+    jobs = [
+        backend.edit_chat(user, {"prompt": "x", "size": "1K", "num_variations": 2}, BASE).body["job_id"]
+        for _ in range(3)
+    ]
+    ended: list[Outcome[int]] = []
+    for _ in range(4):
+        start(asyncio.get_running_loop(), backend.run_due, ended.append)
+    backend.advance(0)
+    assert sum(outcome.unwrap() for outcome in ended) == 6 and len(ended) == 4
+    for job_id in jobs:
+        assert [r["status"] for r in backend.results(user, job_id)["results"]] == ["completed", "completed"]
+    backend.reset(None)
+
+
+def test_a_caller_left_waiting_on_a_loop_that_went_away_strands_nobody(wire: Wire) -> None:
+    """A loop closed while a call waited (a test client's portal thread): the next loop's calls get
+    their replies; the old one's, unless its loop read it before it closed, is read and dropped."""
+    ended: list[Outcome[object]] = []
+
+    def old_loop() -> None:
+        loop = asyncio.new_event_loop()
+
+        async def leave_waiting() -> None:
+            start(asyncio.get_running_loop(), lambda: wire.run(ECHO, [], ["old"], suspend=True), ended.append)
+
+        loop.run_until_complete(leave_waiting())
+        loop.close()
+
+    thread = threading.Thread(target=old_loop)
+    thread.start()
+    thread.join()
+    reply = asyncio.run(asyncio.wait_for(suspending(wire.run, ECHO, [], ["new"], suspend=True), 3))
+    assert reply == b"new"
+    assert [outcome.unwrap() for outcome in ended] in ([], [b"old"])  # it ended only if its loop read it in time
