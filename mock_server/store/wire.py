@@ -327,21 +327,25 @@ class Wire:
             self._run_ready()  # those an exchange read, their callers resumed now rather than next round
             resumed: list[tuple[_Waiter, Any]] = []
             missing: list[Posted] = []
-            with self._lock:
-                held, owed = self._held, self._owed
-                if held is None or all(entry is None or isinstance(entry, tuple) for entry in owed):
-                    if self._ready:
-                        continue
-                    return
-                try:
-                    while owed and not resumed:
-                        self._settle(owed[0], self._reply(*held), missing, resumed)
-                        owed.popleft()
-                except (OSError, hiredis.ProtocolError) as exc:
-                    raise self._lost(exc) from None
+            if not self._read_next_waiter(resumed, missing) and not self._ready:
+                return
             self._resume(resumed)
             for call in missing:
                 self.run(*call)
+
+    def _read_next_waiter(self, resumed: list[tuple[_Waiter, Any]], missing: list[Posted]) -> bool:
+        """Read owed replies up to a waiter's (into ``resumed``); False when no waiter is owed one."""
+        with self._lock:
+            held, owed = self._held, self._owed
+            if held is None or all(entry is None or isinstance(entry, tuple) for entry in owed):
+                return False
+            try:
+                while owed and not resumed:
+                    self._settle(owed[0], self._reply(*held), missing, resumed)
+                    owed.popleft()
+            except (OSError, hiredis.ProtocolError) as exc:
+                raise self._lost(exc) from None
+            return True
 
     def _check(self, seen: int) -> None:
         """The watchdog: no reply for a whole timeout while some are owed loses the connection (a 503

@@ -30,6 +30,17 @@ def test_the_build_kind_says_whether_the_request_path_runs_compiled() -> None:
     assert build_kind() == ("compiled (mypyc)" if compiled else "pure Python")
 
 
+def test_ci_runs_the_compiled_build_unless_pure_was_asked_for() -> None:
+    """A compile that fails falls back to pure Python in one line pip's ``--quiet`` hides: under ``CI`` that
+    is a failure (the suite and the benchmarks must run what users get), not a silent slower build."""
+    if not os.environ.get("CI") or os.environ.get("PIKTID_MOCK_PURE") == "1" or (ROOT / ".venv" / ".pure").exists():
+        pytest.skip("not CI, or a pure install was asked for")
+    assert build_kind() == "compiled (mypyc)", (
+        "the compiled build fell back to pure Python: run `.venv/bin/python -m pip install -v -e .` and read "
+        "the line starting 'piktid-mock:' (a mypyc error, or no C compiler)"
+    )
+
+
 PURE_SMOKE = """
 import asyncio, importlib.machinery as machinery, os, sys
 ours = tuple(os.path.join(os.getcwd(), package) for package in ("piktid_spec", "mock_server"))
