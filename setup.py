@@ -55,6 +55,7 @@ COMPILED = [
     "mock_server/backend/signing.py",
     "mock_server/backend/webhooks.py",
     "mock_server/backend/work.py",
+    "mock_server/store/_forks.py",
     "mock_server/store/codec.py",
     "mock_server/store/memory.py",
     "mock_server/store/redis.py",

@@ -48,6 +48,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from mock_server.store import codec
+from mock_server.store._forks import forks
 from mock_server.store.protocol import StaleAccount, StoreUnavailable
 from mock_server.store.suspend import current
 from mock_server.store.wire import Script, Wire
@@ -372,12 +373,12 @@ class _Changes:
         self._connection: Any = None
         """redis-py's connection (its methods are untyped), subscribed; None: not subscribed."""
         self._next_try = 0.0
-        self._pid = os.getpid()
+        self._forks = forks()
         """The process the subscription belongs to."""
 
     def poll(self) -> bool:
         """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
-        if self._pid != os.getpid():
+        if self._forks != forks():
             self._after_fork()
         connection, poller = self._connection, self._poller
         if connection is None or poller is None:
@@ -420,7 +421,7 @@ class _Changes:
     def _after_fork(self) -> None:
         """In a fork's child: drop the parent's subscription here only (redis-py closes the socket in
         this process without shutting it down for the parent) and subscribe afresh."""
-        self._pid, self._next_try = os.getpid(), 0.0
+        self._forks, self._next_try = forks(), 0.0
         self.generation += 1
         self.close()
 
@@ -514,8 +515,10 @@ class RedisStore:
 
     shared = True
     suspends = True
-    WRITTEN_KEPT: ClassVar[int] = 1_024
-    """Jobs and works kept as this process stored them (``_keep_written``), the oldest dropped first."""
+    WRITTEN_KEPT: ClassVar[int] = 4_096
+    """Jobs and works kept as this process stored them (``_keep_written``), the oldest dropped first: a
+    backlog of 2,048 requests (a job and a work each, ~3 KB) under load still ends from its objects; at
+    1,024 the backlog of one loaded worker outgrew it and most variations' ends decoded their job."""
 
     def __init__(
         self,
@@ -538,8 +541,8 @@ class RedisStore:
             health_check_interval=30,
         )
         self._random = random.Random(seed)
-        self._hit_tag, self._hits = self.origin + ":", itertools.count(1)
-        """Names this process's rate-limit hits (``_rate_args``): its origin and pid, then a count."""
+        self._hit_tag, self._hits, self._tag_forks = f"{self.origin}:{os.getpid()}:", itertools.count(1), forks()
+        """Names this process's rate-limit hits (``_hit_name``): its origin and pid, then a count."""
         self.changes = _Changes(self.client, prefix + "changes")
         self._clock_seen = -1
         """The ``changes`` generation under which ``clock_moved`` last read the clock."""
@@ -814,8 +817,14 @@ class RedisStore:
             _number(float(now) - window),
             limit,
             math.ceil(window * 1000) + 1000,
-            f"{self._hit_tag}{os.getpid()}:{next(self._hits)}",  # a forked child counts on from its parent's count
+            self._hit_name(),
         ]
+
+    def _hit_name(self) -> str:
+        """Unique among every process's hits: a forked child counts on from its parent's count, under its own pid."""
+        if self._tag_forks != forks():
+            self._hit_tag, self._tag_forks = f"{self.origin}:{os.getpid()}:", forks()
+        return f"{self._hit_tag}{next(self._hits)}"
 
     @_guarded
     def rate_hit_and_reserve(

@@ -25,17 +25,20 @@ waiting. An error in such a reply belongs to no caller: it is logged and counted
 never raised into the unrelated call that happened to read it.
 
 ``run(..., suspend=True)`` inside a ``Suspendable`` (``mock_server.runtime.suspending``) does not block:
-the command is written at once and the caller's greenlet switches back to the loop, which serves
+the command is queued (``_out``) and the caller's greenlet switches back to the loop, which serves
 other requests until ``_readable`` (the socket watched on the loop) reads the reply and switches
-into the caller with it. Replies come in the order commands went, so one queue (``_owed``) says
-whose each is: a waiting caller, a posted script's check; a blocking exchange reads the owed
-replies ahead of its own and leaves their callers to the loop's next round. A watchdog fails every
-waiting caller (a 503) when no reply came for a whole timeout, as a blocking read would time out; a
-lost connection fails them at once. TLS connections never suspend (the ``ssl`` module buffers
-bytes out of the loop's sight).
+into the caller with it. The queue is written in the loop's next round (one write for every
+command queued meanwhile: under load, many requests'), or at once ahead of any command that must
+leave now (a ``post``, a blocking exchange), so commands still reach Redis in the order they were
+made. Writes go to the socket's descriptor (``_write``): the socket's own ``sendall`` polls first.
+Replies come in the order commands went, so one queue (``_owed``) says whose each is: a waiting caller,
+a posted script's check; a blocking exchange reads the owed replies ahead of its own and leaves their
+callers to the loop's next round. A watchdog fails every waiting caller (a 503) when no reply came for a
+whole timeout, as a blocking read would time out; a lost connection fails them at once. TLS connections
+never suspend (the ``ssl`` module buffers bytes out of the loop's sight).
 
-``Wire.observer``, when set, hears of every write to the socket (``benchmarks.redis_round_trips`` counts
-round trips so: the module is compiled, so its methods cannot be wrapped from outside).
+``Wire.observer``, when set, hears of every command (or pipeline) sent (``benchmarks.redis_round_trips``
+counts round trips so: the module is compiled, so its methods cannot be wrapped from outside).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ import hiredis
 import redis
 from redis.connection import Connection, parse_url
 
+from mock_server.store._forks import forks
 from mock_server.store.suspend import suspend, suspendable
 
 Arg = str | bytes | int | float
@@ -100,8 +104,9 @@ nobody's (None: a caller whose loop went away; the reply is read and dropped).""
 
 class Wire:
     observer: ClassVar[Callable[[bool], None] | None] = None
-    """Called before each write to the socket, with True for a posted command's (no round trip waits
-    for it): every other write is one round trip. None (the default) costs one check per write."""
+    """Called for each command (or pipeline) sent, with True for a posted command (no round trip waits
+    for it): each other one is a round trip for its caller, whichever write carries it (a loop round's
+    commands share one). None (the default) costs one check per command."""
 
     def __init__(self, url: str, timeout: float, scripts: Sequence[Script] = ()) -> None:
         settings: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # untyped in redis-py
@@ -109,7 +114,7 @@ class Wire:
         self._settings = {**settings, "socket_timeout": timeout, "socket_connect_timeout": timeout, "protocol": 2}
         self._held: tuple[Any, hiredis.Reader] | None = None
         self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self._forks = forks()
         """The process the connection and the lock belong to: a forked child opens its own."""
         self._scripts = list(scripts)
         """Loaded on each new connection, so scripts sent together (``scripts``) find Redis has them all."""
@@ -122,6 +127,10 @@ class Wire:
         self._ready: deque[tuple[Callable[[Any], Any], Any]] = deque()
         """Resumes handed to the loop's next round (``_later``): ``settle`` runs them too, each once."""
         self._watchdog: _Handle | None = None
+        self._out: list[bytes] = []
+        """Commands of suspended callers not yet written: sent together at the loop's next round (``_flush``),
+        or ahead of the next command that must leave at once."""
+        self._flush_due = False
         self._replies = 0
         """Replies read so far: the watchdog fails the owed replies when none came for a whole timeout."""
         self.posted_errors = 0
@@ -151,7 +160,7 @@ class Wire:
     def _one(self, command: tuple[Arg, ...]) -> Any:
         """One command's reply, errors included: ``pipeline`` of one, without its lists when nothing
         posted waits (the hot path: every request's calls)."""
-        if self._pid != os.getpid():
+        if self._forks != forks():
             self._after_fork()
         with self._lock:
             if not self._owed:
@@ -185,37 +194,63 @@ class Wire:
         command is written at once and ``runner`` (the running ``Suspendable``) switches back to the loop;
         ``_readable`` resumes it with the reply when the socket has it (or the next exchange reads it, in
         order, and the loop resumes it in its next round)."""
-        if self._pid != os.getpid():
+        if self._forks != forks():
             self._after_fork()
         loop = runner.loop
         with self._lock:
             connection, _ = self._connection()
             waits = self._loop is loop or self._attach(loop, connection)
             if waits:
-                self._send_owed(loop, connection, _pack(command), runner)
+                self._send_owed(loop, connection, _pack(command), runner, now=False)
         return suspend() if waits else self._one(command)
 
-    def _send_owed(self, loop: _Loop, connection: Any, packed: bytes, owed: Owed) -> None:
-        """Write ``packed`` at once (Redis starts on it while this process goes on), its reply owed to
-        ``owed``; the watchdog armed while any reply is owed."""
+    def _send_owed(self, loop: _Loop, connection: Any, packed: bytes, owed: Owed, *, now: bool) -> None:
+        """Write ``packed``, its reply owed to ``owed``: ``now``, with what waits in ``_out`` ahead of it,
+        else at the loop's next round with every command written meanwhile (under load, one write for
+        the commands of many requests, where each cost Redis and this process a system call or two).
+        The watchdog is armed while any reply is owed."""
         self._owed.append(owed)
         observer = Wire.observer
         if observer is not None:
             observer(isinstance(owed, tuple))
-        try:
-            connection._sock.sendall(packed)
-        except OSError as exc:
-            self._lost(exc)  # every owed reply fails, this one too: its caller raises when it waits
-            return
+        self._out.append(packed)
+        if now:
+            if not self._write_out(connection):
+                return
+        elif not self._flush_due:
+            self._flush_due = True
+            loop.call_soon(self._flush)
         if self._watchdog is None:
             self._watchdog = loop.call_later(self._timeout, self._check, self._replies)
+
+    def _flush(self) -> None:
+        """The loop's next round: write the commands suspended callers left in ``_out``."""
+        with self._lock:
+            self._flush_due = False
+            held = self._held
+            if held is not None and self._out:
+                self._write_out(held[0])
+
+    def _write_out(self, connection: Any) -> bool:
+        """Write ``_out``; False when that lost the connection: every owed reply fails (each caller raises
+        where it waits)."""
+        out, self._out = self._out, []
+        try:
+            _write(connection._sock, out[0] if len(out) == 1 else b"".join(out))
+        except OSError as exc:
+            self._lost(exc)
+            return False
+        return True
 
     def _attach(self, loop: _Loop, connection: Any) -> bool:
         """Watch the socket on ``loop`` (the caller's): False when it cannot be (TLS, whose bytes the
         ``ssl`` module buffers out of the loop's sight), and the caller waits as without suspending."""
         sock = connection._sock
-        if type(sock).__name__ == "SSLSocket":
+        if _is_tls(sock):
             return False
+        if self._out and not self._write_out(connection):  # the left loop's callers' commands go first
+            return False  # the connection is lost: the caller's own exchange opens another
+        self._flush_due = False
         self._unwatch()
         if any(entry is not None and not isinstance(entry, tuple) for entry in self._owed):
             self._owed = deque(
@@ -339,6 +374,8 @@ class Wire:
             held, owed = self._held, self._owed
             if held is None or all(entry is None or isinstance(entry, tuple) for entry in owed):
                 return False
+            if self._out and not self._write_out(held[0]):
+                return True  # lost: the waiters' errors are in ``_ready``
             try:
                 while owed and not resumed:
                     self._settle(owed[0], self._reply(*held), missing, resumed)
@@ -367,14 +404,14 @@ class Wire:
         Redis runs it before anything this process sends after. A missing script is sent whole when the
         reply says so (after commands sent meanwhile: only for steps whose order against them does not
         matter); any other error is logged and counted. A lost connection loses it."""
-        if self._pid != os.getpid():
+        if self._forks != forks():
             self._after_fork()
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         with self._lock:
             connection, _ = self._connection()
             loop = self._loop
             if loop is not None and self._loop_thread == threading.get_ident() and not loop.is_closed():
-                self._send_owed(loop, connection, _pack(command), (script, keys, args))
+                self._send_owed(loop, connection, _pack(command), (script, keys, args), now=True)
                 return
             self._send(connection, [command], posted=True)
             self._owed.append((script, keys, args))
@@ -387,12 +424,12 @@ class Wire:
 
     def drain(self) -> None:
         """Read the replies of what ``post`` sent (no round trip when nothing is posted)."""
-        if self._owed and self._pid == os.getpid():
+        if self._owed and self._forks == forks():
             self.pipeline([])
 
     def pipeline(self, commands: Sequence[Sequence[Arg]], *, raise_errors: bool = True) -> list[Any]:
         """Several commands in one write, their replies in order: one round trip."""
-        if self._pid != os.getpid():
+        if self._forks != forks():
             self._after_fork()
         with self._lock:
             replies, missing = self._exchange(commands)
@@ -431,14 +468,16 @@ class Wire:
         return replies, missing
 
     def _send(self, connection: Any, commands: Sequence[Sequence[Arg]], *, posted: bool = False) -> None:
-        if not commands:
+        """Write ``commands`` after what waits in ``_out`` (whose replies come first)."""
+        if not commands and not self._out:
             return
         observer = Wire.observer
-        if observer is not None:
+        if observer is not None and commands:
             observer(posted)
+        out, self._out = self._out, []
         try:
-            packed = _pack(commands[0]) if len(commands) == 1 else b"".join([_pack(c) for c in commands])
-            connection._sock.sendall(packed)
+            out += [_pack(c) for c in commands]
+            _write(connection._sock, out[0] if len(out) == 1 else b"".join(out))
         except TimeoutError as exc:
             self._drop()
             raise redis.TimeoutError(f"Timeout writing to Redis: {exc}") from None
@@ -472,7 +511,7 @@ class Wire:
         only, redis-py does not shut it down in another process) and its lock, which a parent's thread
         may have held as it forked."""
         self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self._forks = forks()
         self._owed, self._loop, self._watchdog = deque(), None, None
         self._drop()
 
@@ -480,6 +519,7 @@ class Wire:
         """Close the connection; each suspended caller still waiting gets ``error`` (a lost connection),
         raised where it waits in the loop's next round."""
         owed, self._owed = self._owed, deque()
+        self._out, self._flush_due = [], False
         for waiting in owed:
             if waiting is not None and not isinstance(waiting, tuple):
                 failure = redis.ConnectionError("the connection to Redis was closed") if error is None else error
@@ -523,6 +563,25 @@ _COUNTS: Final = tuple(b"*%d\r\n" % count for count in range(_COUNTED))
 _HEADED: Final = 512
 _HEADS: Final = tuple(b"$%d\r\n" % size for size in range(_HEADED))
 """An argument's head (``$`` and its length in bytes), by that length: most are keys and short values."""
+
+
+def _write(sock: Any, data: bytes) -> None:
+    """All of ``data`` to ``sock``: one ``write`` to its descriptor (non-blocking: the socket has a timeout),
+    where the socket's ``sendall`` first polls it (a second system call per command); ``sendall``, with
+    its timeout, for what did not fit. TLS sockets write through ``ssl`` only."""
+    sent = 0
+    if not _is_tls(sock):
+        try:
+            sent = os.write(sock.fileno(), data)
+        except BlockingIOError:
+            sent = 0
+    if sent < len(data):
+        sock.sendall(data[sent:] if sent else data)
+
+
+def _is_tls(sock: Any) -> bool:
+    """Whether ``sock`` is an ``ssl`` socket: its bytes pass through ``ssl``, never the descriptor alone."""
+    return type(sock).__name__ == "SSLSocket"
 
 
 def _is_noscript(reply: object) -> bool:

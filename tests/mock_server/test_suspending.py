@@ -4,6 +4,7 @@ for Redis lets the loop serve others, hands back its reply or its failure, and k
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import socket
 import threading
@@ -17,7 +18,9 @@ import redis
 from mock_server.backend import Backend
 from mock_server.backend.ids import IdSource
 from mock_server.runtime import moves_between_threads, suspending
+from mock_server.runtime.feed import sweep
 from mock_server.runtime.suspending import Outcome, start
+from mock_server.runtime.timer import Timer
 from mock_server.settings import Settings
 from mock_server.store.suspend import suspendable
 from mock_server.store.wire import Script, Wire
@@ -208,3 +211,74 @@ def test_a_caller_left_waiting_on_a_loop_that_went_away_strands_nobody(wire: Wir
     reply = asyncio.run(asyncio.wait_for(suspending(wire.run, ECHO, [], ["new"], suspend=True), 3))
     assert reply == b"new"
     assert [outcome.unwrap() for outcome in ended] in ([], [b"old"])  # it ended only if its loop read it in time
+
+
+async def test_the_commands_of_calls_waiting_in_one_round_leave_in_one_write(wire: Wire, redis_url: str) -> None:
+    """Under load one loop round starts many requests: their commands reach Redis in one write, one
+    system call here and one read there, not one each."""
+    wire.call("PING")
+    other = redis.Redis.from_url(redis_url)
+    try:
+        before = other.info("stats")["total_reads_processed"]
+        texts = [str(n) for n in range(20)]
+        replies = await asyncio.gather(*(suspending(wire.run, ECHO, [], [t], suspend=True) for t in texts))
+        reads = other.info("stats")["total_reads_processed"] - before
+    finally:
+        other.close()
+    assert replies == [t.encode() for t in texts]
+    assert reads <= 3  # the 20 commands' write, the INFO that counted them (and one to spare)
+
+
+async def test_a_posted_command_leaves_at_once_after_the_waiting_ones(redis_url: str) -> None:
+    """``post`` guarantees its bytes are sent before it returns (a request's journal entry before its answer
+    leaves): the commands of waiting calls written before it go first, in order."""
+    push = Script("return redis.call('RPUSH', KEYS[1], ARGV[1])")
+    wire = Wire(redis_url, 0.5, [push])
+    other = redis.Redis.from_url(redis_url)
+    other.delete("wire-order")
+    seen: list[object] = []
+
+    def waits(text: str) -> object:
+        return wire.run(push, ["wire-order"], [text], suspend=True)
+
+    async def posts() -> None:  # in the round that queued both waiting calls' commands, after them
+        wire.post(push, ["wire-order"], ["posted"])
+        seen.extend(other.lrange("wire-order", 0, -1))  # before this loop runs again
+
+    try:
+        await asyncio.gather(suspending(waits, "a"), suspending(waits, "b"), posts())
+    finally:
+        other.delete("wire-order")
+        other.close()
+        wire.close()
+    assert seen == [b"a", b"b", b"posted"]
+
+
+async def test_the_timer_runs_due_work_in_a_runner_that_leaves_the_loop_free(redis_url: str) -> None:
+    """``Timer.run_due`` (its fire, and the periodic sweep's) on a store that suspends starts a run and
+    returns while its claim waits for Redis: a backlog of due work never holds the loop until it is done."""
+    settings = Settings(store=redis_url, store_prefix="suspending-timer:", clock="manual", latency=0)
+    backend = Backend(settings, fresh=True)
+    user = backend.authenticate("tok")
+    job_id = backend.edit_chat(user, {"prompt": "x", "size": "1K", "num_variations": 1}, BASE).body["job_id"]
+    timer = Timer(backend)
+    timer.attach(asyncio.get_running_loop())
+    timer.run_due()
+    assert [r["status"] for r in backend.results(user, job_id)["results"]] == ["processing"]
+    backend.advance(0)  # ends the run that waits
+    assert [r["status"] for r in backend.results(user, job_id)["results"]] == ["completed"]
+    backend.reset(None)
+
+
+async def test_the_sweep_runs_due_work_through_the_function_it_is_given(redis_url: str) -> None:
+    """The runtime gives the sweep its timer's ``run_due``; the backend's own would hold the loop."""
+    backend = Backend(Settings(store=redis_url, store_prefix="suspending-sweep:"), fresh=True)
+    calls: list[int] = []
+    swept = asyncio.create_task(sweep(backend, lambda: calls.append(1), every=0))
+    while not calls:
+        await asyncio.sleep(0)
+    swept.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await swept
+    assert calls
+    backend.reset(None)
