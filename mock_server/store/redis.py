@@ -375,16 +375,30 @@ class _Changes:
         self._next_try = 0.0
         self._forks = forks()
         """The process the subscription belongs to."""
+        self._quiet: Any = None
+        """The loop in which a check found nothing and which has not yet run what it scheduled after it
+        (``poll``); None: none. A loop that closed before it ran that never matches another."""
 
-    def poll(self) -> bool:
-        """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived)."""
+    def poll(self, loop: Any = None) -> bool:
+        """Drain the subscription; True when caches may be trusted (subscribed, nothing new arrived).
+
+        ``loop``: the running loop the caller is in (``Wire.loop_here``). A check that found nothing is
+        then trusted until that loop runs what it schedules after it (``_heard_nothing``): a request whose
+        bytes arrived before the check had its change's message in the socket already (Redis writes it
+        before the change's caller hears back), and anything scheduled before the check is such a request
+        or older; what comes later checks again. Three checks a request become about one a loop round."""
         if self._forks != forks():
             self._after_fork()
+        if loop is not None and self._quiet is loop:
+            return True
         connection, poller = self._connection, self._poller
         if connection is None or poller is None:
             self._subscribe()
             return False
         if not poller.poll(0):  # the usual answer, without the cost of a failed recv's exception
+            if loop is not None:
+                self._quiet = loop
+                loop.call_soon(self._heard_nothing)
             return True
         try:
             data = connection._sock.recv(65536) if connection._sock is not None else b""
@@ -397,6 +411,9 @@ class _Changes:
             self._connection = self._poller = None
             connection.disconnect()
         return False
+
+    def _heard_nothing(self) -> None:
+        self._quiet = None
 
     def _subscribe(self) -> None:
         if time.monotonic() < self._next_try:
@@ -421,16 +438,17 @@ class _Changes:
     def _after_fork(self) -> None:
         """In a fork's child: drop the parent's subscription here only (redis-py closes the socket in
         this process without shutting it down for the parent) and subscribe afresh."""
-        self._forks, self._next_try = forks(), 0.0
+        self._forks, self._next_try, self._quiet = forks(), 0.0, None
         self.generation += 1
         self.close()
 
     def invalidate(self) -> None:
         """This process changed cached state: its own message may not have arrived yet."""
         self.generation += 1
+        self._quiet = None
 
     def close(self) -> None:
-        connection, self._connection, self._poller = self._connection, None, None
+        connection, self._connection, self._poller, self._quiet = self._connection, None, None, None
         if connection is not None:
             connection.disconnect()
 
@@ -686,7 +704,7 @@ class RedisStore:
         """Read again only after ``changes`` heard something (any change: they are rare), or while it
         cannot be trusted (not subscribed): then one ``GET``. Otherwise no round trip."""
         with self._call:
-            trusted = self.changes.poll()
+            trusted = self.changes.poll(self.wire.loop_here())
             if trusted and self._clock_seen == self.changes.generation:
                 return None
             self._clock_seen = self.changes.generation
@@ -1277,7 +1295,7 @@ class RedisStore:
 
     def _cached_rules(self) -> list[FaultRule]:
         """The rules, as cached while ``changes`` hears nothing, else as read now."""
-        trusted = self.changes.poll()
+        trusted = self.changes.poll(self.wire.loop_here())
         cached = self._rules
         if trusted and cached is not None and cached[0] == self.changes.generation:
             return cached[1]

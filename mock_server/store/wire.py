@@ -95,6 +95,7 @@ class _Loop(Protocol):
     def call_later(self, delay: float, callback: Callable[[int], None], seen: int, /) -> _Handle: ...
     def call_soon_threadsafe(self, callback: Callable[[], Any], /) -> _Handle: ...
     def is_closed(self) -> bool: ...
+    def is_running(self) -> bool: ...
 
 
 Owed = _Waiter | Posted | None
@@ -135,6 +136,14 @@ class Wire:
         """Replies read so far: the watchdog fails the owed replies when none came for a whole timeout."""
         self.posted_errors = 0
         """Error replies to posted commands (each logged): what a posted command failed to store."""
+
+    def loop_here(self) -> _Loop | None:
+        """The loop the socket is watched on, when the caller runs in it (its thread, the loop running): a
+        callback it is given (``call_soon``) runs before anything that loop schedules later."""
+        loop = self._loop
+        if loop is None or self._loop_thread != threading.get_ident() or not loop.is_running():
+            return None
+        return loop
 
     def call(self, *args: Arg) -> Any:
         """One command, one round trip; its reply."""

@@ -6,6 +6,7 @@ Records round-trip through ``dataclasses.asdict`` here, the check that they are 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -953,3 +954,51 @@ def test_past_the_kept_users_cap_only_the_oldest_copy_goes(
     user(redis_store, "e")
     redis_store.get_user("e")
     assert list(redis_store._accounts) == ["d", "b", "e"]
+
+
+def test_a_quiet_check_of_the_changes_answers_until_its_loop_runs_on(request: pytest.FixtureRequest) -> None:
+    """A request checks the change subscription three times (clock, faults twice). On the loop, a check
+    that found nothing answers the others until the loop runs what it scheduled after that check, then
+    the socket is read again: a change is heard one loop round later at most, before any request that
+    arrived after it runs. Off the loop every check reads the socket."""
+    url = request.getfixturevalue("redis_url")
+    here, there = (RedisStore(url, seed=1, prefix="quiet-checks:") for _ in range(2))
+    changes = here.changes
+    changes.poll()  # subscribes
+
+    async def checks() -> list[bool]:
+        loop = asyncio.get_running_loop()
+        seen = [changes.poll(loop)]
+        there.clear_faults()  # a change: its message is in this subscription's socket when it returns
+        seen.append(changes.poll(loop))  # the quiet check answers
+        await asyncio.sleep(0)  # the loop runs what it scheduled after that check
+        seen.append(changes.poll(loop))
+        return seen
+
+    generation = changes.generation
+    assert asyncio.run(checks()) == [True, True, False]
+    assert changes.generation == generation + 1
+    there.clear_faults()
+    assert changes.poll() is False  # no loop: read at once
+    assert here.wire.loop_here() is None  # what a store passes off its loop
+    here.changes.close()
+    there.changes.close()
+
+
+def test_a_quiet_check_on_a_loop_that_closed_binds_no_other_loop(request: pytest.FixtureRequest) -> None:
+    """A loop closed before it ran what it scheduled (a test client's portal ends): the next loop's
+    checks read the socket."""
+    url = request.getfixturevalue("redis_url")
+    here, there = (RedisStore(url, seed=1, prefix="quiet-closed:") for _ in range(2))
+    changes = here.changes
+    changes.poll()
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        assert changes.poll(first) is True  # quiet on a loop that will never run again
+        first.close()
+        there.clear_faults()
+        assert changes.poll(second) is False
+    finally:
+        second.close()
+        here.changes.close()
+        there.changes.close()
