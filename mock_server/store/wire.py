@@ -216,21 +216,17 @@ class Wire:
     def _send_owed(self, loop: _Loop, connection: Any, packed: bytes, owed: Owed, *, now: bool) -> None:
         """Write ``packed``, its reply owed to ``owed``: ``now``, with what waits in ``_out`` ahead of it,
         else at the loop's next round with every command written meanwhile (under load, one write for
-        the commands of many requests, where each cost Redis and this process a system call or two).
-        The watchdog is armed while any reply is owed."""
+        the commands of many requests, where each cost Redis and this process a system call or two)."""
         self._owed.append(owed)
         observer = Wire.observer
         if observer is not None:
             observer(isinstance(owed, tuple))
         self._out.append(packed)
         if now:
-            if not self._write_out(connection):
-                return
+            self._write_out(connection)
         elif not self._flush_due:
             self._flush_due = True
             loop.call_soon(self._flush)
-        if self._watchdog is None:
-            self._watchdog = loop.call_later(self._timeout, self._check, self._replies)
 
     def _flush(self) -> None:
         """The loop's next round: write the commands suspended callers left in ``_out``."""
@@ -242,13 +238,17 @@ class Wire:
 
     def _write_out(self, connection: Any) -> bool:
         """Write ``_out``; False when that lost the connection: every owed reply fails (each caller raises
-        where it waits)."""
+        where it waits). The watchdog is armed from the write, not from the queueing: a loop that stalled
+        between the two (a slow callback) must not count its stall against Redis."""
         out, self._out = self._out, []
         try:
             _write(connection._sock, out[0] if len(out) == 1 else b"".join(out))
         except OSError as exc:
             self._lost(exc)
             return False
+        loop = self._loop
+        if self._watchdog is None and loop is not None:
+            self._watchdog = loop.call_later(self._timeout, self._check, self._replies)
         return True
 
     def _attach(self, loop: _Loop, connection: Any) -> bool:

@@ -121,6 +121,19 @@ async def test_a_reply_that_never_comes_fails_the_waiting_call_after_the_timeout
     assert wire.run(ECHO, [], ["again"]) == b"again"  # a new connection
 
 
+async def test_a_loop_that_stalls_before_the_write_does_not_fail_the_waiting_call(wire: Wire) -> None:
+    """A slow callback in the round a call queued its command holds the write back past the Wire's
+    timeout (0.5 s here): Redis was not late, so the call gets its reply (the watchdog counts from the
+    write, not from the queueing)."""
+    wire.call("PING")
+
+    async def stalls() -> None:
+        time.sleep(0.7)  # a synchronous callback longer than the timeout: the loop stalls
+
+    replies = await asyncio.gather(suspending(wire.run, ECHO, [], ["x"], suspend=True), stalls())
+    assert replies[0] == b"x"
+
+
 async def test_a_lost_connection_fails_the_waiting_call_at_once(wire: Wire, redis_url: str) -> None:
     """Redis holds the command (paused) and the connection drops meanwhile: the caller raises at once."""
     wire.call("PING")
