@@ -50,6 +50,11 @@ class Notification:
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "timestamp": self.timestamp, "data": self.data}
 
+    def unsigned(self) -> tuple[dict[str, Any], str, str] | None:
+        """Links still to sign (an ``ImageResult`` not read yet): its data as it is, the base URL and the
+        signer's fingerprint they will be signed with; None for every other notification."""
+        return None
+
 
 _DATA: MemberDescriptorType = vars(Notification)["data"]
 """The ``data`` slot itself, which ``ImageResult`` reads and writes under its property."""
@@ -90,6 +95,23 @@ class ImageResult(Notification):
     @data.setter
     def data(self, value: dict[str, Any]) -> None:
         _DATA.__set__(self, value)
+
+    def unsigned(self) -> tuple[dict[str, Any], str, str] | None:
+        """While its links are unsigned: its data (the two links None), the base URL and the fingerprint
+        of the signer in force at completion. A shared store keeps these, not the links: a reader signs
+        them on first read with the same key (``revived``), so a completion signs nothing."""
+        links = self._links
+        if links is None:
+            return None
+        return _DATA.__get__(self), self._base_url, links.signer.fingerprint
+
+    @staticmethod
+    def revived(notification: Notification, links: Links, base_url: str) -> ImageResult:
+        """``notification`` read back from a shared store that kept it unsigned (``unsigned``): its links
+        are signed on first read by ``links``, whose signer must hold the key it completed under."""
+        made = ImageResult(notification.owner, notification.timestamp, notification.data, links, base_url)
+        made.id, made.deleted = notification.id, notification.deleted
+        return made
 
     def __reduce__(self) -> Reduced:
         """Copied or pickled with its links signed (what its ``data`` reads): the copy needs no signer."""

@@ -576,6 +576,8 @@ class RedisStore:
         """Counts store calls: the next due time a claim that found nothing learnt is this process's
         answer to ``next_due`` only if no other call came between (``_next_due_seen``)."""
         self._next_due_seen: tuple[int, float | None] = (-1, None)
+        self._signer: tuple[str, Any] | None = None
+        """The fingerprint of this mock's link key and the ``Links`` signing with it (``_links_for``)."""
         self._note_keys_made: dict[str, list[str]] = {}
         """The keys of an owner's ``_APPEND_NOTIFICATIONS`` (``_note_keys``)."""
         self._work_keys = [self._k("work"), self._k("work_seq")]
@@ -646,7 +648,7 @@ class RedisStore:
         if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATIONS`` publishes it
             if not notifications:
                 return None
-            return "notification", codec.loads(_kind("Notification"), data)
+            return "notification", self._note(data)
         if data.startswith(_DUE_MESSAGE):  # as ``_SCHEDULE`` publishes it
             return "due", float(data[len(_DUE_MESSAGE) : -1])
         message = json.loads(data)
@@ -674,7 +676,32 @@ class RedisStore:
     @_guarded
     def shared_secret(self, proposed: str) -> str:
         self.client.set(self._k("secret"), proposed, nx=True)
-        return _text(self.client.get(self._k("secret")))
+        agreed = _text(self.client.get(self._k("secret")))
+        self._signer = _signer(agreed)
+        return agreed
+
+    def _links_for(self, fingerprint: str) -> Any:
+        """The ``Links`` signing with the key ``fingerprint`` names: this mock's, read again from Redis when
+        the one known is another (a reset elsewhere drew a new key). None when Redis holds no key."""
+        known = self._signer
+        if known is None or known[0] != fingerprint:
+            secret = self.client.get(self._k("secret"))
+            known = self._signer = None if secret is None else _signer(_text(secret))
+        return None if known is None else known[1]
+
+    def _note(self, raw: bytes | str) -> Notification:
+        """A stored notification; an ``image_result`` kept unsigned (``_note_text``) is revived so that its
+        links are signed on first read, with the key it completed under."""
+        notification: Notification = codec.loads(_kind("Notification"), raw)
+        text = raw if isinstance(raw, bytes) else raw.encode()
+        if not text.endswith(b'"]}'):  # a notification's own JSON ends with ``"deleted":...}``
+            return notification
+        base_url, fingerprint = json.loads(text[text.rfind(_UNSIGNED) + len(_UNSIGNED) - 1 : -1])
+        links = self._links_for(fingerprint)
+        if links is None:
+            return notification
+        revived: Notification = _kind("ImageResult").revived(notification, links, base_url)
+        return revived
 
     @_guarded
     def clock_state(self) -> dict[str, object] | None:
@@ -721,6 +748,7 @@ class RedisStore:
         self._accounts.clear()
         self._known.clear()
         self._written.clear()
+        self._signer = None
         self._running.clear()
         self._next_claim.clear()
         pipe = self.client.pipeline(transaction=False)
@@ -1203,8 +1231,7 @@ class RedisStore:
         ids: list[Any] = list(self.client.zrangebyscore(self._k("note_ids", owner), f"({after}", "+inf"))
         if not ids:
             return []
-        kind = _kind("Notification")
-        return [codec.loads(kind, t) for t in self.client.hmget(self._k("notes", owner), ids) if t is not None]
+        return [self._note(t) for t in self.client.hmget(self._k("notes", owner), ids) if t is not None]
 
     @_guarded
     def all_notifications(self, owners: Iterable[str] | None = None) -> list[Notification]:
@@ -1575,7 +1602,7 @@ class RedisStore:
         if raw is None:
             raw = self.wire.call("GET", key) if field is None else self.wire.call("HGET", key, field)
         while raw is not None:
-            record = self._decoded(kind, key, raw) if field is None else codec.loads(kind, raw)
+            record = self._decoded(kind, key, raw) if field is None else self._field(kind, raw)
             result = change(record)
             if not write(result):
                 if not ahead:
@@ -1592,6 +1619,13 @@ class RedisStore:
                 return result
             raw, ahead = (None if swapped == 0 else swapped), False
         return None
+
+    def _field(self, kind: type[T], raw: bytes | str) -> T:
+        """A record kept in a hash field (a notification: ``_note``)."""
+        if kind is _kind("Notification"):
+            note: T = self._note(raw)  # type: ignore[assignment]
+            return note
+        return codec.loads(kind, raw)
 
     def _read_ahead(self, key: str, raw: bytes) -> None:
         if len(self._known) > 64:  # read ahead and never used (a reset, a crash of the work): forget
@@ -1631,12 +1665,36 @@ def _new_version() -> str:
 
 
 def _note_text(notification: Notification) -> str:
-    """A notification as ``_APPEND_NOTIFICATIONS`` takes it: its JSON after its id (the script numbers it)."""
+    """A notification as ``_APPEND_NOTIFICATIONS`` takes it: its JSON after its id (the script numbers it).
+
+    An ``image_result`` whose links are not signed yet is kept so: its links None, then the base URL and
+    the fingerprint of the key they are signed with (``unsigned``), after its own fields; a reader signs
+    them on first read (``RedisStore._note``). Signing was a twentieth of a loaded worker's time, and most
+    notifications are never read."""
     notification.id = 0
-    text = codec.dumps(notification)
+    pending = notification.unsigned()
+    if pending is None:
+        text = codec.dumps(notification)
+    else:
+        data, base_url, fingerprint = pending
+        fields = (notification.owner, notification.name, notification.timestamp, data, notification.deleted)
+        text = codec.dumps(dict(zip(_NOTE_FIELDS, (0, *fields, [base_url, fingerprint]), strict=True)))
     if not text.startswith('{"id":0,'):
         raise ValueError(f"a notification's JSON must start with its id: {text[:40]!r}")
     return text[8:]
+
+
+_NOTE_FIELDS: Final = ("id", "owner", "name", "timestamp", "data", "deleted", "unsigned")
+"""An unsigned ``image_result``'s stored fields: a ``Notification``'s in their order, then ``unsigned``."""
+_UNSIGNED: Final = b',"unsigned":['
+
+
+def _signer(secret: str) -> tuple[str, Any]:
+    """``Links`` for the link key ``secret`` and its fingerprint (the backend's, imported when first needed)."""
+    links = importlib.import_module("mock_server.backend.links")
+    signing = importlib.import_module("mock_server.backend.signing")
+    made = links.Links(signing.Signer(secret))
+    return made.signer.fingerprint, made
 
 
 def _by_owner(notifications: list[Notification]) -> list[tuple[str, list[Notification]]]:
@@ -1720,6 +1778,7 @@ _RECORDS = {
     "Identity": "identities",
     "Project": "projects",
     "Notification": "notifications",
+    "ImageResult": "notifications",
     "WebhookConfig": "webhooks",
     "Delivery": "webhooks",
     "FaultRule": "faults",

@@ -11,7 +11,9 @@ import dataclasses
 import json
 import os
 import threading
+import typing
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,8 +22,10 @@ from mock_server.backend.entries import Entry
 from mock_server.backend.faults import FaultRule
 from mock_server.backend.files import StoredFile
 from mock_server.backend.jobs import Generation, Job, Variation
-from mock_server.backend.notifications import Notification
+from mock_server.backend.links import Links
+from mock_server.backend.notifications import ImageResult, Notification
 from mock_server.backend.projects import Project
+from mock_server.backend.signing import Signer
 from mock_server.backend.webhooks import Delivery
 from mock_server.backend.work import Work
 from mock_server.store import MemoryStore, StaleAccount, Store, StoreUnavailable
@@ -1002,3 +1006,73 @@ def test_a_quiet_check_on_a_loop_that_closed_binds_no_other_loop(request: pytest
         second.close()
         here.changes.close()
         there.changes.close()
+
+
+def _image_result(links: Links, owner: str = "tok") -> ImageResult:
+    data = {"id_task": "j1", "image_index": 0, "group_index": 1, "output_link": None, "output_thumbnail_link": None}
+    return ImageResult(owner, 5.0, data, links, "http://x")
+
+
+def _signed(links: Links) -> dict[str, str]:
+    return {
+        "output_link": links.output_link("http://x", "j1", 0, 1, "full"),
+        "output_thumbnail_link": links.output_link("http://x", "j1", 0, 1, "thumb"),
+    }
+
+
+def _shown_links(notification: Notification) -> dict[str, Any]:
+    shown = notification.as_json()["data"]
+    return {key: shown[key] for key in ("output_link", "output_thumbnail_link")}
+
+
+def test_an_image_result_is_kept_unsigned_and_every_reader_signs_it_alike(
+    redis_store: RedisStore, request: pytest.FixtureRequest
+) -> None:
+    links = Links(Signer(redis_store.shared_secret("k" * 32)))
+    redis_store.append_notification(_image_result(links))
+    kept = json.loads(redis_store.client.hget("redis-only:notes:tok", "1") or b"")
+    assert kept["data"]["output_link"] is None and kept["unsigned"] == ["http://x", links.signer.fingerprint]
+    other = RedisStore(request.getfixturevalue("redis_url"), seed=1, prefix="redis-only:")  # another process
+    try:
+        for reader in (redis_store, other):
+            (read,) = reader.notifications("tok")
+            assert read.id == 1 and _shown_links(read) == _signed(links)
+        heard = other.decode_event(typing.cast(bytes, redis_store.client.hget("redis-only:notes:tok", "1")))
+        assert heard is not None and _shown_links(typing.cast(Notification, heard[1])) == _signed(links)
+    finally:
+        other.changes.close()
+
+
+def test_a_deleted_image_result_is_kept_with_its_links_signed(redis_store: RedisStore) -> None:
+    links = Links(Signer(redis_store.shared_secret("k" * 32)))
+    redis_store.append_notification(_image_result(links))
+    deleted = redis_store.delete_notification("tok", 1)
+    assert deleted is not None and deleted.deleted
+    kept = json.loads(redis_store.client.hget("redis-only:notes:tok", "1") or b"")
+    assert "unsigned" not in kept and {key: kept["data"][key] for key in _signed(links)} == _signed(links)
+    (read,) = redis_store.notifications("tok")
+    assert read.deleted and _shown_links(read) == _signed(links)
+
+
+def test_a_reader_that_missed_a_reset_elsewhere_signs_with_the_new_key(
+    redis_store: RedisStore, request: pytest.FixtureRequest
+) -> None:
+    redis_store.shared_secret("old" * 11)
+    other = RedisStore(request.getfixturevalue("redis_url"), seed=1, prefix="redis-only:")  # another process
+    try:
+        other.clear(None)
+        links = Links(Signer(other.shared_secret("new" * 11)))
+        other.append_notification(_image_result(links))
+        (read,) = redis_store.notifications("tok")
+        assert _shown_links(read) == _signed(links)
+    finally:
+        other.changes.close()
+
+
+def test_a_notification_signed_before_it_was_stored_is_kept_signed(redis_store: RedisStore) -> None:
+    links = Links(Signer(redis_store.shared_secret("k" * 32)))
+    result = _image_result(links)
+    assert _shown_links(result) == _signed(links)  # read (a stream, a webhook body) before the append
+    redis_store.append_notification(result)
+    kept = json.loads(redis_store.client.hget("redis-only:notes:tok", "1") or b"")
+    assert "unsigned" not in kept and {key: kept["data"][key] for key in _signed(links)} == _signed(links)
