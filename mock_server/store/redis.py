@@ -578,6 +578,8 @@ class RedisStore:
         self._next_due_seen: tuple[int, float | None] = (-1, None)
         self._signer: tuple[str, Any] | None = None
         """The fingerprint of this mock's link key and the ``Links`` signing with it (``_links_for``)."""
+        self._old_keys: set[str] = set()
+        """Fingerprints of keys no longer in Redis, met in stored notifications (``_links_for``)."""
         self._note_keys_made: dict[str, list[str]] = {}
         """The keys of an owner's ``_APPEND_NOTIFICATIONS`` (``_note_keys``)."""
         self._work_keys = [self._k("work"), self._k("work_seq")]
@@ -678,15 +680,25 @@ class RedisStore:
         self.client.set(self._k("secret"), proposed, nx=True)
         agreed = _text(self.client.get(self._k("secret")))
         self._signer = _signer(agreed)
+        self._old_keys.clear()
         return agreed
 
     def _links_for(self, fingerprint: str) -> Any:
-        """The ``Links`` signing with the key ``fingerprint`` names: this mock's, read again from Redis when
-        the one known is another (a reset elsewhere drew a new key). None when Redis holds no key."""
+        """The ``Links`` signing with the key ``fingerprint`` names: this mock's, read again from Redis once
+        when the one known is another (a reset elsewhere drew a new key); a key that is not there after
+        that (a notification stored before a reset) signs with this mock's key from then on, without
+        reading again. None when no key is known or Redis cannot be read (the links show as None)."""
         known = self._signer
-        if known is None or known[0] != fingerprint:
+        if known is not None and (known[0] == fingerprint or fingerprint in self._old_keys):
+            return known[1]
+        try:
             secret = self.client.get(self._k("secret"))
-            known = self._signer = None if secret is None else _signer(_text(secret))
+        except redis.RedisError:
+            return None if known is None else known[1]
+        if secret is not None:
+            known = self._signer = _signer(_text(secret))
+            if known[0] != fingerprint and len(self._old_keys) < 64:
+                self._old_keys.add(fingerprint)
         return None if known is None else known[1]
 
     def _note(self, raw: bytes | str) -> Notification:
@@ -749,6 +761,7 @@ class RedisStore:
         self._known.clear()
         self._written.clear()
         self._signer = None
+        self._old_keys.clear()
         self._running.clear()
         self._next_claim.clear()
         pipe = self.client.pipeline(transaction=False)
@@ -1610,6 +1623,8 @@ class RedisStore:
                 raw, ahead = self.wire.call("GET", key), False  # decided on a copy read ahead: decide on the kept one
                 continue
             text = codec.dumps(result if replace else record)
+            if field is not None:
+                text = _kept_unsigned(raw, record, text)
             if defer and field is None:
                 self._pending = (key, raw, text)
                 return result
@@ -1687,6 +1702,16 @@ def _note_text(notification: Notification) -> str:
 _NOTE_FIELDS: Final = ("id", "owner", "name", "timestamp", "data", "deleted", "unsigned")
 """An unsigned ``image_result``'s stored fields: a ``Notification``'s in their order, then ``unsigned``."""
 _UNSIGNED: Final = b',"unsigned":['
+
+
+def _kept_unsigned(raw: bytes | str, record: object, text: str) -> str:
+    """``text`` (a changed notification's JSON), with the ``unsigned`` fields ``raw`` had when ``record``
+    could not be revived (no key readable): its links stay to be signed, not stored as None."""
+    before = raw if isinstance(raw, bytes) else raw.encode()
+    at = before.rfind(_UNSIGNED) if before.endswith(b'"]}') else -1
+    if at < 0 or type(record) is not _kind("Notification") or not text.endswith("}"):
+        return text
+    return text[:-1] + before[at:].decode()
 
 
 def _signer(secret: str) -> tuple[str, Any]:

@@ -1076,3 +1076,35 @@ def test_a_notification_signed_before_it_was_stored_is_kept_signed(redis_store: 
     redis_store.append_notification(result)
     kept = json.loads(redis_store.client.hget("redis-only:notes:tok", "1") or b"")
     assert "unsigned" not in kept and {key: kept["data"][key] for key in _signed(links)} == _signed(links)
+
+
+def test_without_a_key_an_image_result_shows_no_links_and_a_deletion_keeps_them_to_sign(
+    redis_store: RedisStore, request: pytest.FixtureRequest
+) -> None:
+    links = Links(Signer(redis_store.shared_secret("k" * 32)))
+    redis_store.append_notification(_image_result(links))
+    redis_store.client.delete("redis-only:secret")  # evicted, or read between a reset and its new key
+    other = RedisStore(request.getfixturevalue("redis_url"), seed=1, prefix="redis-only:")
+    try:
+        (read,) = other.notifications("tok")
+        assert _shown_links(read) == {"output_link": None, "output_thumbnail_link": None}
+        assert other.delete_notification("tok", 1) is not None
+        kept = json.loads(redis_store.client.hget("redis-only:notes:tok", "1") or b"")
+        assert kept["deleted"] and kept["unsigned"] == ["http://x", links.signer.fingerprint]
+        other.shared_secret("k" * 32)
+        (read,) = other.notifications("tok")
+        assert read.deleted and _shown_links(read) == _signed(links)
+    finally:
+        other.changes.close()
+
+
+def test_a_key_gone_since_is_read_for_once_not_on_every_read(redis_store: RedisStore) -> None:
+    old = Links(Signer("old" * 11))
+    redis_store.append_notification(_image_result(old))  # stored before a reset drew this mock's key
+    links = Links(Signer(redis_store.shared_secret("new" * 11)))
+    before = int(redis_store.client.info("stats")["total_commands_processed"])
+    for _ in range(3):
+        (read,) = redis_store.notifications("tok")
+        assert _shown_links(read) == _signed(links)
+    commands = int(redis_store.client.info("stats")["total_commands_processed"]) - before - 1
+    assert commands == 3 * 2 + 1  # each list: ZRANGEBYSCORE and HMGET; the key read once
