@@ -56,6 +56,9 @@ Listener = Callable[[Event], None]
 SharedEvent = Published | Scheduled | WasReset | ClockChanged
 """What another process of a shared store did, as ``Backend.apply_shared`` takes it."""
 Sender = Callable[[AttemptStarted], None]
+LISTEN_SECONDS = 10.0
+"""How long one ``listen`` keeps a shared store publishing notifications; the runtime renews it every
+second while a stream is open here, so a loop stalled this long is the only way to miss one."""
 
 
 @functools.lru_cache(maxsize=16)
@@ -242,6 +245,12 @@ class Backend:
     def feed(self) -> tuple[str, str] | None:
         """(Redis URL, channel) the runtime subscribes to when the store is shared; None otherwise."""
         return self._store.feed()
+
+    def listen(self) -> None:
+        """Something here hears notifications through the feed (an open stream, a listener attached): a
+        shared store publishes every notification for the next ``LISTEN_SECONDS`` (the runtime renews it
+        while so). A stream's backlog asks by itself (``stream_backlog``)."""
+        self._store.listen(LISTEN_SECONDS)
 
     def apply_feed(self, data: bytes, *, notifications: bool = True) -> None:
         """One message of the feed (see ``apply_shared``); junk and this process's own echoes are ignored,
@@ -749,7 +758,9 @@ class Backend:
     def stream_backlog(self, owner: str, filters: Filters, last_event_id: int) -> tuple[int, list[Notification]]:
         """(id resumed after, what a new stream sends before ``backfill_complete``): undeleted, within the
         backfill horizon, after ``Last-Event-ID`` (an id beyond this state's newest, from before a reset,
-        replays all)."""
+        replays all). On a shared store, notifications are published from now on (``listen``): what was
+        appended before is in the backlog, what comes after reaches this process's feed."""
+        self._store.listen(LISTEN_SECONDS)
         after = self._notifications.resume_after(last_event_id)
         return after, self._notifications.backfill(owner, filters, self.settings.backfill_horizon, after=after)
 

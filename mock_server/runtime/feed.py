@@ -11,8 +11,10 @@ per line: its work's due time, its notifications), so the subscription reads the
 redis-py opens the connection (the URL's password and database mean what they mean everywhere),
 then the socket is the event loop's, and hiredis parses what arrives (redis-py's asyncio pub/sub
 cost a few tens of microseconds per message). A TLS URL
-keeps redis-py's asyncio client throughout. A notification message is not decoded at all while
-nothing in this process listens (``wants_notifications``: no stream open).
+keeps redis-py's asyncio client throughout. Notifications are published only while some process
+listens (``Backend.listen``: a stream asks as it opens, ``sweep`` renews it each second while one is
+open); here a notification message is not decoded at all while nothing in this process listens
+(``wants_notifications``: no stream open).
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ class Feed:
     def _subscribed(self) -> None:
         if self.backend.recover():
             logger.warning("the store at %s had lost its state: started anew", self.url)
+        if self.wants_notifications():  # after a lost connection, or a Redis that lost its keys
+            try:
+                self.backend.listen()
+            except Exception as exc:
+                logger.warning("store listen failed: %s", exc)
         self.subscribed.set()
 
     async def _listen(self) -> None:
@@ -155,12 +162,20 @@ def _subscribe_command(channel: str) -> bytes:
     return b"*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n" % (len(name), name)
 
 
-async def sweep(backend: Backend, run_due: Callable[[], object], every: float = 1.0) -> None:
+async def sweep(
+    backend: Backend, run_due: Callable[[], object], every: float = 1.0, listening: Callable[[], bool] = lambda: False
+) -> None:
     """Run due work (``run_due``: the timer's, which does not hold the loop) every ``every`` seconds (real
     clock): work whose lease ran out in a dead process, or whose ``due`` message was missed, runs within a
-    second or so of the lease's end."""
+    second or so of the lease's end. While ``listening`` (a stream is open here), renew ``Backend.listen``
+    on each round, so the store keeps publishing notifications."""
     while True:
         await asyncio.sleep(every)
+        if listening():
+            try:
+                backend.listen()
+            except Exception as exc:
+                logger.warning("store listen failed: %s", exc)
         if backend.clock_mode() == "real":
             try:
                 run_due()

@@ -58,7 +58,7 @@ class Runtime:
             return
         self.feed = Feed(self.backend, *address, wants_notifications=self._wants_notifications)
         await self.feed.start()
-        self._sweep = asyncio.create_task(sweep(self.backend, self.timer.run_due))
+        self._sweep = asyncio.create_task(sweep(self.backend, self.timer.run_due, listening=self._wants_notifications))
 
     def _wants_notifications(self) -> bool:
         """Whether a notification another process (or this one) stored must be decoded here: a stream

@@ -55,6 +55,9 @@ class MemoryStore:
     def feed(self) -> tuple[str, str] | None:
         return None
 
+    def listen(self, seconds: float) -> None:
+        return None
+
     def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
         return None
 

@@ -72,6 +72,12 @@ class Store(Protocol):
         """(Redis URL, channel) where what other processes did is published; None when not shared. A
         message carries one event or several, one per line (``decode_event`` reads one line)."""
 
+    def listen(self, seconds: float) -> None:
+        """Something in this process hears notifications through the feed (an open stream): every
+        notification any process appends in the next ``seconds`` is published there, once this returns.
+        Without it a shared store publishes none (nothing would read them; each costs Redis and every
+        subscriber a message), only work's due times, resets and clock changes. Not shared: ignored."""
+
     def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
         """One message of the feed as (kind, value): ("notification", Notification), ("due", time),
         ("reset", None), ("clock", state); None for what this process published itself (or junk), and

@@ -14,7 +14,8 @@ admission confirms by its ``version`` (``_CURRENT_USER``).
 
 What one process appends or schedules, or a reset or a clock change, is published on the
 ``{prefix}events`` channel in the same script that makes it (a script's events one message, one
-per line), so the order subscribers see is the order of the state; ``decode_event`` reads a line
+per line; notifications only while some process listens, ``listen``: most requests open no
+stream), so the order subscribers see is the order of the state; ``decode_event`` reads a line
 back (the runtime subscribes, reading the socket with hiredis, and hands each line to
 ``Backend.apply_feed``).
 
@@ -76,10 +77,16 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 _OUT = """
-local out = {}
+local out, listened = {}, nil
+local function listening()
+  if listened == nil then listened = redis.call('EXISTS', KEYS[#KEYS - 1]) == 1 end
+  return listened
+end
 """
 """What a script publishes on the events channel, gathered: sent as one message, its events one per line,
-by ``_PUBLISH`` at the script's end (the channel is its last key)."""
+by ``_PUBLISH`` at the script's end (the channel is its last key). ``listening``: whether a notification
+is published at all (``RedisStore.listen``: some process has a stream open; the key before the channel),
+read once per script and only by a script that appends one."""
 
 _PUBLISH = """
 if out[1] then redis.call('PUBLISH', KEYS[#KEYS], table.concat(out, '\\n')) end
@@ -94,7 +101,7 @@ for i = 1, n do
   local text = '{"id":' .. id .. ',' .. ARGV[i + 1]
   fields[2 * i - 1], fields[2 * i] = id, text
   ids[2 * i - 1], ids[2 * i] = id, id
-  out[#out + 1] = text
+  if listening() then out[#out + 1] = text end
 end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('ZADD', KEYS[3], unpack(ids))
@@ -104,9 +111,9 @@ return {last - n + 1, redis.call('GET', KEYS[6]) or ''}
 """
 """One owner's notifications (ARGV: the owner, then each as its JSON after ``{"id":0,``: ``_note_text``),
 numbered in order from the mock's id counter: one command per kind of write whatever their number;
-each is its own line on the events channel (no other event starts ``{"id":``). Answers the first id
-and the owner's webhook config. Each text is made once (a string made in Lua costs about 1.5 us a
-kilobyte, its garbage collection included: more than the command that stores it)."""
+each is its own line on the events channel (no other event starts ``{"id":``) while some process
+listens. Answers the first id and the owner's webhook config. Each text is made once (a string made in
+Lua costs about 1.5 us a kilobyte, its garbage collection included: more than the command that stores it)."""
 
 _RATE_HIT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
@@ -584,7 +591,9 @@ class RedisStore:
         """The keys of an owner's ``_APPEND_NOTIFICATIONS`` (``_note_keys``)."""
         self._work_keys = [self._k("work"), self._k("work_seq")]
         """The scheduled work's sorted set and its sequence counter."""
-        self._schedule_keys = [*self._work_keys, self.channel]
+        self._publish_keys = [self._k("listening"), self.channel]
+        """A publishing script's last two keys: ``listen``'s mark, then the channel (``_OUT``)."""
+        self._schedule_keys = [*self._work_keys, *self._publish_keys]
         self._claim_keys = [self._k("work"), self._k("leases")]
         self._job_key = self._k("job", "")
         """Every job's key starts so: its id follows."""
@@ -645,6 +654,10 @@ class RedisStore:
 
     def feed(self) -> tuple[str, str] | None:
         return self.url, self.channel
+
+    @_guarded
+    def listen(self, seconds: float) -> None:
+        self.client.set(self._k("listening"), self.origin, px=max(1, math.ceil(seconds * 1000)))
 
     def decode_event(self, data: bytes, *, notifications: bool = True) -> tuple[str, object] | None:
         if data.startswith(_NOTIFICATION_MESSAGE):  # as ``_APPEND_NOTIFICATIONS`` publishes it
@@ -751,7 +764,7 @@ class RedisStore:
 
     @_guarded
     def clear(self, seed: int | None) -> None:
-        kept = {self._k("clock"), self._k("state")}
+        kept = {self._k("clock"), self._k("state"), self._k("listening")}
         found = self.client.scan_iter(match=_glob(self.prefix) + "*", count=1000)
         names = [k for k in found if _text(k) not in kept]
         for start in range(0, len(names), 500):
@@ -913,7 +926,7 @@ class RedisStore:
             job, works, notification = start
             _, job_keys, job_args = self._add_job(job)
             keys = [self._rate_keys[key], self._user_keys[token], *job_keys]
-            keys += [*self._work_keys, *self._note_keys(notification.owner), self.channel]
+            keys += [*self._work_keys, *self._note_keys(notification.owner), *self._publish_keys]
             args: list[Any] = [*self._rate_args(now, limit, window), _number(amount), *job_args, len(works)]
             for work in works:
                 args += [_number(work.due), codec.dumps(work)]
@@ -1140,7 +1153,7 @@ class RedisStore:
     @_guarded
     def append_notification(self, notification: Notification) -> WebhookConfig | None:
         keys, args = self._notify([notification])
-        return _numbered_groups([notification], self._run("notify", keys=[*keys, self.channel], args=args))
+        return _numbered_groups([notification], self._run("notify", keys=[*keys, *self._publish_keys], args=args))
 
     NOTE_KEYS_KEPT: ClassVar[int] = 10_000
     """Owners whose notification keys ``_note_keys`` keeps made (then it starts again from none)."""
@@ -1180,7 +1193,7 @@ class RedisStore:
     ) -> WebhookConfig | None:
         # One round trip for a new job: the job is written first, so its work is never claimed before it
         # exists. A kept job (a follow-up) is merged first, its work and notification sent after.
-        keys = [*self._work_keys, *self._note_keys(notification.owner), self.channel]
+        keys = [*self._work_keys, *self._note_keys(notification.owner), *self._publish_keys]
         args: list[Any] = [len(works)]
         for work in works:
             args += [_number(work.due), codec.dumps(work)]
@@ -1206,7 +1219,7 @@ class RedisStore:
                 self.wire.run(*self._settle(token, amount, charge))
                 return None
             keys, args = self._notify(notifications)
-            notify = (self._scripts["notify"], [*keys, self.channel], args)
+            notify = (self._scripts["notify"], [*keys, *self._publish_keys], args)
             replies = self.wire.scripts([self._settle(token, amount, charge), notify])
             return _numbered_groups(notifications, replies[1])
 
@@ -1229,7 +1242,7 @@ class RedisStore:
         if running is not None:
             keys += self._claim_keys
             args += [_number(running[2]), _number(self.lease), self._job_key, running[1]]
-        reply = self.wire.run(self._scripts["finish"], [*keys, self.channel], args, suspend=True)
+        reply = self.wire.run(self._scripts["finish"], [*keys, *self._publish_keys], args, suspend=True)
         self._calls += 1
         if reply[0] != 1:
             raise _Conflict

@@ -765,6 +765,7 @@ def test_a_steps_events_are_one_message_one_per_line(redis_store: RedisStore) ->
     pubsub = redis_store.client.pubsub()
     pubsub.subscribe(redis_store.channel)
     assert pubsub.get_message(timeout=5) is not None  # the subscription's confirmation
+    redis_store.listen(10)
     made = job(redis_store, "j", 1.0, 1.0, "processing")
     note = Notification(0, "tok", "batch_edit", 1.0, {"a": "line\nbreak"})
     redis_store.start_generation(made, [Work(4.0, "variation", ("j", "0", "0"))], note, new=False)
@@ -1108,3 +1109,30 @@ def test_a_key_gone_since_is_read_for_once_not_on_every_read(redis_store: RedisS
         assert _shown_links(read) == _signed(links)
     commands = int(redis_store.client.info("stats")["total_commands_processed"]) - before - 1
     assert commands == 3 * 2 + 1  # each list: ZRANGEBYSCORE and HMGET; the key read once
+
+
+def test_notifications_are_published_only_while_a_process_listens(redis_store: RedisStore) -> None:
+    """Without ``listen`` (no stream open anywhere) a step publishes its work's due time alone and a step
+    with only notifications publishes nothing; ``listen`` makes every process's notifications published for
+    the seconds it names, and a reset elsewhere keeps that (streams end on it and open again)."""
+    pubsub = redis_store.client.pubsub()
+    pubsub.subscribe(redis_store.channel)
+    assert pubsub.get_message(timeout=5) is not None  # the subscription's confirmation
+    redis_store.client.delete(redis_store.prefix + "listening")  # an earlier test's stream, kept by clear
+    made = job(redis_store, "j", 1.0, 1.0, "processing")
+    note = Notification(0, "tok", "batch_edit", 1.0, {})
+    redis_store.start_generation(made, [Work(4.0, "variation", ("j", "0", "0"))], note, new=False)
+    redis_store.append_notification(Notification(0, "tok", "x", 1.0, {}))
+    redis_store.listen(10)
+    redis_store.append_notification(Notification(0, "tok", "y", 1.0, {}))
+    heard = [pubsub.get_message(timeout=5) for _ in range(2)]
+    assert [m["data"] for m in heard if m is not None][0] == b'{"t":"due","at":4.0}'
+    last = heard[1]
+    assert last is not None and redis_store.decode_event(last["data"]) == (
+        "notification",
+        Notification(3, "tok", "y", 1.0, {}),
+    )
+    assert 0 < redis_store.client.pttl(redis_store.prefix + "listening") <= 10_000
+    redis_store.clear(None)
+    assert redis_store.client.exists(redis_store.prefix + "listening")
+    pubsub.close()

@@ -295,3 +295,26 @@ async def test_the_sweep_runs_due_work_through_the_function_it_is_given(redis_ur
         await swept
     assert calls
     backend.reset(None)
+
+
+async def test_the_sweep_renews_listening_while_a_stream_is_open(redis_url: str) -> None:
+    """While the runtime says something listens, each round of the sweep renews ``Backend.listen``: the
+    store's mark that notifications are published is back to its full time."""
+    backend = Backend(Settings(store=redis_url, store_prefix="suspending-listen:"), fresh=True)
+    client, mark = redis.Redis.from_url(redis_url), "suspending-listen:listening"
+    client.set(mark, "x", px=5)
+    rounds: list[int] = []
+
+    def listening() -> bool:
+        rounds.append(1)
+        return True
+
+    swept = asyncio.create_task(sweep(backend, lambda: None, every=0, listening=listening))
+    while len(rounds) < 2:
+        await asyncio.sleep(0)
+    swept.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await swept
+    assert client.pttl(mark) > 5_000
+    client.close()
+    backend.reset(None)
