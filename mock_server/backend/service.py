@@ -58,7 +58,8 @@ SharedEvent = Published | Scheduled | WasReset | ClockChanged
 Sender = Callable[[AttemptStarted], None]
 LISTEN_SECONDS = 10.0
 """How long one ``listen`` keeps a shared store publishing notifications; the runtime renews it every
-second while a stream is open here, so a loop stalled this long is the only way to miss one."""
+second while a stream is open here (a loop stalled this long, or a Redis unreachable this long, lets it
+lapse: streams then miss what is appended until the next renewal, as they miss what a lost feed missed)."""
 
 
 @functools.lru_cache(maxsize=16)
@@ -119,7 +120,9 @@ class Backend:
             self.settings.store, seed=self.settings.seed, prefix=self.settings.store_prefix
         )
         self.listeners: list[Listener] = []
-        """Called with every ``Event``, in order (the runtime's streams and timer)."""
+        """Called with every ``Event``, in order (the runtime's streams and timer). On a shared store a
+        notification reaches them through the feed, which carries notifications only while some process
+        listens: after attaching one of your own, call ``listen`` (the runtime renews it each second)."""
         self.sender: Sender | None = None
         """Makes webhook attempts (the runtime); without one an attempt fails at once ("no event loop")."""
         self.runtime: object = None

@@ -77,12 +77,17 @@ class Feed:
     def _subscribed(self) -> None:
         if self.backend.recover():
             logger.warning("the store at %s had lost its state: started anew", self.url)
-        if self.wants_notifications():  # after a lost connection, or a Redis that lost its keys
+        self.subscribed.set()
+
+    def _listen_first(self) -> None:
+        """Before (re)subscribing with a stream open here, renew ``Backend.listen`` (the mark may have lapsed
+        while the connection was lost, or gone with a Redis that lost its keys): from the subscription on,
+        every notification is published and heard."""
+        if self.wants_notifications():
             try:
                 self.backend.listen()
             except Exception as exc:
                 logger.warning("store listen failed: %s", exc)
-        self.subscribed.set()
 
     async def _listen(self) -> None:
         connection = await asyncio.to_thread(_connect, self.url)
@@ -96,6 +101,7 @@ class Feed:
             sock.setblocking(False)
             transport, protocol = await loop.create_connection(lambda: _Subscriber(self), sock=sock)
             try:
+                self._listen_first()
                 transport.write(_subscribe_command(self.channel))
                 await protocol.closed
             finally:
@@ -112,6 +118,7 @@ class Feed:
         client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=10)
         try:
             async with client.pubsub() as pubsub:
+                self._listen_first()
                 await pubsub.subscribe(self.channel)
                 async for message in pubsub.listen():
                     if message["type"] == "subscribe":

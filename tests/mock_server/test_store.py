@@ -1118,7 +1118,7 @@ def test_notifications_are_published_only_while_a_process_listens(redis_store: R
     pubsub = redis_store.client.pubsub()
     pubsub.subscribe(redis_store.channel)
     assert pubsub.get_message(timeout=5) is not None  # the subscription's confirmation
-    redis_store.client.delete(redis_store.prefix + "listening")  # an earlier test's stream, kept by clear
+    redis_store.client.delete(redis_store.prefix + "listening")  # an earlier test's listen, kept by clear
     made = job(redis_store, "j", 1.0, 1.0, "processing")
     note = Notification(0, "tok", "batch_edit", 1.0, {})
     redis_store.start_generation(made, [Work(4.0, "variation", ("j", "0", "0"))], note, new=False)
